@@ -1,0 +1,90 @@
+{#- Safe parsing of raw text. Raw keeps every value as sent; staging types it here. A value that
+    does not parse becomes null (and is reported as a row problem), never an error. -#}
+
+{#- extract spec: dates are YYYY-MM-DD or UK DD/MM/YYYY; anything else is a row error. -#}
+{% macro parse_date(column) -%}
+    {{ return(adapter.dispatch('parse_date', 'smw')(column)) }}
+{%- endmacro %}
+
+{% macro default__parse_date(column) -%}
+    case
+        when length(trim({{ column }})) = 10
+            then coalesce(
+                cast(try_strptime(trim({{ column }}), '%Y-%m-%d') as date),
+                cast(try_strptime(trim({{ column }}), '%d/%m/%Y') as date)
+            )
+    end
+{%- endmacro %}
+
+{#- Whole numbers; "12" and " 12 " parse, "12.5" and "twelve" do not. -#}
+{% macro parse_integer(column) -%}
+    {{ dbt.safe_cast("nullif(trim(" ~ column ~ "), '')", api.Column.translate_type("bigint")) }}
+{%- endmacro %}
+
+{% macro parse_number(column) -%}
+    {{ dbt.safe_cast("nullif(trim(" ~ column ~ "), '')", api.Column.translate_type("double")) }}
+{%- endmacro %}
+
+{% macro clean_text(column) -%}
+    nullif(trim({{ column }}), '')
+{%- endmacro %}
+
+{#- extract spec: code values match case-insensitively, ignoring surrounding spaces; an unknown
+    code is kept as 'unknown' (counted by data quality), a blank one is null. -#}
+{% macro normalise_code(column, code_list) -%}
+    case
+        when nullif(trim({{ column }}), '') is null then null
+        else coalesce(
+            (
+                select max(code_list_entry.code)
+                from {{ ref('code_lists') }} as code_list_entry
+                where
+                    code_list_entry.code_list = '{{ code_list }}'
+                    and lower(code_list_entry.code) = lower(trim({{ column }}))
+            ),
+            'unknown'
+        )
+    end
+{%- endmacro %}
+
+{#- ONS local authority codes (E06, E07, E08, E09 + six digits), upper-cased. -#}
+{% macro normalise_la_code(column) -%}
+    case
+        when nullif(trim({{ column }}), '') is null then null
+        when {{ smw.matches_pattern("upper(trim(" ~ column ~ "))", "E0[6-9][0-9]{6}") }}
+            then upper(trim({{ column }}))
+        else 'unknown'
+    end
+{%- endmacro %}
+
+{% macro matches_pattern(expression, pattern) -%}
+    {{ return(adapter.dispatch('matches_pattern', 'smw')(expression, pattern)) }}
+{%- endmacro %}
+
+{% macro default__matches_pattern(expression, pattern) -%}
+    regexp_full_match({{ expression }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro postgres__matches_pattern(expression, pattern) -%}
+    ({{ expression }} ~ '^{{ pattern }}$')
+{%- endmacro %}
+
+{% macro spark__matches_pattern(expression, pattern) -%}
+    ({{ expression }} rlike '^{{ pattern }}$')
+{%- endmacro %}
+
+{#- Keep the latest version of each record: the latest file wins, and within a file the later
+    row (extract spec: a record re-sent in a later file replaces the earlier version). -#}
+{% macro latest_record(relation, key_columns) -%}
+    select *
+    from (
+        select
+            *,
+            row_number() over (
+                partition by {{ key_columns | join(', ') }}
+                order by _load_id desc, _row_number desc
+            ) as _version_rank
+        from {{ relation }}
+    ) as versions
+    where _version_rank = 1
+{%- endmacro %}

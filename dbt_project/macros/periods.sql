@@ -1,0 +1,17 @@
+{#- domain (Time): reporting periods are financial years, 1 April to 31 March, written 2020-21. -#}
+{% macro financial_year(date_column) -%}
+    case
+        when {{ date_column }} is null then null
+        when extract(month from {{ date_column }}) >= 4
+            then {{ smw.financial_year_label("extract(year from " ~ date_column ~ ")") }}
+        else {{ smw.financial_year_label("extract(year from " ~ date_column ~ ") - 1") }}
+    end
+{%- endmacro %}
+
+{% macro financial_year_label(start_year) -%}
+    {{ dbt.concat([
+        "cast(cast(" ~ start_year ~ " as integer) as " ~ dbt.type_string() ~ ")",
+        "'-'",
+        dbt.right("cast(cast(" ~ start_year ~ " + 1 as integer) as " ~ dbt.type_string() ~ ")", "2"),
+    ]) }}
+{%- endmacro %}

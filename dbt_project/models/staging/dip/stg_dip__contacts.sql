@@ -1,0 +1,62 @@
+with
+
+source as (
+
+    select * from {{ source('dip', 'dip_contacts') }}
+
+),
+
+keyed as (
+
+    select
+        *,
+        coalesce(
+            {{ clean_text('contact_id') }},
+            'missing:' || cast(_load_id as {{ dbt.type_string() }})
+            || ':' || cast(_row_number as {{ dbt.type_string() }})
+        ) as _record_key
+    from source
+
+),
+
+latest as (
+
+    {{ latest_record('keyed', ['_record_key']) }}
+
+),
+
+typed as (
+
+    select
+        _record_key as contact_id,
+        {{ normalise_la_code('cjit_code') }} as cjit_code,
+        {{ parse_date('contact_date') }} as contact_date,
+        {{ normalise_code('sex', 'sex') }} as sex,
+        {{ normalise_code('ethnicity', 'ethnicity') }} as ethnicity,
+        {{ normalise_la_code('client_la_code') }} as client_la_code,
+        {{ normalise_code('route', 'dip_route') }} as route,
+        {{ clean_text('transfer_from') }} as transfer_from,
+        {{ normalise_code('assessed', 'yes_no') }} as assessed,
+        {{ normalise_code('further_intervention_required', 'yes_no') }} as further_intervention_required,
+        {{ normalise_code('taken_onto_caseload', 'yes_no') }} as taken_onto_caseload,
+        {{ clean_text('transferred_to') }} as transferred_to,
+        lower(replace({{ clean_text('drugs_used') }}, ' ', '')) as drugs_used,
+        {{ normalise_code('main_drug_route', 'drug_route') }} as main_drug_route,
+        {{ normalise_code('injecting_status', 'injecting_status') }} as injecting_status,
+        {{ parse_integer('drinking_days_28') }} as drinking_days_28,
+        {{ parse_integer('daily_units') }} as daily_units,
+        {{ normalise_code('offence', 'offence') }} as offence,
+        {{ normalise_code('offender_management', 'offender_management') }} as offender_management,
+        person_id,
+        birth_month,
+        attributor_status = 'complete' as has_complete_attributor,
+        _load_id,
+        _file_name,
+        _row_number,
+        _extra is not null as has_extra_columns
+
+    from latest
+
+)
+
+select * from typed

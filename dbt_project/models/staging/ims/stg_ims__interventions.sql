@@ -1,0 +1,51 @@
+with
+
+source as (
+
+    select * from {{ source('ims', 'ims_interventions') }}
+
+),
+
+keyed as (
+
+    select
+        *,
+        coalesce(
+            {{ clean_text('intervention_id') }},
+            'missing:' || cast(_load_id as {{ dbt.type_string() }})
+            || ':' || cast(_row_number as {{ dbt.type_string() }})
+        ) as _record_key
+    from source
+
+),
+
+latest as (
+
+    {{ latest_record('keyed', ['_record_key']) }}
+
+),
+
+typed as (
+
+    select
+        _record_key as intervention_id,
+        {{ clean_text('agency_code') }} as agency_code,
+        {{ parse_date('intervention_date') }} as intervention_date,
+        {{ normalise_code('sex', 'sex') }} as sex,
+        {{ normalise_la_code('client_la_code') }} as client_la_code,
+        {{ normalise_code('intervention_category', 'intervention_category') }} as intervention_category,
+        {{ normalise_code('main_substance', 'ims_substance') }} as main_substance,
+        {{ normalise_code('second_substance', 'ims_substance') }} as second_substance,
+        person_id,
+        birth_month,
+        attributor_status = 'complete' as has_complete_attributor,
+        _load_id,
+        _file_name,
+        _row_number,
+        _extra is not null as has_extra_columns
+
+    from latest
+
+)
+
+select * from typed

@@ -1,0 +1,53 @@
+with
+
+source as (
+
+    select * from {{ source('ndtms', 'ndtms_top') }}
+
+),
+
+keyed as (
+
+    select
+        *,
+        coalesce(
+            {{ clean_text('top_id') }},
+            'missing:' || cast(_load_id as {{ dbt.type_string() }})
+            || ':' || cast(_row_number as {{ dbt.type_string() }})
+        ) as _record_key
+    from source
+
+),
+
+latest as (
+
+    {{ latest_record('keyed', ['_record_key']) }}
+
+),
+
+typed as (
+
+    select
+        _record_key as top_id,
+        {{ clean_text('episode_id') }} as episode_id,
+        {{ parse_date('review_date') }} as review_date,
+        {{ normalise_code('stage', 'top_stage') }} as stage,
+        {{ parse_integer('days_opiates') }} as days_opiates,
+        {{ parse_integer('days_crack') }} as days_crack,
+        {{ parse_integer('days_cocaine') }} as days_cocaine,
+        {{ parse_integer('days_amphetamine') }} as days_amphetamine,
+        {{ parse_integer('days_cannabis') }} as days_cannabis,
+        {{ parse_integer('days_alcohol') }} as days_alcohol,
+        {{ normalise_code('injected_last_28', 'yes_no') }} as injected_last_28,
+        {{ normalise_code('housing', 'top_housing') }} as housing,
+        {{ parse_integer('days_paid_work') }} as days_paid_work,
+        _load_id,
+        _file_name,
+        _row_number,
+        _extra is not null as has_extra_columns
+
+    from latest
+
+)
+
+select * from typed

@@ -1,0 +1,386 @@
+"""``smw``: the command line. ``smw build`` runs the Dagster job of ``orchestration.definitions``
+in-process: one definition of the pipeline, whether started here, by the schedule, the sensor
+or from the Dagster UI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from orchestration.lib.paths import DEFAULT_HOME, DEFAULT_LANDING, Home
+
+log = logging.getLogger("smw")
+
+
+# --------------------------------------------------------------------------------------------
+# build
+
+
+@dataclass
+class BuildSummary:
+    run_id: str
+    success: bool
+    started_at: str
+    seconds: float
+    home: str
+    landing: str
+    files: dict[str, int] = field(default_factory=dict)  # status -> count
+    rows_loaded: int = 0
+    quarantined: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    models_built: int = 0
+    checks_passed: int = 0
+    checks_failed: list[str] = field(default_factory=list)
+    checks_warned: list[str] = field(default_factory=list)
+    published: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    log_file: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2)
+
+
+def run_build(
+    home: Path, landing: Path, *, tags: dict[str, str] | None = None, verbose: bool = False
+) -> BuildSummary:
+    """Materialise the whole asset graph in-process and summarise what happened."""
+    import dagster as dg
+
+    from orchestration.definitions import BUILD_JOB, build_definitions
+
+    h = Home.at(home).ensure()
+    started = datetime.now(UTC)
+    t0 = time.monotonic()
+    defs = build_definitions(h.root, landing)
+    job = defs.resolve_job_def(BUILD_JOB)
+    logs = h.root / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log_file = logs / f"build-{started:%Y%m%dT%H%M%S}.log"
+    loggers: dict[str, Any] = {"console": {"config": {"log_level": "DEBUG" if verbose else "INFO"}}}
+    if not verbose:
+        loggers["terminal_progress"] = {}
+    run_config = {"loggers": loggers}
+    with dg.DagsterInstance.ephemeral() as instance, _run_output(log_file, verbose):
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, tags=tags or {}, run_config=run_config
+        )
+    summary = BuildSummary(
+        run_id=result.run_id,
+        success=result.success,
+        started_at=started.isoformat(timespec="seconds"),
+        seconds=round(time.monotonic() - t0, 1),
+        home=str(h.root),
+        landing=str(Path(landing).resolve()),
+    )
+    _summarise_landing(h, summary)
+    for ev in result.get_asset_materialization_events():
+        key = ev.asset_key
+        if key is None:
+            continue
+        if key.path[0] in ("staging", "intermediate", "marts", "serving", "reference"):
+            summary.models_built += 1
+        if key.path[0] == "published":
+            md = ev.step_materialization_data.materialization.metadata
+            summary.published = {
+                k.split("/", 1)[1]: int(v.value) for k, v in md.items() if k.startswith("rows/")
+            }
+    for ev in result.get_asset_check_evaluations():
+        name = f"{ev.asset_key.to_user_string()}:{ev.check_name}"
+        if ev.passed:
+            summary.checks_passed += 1
+        elif ev.severity == dg.AssetCheckSeverity.WARN:
+            summary.checks_warned.append(name)
+        else:
+            summary.checks_failed.append(name)
+    for ev in result.all_events:
+        if ev.is_step_failure:
+            data = ev.step_failure_data
+            msg = data.error.message.strip().splitlines()[0] if data and data.error else "failed"
+            summary.failures.append(f"{ev.step_key}: {msg}")
+    summary.log_file = str(log_file)
+    (h.state_dir / "last_run.json").write_text(summary.to_json())
+    return summary
+
+
+@contextmanager
+def _run_output(log_file: Path, verbose: bool) -> Iterator[None]:
+    """Send Dagster's and dbt's output to ``log_file`` (and to the terminal when verbose)."""
+    if verbose:
+        yield
+        return
+    root = logging.getLogger()
+    dagster_logger = logging.getLogger("dagster")
+    saved = (list(root.handlers), dagster_logger.propagate)
+    with open(log_file, "a", encoding="utf-8") as f, redirect_stdout(f), redirect_stderr(f):
+        handler = logging.StreamHandler(f)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.handlers = [handler]
+        dagster_logger.addHandler(handler)
+        dagster_logger.propagate = False
+        try:
+            yield
+        finally:
+            dagster_logger.removeHandler(handler)
+            root.handlers, dagster_logger.propagate = saved
+
+
+def _summarise_landing(h: Home, summary: BuildSummary) -> None:
+    import duckdb
+
+    if not h.warehouse_db.exists():
+        return
+    try:
+        con = duckdb.connect(str(h.warehouse_db), read_only=True)
+    except duckdb.Error as e:  # pragma: no cover - the file is ours and closed by now
+        summary.failures.append(f"cannot read the warehouse audit: {e}")
+        return
+    try:
+        has_audit = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'audit' and table_name = 'loads'"
+        ).fetchone()
+        if not has_audit or not has_audit[0]:
+            return
+        for status, n, rows in con.execute(
+            "select status, count(*), coalesce(sum(rows), 0) from audit.loads where run_id = ? group by status",
+            [summary.run_id],
+        ).fetchall():
+            summary.files[status] = int(n)
+            if status == "loaded":
+                summary.rows_loaded = int(rows)
+        summary.quarantined = [
+            f"{s}/{f}: {e}"
+            for s, f, e in con.execute(
+                "select source, file_name, error from audit.loads where run_id = ? and status = 'quarantined' "
+                "order by load_id",
+                [summary.run_id],
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+
+
+def print_summary(s: BuildSummary, out=sys.stdout) -> None:
+    h = Home.at(s.home)
+    ok = "succeeded" if s.success else "FAILED"
+    w = out.write
+    w(f"\nsmw build {ok} in {s.seconds:.0f} s (run {s.run_id[:8]})\n")
+    loaded, dup, quar = (s.files.get(k, 0) for k in ("loaded", "duplicate", "quarantined"))
+    w(
+        f"  Landed     {loaded} files, {s.rows_loaded:,} rows; {dup} duplicate files skipped; {quar} quarantined\n"
+    )
+    for q in s.quarantined:
+        w(f"             quarantined {q}\n")
+    w(f"  Built      {s.models_built} dbt models and seeds\n")
+    w(
+        f"  Checks     {s.checks_passed} passed, {len(s.checks_warned)} warnings, "
+        f"{len(s.checks_failed)} blocking failures\n"
+    )
+    for c in s.checks_failed:
+        w(f"             BLOCKING {c}\n")
+    for c in s.checks_warned:
+        w(f"             warning  {c}\n")
+    if s.published:
+        tables = ", ".join(f"{t} ({n:,} rows)" for t, n in s.published.items())
+        w(f"  Published  {h.serving_db} : {tables}\n")
+    else:
+        w(f"  Published  nothing this run; serving stays as it was ({h.serving_db})\n")
+    for f in s.failures:
+        w(f"  Failure    {f}\n")
+    w("  Outputs\n")
+    w(f"    run log                 {s.log_file}\n")
+    w(f"    warehouse (restricted)  {h.warehouse_db}\n")
+    w(f"    serving (published)     {h.serving_db}\n")
+    w(f"    data quality docs       {h.data_docs_dir / 'index.html'}\n")
+    w(f"    quarantine              {h.quarantine_dir}\n")
+    w(f"    archive (restricted)    {h.archive_dir}\n")
+
+
+# --------------------------------------------------------------------------------------------
+# commands
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from orchestration.lib.demo import generate
+
+    out = Path(args.out)
+    if args.if_empty and _has_extracts(out):
+        print(f"{out} already holds extract files: not generating")
+        return 0
+    manifest = generate(out, scale=args.scale, seed=args.seed)
+    d = manifest.to_dict()
+    files = d.get("files") or d.get("sources") or {}
+    print(
+        f"generated demo extracts in {out} (scale {args.scale}, seed {args.seed}); manifest {out / '.demo-manifest.json'}"
+    )
+    if isinstance(files, dict):
+        print(f"  {len(files)} sources")
+    return 0
+
+
+def _has_extracts(landing: Path) -> bool:
+    from orchestration.lib.landing import discover
+
+    files, _ = discover(landing)
+    return bool(files)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    summary = run_build(Path(args.home), Path(args.landing), verbose=args.verbose)
+    print_summary(summary)
+    if not summary.success:
+        return 1
+    if args.strict and summary.files.get("quarantined", 0):
+        return 3
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Generate demo extracts if nothing waits and nothing was ever landed, then build."""
+    landing, home = Path(args.landing), Home.at(args.home)
+    if not _has_extracts(landing) and not _ever_landed(home):
+        from orchestration.lib.demo import generate
+
+        print(
+            f"landing folder {landing} is empty: generating demo extracts (scale {args.scale}) ..."
+        )
+        generate(landing, scale=args.scale, seed=args.seed)
+    return cmd_build(
+        argparse.Namespace(home=args.home, landing=args.landing, strict=False, verbose=args.verbose)
+    )
+
+
+def _ever_landed(home: Home) -> bool:
+    return home.archive_dir.exists() and any(home.archive_dir.rglob("*.csv*"))
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    h = Home.at(args.home)
+    last = h.state_dir / "last_run.json"
+    if not last.exists():
+        print(f"no build has run in {h.root} yet")
+        return 1
+    s = json.loads(last.read_text())
+    print(
+        f"Last run   {s['run_id'][:8]} at {s['started_at']}: {'succeeded' if s['success'] else 'FAILED'}"
+    )
+    for c in s.get("checks_failed", []):
+        print(f"  blocking failure: {c}")
+    for f in s.get("failures", []):
+        print(f"  failure: {f}")
+    print(_published_status(h))
+    return 0 if s["success"] else 1
+
+
+def _published_status(h: Home) -> str:
+    import duckdb
+
+    if not h.serving_db.exists():
+        return "Published  nothing yet"
+    con = duckdb.connect(str(h.serving_db), read_only=True)
+    try:
+        rows = con.execute(
+            "select table_name, row_count, published_at from _publication order by table_name"
+        ).fetchall()
+    finally:
+        con.close()
+    lines = [f"Published  {h.serving_db}"]
+    lines += [f"  {t}: {n:,} rows (published {p:%Y-%m-%d %H:%M} UTC)" for t, n, p in rows]
+    return "\n".join(lines)
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from orchestration.lib.publish import PublishError, rollback
+
+    try:
+        path = rollback(Home.at(args.home))
+    except PublishError as e:
+        print(f"smw rollback: {e}", file=sys.stderr)
+        return 1
+    print(f"rolled back: {path} is now the previous published version")
+    return 0
+
+
+def cmd_dagster_dev(args: argparse.Namespace) -> int:
+    env = dict(
+        os.environ,
+        SMW_HOME=str(Path(args.home).resolve()),
+        SMW_LANDING=str(Path(args.landing).resolve()),
+    )
+    exe = Path(sys.executable).parent / "dagster"
+    os.execve(str(exe), [str(exe), "dev", "-m", "orchestration.definitions"], env)
+    return 0  # pragma: no cover
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="smw", description="Substance Misuse Intelligence Warehouse")
+    p.add_argument("-v", "--verbose", action="store_true", help="show pipeline logs")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def paths(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--home", default=str(DEFAULT_HOME), help="warehouse home folder (default ./warehouse)"
+        )
+        sp.add_argument(
+            "--landing", default=str(DEFAULT_LANDING), help="landing folder (default ./landing)"
+        )
+
+    g = sub.add_parser("generate", help="write demo extracts for every source")
+    g.add_argument("--out", required=True)
+    g.add_argument("--scale", type=float, default=1.0)
+    g.add_argument("--seed", type=int, default=2021)
+    g.add_argument(
+        "--if-empty", action="store_true", help="do nothing if the folder already holds extracts"
+    )
+    g.set_defaults(func=cmd_generate)
+
+    b = sub.add_parser("build", help="land new files, build, validate, publish")
+    paths(b)
+    b.add_argument(
+        "--strict", action="store_true", help="exit non-zero (3) when any file was quarantined"
+    )
+    b.set_defaults(func=cmd_build)
+
+    d = sub.add_parser(
+        "demo", help="generate demo extracts if the landing folder is empty, then build"
+    )
+    paths(d)
+    d.add_argument("--scale", type=float, default=1.0)
+    d.add_argument("--seed", type=int, default=2021)
+    d.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("status", help="last run, what is published and when")
+    s.add_argument("--home", default=str(DEFAULT_HOME))
+    s.set_defaults(func=cmd_status)
+
+    r = sub.add_parser("rollback", help="put the previous published serving database back")
+    r.add_argument("--home", default=str(DEFAULT_HOME))
+    r.set_defaults(func=cmd_rollback)
+
+    dd = sub.add_parser("dagster-dev", help="open the Dagster UI on the same definitions")
+    paths(dd)
+    dd.set_defaults(func=cmd_dagster_dev)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    result: Any = args.func(args)
+    return int(result or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

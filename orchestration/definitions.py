@@ -1,0 +1,63 @@
+"""The one Dagster ``Definitions`` of smw: landing → dbt → checks → publish.
+
+``dagster dev`` loads ``defs`` (paths from SMW_HOME and SMW_LANDING); ``smw build`` calls
+:func:`build_definitions` with its own paths and runs the same job in-process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.defs.landing import land_extracts
+from orchestration.defs.progress import terminal_progress
+from orchestration.defs.publish import build_publish_asset
+from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.sensors import build_landing_sensor
+from orchestration.defs.transform import DBT_PROJECT, build_dbt_assets, ensure_manifest
+from orchestration.lib.paths import DEFAULT_HOME, DEFAULT_LANDING
+
+BUILD_JOB = "build_warehouse"
+# The dbt next to this Python: the venv's, whatever PATH says.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+
+def build_definitions(
+    home: Path | str | None = None, landing: Path | str | None = None
+) -> dg.Definitions:
+    home = Path(home or os.environ.get("SMW_HOME") or DEFAULT_HOME).resolve()
+    landing = Path(landing or os.environ.get("SMW_LANDING") or DEFAULT_LANDING).resolve()
+    dbt_models = build_dbt_assets(ensure_manifest())
+    serving_keys = [k for k in dbt_models.keys if k.path[0] == "serving"]
+    publish = build_publish_asset(serving_keys)
+    job = dg.define_asset_job(
+        BUILD_JOB,
+        selection=dg.AssetSelection.all(),
+        description="Land new extracts, build the dbt project, validate, publish serving.duckdb.",
+    )
+    return dg.Definitions(
+        assets=[land_extracts, dbt_models, publish],
+        jobs=[job],
+        schedules=[
+            dg.ScheduleDefinition(
+                name="daily_build",
+                job=job,
+                cron_schedule="0 6 * * *",
+                execution_timezone="Europe/London",
+                description="Every morning: land whatever arrived overnight and rebuild.",
+            )
+        ],
+        sensors=[build_landing_sensor(job, landing)],
+        loggers={"console": dg.colored_console_logger, "terminal_progress": terminal_progress},
+        resources={
+            "warehouse": WarehouseResource(home=str(home), landing=str(landing)),
+            "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE),
+        },
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,93 @@
+"""dbt assets: the dbt project as Dagster assets (dbt tests become asset checks)."""
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from orchestration.defs.resources import WarehouseResource
+from orchestration.lib.paths import DBT_PROJECT_DIR, SEEDS_DIR
+
+log = logging.getLogger(__name__)
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+LAYERS = ("staging", "intermediate", "marts", "serving")
+
+
+def _inputs_newer_than(path: Path) -> bool:
+    if not path.exists():
+        return True
+    built = path.stat().st_mtime
+    roots = [DBT_PROJECT_DIR / d for d in ("models", "macros", "tests")] + [SEEDS_DIR]
+    files = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for root in roots:
+        files.extend(p for p in root.rglob("*") if p.is_file())
+    return any(f.stat().st_mtime > built for f in files)
+
+
+def ensure_manifest() -> Path:
+    """Parse the dbt project when the manifest is missing or older than the project files."""
+    manifest = DBT_PROJECT.manifest_path
+    if _inputs_newer_than(manifest):
+        from dbt.cli.main import dbtRunner
+
+        log.info("parsing the dbt project (manifest missing or stale)")
+        res = dbtRunner().invoke(
+            [
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+            ]
+        )
+        if not res.success:
+            raise RuntimeError(f"dbt parse failed: {res.exception}")
+    return manifest
+
+
+class SmwDbtTranslator(DagsterDbtTranslator):
+    """Asset keys by layer: raw/<table> for sources, <schema>/<model> for models and seeds."""
+
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey(["raw", dbt_resource_props["name"]])
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        for layer in LAYERS:
+            if layer in fqn:
+                return layer
+        return None
+
+
+def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
+    @dbt_assets(
+        manifest=manifest,
+        project=DBT_PROJECT,
+        dagster_dbt_translator=SmwDbtTranslator(),
+        name="dbt_models",
+    )
+    def dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+    ):
+        with warehouse.dbt_env():
+            yield from dbt.cli(["build"], context=context).stream()
+
+    return dbt_models
