@@ -1,0 +1,242 @@
+"""Landing file rules (extract spec: Files, Person identifiers) on small handmade files."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import hmac
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.lib import landing, spec
+from orchestration.lib.paths import Home
+from orchestration.lib.pseudonym import LinkageKey, normalised_attributor, pseudonym
+
+NSP_HEADER = (
+    "transaction_id,agency_code,transaction_date,first_initial,surname_initial,"
+    "date_of_birth,sex,substance_injected,needles_issued"
+)
+
+
+@pytest.fixture()
+def key() -> LinkageKey:
+    return LinkageKey(b"test-key-0123456789-abcdefghijklmnop", "test")
+
+
+@pytest.fixture()
+def env(tmp_path: Path) -> tuple[Path, Home]:
+    landing_dir = tmp_path / "landing"
+    landing_dir.mkdir()
+    return landing_dir, Home.at(tmp_path / "home")
+
+
+def write(landing_dir: Path, source: str, name: str, content: str | bytes) -> Path:
+    d = landing_dir / source
+    d.mkdir(parents=True, exist_ok=True)
+    p = d / name
+    if isinstance(content, str):
+        p.write_text(content, encoding="utf-8", newline="")
+    else:
+        p.write_bytes(content)
+    return p
+
+
+def rows(home: Home, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(home.warehouse_db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def run(landing_dir: Path, home: Home, key: LinkageKey) -> landing.LandingReport:
+    return landing.land(landing_dir, home, key, "test-run")
+
+
+def test_lands_values_as_text_with_lineage(env, key):
+    landing_dir, home = env
+    write(landing_dir, "ims_nsp_transactions", "2020-04.csv", f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n")
+    report = run(landing_dir, home, key)
+    assert [o.status for o in report.outcomes] == ["loaded"]
+    got = rows(home, "select transaction_id, needles_issued, _file_name, _row_number, _load_id from raw.ims_nsp_transactions")
+    assert got == [("T1", "10", "2020-04.csv", 1, report.outcomes[0].load_id)]
+    types = dict(rows(home, "select column_name, data_type from information_schema.columns where table_name = 'ims_nsp_transactions' and table_schema = 'raw'"))
+    assert types["needles_issued"] == "VARCHAR"
+    # the landed file moved to the restricted archive, never deleted
+    assert not (landing_dir / "ims_nsp_transactions" / "2020-04.csv").exists()
+    assert Path(report.outcomes[0].stored_at).exists()
+
+
+def test_identifiers_replaced_by_keyed_pseudonym_and_birth_month(env, key):
+    landing_dir, home = env
+    write(
+        landing_dir,
+        "ims_nsp_transactions",
+        "a.csv",
+        f"{NSP_HEADER}\nT1,A1,2020-04-01, j ,s,12/03/1980,m,heroin,10\nT2,A1,2020-04-01,,S,1980-03-12,M,heroin,1\n",
+    )
+    run(landing_dir, home, key)
+    cols = {r[0] for r in rows(home, "select column_name from information_schema.columns where table_schema = 'raw' and table_name = 'ims_nsp_transactions'")}
+    assert not cols & set(spec.IDENTIFYING_FIELDS)
+    got = rows(home, "select transaction_id, person_id, birth_month, attributor_status from raw.ims_nsp_transactions order by 1")
+    expected = pseudonym(key, normalised_attributor("J", "S", "1980-03-12", "M"))
+    # HMAC-SHA256 with the key, computed independently of our own helper
+    independent = hmac.new(key.value, b"v1|J|S|1980-03-12|M", hashlib.sha256).hexdigest()
+    assert expected == independent
+    assert got == [("T1", expected, "1980-03", "complete"), ("T2", None, "1980-03", "incomplete")]
+
+
+def test_pseudonym_changes_with_the_key(env, key):
+    landing_dir, home = env
+    write(landing_dir, "ims_nsp_transactions", "a.csv", f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n")
+    run(landing_dir, home, key)
+    other = LinkageKey(b"another-key-0123456789-abcdefghijk", "test")
+    assert rows(home, "select person_id from raw.ims_nsp_transactions")[0][0] != pseudonym(
+        other, "v1|J|S|1980-03-12|M"
+    )
+
+
+def test_header_case_order_spaces_and_extra_columns(env, key):
+    landing_dir, home = env
+    header = " NEEDLES_ISSUED ,Transaction_ID,agency_code,transaction_date,first_initial,surname_initial,date_of_birth,SEX,substance_injected,Worker Notes"
+    write(landing_dir, "ims_nsp_transactions", "a.csv", f"{header}\n7,T9,A1,2020-04-01,J,S,1980-03-12,M,heroin,\"note, with comma\"\n")
+    report = run(landing_dir, home, key)
+    assert report.outcomes[0].extra_columns == ["worker notes"]
+    got = rows(home, "select transaction_id, needles_issued, json_extract_string(_extra, '$.\"worker notes\"') from raw.ims_nsp_transactions")
+    assert got == [("T9", "7", "note, with comma")]
+
+
+@pytest.mark.parametrize(
+    "encoding,prefix,newline,gz",
+    [
+        ("utf-8", b"", "\n", False),
+        ("utf-8", b"\xef\xbb\xbf", "\r\n", False),
+        ("cp1252", b"", "\r\n", False),
+        ("utf-8", b"", "\n", True),
+        ("cp1252", b"", "\n", True),
+    ],
+)
+def test_encodings_line_endings_and_gzip(env, key, encoding, prefix, newline, gz):
+    landing_dir, home = env
+    text = newline.join(
+        [
+            "agency_code,agency_name,agency_type,la_code",
+            'A1,"Café ‘One’, Bootle\nsite",pharmacy,E08000014',
+            "A2,Plain,outreach,E08000012",
+        ]
+    ) + newline
+    data = prefix + text.encode(encoding)
+    name = "agencies.csv"
+    if gz:
+        data = gzip.compress(data, mtime=0)
+        name += ".gz"
+    write(landing_dir, "ims_agencies", name, data)
+    report = run(landing_dir, home, key)
+    assert report.outcomes[0].status == "loaded", report.outcomes[0].error
+    got = rows(home, "select agency_code, agency_name from raw.ims_agencies order by 1")
+    # the quoted field keeps its comma and its line break (DuckDB normalises CRLF to LF)
+    assert got[0] == ("A1", "Café ‘One’, Bootle\nsite")
+    assert got[1] == ("A2", "Plain")
+    assert report.outcomes[0].encoding == {"utf-8": "utf-8-sig" if prefix else "utf-8", "cp1252": "windows-1252"}[encoding]
+
+
+def test_same_content_twice_is_landed_once(env, key):
+    landing_dir, home = env
+    content = f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n"
+    write(landing_dir, "ims_nsp_transactions", "a.csv", content)
+    run(landing_dir, home, key)
+    write(landing_dir, "ims_nsp_transactions", "a (copy).csv", content)
+    report = run(landing_dir, home, key)
+    assert [(o.status, o.duplicate_of is not None) for o in report.outcomes] == [("duplicate", True)]
+    assert rows(home, "select count(*) from raw.ims_nsp_transactions") == [(1,)]
+    assert rows(home, "select status, count(*) from audit.loads group by 1 order by 1") == [("duplicate", 1), ("loaded", 1)]
+
+
+@pytest.mark.parametrize(
+    "name,content,problem",
+    [
+        ("empty.csv", b"", "empty"),
+        ("no_required.csv", b"transaction_id,agency_code\nT1,A1\n", "required column(s) missing"),
+        ("binary.csv", b"\x00\x01\x02binary junk", "binary data"),
+        ("sheet.xlsx", b"PK\x03\x04 not a csv", "not a CSV extract"),
+        ("fake.csv.gz", b"transaction_id\n", "not gzip-compressed"),
+        ("dup_header.csv", (NSP_HEADER + ",needles_issued\n").encode(), "appears twice"),
+        ("ragged.csv", f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin\n".encode(), "malformed"),
+        ("bad_quote.csv", f'{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,"heroin,10\n'.encode(), "malformed"),
+        ("undecodable.csv", NSP_HEADER.encode() + b"\nT1,A1,\x81\x8d,J,S,1980-03-12,M,heroin,1\n", "cannot be decoded"),
+    ],
+)
+def test_bad_files_are_quarantined_with_a_readable_error(env, key, name, content, problem):
+    landing_dir, home = env
+    write(landing_dir, "ims_nsp_transactions", name, content)
+    good = f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n"
+    write(landing_dir, "ims_nsp_transactions", "zz-good.csv", good)
+    report = run(landing_dir, home, key)
+    statuses = {o.file_name: o.status for o in report.outcomes}
+    assert statuses == {name: "quarantined", "zz-good.csv": "loaded"}  # the rest of the batch lands
+    bad = next(o for o in report.outcomes if o.status == "quarantined")
+    assert problem in bad.error
+    stored = Path(bad.stored_at)
+    assert stored.read_bytes() == content  # kept unchanged: nothing lost
+    note = Path(str(stored) + ".error.txt").read_text()
+    assert name in note and problem in note and "To fix:" in note
+    assert rows(home, "select count(*) from raw.ims_nsp_transactions") == [(1,)]
+
+
+def test_unknown_folders_and_dotfiles(env, key):
+    landing_dir, home = env
+    write(landing_dir, "not_a_source", "x.csv", "a\n1\n")
+    (landing_dir / ".demo-manifest.json").write_text("{}")
+    (landing_dir / "stray.csv").write_text("a\n1\n")
+    report = run(landing_dir, home, key)
+    assert report.outcomes == []
+    assert sorted(report.ignored) == ["not_a_source/: not a known source folder", "stray.csv: not inside a source folder"]
+
+
+def test_crash_after_commit_before_archive_completes_without_duplicate(env, key, monkeypatch):
+    landing_dir, home = env
+    write(landing_dir, "ims_nsp_transactions", "a.csv", f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n")
+
+    def crash(*a, **k):
+        raise KeyboardInterrupt("killed after commit")
+
+    monkeypatch.setattr(landing.Lander, "_archive", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run(landing_dir, home, key)
+    monkeypatch.undo()
+    report = run(landing_dir, home, key)
+    assert [o.status for o in report.outcomes] == ["loaded"]
+    assert rows(home, "select count(*) from raw.ims_nsp_transactions") == [(1,)]
+    assert rows(home, "select status, count(*) from audit.loads group by 1") == [("loaded", 1)]
+    assert not (landing_dir / "ims_nsp_transactions" / "a.csv").exists()
+
+
+def test_failure_inside_the_transaction_leaves_nothing(env, key, monkeypatch):
+    landing_dir, home = env
+    write(landing_dir, "ims_nsp_transactions", "a.csv", f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n")
+    original = landing.Lander._insert
+
+    def insert_then_die(self, *args, **kwargs):
+        original_execute = self.con.execute
+
+        def execute(sql, *a, **k):
+            if sql.startswith("insert into audit.loads"):
+                raise KeyboardInterrupt("killed mid-file")
+            return original_execute(sql, *a, **k)
+
+        self.con = type("C", (), {"execute": staticmethod(execute)})()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            pass
+
+    monkeypatch.setattr(landing.Lander, "_insert", insert_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        run(landing_dir, home, key)
+    monkeypatch.undo()
+    assert rows(home, "select count(*) from raw.ims_nsp_transactions") == [(0,)]
+    report = run(landing_dir, home, key)
+    assert [o.status for o in report.outcomes] == ["loaded"]
+    assert rows(home, "select count(*) from raw.ims_nsp_transactions") == [(1,)]
