@@ -1,0 +1,48 @@
+"""The one Dagster Definitions loads with every asset, check, schedule and sensor."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.definitions import BUILD_JOB, build_definitions
+from orchestration.defs.sensors import landing_fingerprint
+from orchestration.lib import spec
+
+
+def test_definitions_hold_the_whole_graph(tmp_path):
+    defs = build_definitions(tmp_path / "home", tmp_path / "landing")
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert {f"raw/{s.name}" for s in spec.SOURCES} <= keys
+    assert {"marts/fct_nsp_area_periods", "serving/rpt_nsp_activity", "published/serving_database"} <= keys
+    assert any(k.startswith("staging/stg_") for k in keys)
+    # every staging model reads the raw asset that landing produces (same keys as the dbt sources)
+    for s in spec.SOURCES:
+        children = graph.get(dg.AssetKey(["raw", s.name])).child_keys
+        assert any(c.path[0] == "staging" for c in children), s.name
+    # the publish asset depends on every serving model
+    publish_parents = graph.get(dg.AssetKey(["published", "serving_database"])).parent_keys
+    assert {k for k in keys if k.startswith("serving/")} == {p.to_user_string() for p in publish_parents}
+    checks = list(graph.asset_check_keys)
+    assert any(c.asset_key.path[0] == "staging" for c in checks), "dbt tests are asset checks"
+    job = defs.resolve_job_def(BUILD_JOB)
+    assert job is not None
+    assert defs.resolve_schedule_def("daily_build").job_name == BUILD_JOB
+    assert [s.name for s in defs.sensors] == ["landing_folder_sensor"]
+
+
+def test_landing_sensor_requests_a_run_only_for_new_files(tmp_path):
+    landing = tmp_path / "landing"
+    defs = build_definitions(tmp_path / "home", landing)
+    sensor = defs.resolve_sensor_def("landing_folder_sensor")
+    with dg.build_sensor_context() as ctx:
+        assert isinstance(sensor(ctx), dg.SkipReason)
+    (landing / "ims_agencies").mkdir(parents=True)
+    (landing / "ims_agencies" / "a.csv").write_text("agency_code\n")
+    digest, n = landing_fingerprint(landing)
+    assert n == 1
+    with dg.build_sensor_context(cursor=None) as ctx:
+        req = sensor(ctx)
+        assert isinstance(req, dg.RunRequest) and req.run_key == digest
+    with dg.build_sensor_context(cursor=digest) as ctx:
+        assert isinstance(sensor(ctx), dg.SkipReason)
