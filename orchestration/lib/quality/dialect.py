@@ -26,7 +26,7 @@ registry name ``a.b`` as ``a+b``, so the connection string is ``duckdb+buffered:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -44,31 +44,33 @@ URL_SCHEME = "duckdb+buffered"
 # DuckDB type names (as information_schema reports them, parameters stripped) → SQLAlchemy types.
 # GX uses these for `table.column_types` and type expectations; unknown types reflect as NullType,
 # which GX tolerates.
-_TYPES: dict[str, type[sa.types.TypeEngine[Any]]] = {
-    "VARCHAR": sa.String,
-    "TEXT": sa.String,
+_TYPES: dict[str, Callable[[], sa.types.TypeEngine[Any]]] = {
+    # SQL-standard (upper-case) classes, so `expect_column_values_to_be_of_type` accepts the type
+    # names DuckDB shows (VARCHAR, BIGINT, DATE, ...).
+    "VARCHAR": sa.VARCHAR,
+    "TEXT": sa.VARCHAR,
     "JSON": sa.JSON,
-    "BOOLEAN": sa.Boolean,
-    "TINYINT": sa.SmallInteger,
-    "SMALLINT": sa.SmallInteger,
-    "INTEGER": sa.Integer,
-    "BIGINT": sa.BigInteger,
-    "HUGEINT": sa.Numeric,
-    "UTINYINT": sa.SmallInteger,
-    "USMALLINT": sa.Integer,
-    "UINTEGER": sa.BigInteger,
-    "UBIGINT": sa.Numeric,
-    "DECIMAL": sa.Numeric,
-    "FLOAT": sa.Float,
-    "REAL": sa.Float,
-    "DOUBLE": sa.Float,
-    "DATE": sa.Date,
-    "TIME": sa.Time,
-    "TIMESTAMP": sa.DateTime,
-    "TIMESTAMP WITH TIME ZONE": sa.DateTime,
+    "BOOLEAN": sa.BOOLEAN,
+    "TINYINT": sa.SMALLINT,
+    "SMALLINT": sa.SMALLINT,
+    "INTEGER": sa.INTEGER,
+    "BIGINT": sa.BIGINT,
+    "HUGEINT": sa.NUMERIC,
+    "UTINYINT": sa.SMALLINT,
+    "USMALLINT": sa.INTEGER,
+    "UINTEGER": sa.BIGINT,
+    "UBIGINT": sa.NUMERIC,
+    "DECIMAL": sa.NUMERIC,
+    "FLOAT": sa.REAL,
+    "REAL": sa.REAL,
+    "DOUBLE": sa.DOUBLE,
+    "DATE": sa.DATE,
+    "TIME": sa.TIME,
+    "TIMESTAMP": sa.TIMESTAMP,
+    "TIMESTAMP WITH TIME ZONE": lambda: sa.TIMESTAMP(timezone=True),
     "INTERVAL": sa.Interval,
     "BLOB": sa.LargeBinary,
-    "UUID": sa.Uuid,
+    "UUID": sa.UUID,
 }
 
 
@@ -79,7 +81,7 @@ def _sa_type(duckdb_type: str) -> sa.types.TypeEngine[Any]:
     if base == "DECIMAL":
         m = re.search(r"\((\d+)\s*,\s*(\d+)\)", duckdb_type)
         if m:
-            return sa.Numeric(int(m.group(1)), int(m.group(2)))
+            return sa.NUMERIC(int(m.group(1)), int(m.group(2)))
     return _TYPES.get(base, sa.types.NullType)()
 
 
