@@ -105,7 +105,12 @@ def run_build(
     for ev in result.all_events:
         if ev.is_step_failure:
             data = ev.step_failure_data
-            msg = data.error.message.strip().splitlines()[0] if data and data.error else "failed"
+            err = data.error if data else None
+            while (
+                err is not None and err.cause is not None
+            ):  # the user error, not Dagster's wrapper
+                err = err.cause
+            msg = err.message.strip().splitlines()[0] if err else "failed"
             summary.failures.append(f"{ev.step_key}: {msg}")
     summary.log_file = str(log_file)
     (h.state_dir / "last_run.json").write_text(summary.to_json())

@@ -16,6 +16,7 @@ from dagster_dbt import DbtCliResource
 from orchestration.defs.landing import land_extracts
 from orchestration.defs.progress import terminal_progress
 from orchestration.defs.publish import build_publish_asset
+from orchestration.defs.quality import build_gx_checks
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.sensors import build_landing_sensor
 from orchestration.defs.transform import DBT_PROJECT, build_dbt_assets, ensure_manifest
@@ -32,8 +33,11 @@ def build_definitions(
     home = Path(home or os.environ.get("SMW_HOME") or DEFAULT_HOME).resolve()
     landing = Path(landing or os.environ.get("SMW_LANDING") or DEFAULT_LANDING).resolve()
     dbt_models = build_dbt_assets(ensure_manifest())
+    raw_keys = {k for spec in land_extracts.specs for k in [spec.key]}
+    gx_checks, gated_keys = build_gx_checks(raw_keys | set(dbt_models.keys))
     serving_keys = [k for k in dbt_models.keys if k.path[0] == "serving"]
-    publish = build_publish_asset(serving_keys)
+    # Publish waits for every serving model and for every model a blocking suite checks.
+    publish = build_publish_asset(sorted(set(serving_keys) | set(gated_keys), key=lambda k: k.path))
     job = dg.define_asset_job(
         BUILD_JOB,
         selection=dg.AssetSelection.all(),
@@ -41,6 +45,7 @@ def build_definitions(
     )
     return dg.Definitions(
         assets=[land_extracts, dbt_models, publish],
+        asset_checks=gx_checks,
         jobs=[job],
         schedules=[
             dg.ScheduleDefinition(
