@@ -1,0 +1,13 @@
+{#- The methods compute in double precision: integer counts must not divide as integers
+    (PostgreSQL) and dbt.type_float() is single precision on DuckDB. -#}
+{% macro as_double(expression) -%}
+    {{ return(adapter.dispatch('as_double', 'smw')(expression)) }}
+{%- endmacro %}
+
+{% macro default__as_double(expression) -%}
+    cast({{ expression }} as double precision)
+{%- endmacro %}
+
+{% macro spark__as_double(expression) -%}
+    cast({{ expression }} as double)
+{%- endmacro %}
