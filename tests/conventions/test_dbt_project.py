@@ -59,7 +59,9 @@ def test_no_model_reads_a_layer_above_its_own_and_no_staging_to_staging():
             node = nodes.get(dep)
             if node is None or node["resource_type"] != "model":
                 continue
-            assert LAYER_ORDER[layer(node)] <= LAYER_ORDER[layer(m)], f"{m['name']} reads {node['name']}"
+            assert LAYER_ORDER[layer(node)] <= LAYER_ORDER[layer(m)], (
+                f"{m['name']} reads {node['name']}"
+            )
             if layer(m) == "staging":
                 pytest.fail(f"staging model {m['name']} reads another model {node['name']}")
 
@@ -76,13 +78,16 @@ def test_every_model_is_documented_with_its_grain_and_a_tested_primary_key():
             tested.setdefault(attached, set()).add("unique_combination")
     for m in models():
         desc = m["description"].strip()
-        assert re.match(r"^One row per ", desc), f"{m['name']}: description must start with its grain"
+        assert re.match(r"^One row per ", desc), (
+            f"{m['name']}: description must start with its grain"
+        )
         undocumented = [c for c, v in m["columns"].items() if not v.get("description")]
         assert not undocumented, f"{m['name']}: undocumented columns {undocumented}"
         keys = tested.get(m["unique_id"], set())
-        has_pk = any(
-            k.startswith("unique:") and k.replace("unique:", "not_null:") in keys for k in keys
-        ) or "unique_combination" in keys
+        has_pk = (
+            any(k.startswith("unique:") and k.replace("unique:", "not_null:") in keys for k in keys)
+            or "unique_combination" in keys
+        )
         assert has_pk, f"{m['name']} has no tested primary key"
 
 
@@ -93,7 +98,12 @@ def test_serving_models_have_enforced_contracts():
 
 
 def test_model_names_follow_the_house_style():
-    prefixes = {"staging": "stg_", "intermediate": "int_", "marts": ("fct_", "dim_"), "serving": "rpt_"}
+    prefixes = {
+        "staging": "stg_",
+        "intermediate": "int_",
+        "marts": ("fct_", "dim_"),
+        "serving": "rpt_",
+    }
     for m in models():
         assert m["name"].startswith(prefixes[layer(m)]), m["name"]
 
@@ -101,4 +111,6 @@ def test_model_names_follow_the_house_style():
 def test_no_hard_coded_relations_in_models():
     pattern = re.compile(r"\b(from|join)\s+(raw|staging|marts|serving|reference|audit)\.", re.I)
     for sql in (DBT_PROJECT_DIR / "models").rglob("*.sql"):
-        assert not pattern.search(sql.read_text()), f"{sql.name} names a relation directly; use ref()/source()"
+        assert not pattern.search(sql.read_text()), (
+            f"{sql.name} names a relation directly; use ref()/source()"
+        )

@@ -14,7 +14,11 @@ def test_definitions_hold_the_whole_graph(tmp_path):
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert {f"raw/{s.name}" for s in spec.SOURCES} <= keys
-    assert {"marts/fct_nsp_area_periods", "serving/rpt_nsp_activity", "published/serving_database"} <= keys
+    assert {
+        "marts/fct_nsp_area_periods",
+        "serving/rpt_nsp_activity",
+        "published/serving_database",
+    } <= keys
     assert any(k.startswith("staging/stg_") for k in keys)
     # every staging model reads the raw asset that landing produces (same keys as the dbt sources)
     for s in spec.SOURCES:
@@ -22,7 +26,9 @@ def test_definitions_hold_the_whole_graph(tmp_path):
         assert any(c.path[0] == "staging" for c in children), s.name
     # the publish asset depends on every serving model (and on marts gated by blocking suites)
     publish_parents = graph.get(dg.AssetKey(["published", "serving_database"])).parent_keys
-    assert {k for k in keys if k.startswith("serving/")} <= {p.to_user_string() for p in publish_parents}
+    assert {k for k in keys if k.startswith("serving/")} <= {
+        p.to_user_string() for p in publish_parents
+    }
     checks = list(graph.asset_check_keys)
     assert any(c.asset_key.path[0] == "staging" for c in checks), "dbt tests are asset checks"
     gx = {c.asset_key.to_user_string(): c.name for c in checks if c.name.startswith("gx_")}

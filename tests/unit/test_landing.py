@@ -57,12 +57,25 @@ def run(landing_dir: Path, home: Home, key: LinkageKey) -> landing.LandingReport
 
 def test_lands_values_as_text_with_lineage(env, key):
     landing_dir, home = env
-    write(landing_dir, "ims_nsp_transactions", "2020-04.csv", f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n")
+    write(
+        landing_dir,
+        "ims_nsp_transactions",
+        "2020-04.csv",
+        f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n",
+    )
     report = run(landing_dir, home, key)
     assert [o.status for o in report.outcomes] == ["loaded"]
-    got = rows(home, "select transaction_id, needles_issued, _file_name, _row_number, _load_id from raw.ims_nsp_transactions")
+    got = rows(
+        home,
+        "select transaction_id, needles_issued, _file_name, _row_number, _load_id from raw.ims_nsp_transactions",
+    )
     assert got == [("T1", "10", "2020-04.csv", 1, report.outcomes[0].load_id)]
-    types = dict(rows(home, "select column_name, data_type from information_schema.columns where table_name = 'ims_nsp_transactions' and table_schema = 'raw'"))
+    types = dict(
+        rows(
+            home,
+            "select column_name, data_type from information_schema.columns where table_name = 'ims_nsp_transactions' and table_schema = 'raw'",
+        )
+    )
     assert types["needles_issued"] == "VARCHAR"
     # the landed file moved to the restricted archive, never deleted
     assert not (landing_dir / "ims_nsp_transactions" / "2020-04.csv").exists()
@@ -78,9 +91,18 @@ def test_identifiers_replaced_by_keyed_pseudonym_and_birth_month(env, key):
         f"{NSP_HEADER}\nT1,A1,2020-04-01, j ,s,12/03/1980,m,heroin,10\nT2,A1,2020-04-01,,S,1980-03-12,M,heroin,1\n",
     )
     run(landing_dir, home, key)
-    cols = {r[0] for r in rows(home, "select column_name from information_schema.columns where table_schema = 'raw' and table_name = 'ims_nsp_transactions'")}
+    cols = {
+        r[0]
+        for r in rows(
+            home,
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = 'ims_nsp_transactions'",
+        )
+    }
     assert not cols & set(spec.IDENTIFYING_FIELDS)
-    got = rows(home, "select transaction_id, person_id, birth_month, attributor_status from raw.ims_nsp_transactions order by 1")
+    got = rows(
+        home,
+        "select transaction_id, person_id, birth_month, attributor_status from raw.ims_nsp_transactions order by 1",
+    )
     expected = pseudonym(key, normalised_attributor("J", "S", "1980-03-12", "M"))
     # HMAC-SHA256 with the key, computed independently of our own helper
     independent = hmac.new(key.value, b"v1|J|S|1980-03-12|M", hashlib.sha256).hexdigest()
@@ -90,7 +112,12 @@ def test_identifiers_replaced_by_keyed_pseudonym_and_birth_month(env, key):
 
 def test_pseudonym_changes_with_the_key(env, key):
     landing_dir, home = env
-    write(landing_dir, "ims_nsp_transactions", "a.csv", f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n")
+    write(
+        landing_dir,
+        "ims_nsp_transactions",
+        "a.csv",
+        f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n",
+    )
     run(landing_dir, home, key)
     other = LinkageKey(b"another-key-0123456789-abcdefghijk", "test")
     assert rows(home, "select person_id from raw.ims_nsp_transactions")[0][0] != pseudonym(
@@ -101,10 +128,18 @@ def test_pseudonym_changes_with_the_key(env, key):
 def test_header_case_order_spaces_and_extra_columns(env, key):
     landing_dir, home = env
     header = " NEEDLES_ISSUED ,Transaction_ID,agency_code,transaction_date,first_initial,surname_initial,date_of_birth,SEX,substance_injected,Worker Notes"
-    write(landing_dir, "ims_nsp_transactions", "a.csv", f"{header}\n7,T9,A1,2020-04-01,J,S,1980-03-12,M,heroin,\"note, with comma\"\n")
+    write(
+        landing_dir,
+        "ims_nsp_transactions",
+        "a.csv",
+        f'{header}\n7,T9,A1,2020-04-01,J,S,1980-03-12,M,heroin,"note, with comma"\n',
+    )
     report = run(landing_dir, home, key)
     assert report.outcomes[0].extra_columns == ["worker notes"]
-    got = rows(home, "select transaction_id, needles_issued, json_extract_string(_extra, '$.\"worker notes\"') from raw.ims_nsp_transactions")
+    got = rows(
+        home,
+        "select transaction_id, needles_issued, json_extract_string(_extra, '$.\"worker notes\"') from raw.ims_nsp_transactions",
+    )
     assert got == [("T9", "7", "note, with comma")]
 
 
@@ -120,13 +155,16 @@ def test_header_case_order_spaces_and_extra_columns(env, key):
 )
 def test_encodings_line_endings_and_gzip(env, key, encoding, prefix, newline, gz):
     landing_dir, home = env
-    text = newline.join(
-        [
-            "agency_code,agency_name,agency_type,la_code",
-            'A1,"Café ‘One’, Bootle\nsite",pharmacy,E08000014',
-            "A2,Plain,outreach,E08000012",
-        ]
-    ) + newline
+    text = (
+        newline.join(
+            [
+                "agency_code,agency_name,agency_type,la_code",
+                'A1,"Café ‘One’, Bootle\nsite",pharmacy,E08000014',
+                "A2,Plain,outreach,E08000012",
+            ]
+        )
+        + newline
+    )
     data = prefix + text.encode(encoding)
     name = "agencies.csv"
     if gz:
@@ -139,7 +177,10 @@ def test_encodings_line_endings_and_gzip(env, key, encoding, prefix, newline, gz
     # the quoted field keeps its comma and its line break (DuckDB normalises CRLF to LF)
     assert got[0] == ("A1", "Café ‘One’, Bootle\nsite")
     assert got[1] == ("A2", "Plain")
-    assert report.outcomes[0].encoding == {"utf-8": "utf-8-sig" if prefix else "utf-8", "cp1252": "windows-1252"}[encoding]
+    assert (
+        report.outcomes[0].encoding
+        == {"utf-8": "utf-8-sig" if prefix else "utf-8", "cp1252": "windows-1252"}[encoding]
+    )
 
 
 def test_same_content_twice_is_landed_once(env, key):
@@ -149,9 +190,14 @@ def test_same_content_twice_is_landed_once(env, key):
     run(landing_dir, home, key)
     write(landing_dir, "ims_nsp_transactions", "a (copy).csv", content)
     report = run(landing_dir, home, key)
-    assert [(o.status, o.duplicate_of is not None) for o in report.outcomes] == [("duplicate", True)]
+    assert [(o.status, o.duplicate_of is not None) for o in report.outcomes] == [
+        ("duplicate", True)
+    ]
     assert rows(home, "select count(*) from raw.ims_nsp_transactions") == [(1,)]
-    assert rows(home, "select status, count(*) from audit.loads group by 1 order by 1") == [("duplicate", 1), ("loaded", 1)]
+    assert rows(home, "select status, count(*) from audit.loads group by 1 order by 1") == [
+        ("duplicate", 1),
+        ("loaded", 1),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -163,9 +209,21 @@ def test_same_content_twice_is_landed_once(env, key):
         ("sheet.xlsx", b"PK\x03\x04 not a csv", "not a CSV extract"),
         ("fake.csv.gz", b"transaction_id\n", "not gzip-compressed"),
         ("dup_header.csv", (NSP_HEADER + ",needles_issued\n").encode(), "appears twice"),
-        ("ragged.csv", f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin\n".encode(), "malformed"),
-        ("bad_quote.csv", f'{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,"heroin,10\n'.encode(), "malformed"),
-        ("undecodable.csv", NSP_HEADER.encode() + b"\nT1,A1,\x81\x8d,J,S,1980-03-12,M,heroin,1\n", "cannot be decoded"),
+        (
+            "ragged.csv",
+            f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin\n".encode(),
+            "malformed",
+        ),
+        (
+            "bad_quote.csv",
+            f'{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,"heroin,10\n'.encode(),
+            "malformed",
+        ),
+        (
+            "undecodable.csv",
+            NSP_HEADER.encode() + b"\nT1,A1,\x81\x8d,J,S,1980-03-12,M,heroin,1\n",
+            "cannot be decoded",
+        ),
     ],
 )
 def test_bad_files_are_quarantined_with_a_readable_error(env, key, name, content, problem):
@@ -192,12 +250,20 @@ def test_unknown_folders_and_dotfiles(env, key):
     (landing_dir / "stray.csv").write_text("a\n1\n")
     report = run(landing_dir, home, key)
     assert report.outcomes == []
-    assert sorted(report.ignored) == ["not_a_source/: not a known source folder", "stray.csv: not inside a source folder"]
+    assert sorted(report.ignored) == [
+        "not_a_source/: not a known source folder",
+        "stray.csv: not inside a source folder",
+    ]
 
 
 def test_crash_after_commit_before_archive_completes_without_duplicate(env, key, monkeypatch):
     landing_dir, home = env
-    write(landing_dir, "ims_nsp_transactions", "a.csv", f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n")
+    write(
+        landing_dir,
+        "ims_nsp_transactions",
+        "a.csv",
+        f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n",
+    )
 
     def crash(*a, **k):
         raise KeyboardInterrupt("killed after commit")
@@ -215,7 +281,12 @@ def test_crash_after_commit_before_archive_completes_without_duplicate(env, key,
 
 def test_failure_inside_the_transaction_leaves_nothing(env, key, monkeypatch):
     landing_dir, home = env
-    write(landing_dir, "ims_nsp_transactions", "a.csv", f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n")
+    write(
+        landing_dir,
+        "ims_nsp_transactions",
+        "a.csv",
+        f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n",
+    )
     original = landing.Lander._insert
 
     def insert_then_die(self, *args, **kwargs):

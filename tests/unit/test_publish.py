@@ -36,7 +36,9 @@ def test_publishes_only_the_serving_schema(tmp_path):
     make_warehouse(home, 3)
     result = publish.publish(home, "run-1")
     assert result.tables == {"rpt_a": 3, "rpt_b": 1}
-    tables = {r[0] for r in read(home.serving_db, "select table_name from information_schema.tables")}
+    tables = {
+        r[0] for r in read(home.serving_db, "select table_name from information_schema.tables")
+    }
     assert tables == {"rpt_a", "rpt_b", "_publication"}
     assert read(home.serving_db, "select count(*), min(run_id) from _publication") == [(2, "run-1")]
     assert not list(tmp_path.glob(".serving*")), "staging files must be cleaned up"

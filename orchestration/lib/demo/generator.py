@@ -1,0 +1,240 @@
+"""Generate the demo extracts: every source, 2013-14 to 2020-21, the nine demo areas.
+
+The order of simulation follows the links between sources: treatment careers first (they create
+most opiate and crack users), then the OCU population around them, then IMS (psychoactive
+injectors come from that population), then criminal justice (DIP clients and drug tests), then
+the reference data that must agree with the simulated population (prevalence). Only then are
+attributors drawn — once every person exists — and files written.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from orchestration.lib.demo import areas as geo
+from orchestration.lib.demo import timeline as tl
+from orchestration.lib.demo.codes import load_code_lists
+from orchestration.lib.demo.defects import (
+    DUPLICATE,
+    NEWLINE_NAME,
+    file_level_entries,
+    plan_row_defects,
+    variants_for,
+)
+from orchestration.lib.demo.ims import simulate_ims
+from orchestration.lib.demo.justice import simulate_justice
+from orchestration.lib.demo.manifest import DemoManifest, PlantedDefect, SourceSummary
+from orchestration.lib.demo.ocu import OcuPool, build_ocu_pool
+from orchestration.lib.demo.people import PersonRegistry
+from orchestration.lib.demo.reference import benchmark_rows, population_rows, prevalence_rows
+from orchestration.lib.demo.sampling import rng_for
+from orchestration.lib.demo.sources import (
+    Attributor,
+    SourceRows,
+    agency_rows,
+    dip_rows,
+    episode_rows,
+    intervention_rows,
+    mdt_rows,
+    nsp_rows,
+    reference_rows,
+    top_rows,
+)
+from orchestration.lib.demo.table import Table
+from orchestration.lib.demo.treatment import provider_codes, simulate_treatment
+from orchestration.lib.demo.writer import FileVariant, relative_path, render_file, write_bytes
+from orchestration.lib.spec import DEMO_PERIODS, SOURCES
+
+log = logging.getLogger(__name__)
+
+MANIFEST_NAME = ".demo-manifest.json"
+
+
+def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifest:
+    """Write demo extracts for every source under ``out_dir/<source>/`` and the manifest.
+
+    ``scale`` multiplies the number of people and events (1.0 reproduces the published figures;
+    0.02 is a tiny but complete set). The same ``seed`` and ``scale`` always give identical bytes.
+    """
+    if scale <= 0:
+        raise ValueError("scale must be positive")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    codes = load_code_lists()
+    people = PersonRegistry()
+    treatment = simulate_treatment(seed, scale, people, codes)
+    pool = build_ocu_pool(rng_for(seed, "ocu"), scale, people, treatment.people)
+    ims = simulate_ims(rng_for(seed, "ims"), scale, people, pool, treatment.people, codes)
+    justice = simulate_justice(rng_for(seed, "justice"), scale, people, pool, codes)
+    people.finalise(rng_for(seed, "attributors"), codes)
+    log.info("simulated %d people in %.1fs", len(people), time.perf_counter() - started)
+
+    known = _known_by_year_end(pool, treatment.episodes)
+    attributor = Attributor(people, codes)
+    episodes, episode_ids = episode_rows(treatment.episodes, provider_codes(), codes, attributor)
+    agencies, agency_changes = agency_rows(ims.agencies, codes)
+    sources: dict[str, SourceRows] = {
+        "ims_agencies": agencies,
+        "ims_nsp_transactions": nsp_rows(
+            rng_for(seed, "nsp-corrections"), ims.nsp, ims.agencies, codes, attributor
+        ),
+        "ims_interventions": intervention_rows(ims.interventions, ims.agencies, codes, attributor),
+        "ndtms_episodes": episodes,
+        "ndtms_top": top_rows(treatment.top, episode_ids, codes),
+        "dip_contacts": dip_rows(
+            rng_for(seed, "dip-corrections"), justice.dip, justice.text_values, codes, attributor
+        ),
+        "mdt_results": mdt_rows(justice.mdt, justice.suites, codes, attributor),
+        "prevalence_estimates": reference_rows(
+            "prevalence_estimates",
+            f"prevalence_{DEMO_PERIODS[0]}_to_{DEMO_PERIODS[-1]}",
+            prevalence_rows(rng_for(seed, "prevalence"), pool, known),
+        ),
+        "population": reference_rows(
+            "population",
+            f"mid_year_{tl.FIRST_FY}_to_{tl.FIRST_FY + tl.N_YEARS - 1}",
+            population_rows(rng_for(seed, "population")),
+        ),
+        "national_benchmarks": reference_rows(
+            "national_benchmarks",
+            f"england_{DEMO_PERIODS[0]}_to_{DEMO_PERIODS[-1]}",
+            benchmark_rows(),
+        ),
+    }
+    missing = [s.name for s in SOURCES if s.name not in sources]
+    if missing:
+        raise RuntimeError(f"no generator for sources {missing}")
+
+    calibration = {
+        "ims_cohorts": ims.aims,
+        "treatment_in_treatment": treatment.targets,
+        "dip": justice.aims,
+        "note": "aims of the simulation at this scale; tests should count from the files",
+    }
+    # The sources hold their own sorted copies: drop the simulation to keep memory down.
+    del treatment, ims, justice, pool, known
+
+    variants = {name: variants_for(src) for name, src in sources.items()}
+    overrides, defects = plan_row_defects(rng_for(seed, "defects"), sources, variants)
+    newline_entry = _plant_newline_name(
+        sources["ims_agencies"], overrides["ims_agencies"], variants
+    )
+    resends = _resend_entries(sources, variants, agency_changes)
+    manifest = DemoManifest(
+        seed=seed,
+        scale=scale,
+        periods=list(DEMO_PERIODS),
+        areas=list(geo.ALL_LA_CODES[: geo.N_AREAS]),
+        calibration=calibration,
+    )
+    for spec in SOURCES:
+        src = sources.pop(spec.name)  # written sources are released one by one
+        summary = _write_source(
+            out_dir, src, variants[spec.name], overrides[spec.name], seed, manifest
+        )
+        manifest.sources[spec.name] = summary
+        manifest.defects.extend(file_level_entries(src, variants[spec.name]))
+        del src
+    manifest.defects.append(newline_entry)
+    manifest.defects.extend(defects)
+    manifest.defects.extend(resends)
+    (out_dir / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
+    log.info("wrote demo extracts to %s in %.1fs", out_dir, time.perf_counter() - started)
+    return manifest
+
+
+def _known_by_year_end(pool: OcuPool, episodes: Table) -> np.ndarray:
+    """Per OCU person and year: referred to treatment by the end of that year (ever known)."""
+    first_ref = np.full(len(pool), np.iinfo(np.int64).max)
+    order = np.argsort(pool.person, kind="stable")
+    sorted_people = pool.person[order]
+    idx = np.clip(np.searchsorted(sorted_people, episodes["person"]), 0, len(order) - 1)
+    hit = sorted_people[idx] == episodes["person"]
+    np.minimum.at(first_ref, order[idx[hit]], episodes["referral"][hit].astype(np.int64))
+    year_end = tl.FY_START[1:] - 1
+    return first_ref[:, None] <= year_end[None, :]
+
+
+def _plant_newline_name(
+    src: SourceRows,
+    overrides: dict[int, dict[str, str]],
+    variants: dict[str, dict[int, FileVariant]],
+) -> PlantedDefect:
+    """Give one agency, in one snapshot, a name with a comma and a line break inside quotes."""
+    f = src.file_stems.index(NEWLINE_NAME[1])
+    bounds = src.file_bounds()
+    rows = np.arange(bounds[f], bounds[f + 1])
+    names = src.render(rows)["agency_name"]
+    r = next(int(rows[i]) for i, n in enumerate(names) if "," not in n and "Harm Reduction" in n)
+    value = f"{names[r - rows[0]]},\nBrownlow Hill"
+    overrides.setdefault(r, {})["agency_name"] = value
+    rel = relative_path(src, f, variants["ims_agencies"].get(f, FileVariant()))
+    return PlantedDefect(
+        "quoted_field_with_comma_newline", src.name, rel, src.key_of(r), "agency_name", 1, value
+    )
+
+
+def _write_source(
+    out_dir: Path,
+    src: SourceRows,
+    variants: dict[int, FileVariant],
+    overrides: dict[int, dict[str, str]],
+    seed: int,
+    manifest: DemoManifest,
+) -> SourceSummary:
+    summary = SourceSummary()
+    for i in range(len(src.file_stems)):
+        v = variants.get(i, FileVariant())
+        rng = rng_for(seed, f"write-{src.name}-{src.file_stems[i]}")
+        data, rows, uk_cells = render_file(src, i, v, overrides, rng)
+        rel = relative_path(src, i, v)
+        summary.files.append(write_bytes(out_dir, rel, data, rows, v))
+        summary.rows += rows
+        if uk_cells:
+            manifest.defects.append(
+                PlantedDefect("uk_date_format", src.name, rel, None, "*", uk_cells)
+            )
+        if src.name == DUPLICATE[0] and src.file_stems[i] == DUPLICATE[1]:
+            copy_rel = rel.replace(DUPLICATE[1], DUPLICATE[2])
+            summary.files.append(write_bytes(out_dir, copy_rel, data, rows, v))
+            summary.rows += rows
+            manifest.defects.append(
+                PlantedDefect("duplicate_file", src.name, copy_rel, None, None, 1)
+            )
+    summary.distinct_keys = src.distinct_keys()
+    summary.resent_keys = src.resent_keys()
+    return summary
+
+
+def _resend_entries(
+    sources: dict[str, SourceRows],
+    variants: dict[str, dict[int, FileVariant]],
+    agency_changes: dict[str, list[str]],
+) -> list[PlantedDefect]:
+    out: list[PlantedDefect] = []
+    eps = sources["ndtms_episodes"]
+    later = ~eps.first_version
+    counts = np.bincount(eps.file_of_row[later], minlength=len(eps.file_stems))
+    for f in np.flatnonzero(counts):
+        rel = relative_path(eps, int(f), variants[eps.name].get(int(f), FileVariant()))
+        out.append(
+            PlantedDefect("resent_record", eps.name, rel, None, "discharge_date", int(counts[f]))
+        )
+    for name, fld in (("ims_nsp_transactions", "needles_issued"), ("dip_contacts", "daily_units")):
+        src = sources[name]
+        for r in np.flatnonzero(~src.first_version):
+            f = int(src.file_of_row[r])
+            rel = relative_path(src, f, variants[name].get(f, FileVariant()))
+            out.append(PlantedDefect("resent_record", name, rel, src.key_of(int(r)), fld, 1))
+    ag = sources["ims_agencies"]
+    for period, codes_changed in agency_changes.items():
+        f = ag.file_stems.index(period)
+        rel = relative_path(ag, f, variants[ag.name].get(f, FileVariant()))
+        for code in codes_changed:
+            out.append(PlantedDefect("resent_record", ag.name, rel, code, "closed_date", 1))
+    return out

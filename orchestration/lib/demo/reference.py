@@ -1,0 +1,237 @@
+"""Reference extracts: mid-year population, prevalence estimates and England benchmarks.
+
+Population and benchmarks describe the real world and do not change with ``scale``; prevalence
+estimates describe the *simulated* OCU population, so they do (their rates per 1,000 residents
+are only realistic at scale 1). The prevalence estimate of every area, year and age band is the
+simulated active OCU population, nudged by a modelling error, and never below the number of that
+area's OCU people the warehouse will find known to treatment — so the bullseye's "not known" ring
+is never negative.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from orchestration.lib.demo import areas as geo
+from orchestration.lib.demo import timeline as tl
+from orchestration.lib.demo.ocu import OcuPool
+from orchestration.lib.demo.treatment import BOTH, CRACK_ONLY, OPIATE_ONLY
+from orchestration.lib.spec import DEMO_PERIODS
+
+POP_BANDS = (
+    "0-4",
+    "5-9",
+    "10-14",
+    "15-19",
+    "20-24",
+    "25-29",
+    "30-34",
+    "35-39",
+    "40-44",
+    "45-49",
+    "50-54",
+    "55-59",
+    "60-64",
+    "65-69",
+    "70-74",
+    "75-79",
+    "80-84",
+    "85+",
+)
+# England-like age structure (% of all residents per band) and male share per band.
+_AGE_SHARE = np.array(
+    [6.2, 6.3, 5.7, 5.6, 6.4, 6.9, 6.7, 6.4, 6.3, 7.0, 7.0, 6.1, 5.3, 5.3, 4.4, 3.3, 2.4, 2.4]
+)
+_MALE_SHARE = np.array(
+    [
+        0.512,
+        0.512,
+        0.512,
+        0.512,
+        0.51,
+        0.50,
+        0.495,
+        0.495,
+        0.495,
+        0.495,
+        0.495,
+        0.492,
+        0.49,
+        0.48,
+        0.47,
+        0.45,
+        0.42,
+        0.35,
+    ]
+)
+# Area tilts on the age structure (students in Liverpool, older Cheshire East and Sefton).
+_TILT: dict[str, dict[tuple[int, int], float]] = {
+    "E08000012": {(3, 4): 1.2, (4, 5): 1.6, (5, 6): 1.25, (13, 18): 0.85},
+    "E06000049": {(4, 7): 0.8, (11, 18): 1.15},
+    "E06000050": {(4, 7): 0.9, (11, 18): 1.08},
+    "E08000014": {(4, 7): 0.9, (13, 18): 1.2},
+    "E08000015": {(13, 18): 1.1},
+    "E08000011": {(0, 3): 1.08},
+}
+
+
+def population_rows(rng: np.random.Generator) -> list[dict[str, str]]:
+    """ONS-like mid-year estimates by area, year 2013–2020, sex and five-year band."""
+    rows: list[dict[str, str]] = []
+    totals = geo.population(np.arange(tl.N_YEARS))  # (year, area)
+    for i, area in enumerate(geo.AREAS):
+        share = _AGE_SHARE.copy()
+        for (lo, hi), f in _TILT.get(area.code, {}).items():
+            share[lo:hi] *= f
+        for y in range(tl.N_YEARS):
+            ageing = np.ones(len(POP_BANDS))
+            ageing[13:] *= 1 + 0.012 * y  # the population ages year on year
+            s = share * ageing * rng.uniform(0.995, 1.005, len(POP_BANDS))
+            counts = totals[y, i] * s / s.sum()
+            for sex, msh in (("M", _MALE_SHARE), ("F", 1 - _MALE_SHARE)):
+                for b, band in enumerate(POP_BANDS):
+                    rows.append(
+                        {
+                            "la_code": area.code,
+                            "year": str(tl.FIRST_FY + y),
+                            "sex": sex,
+                            "age_band": band,
+                            "population": str(int(round(counts[b] * msh[b]))),
+                        }
+                    )
+    return rows
+
+
+PREV_BANDS = ((15, 24, "15-24"), (25, 34, "25-34"), (35, 64, "35-64"))
+
+
+def prevalence_rows(
+    rng: np.random.Generator,
+    pool: OcuPool,
+    known_by_year_end: np.ndarray,
+) -> list[dict[str, str]]:
+    """Estimates per area, period, drug group and age band (15-64 = the sum of the bands).
+
+    ``known_by_year_end[p, y]`` says whether pool member ``p`` had a treatment episode referred
+    by the end of year ``y`` (the people the bullseye rings count).
+    """
+    rows: list[dict[str, str]] = []
+    for y in range(tl.N_YEARS):
+        active = pool.active(y)
+        age = tl.years_between(pool.dob, tl.FY_MID[y])
+        opiate = (pool.drug_type == OPIATE_ONLY) | (pool.drug_type == BOTH)
+        crack = (pool.drug_type == CRACK_ONLY) | (pool.drug_type == BOTH)
+        known_ocu = known_by_year_end[:, y]
+        for i, area in enumerate(geo.AREAS):
+            home = pool.home == i
+            band_est: dict[str, dict[str, float]] = {
+                g: {} for g in ("ocu", "opiate", "crack", "injecting")
+            }
+            for lo, hi, label in PREV_BANDS:
+                in_band = home & (age >= lo) & (age <= hi)
+                true_ocu = int((in_band & active).sum())
+                known = int((in_band & known_ocu).sum())
+                # Modelled estimate: the truth with a modelling error, never below the known.
+                est = max(true_ocu * rng.uniform(0.97, 1.07), known * 1.08 + 2, 1.0)
+                f = est / max(true_ocu, 1)
+                est_opiate = min(max(int((in_band & active & opiate).sum()) * f, 0), est)
+                est_crack = min(max(int((in_band & active & crack).sum()) * f, 0), est)
+                if est_opiate + est_crack < est:  # "both" = opiate + crack − ocu must be ≥ 0
+                    est_crack = est - est_opiate
+                inj = min(int((in_band & active & pool.injector).sum()) * f, est)
+                band_est["ocu"][label] = round(est)
+                band_est["opiate"][label] = round(est_opiate)
+                band_est["crack"][label] = round(est_crack)
+                band_est["injecting"][label] = round(inj)
+            for group, values in band_est.items():
+                values["15-64"] = sum(values.values())
+                for label in ("15-24", "25-34", "35-64", "15-64"):
+                    e = values[label]
+                    lo_f = rng.uniform(0.84, 0.92) if label != "15-64" else rng.uniform(0.88, 0.93)
+                    hi_f = rng.uniform(1.1, 1.3) if label != "15-64" else rng.uniform(1.08, 1.2)
+                    rows.append(
+                        {
+                            "la_code": area.code,
+                            "period": DEMO_PERIODS[y],
+                            "drug_group": group,
+                            "age_band": label,
+                            "estimate": str(int(e)),
+                            "lower_95": str(int(np.floor(e * lo_f))),
+                            "upper_95": str(int(np.ceil(e * hi_f))),
+                        }
+                    )
+    return rows
+
+
+# --- England benchmarks ---------------------------------------------------------------------------
+
+#: England people in treatment by group (2017-18 as published: opiate 144,189; alcohol 75,787).
+_ENG_IN_TX = {
+    "opiate": (152_000, 150_500, 149_800, 146_500, 144_189, 141_000, 140_600, 140_900),
+    "non_opiate": (24_100, 23_600, 23_200, 23_700, 24_400, 25_700, 27_100, 28_500),
+    "non_opiate_alcohol": (26_400, 26_100, 25_900, 26_300, 27_100, 28_400, 30_100, 31_300),
+    "alcohol_only": (91_600, 85_000, 80_400, 79_800, 75_787, 75_600, 74_800, 79_200),
+}
+#: Successful completion rates (2017-18: opiate 6.6 %, non-opiate 39.4 %, non-opiate & alcohol 35.5 %).
+_ENG_COMPLETION = {
+    "opiate": (0.078, 0.073, 0.068, 0.067, 0.066, 0.060, 0.056, 0.050),
+    "non_opiate": (0.402, 0.392, 0.374, 0.367, 0.394, 0.363, 0.346, 0.331),
+    "non_opiate_alcohol": (0.382, 0.374, 0.362, 0.358, 0.355, 0.342, 0.336, 0.320),
+    "alcohol_only": (0.395, 0.389, 0.385, 0.387, 0.382, 0.376, 0.370, 0.347),
+}
+_ENG_NEW = {
+    "opiate": (49_800, 48_900, 48_400, 47_900, 47_500, 47_200, 47_400, 44_700),
+    "non_opiate": (18_400, 17_900, 17_600, 17_700, 17_900, 18_700, 20_000, 19_600),
+    "non_opiate_alcohol": (19_600, 19_200, 19_100, 19_400, 20_000, 21_000, 22_300, 21_900),
+    "alcohol_only": (62_000, 57_600, 54_000, 53_400, 51_000, 51_300, 51_000, 54_600),
+}
+#: Early unplanned exits (2017-18: 16 / 20 / 19 %, all drug 18 %).
+_ENG_EARLY = {"opiate": 0.16, "non_opiate": 0.20, "non_opiate_alcohol": 0.19, "alcohol_only": 0.17}
+_ENG_NON_REPRESENT = 0.88  # of completions, no re-presentation within six months
+_ENG_OCU_ESTIMATE = (298_752, 299_700, 300_783, 307_400, 313_971, 313_000, 312_000, 311_000)
+_ENG_PENETRATION = (0.50, 0.49, 0.49, 0.48, 0.47, 0.46, 0.46, 0.47)
+_DRUG = ("opiate", "non_opiate", "non_opiate_alcohol")
+
+
+def benchmark_rows() -> list[dict[str, str]]:
+    """England numerators and denominators for the indicators with national comparators."""
+    rows: list[dict[str, str]] = []
+
+    def add(code: str, y: int, breakdown: str, num: float, den: float) -> None:
+        rows.append(
+            {
+                "indicator_code": code,
+                "period": DEMO_PERIODS[y],
+                "breakdown": breakdown,
+                "numerator": str(int(round(num))),
+                "denominator": str(int(round(den))),
+            }
+        )
+
+    for y in range(tl.N_YEARS):
+        comp = {g: _ENG_IN_TX[g][y] * _ENG_COMPLETION[g][y] for g in _ENG_IN_TX}
+        drug_num = sum(round(comp[g]) for g in _DRUG)
+        drug_den = sum(_ENG_IN_TX[g][y] for g in _DRUG)
+        add("tx_successful_completion", y, "", drug_num, drug_den)
+        for g in _ENG_IN_TX:
+            add("tx_successful_completion", y, g, comp[g], _ENG_IN_TX[g][y])
+        # 27 % of people in drug treatment are women; they complete slightly more often.
+        f_den = round(drug_den * 0.27)
+        f_num = round(drug_num * 0.27 * 1.06)
+        add("tx_successful_completion", y, "male", drug_num - f_num, drug_den - f_den)
+        add("tx_successful_completion", y, "female", f_num, f_den)
+        add("tx_non_representation", y, "", drug_num * _ENG_NON_REPRESENT, drug_den)
+        for g in _ENG_IN_TX:
+            add("tx_non_representation", y, g, comp[g] * _ENG_NON_REPRESENT, _ENG_IN_TX[g][y])
+        new_all = sum(_ENG_NEW[g][y] for g in _ENG_NEW)
+        with_intervention = round(new_all * 0.985)
+        add("tx_wait_under_3w", y, "", with_intervention * (0.975 + 0.002 * y), with_intervention)
+        add("tx_wait_over_6w", y, "", with_intervention * (0.008 - 0.0005 * y), with_intervention)
+        drug_new = sum(_ENG_NEW[g][y] for g in _DRUG)
+        early_all = sum(round(_ENG_NEW[g][y] * _ENG_EARLY[g]) for g in _DRUG)
+        add("tx_early_unplanned_exit", y, "", early_all, drug_new)
+        for g in _ENG_NEW:
+            add("tx_early_unplanned_exit", y, g, _ENG_NEW[g][y] * _ENG_EARLY[g], _ENG_NEW[g][y])
+        est = _ENG_OCU_ESTIMATE[y]
+        add("tx_penetration", y, "", est * _ENG_PENETRATION[y], est)
+    return rows

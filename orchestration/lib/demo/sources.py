@@ -1,0 +1,562 @@
+"""From simulated tables to extract rows: sorting, record keys, files and re-sends.
+
+Each source becomes a :class:`SourceRows`: its rows in file order (monthly files for events,
+yearly snapshots for agencies, one file for reference data), a stable key per row, and a
+``render`` function that turns any slice of rows into text columns in the spec's column order.
+Rendering happens one file at a time, so the whole extract never exists as text in memory.
+
+Keys are assigned in date order (``NSP-00000001`` is the earliest visit) and never reused. A key
+appears more than once only when a record is re-sent: an episode first sent open and sent again
+when discharged, an NSP or DIP record corrected in a later month, or an agency in every yearly
+snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from orchestration.lib.demo import areas as geo
+from orchestration.lib.demo import timeline as tl
+from orchestration.lib.demo.codes import CodeLists
+from orchestration.lib.demo.ims import Agencies
+from orchestration.lib.demo.people import LETTER_LOOKUP, PersonRegistry
+from orchestration.lib.demo.table import Table
+from orchestration.lib.spec import DEMO_PERIODS, Source, source
+
+Render = Callable[[np.ndarray], dict[str, list[str]]]
+
+
+@dataclass
+class SourceRows:
+    spec: Source
+    file_stems: list[str]
+    file_of_row: np.ndarray  # ascending
+    key_num: np.ndarray  # integer key per row (rows sharing a key are versions of one record)
+    key_text: Callable[[np.ndarray], list[str]]  # key numbers → key strings
+    render: Render
+    versions: np.ndarray  # how many rows share this row's key (> 1: re-sent)
+    first_version: np.ndarray  # bool: the earliest row of its key
+    person: np.ndarray | None = None  # person index per row (person-level sources)
+    event_day: np.ndarray | None = None  # the date column as day numbers
+    numeric: dict[str, np.ndarray] = field(default_factory=dict)  # for defect eligibility
+    corrections: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # rows
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def __len__(self) -> int:
+        return len(self.key_num)
+
+    def key_of(self, row: int) -> str:
+        return self.key_text(self.key_num[row : row + 1])[0]
+
+    def distinct_keys(self) -> int:
+        return int(len(np.unique(self.key_num)))
+
+    def resent_keys(self) -> list[str]:
+        """Keys sent more than once, in key order."""
+        return self.key_text(np.unique(self.key_num[self.versions > 1]))
+
+    def file_bounds(self) -> np.ndarray:
+        return np.searchsorted(self.file_of_row, np.arange(len(self.file_stems) + 1))
+
+
+def _ids(prefix: str, n: int) -> Callable[[np.ndarray], list[str]]:
+    """Key strings for 0-based record numbers, formatted on demand (``NSP-00000001``): holding
+    millions of key strings at large scales would cost more memory than all the numbers."""
+    width = max(8, len(str(n)))
+
+    def text(numbers: np.ndarray) -> list[str]:
+        return [f"{prefix}-{i + 1:0{width}d}" for i in np.asarray(numbers).tolist()]
+
+    return text
+
+
+def _ints(values: np.ndarray) -> list[str]:
+    """Integers as text; negative values are the simulation's 'not recorded' and print blank."""
+    out = np.asarray(values).astype(np.int64).astype(str).astype(object)
+    out[np.asarray(values) < 0] = ""
+    return out.tolist()
+
+
+def _lookup(table: np.ndarray, idx: np.ndarray) -> list[str]:
+    return table[np.asarray(idx, dtype=np.int64)].tolist()
+
+
+class Attributor:
+    """Renders the four attributor fields from person indices."""
+
+    def __init__(self, people: PersonRegistry, codes: CodeLists) -> None:
+        self.fi = people.first_initial
+        self.si = people.surname_initial
+        self.dob = people.dob
+        self.sex = people.sex_code
+        self.ethnicity = people.ethnicity
+        self.sex_lookup = codes.lookup("sex")
+        self.eth_lookup = codes.lookup("ethnicity")
+
+    def columns(self, person: np.ndarray) -> dict[str, list[str]]:
+        return {
+            "first_initial": _lookup(LETTER_LOOKUP, self.fi[person]),
+            "surname_initial": _lookup(LETTER_LOOKUP, self.si[person]),
+            "date_of_birth": tl.iso_dates(self.dob[person]),
+            "sex": _lookup(self.sex_lookup, self.sex[person]),
+        }
+
+
+def _versions(keys_num: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows per key, and whether each row is its key's first version (rows are in file order)."""
+    _, first_pos, inv, counts = np.unique(
+        keys_num, return_index=True, return_inverse=True, return_counts=True
+    )
+    first = np.zeros(len(keys_num), bool)
+    first[first_pos] = True
+    return counts[inv], first
+
+
+def _corrections(
+    rng: np.random.Generator, base_file: np.ndarray, rate: float, n_files: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows to re-send corrected in a later month file, and that file."""
+    eligible = np.flatnonzero(base_file < n_files - 1)
+    k = min(max(1, int(round(rate * len(base_file)))), len(eligible))
+    rows = np.sort(rng.choice(eligible, k, replace=False)) if k else np.zeros(0, np.int64)
+    later = np.minimum(base_file[rows] + rng.integers(1, 3, k), n_files - 1)
+    return rows, later
+
+
+def nsp_rows(
+    rng: np.random.Generator,
+    nsp: Table,
+    agencies: Agencies,
+    codes: CodeLists,
+    attributor: Attributor,
+) -> SourceRows:
+    order = np.lexsort((nsp["person"], nsp["agency"], nsp["day"]))
+    t = nsp.take(order)
+    n = len(t)
+    ids = _ids("NSP", n)
+    base_file = tl.month_of(t["day"])
+    corr, later = _corrections(rng, base_file, 2e-4, tl.N_MONTHS)
+    rows = np.concatenate([np.arange(n), corr])
+    files = np.concatenate([base_file, later])
+    needles = np.concatenate(
+        [t["needles"], np.maximum(t["needles"][corr] + rng.choice([-10, -5, 5, 10], len(corr)), 1)]
+    )
+    sorted_idx = np.lexsort((rows, files))
+    rows, files, needles = rows[sorted_idx], files[sorted_idx], needles[sorted_idx]
+    versions, first = _versions(rows)
+    agency_codes = np.array(agencies.code, dtype=object)
+    sub = codes.lookup("ims_injected_substance")
+    yn = codes.lookup("yes_no")
+    d = t.cols
+
+    def render(sel: np.ndarray) -> dict[str, list[str]]:
+        r = rows[sel]
+        cols = {
+            "transaction_id": ids(r),
+            "agency_code": agency_codes[d["agency"][r]].tolist(),
+            "transaction_date": tl.iso_dates(d["day"][r]),
+            **attributor.columns(d["person"][r]),
+            "client_la_code": _lookup(geo.LA_LOOKUP, d["client_la"][r]),
+            "substance_injected": _lookup(sub, d["substance"][r]),
+            "needles_issued": _ints(needles[sel]),
+            "syringes_issued": _ints(d["syringes"][r]),
+            "sharps_returned": _lookup(yn, d["sharps"][r]),
+            "first_visit": _lookup(yn, d["first_visit"][r]),
+        }
+        return cols
+
+    return SourceRows(
+        spec=source("ims_nsp_transactions"),
+        file_stems=list(tl.MONTH_LABELS),
+        file_of_row=files,
+        key_num=rows,
+        key_text=ids,
+        render=render,
+        versions=versions,
+        first_version=first,
+        person=d["person"][rows],
+        event_day=d["day"][rows],
+        numeric={"syringes": d["syringes"][rows]},
+        corrections=np.flatnonzero(versions > 1),
+    )
+
+
+def intervention_rows(
+    iv: Table, agencies: Agencies, codes: CodeLists, attributor: Attributor
+) -> SourceRows:
+    order = np.lexsort((iv["person"], iv["agency"], iv["day"]))
+    t = iv.take(order)
+    n = len(t)
+    ids = _ids("INT", n)
+    files = tl.month_of(t["day"])
+    agency_codes = np.array(agencies.code, dtype=object)
+    cat = codes.lookup("intervention_category")
+    ims = codes.lookup("ims_substance")
+    d = t.cols
+
+    def render(r: np.ndarray) -> dict[str, list[str]]:
+        return {
+            "intervention_id": ids(r),
+            "agency_code": agency_codes[d["agency"][r]].tolist(),
+            "intervention_date": tl.iso_dates(d["day"][r]),
+            **attributor.columns(d["person"][r]),
+            "client_la_code": _lookup(geo.LA_LOOKUP, d["client_la"][r]),
+            "intervention_category": _lookup(cat, d["category"][r]),
+            "main_substance": _lookup(ims, d["main"][r]),
+            "second_substance": _lookup(ims, d["second"][r]),
+        }
+
+    return SourceRows(
+        spec=source("ims_interventions"),
+        file_stems=list(tl.MONTH_LABELS),
+        file_of_row=files,
+        key_num=np.arange(n),
+        key_text=ids,
+        render=render,
+        versions=np.ones(n, np.int64),
+        first_version=np.ones(n, bool),
+        person=d["person"],
+        event_day=d["day"],
+    )
+
+
+def episode_rows(
+    eps: Table, provider_codes: list[str], codes: CodeLists, attributor: Attributor
+) -> tuple[SourceRows, Callable[[np.ndarray], list[str]]]:
+    """Episodes in the month of referral (the open caseload in the first file), re-sent in the
+    month of discharge. Returns the rows and the episode keys (for TOP's ``episode_id``)."""
+    n = len(eps)
+    ids = _ids("EPI", n)
+    ref_month = tl.month_of(np.maximum(eps["referral"], tl.START_DAY))
+    dis = eps["discharge"]
+    has_dis = dis != tl.NO_DATE
+    dis_month = np.where(has_dis, tl.month_of(np.where(has_dis, dis, tl.START_DAY)), -1)
+    resend = has_dis & (dis_month > ref_month)
+    later = np.flatnonzero(resend)
+    rows = np.concatenate([np.arange(n), later])
+    files = np.concatenate([ref_month, dis_month[later]])
+    # the first version of a re-sent episode is still open: no discharge yet
+    open_first = np.concatenate([resend, np.zeros(len(later), bool)])
+    order = np.lexsort((rows, files))
+    rows, files, open_first = rows[order], files[order], open_first[order]
+    versions, first = _versions(rows)
+    prov = np.array(provider_codes, dtype=object)
+    lk = {
+        name: codes.lookup(name)
+        for name in (
+            "referral_source",
+            "setting",
+            "treatment_substance",
+            "injecting_status",
+            "accommodation_need",
+            "employment_status",
+            "parental_status",
+            "discharge_reason",
+            "hbv_vaccination",
+            "hcv_tested",
+            "ethnicity",
+        )
+    }
+    d = eps.cols
+    eth = attributor.ethnicity
+
+    def render(sel: np.ndarray) -> dict[str, list[str]]:
+        r = rows[sel]
+        still_open = open_first[sel]
+        discharge = np.where(still_open, tl.NO_DATE, d["discharge"][r])
+        reason = np.where(still_open, -1, d["reason"][r])
+        return {
+            "episode_id": ids(r),
+            "provider_code": prov[d["provider"][r]].tolist(),
+            **attributor.columns(d["person"][r]),
+            "ethnicity": _lookup(lk["ethnicity"], eth[d["person"][r]]),
+            "client_la_code": _lookup(geo.LA_LOOKUP, d["la"][r]),
+            "referral_date": tl.iso_dates(d["referral"][r]),
+            "referral_source": _lookup(lk["referral_source"], d["referral_source"][r]),
+            "triage_date": tl.iso_dates(d["triage"][r]),
+            "first_intervention_date": tl.iso_dates(d["first_int"][r]),
+            "setting": _lookup(lk["setting"], d["setting"][r]),
+            "substance_1": _lookup(lk["treatment_substance"], d["s1"][r]),
+            "substance_2": _lookup(lk["treatment_substance"], d["s2"][r]),
+            "substance_3": _lookup(lk["treatment_substance"], d["s3"][r]),
+            "injecting_status": _lookup(lk["injecting_status"], d["injecting"][r]),
+            "accommodation_need": _lookup(lk["accommodation_need"], d["accommodation"][r]),
+            "employment_status": _lookup(lk["employment_status"], d["employment"][r]),
+            "parental_status": _lookup(lk["parental_status"], d["parental"][r]),
+            "discharge_date": tl.iso_dates(discharge),
+            "discharge_reason": _lookup(lk["discharge_reason"], reason),
+            "hbv_vaccination": _lookup(lk["hbv_vaccination"], d["hbv"][r]),
+            "hcv_tested": _lookup(lk["hcv_tested"], d["hcv"][r]),
+        }
+
+    sr = SourceRows(
+        spec=source("ndtms_episodes"),
+        file_stems=list(tl.MONTH_LABELS),
+        file_of_row=files,
+        key_num=rows,
+        key_text=ids,
+        render=render,
+        versions=versions,
+        first_version=first,
+        person=d["person"][rows],
+        event_day=d["referral"][rows],
+        numeric={
+            "referral": d["referral"][rows],
+            "discharge": np.where(open_first, tl.NO_DATE, d["discharge"][rows]),
+            "first_int": d["first_int"][rows],
+        },
+    )
+    return sr, ids
+
+
+def top_rows(
+    top: Table, episode_ids: Callable[[np.ndarray], list[str]], codes: CodeLists
+) -> SourceRows:
+    order = np.lexsort((top["stage"], top["episode"], top["review"]))
+    t = top.take(order)
+    n = len(t)
+    ids = _ids("TOP", n)
+    files = tl.month_of(t["review"])
+    stage = codes.lookup("top_stage")
+    yn = codes.lookup("yes_no")
+    housing = codes.lookup("top_housing")
+    d = t.cols
+    day_cols = (
+        "days_opiates",
+        "days_crack",
+        "days_cocaine",
+        "days_amphetamine",
+        "days_cannabis",
+        "days_alcohol",
+    )
+
+    def render(r: np.ndarray) -> dict[str, list[str]]:
+        return {
+            "top_id": ids(r),
+            "episode_id": episode_ids(d["episode"][r]),
+            "review_date": tl.iso_dates(d["review"][r]),
+            "stage": _lookup(stage, d["stage"][r]),
+            **{c: _ints(d[c][r]) for c in day_cols},
+            "injected_last_28": _lookup(yn, d["injected"][r]),
+            "housing": _lookup(housing, d["housing"][r]),
+            "days_paid_work": _ints(d["work"][r]),
+        }
+
+    return SourceRows(
+        spec=source("ndtms_top"),
+        file_stems=list(tl.MONTH_LABELS),
+        file_of_row=files,
+        key_num=np.arange(n),
+        key_text=ids,
+        render=render,
+        versions=np.ones(n, np.int64),
+        first_version=np.ones(n, bool),
+        event_day=d["review"],
+    )
+
+
+def dip_rows(
+    rng: np.random.Generator,
+    dip: Table,
+    vocab: list[str],
+    codes: CodeLists,
+    attributor: Attributor,
+) -> SourceRows:
+    order = np.lexsort((dip["person"], dip["cjit"], dip["day"]))
+    t = dip.take(order)
+    n = len(t)
+    ids = _ids("DIP", n)
+    base_file = tl.month_of(t["day"])
+    corr, later = _corrections(rng, base_file, 3e-3, tl.N_MONTHS)
+    rows = np.concatenate([np.arange(n), corr])
+    files = np.concatenate([base_file, later])
+    # A correction fills in or changes the alcohol questions (they are often completed later).
+    units = np.concatenate([t["units"], t["units"][corr] + rng.integers(1, 6, len(corr))])
+    ddays = np.concatenate(
+        [
+            t["drinking_days"],
+            np.clip(t["drinking_days"][corr] + rng.integers(1, 5, len(corr)), 1, 28),
+        ]
+    )
+    units[n:] = np.where(units[n:] <= 0, rng.integers(2, 10, len(corr)), units[n:])
+    sorted_idx = np.lexsort((rows, files))
+    rows, files = rows[sorted_idx], files[sorted_idx]
+    units, ddays = units[sorted_idx], ddays[sorted_idx]
+    versions, first = _versions(rows)
+    text = np.array(vocab, dtype=object)
+    lk = {
+        name: codes.lookup(name)
+        for name in (
+            "ethnicity",
+            "dip_route",
+            "yes_no",
+            "drug_route",
+            "injecting_status",
+            "offence",
+            "offender_management",
+        )
+    }
+    d = t.cols
+    eth = attributor.ethnicity
+
+    def render(sel: np.ndarray) -> dict[str, list[str]]:
+        r = rows[sel]
+        p = d["person"][r]
+        e = np.where(d["eth_blank"][r], -1, eth[p])
+        return {
+            "contact_id": ids(r),
+            "cjit_code": _lookup(geo.LA_LOOKUP, d["cjit"][r]),
+            "contact_date": tl.iso_dates(d["day"][r]),
+            **attributor.columns(p),
+            "ethnicity": _lookup(lk["ethnicity"], e),
+            "client_la_code": _lookup(geo.LA_LOOKUP, d["residence"][r]),
+            "route": _lookup(lk["dip_route"], d["route"][r]),
+            "transfer_from": text[d["transfer_from"][r]].tolist(),
+            "assessed": _lookup(lk["yes_no"], d["assessed"][r]),
+            "further_intervention_required": _lookup(lk["yes_no"], d["further"][r]),
+            "taken_onto_caseload": _lookup(lk["yes_no"], d["caseload"][r]),
+            "transferred_to": text[d["transferred_to"][r]].tolist(),
+            "drugs_used": d["drugs"][r].tolist(),
+            "main_drug_route": _lookup(lk["drug_route"], d["main_route"][r]),
+            "injecting_status": _lookup(lk["injecting_status"], d["injecting"][r]),
+            "drinking_days_28": _ints(ddays[sel]),
+            "daily_units": _ints(units[sel]),
+            "offence": _lookup(lk["offence"], d["offence"][r]),
+            "offender_management": _lookup(lk["offender_management"], d["offender_management"][r]),
+        }
+
+    return SourceRows(
+        spec=source("dip_contacts"),
+        file_stems=list(tl.MONTH_LABELS),
+        file_of_row=files,
+        key_num=rows,
+        key_text=ids,
+        render=render,
+        versions=versions,
+        first_version=first,
+        person=d["person"][rows],
+        event_day=d["day"][rows],
+        numeric={"units": units, "cjit": d["cjit"][rows], "year": tl.fy_of(d["day"][rows])},
+        corrections=np.flatnonzero(versions > 1),
+    )
+
+
+def mdt_rows(mdt: Table, suites: list[str], codes: CodeLists, attributor: Attributor) -> SourceRows:
+    order = np.lexsort((mdt["person"], mdt["suite"], mdt["day"]))
+    t = mdt.take(order)
+    n = len(t)
+    ids = _ids("MDT", n)
+    files = tl.month_of(t["day"])
+    suite_names = np.array(suites, dtype=object)
+    res = codes.lookup("test_result")
+    d = t.cols
+
+    def render(r: np.ndarray) -> dict[str, list[str]]:
+        return {
+            "test_id": ids(r),
+            "test_date": tl.iso_dates(d["day"][r]),
+            "custody_suite": suite_names[d["suite"][r]].tolist(),
+            "custody_la_code": _lookup(geo.LA_LOOKUP, d["custody_la"][r]),
+            **attributor.columns(d["person"][r]),
+            "opiates": _lookup(res, d["opiates"][r]),
+            "cocaine": _lookup(res, d["cocaine"][r]),
+        }
+
+    return SourceRows(
+        spec=source("mdt_results"),
+        file_stems=list(tl.MONTH_LABELS),
+        file_of_row=files,
+        key_num=np.arange(n),
+        key_text=ids,
+        render=render,
+        versions=np.ones(n, np.int64),
+        first_version=np.ones(n, bool),
+        person=d["person"],
+        event_day=d["day"],
+    )
+
+
+def agency_rows(agencies: Agencies, codes: CodeLists) -> tuple[SourceRows, dict[str, list[str]]]:
+    """One snapshot per financial year of every agency known by its end (re-sent whole).
+
+    Returns the rows and, per file, the agencies whose values changed since the last snapshot.
+    """
+    rows: list[int] = []
+    files: list[int] = []
+    for y in range(tl.N_YEARS):
+        known = np.flatnonzero(agencies.first_fy <= y)
+        rows.extend(known.tolist())
+        files.extend([y] * len(known))
+    r_all = np.array(rows, np.int64)
+    f_all = np.array(files, np.int64)
+    fy_end = tl.FY_START[1:] - 1
+    closed_known = (agencies.closed[r_all] != tl.NO_DATE) & (
+        agencies.closed[r_all] <= fy_end[f_all]
+    )
+    versions, first = _versions(r_all)
+    codes_arr = np.array(agencies.code, dtype=object)
+    names = np.array(agencies.name, dtype=object)
+    types = codes.lookup("agency_type")
+    changed: dict[str, list[str]] = {}
+    for y in range(1, tl.N_YEARS):
+        now = (f_all == y) & closed_known
+        before = set(r_all[(f_all == y - 1) & closed_known].tolist())
+        newly = [agencies.code[i] for i in r_all[now] if i not in before]
+        if newly:
+            changed[DEMO_PERIODS[y]] = sorted(newly)
+
+    def render(sel: np.ndarray) -> dict[str, list[str]]:
+        r = r_all[sel]
+        closed = np.where(closed_known[sel], agencies.closed[r], tl.NO_DATE)
+        return {
+            "agency_code": codes_arr[r].tolist(),
+            "agency_name": names[r].tolist(),
+            "agency_type": _lookup(types, agencies.type[r]),
+            "la_code": _lookup(geo.LA_LOOKUP, agencies.la[r]),
+            "opened_date": tl.iso_dates(agencies.opened[r]),
+            "closed_date": tl.iso_dates(closed),
+        }
+
+    return (
+        SourceRows(
+            spec=source("ims_agencies"),
+            file_stems=list(DEMO_PERIODS),
+            file_of_row=f_all,
+            key_num=r_all,
+            key_text=lambda k: codes_arr[np.asarray(k, np.int64)].tolist(),
+            render=render,
+            versions=versions,
+            first_version=first,
+        ),
+        changed,
+    )
+
+
+def reference_rows(name: str, stem: str, records: list[dict[str, str]]) -> SourceRows:
+    """A single-file reference source from ready-made text records."""
+    spec = source(name)
+    n = len(records)
+    cols = {
+        c: np.array([rec.get(c, "") for rec in records], dtype=object) for c in spec.column_names
+    }
+    keys = np.array(["|".join(rec.get(k, "") for k in spec.key) for rec in records], dtype=object)
+
+    def render(r: np.ndarray) -> dict[str, list[str]]:
+        return {c: cols[c][r].tolist() for c in spec.column_names}
+
+    return SourceRows(
+        spec=spec,
+        file_stems=[stem],
+        file_of_row=np.zeros(n, np.int64),
+        key_num=np.arange(n),
+        key_text=lambda k: keys[np.asarray(k, np.int64)].tolist(),
+        render=render,
+        versions=np.ones(n, np.int64),
+        first_version=np.ones(n, bool),
+    )

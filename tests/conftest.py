@@ -1,0 +1,56 @@
+"""Shared fixtures. The demo warehouse is built ONCE per test session (about a minute)."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from orchestration.lib.paths import Home
+
+#: Small but complete: every source, area and period is present.
+DEMO_SCALE = 0.03
+DEMO_SEED = 7
+
+
+@dataclass
+class DemoBuild:
+    root: Path
+    landing: Path
+    home: Home
+    sent: Path  # a copy of every file as generated (landing empties as files are archived)
+    manifest: dict
+    summary: object
+
+
+def read_extract(path: Path) -> list[dict[str, str]]:
+    """Read a generated extract whatever its encoding, compression or header case."""
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in next(reader)]
+    return [dict(zip(header, row, strict=False)) for row in reader]
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
+    from orchestration.cli import run_build
+    from orchestration.lib.demo import generate
+
+    root = tmp_path_factory.mktemp("demo")
+    landing = root / "landing"
+    manifest = generate(landing, scale=DEMO_SCALE, seed=DEMO_SEED).to_dict()
+    sent = root / "sent"
+    shutil.copytree(landing, sent)
+    summary = run_build(root / "home", landing)
+    return DemoBuild(root, landing, Home.at(root / "home"), sent, manifest, summary)
