@@ -15,3 +15,8 @@
         dbt.right("cast(cast(" ~ start_year ~ " + 1 as integer) as " ~ dbt.type_string() ~ ")", "2"),
     ]) }}
 {%- endmacro %}
+
+{#- The first day of the financial year a label names ('2020-21' -> 2020-04-01). -#}
+{% macro financial_year_start(period) -%}
+    {{ dbt.cast(dbt.concat(["substring(" ~ period ~ ", 1, 4)", "'-04-01'"]), api.Column.translate_type("date")) }}
+{%- endmacro %}

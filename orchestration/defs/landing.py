@@ -43,7 +43,7 @@ def land_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
             )
 
     report = landing.land(
-        warehouse.landing_dir, home, warehouse.linkage_key(), context.run_id, progress
+        warehouse.landing_dir, home, warehouse.linkage_key(), context.run.run_id, progress
     )
     for item in report.ignored:
         context.log.warning(f"ignored in landing folder: {item}")

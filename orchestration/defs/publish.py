@@ -20,7 +20,7 @@ def build_publish_asset(serving_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
     def serving_database(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource
     ) -> dg.MaterializeResult:
-        result = publishing.publish(warehouse.home_dir, context.run_id)
+        result = publishing.publish(warehouse.home_dir, context.run.run_id)
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(result.path)),

@@ -1,0 +1,217 @@
+{#- domain (Time): a person is in treatment in a period if any of their episodes overlaps it
+    (referral_date <= period end and (discharge_date is empty or >= period start)). A discharge
+    on the last day of the period (31 March) is an exit in that period.
+    One row per person per period in treatment, with what the cohort and indicators need:
+    - substance group: the highest of the groups of the episodes in the period
+      (opiate > non_opiate_alcohol > non_opiate > alcohol_only);
+    - area: residence on the latest episode in the period;
+    - new presentation: a new-presentation episode referred in the period;
+    - latest discharge in the period and its category; open at period end;
+    - successful completion (domain: tx_successful_completion): the latest discharge in the
+      period is a completion and no later episode starts in the period, nor is another episode
+      still open after it;
+    - re-presentation (domain: tx_non_representation): a new referral within 182 days after that
+      discharge, looked for beyond the period end. -#}
+with
+
+episodes as (
+
+    select * from {{ ref('int_treatment_episodes_grouped') }}
+    where person_id is not null and referral_date is not null
+
+),
+
+journeys as (
+
+    select * from {{ ref('int_treatment_journeys_chained') }}
+
+),
+
+periods as (
+
+    select * from {{ ref('int_financial_years_generated') }}
+
+),
+
+overlapping as (
+
+    select
+        episodes.*,
+        journeys.journey_id,
+        journeys.journey_start_date,
+        journeys.journey_end_date,
+        journeys.is_new_presentation_episode,
+        periods.period,
+        periods.start_date as period_start_date,
+        periods.end_date as period_end_date,
+        periods.midpoint_date as period_midpoint_date,
+        episodes.discharge_date between periods.start_date and periods.end_date as is_discharged_in_period,
+        episodes.discharge_date is null or episodes.discharge_date > periods.end_date as is_open_at_period_end,
+        episodes.referral_date between periods.start_date and periods.end_date as is_referred_in_period,
+        case episodes.substance_group
+            when 'opiate' then 4
+            when 'non_opiate_alcohol' then 3
+            when 'non_opiate' then 2
+            when 'alcohol_only' then 1
+            else 0
+        end as group_rank
+    from episodes
+    inner join journeys
+        on episodes.episode_id = journeys.episode_id
+    inner join periods
+        on
+            episodes.referral_date <= periods.end_date
+            and (episodes.discharge_date is null or episodes.discharge_date >= periods.start_date)
+
+),
+
+latest_episode as (
+
+    select *
+    from (
+        select
+            *,
+            row_number() over (
+                partition by person_id, period order by referral_date desc, episode_id desc
+            ) as recency
+        from overlapping
+    ) as ranked
+    where recency = 1
+
+),
+
+latest_discharge as (
+
+    select *
+    from (
+        select
+            person_id,
+            period,
+            episode_id as discharged_episode_id,
+            discharge_date as latest_discharge_date,
+            discharge_category as latest_discharge_category,
+            discharge_reason as latest_discharge_reason,
+            row_number() over (
+                partition by person_id, period order by discharge_date desc, episode_id desc
+            ) as recency
+        from overlapping
+        where is_discharged_in_period
+    ) as ranked
+    where recency = 1
+
+),
+
+summary as (
+
+    select
+        person_id,
+        period,
+        max(group_rank) as group_rank,
+        max(case when is_open_at_period_end then 1 else 0 end) = 1 as is_open_at_period_end,
+        max(case when is_referred_in_period and is_new_presentation_episode then 1 else 0 end) = 1
+            as is_new_presentation,
+        min(case when is_referred_in_period and is_new_presentation_episode then referral_date end)
+            as new_presentation_date,
+        count(*) as episodes_in_period,
+        max(case when is_ocu then 1 else 0 end) = 1 as has_ocu_episode
+    from overlapping
+    group by person_id, period
+
+),
+
+after_discharge as (
+
+    {#- Later treatment after the latest discharge: within the period (cancels a completion) and
+        within 182 days (a re-presentation, looked for beyond the period end). -#}
+    select
+        latest_discharge.person_id,
+        latest_discharge.period,
+        max(
+            case
+                when
+                    episodes.referral_date > latest_discharge.latest_discharge_date
+                    and episodes.referral_date <= periods.end_date
+                    then 1
+                when
+                    episodes.referral_date <= latest_discharge.latest_discharge_date
+                    and (episodes.discharge_date is null or episodes.discharge_date > latest_discharge.latest_discharge_date)
+                    then 1
+                else 0
+            end
+        ) = 1 as has_later_treatment_in_period,
+        max(
+            case
+                when
+                    episodes.referral_date > latest_discharge.latest_discharge_date
+                    and episodes.referral_date <= {{ dbt.dateadd('day', 182, 'latest_discharge.latest_discharge_date') }}
+                    then 1
+                else 0
+            end
+        ) = 1 as has_representation_182d
+    from latest_discharge
+    inner join periods
+        on latest_discharge.period = periods.period
+    inner join episodes
+        on
+            latest_discharge.person_id = episodes.person_id
+            and episodes.episode_id <> latest_discharge.discharged_episode_id
+    group by latest_discharge.person_id, latest_discharge.period
+
+),
+
+people as (
+
+    select * from {{ ref('int_people_linked') }}
+
+)
+
+select
+    summary.person_id || '|' || summary.period as treatment_period_id,
+    summary.person_id,
+    summary.period,
+    latest_episode.area_code,
+    case summary.group_rank
+        when 4 then 'opiate'
+        when 3 then 'non_opiate_alcohol'
+        when 2 then 'non_opiate'
+        when 1 then 'alcohol_only'
+        else 'unknown'
+    end as substance_group,
+    summary.group_rank between 2 and 4 as is_drug_treatment,
+    summary.has_ocu_episode,
+    people.sex,
+    {{ age_at('people.birth_month', 'latest_episode.period_midpoint_date') }} as age_at_midpoint,
+    summary.episodes_in_period,
+    summary.is_new_presentation,
+    summary.new_presentation_date,
+    summary.is_open_at_period_end,
+    latest_discharge.latest_discharge_date,
+    latest_discharge.latest_discharge_reason,
+    latest_discharge.latest_discharge_category,
+    coalesce(after_discharge.has_later_treatment_in_period, false) as has_later_treatment_in_period,
+    (
+        latest_discharge.latest_discharge_category = 'completed'
+        and not coalesce(after_discharge.has_later_treatment_in_period, false)
+        and not summary.is_open_at_period_end
+    ) as is_successful_completion,
+    coalesce(after_discharge.has_representation_182d, false) as has_representation_182d,
+    case
+        when summary.is_open_at_period_end then 'in_treatment'
+        else coalesce(latest_discharge.latest_discharge_category, 'unknown')
+    end as exit_type,
+    latest_episode.journey_id as latest_journey_id,
+    latest_episode.journey_start_date as latest_journey_start_date,
+    {{ dbt.datediff(
+        'latest_episode.journey_start_date',
+        'case when latest_episode.journey_end_date is null or latest_episode.journey_end_date > latest_episode.period_end_date then latest_episode.period_end_date else latest_episode.journey_end_date end',
+        'day'
+    ) }} as journey_days
+from summary
+inner join latest_episode
+    on summary.person_id = latest_episode.person_id and summary.period = latest_episode.period
+inner join people
+    on summary.person_id = people.person_id
+left join latest_discharge
+    on summary.person_id = latest_discharge.person_id and summary.period = latest_discharge.period
+left join after_discharge
+    on summary.person_id = after_discharge.person_id and summary.period = after_discharge.period
