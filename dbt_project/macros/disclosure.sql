@@ -24,3 +24,101 @@
         {%- endif %}
     end
 {%- endmacro %}
+
+{#- domain (Disclosure control): secondary suppression. Counts are cells; a group is a set of
+    cells whose sum is published as a total cell. When a group has exactly one suppressed cell
+    and its total is published, that cell could be recovered by subtraction, so the next
+    smallest unsuppressed cell of the group (non-zero cells first) is suppressed too - or, when
+    the group has no other cell, its total. A cell may sit in several groups (a local authority
+    x breakdown cell is in its area group and its breakdown group), so the rule is applied in
+    rounds until nothing changes; a data test checks that the last round left no group
+    recoverable. Returns cell_id, is_suppressed, suppression_round (0 = primary).
+      cells:       cell_id, cell_count, is_primary_suppressed
+      memberships: group_id, cell_id, is_total -#}
+{% macro secondary_suppression(cells, memberships, rounds=8) -%}
+    with
+
+    state_0 as (
+
+        select
+            cell_id,
+            is_primary_suppressed as is_suppressed,
+            case when is_primary_suppressed then 0 end as suppression_round
+        from {{ cells }}
+
+    ){% for r in range(rounds) %},
+
+    groups_{{ r }} as (
+
+        select
+            memberships.group_id,
+            sum(case when state.is_suppressed and not memberships.is_total then 1 else 0 end) as suppressed_cells,
+            max(case when memberships.is_total and not state.is_suppressed then 1 else 0 end) as is_total_published
+        from {{ memberships }} as memberships
+        inner join state_{{ r }} as state
+            on memberships.cell_id = state.cell_id
+        group by memberships.group_id
+
+    ),
+
+    exposed_{{ r }} as (
+
+        select group_id
+        from groups_{{ r }}
+        where suppressed_cells = 1 and is_total_published = 1
+
+    ),
+
+    candidates_{{ r }} as (
+
+        select
+            memberships.group_id,
+            memberships.cell_id,
+            row_number() over (
+                partition by memberships.group_id
+                order by case when cells.cell_count = 0 then 1 else 0 end, cells.cell_count, memberships.cell_id
+            ) as candidate_rank
+        from {{ memberships }} as memberships
+        inner join exposed_{{ r }} as exposed
+            on memberships.group_id = exposed.group_id
+        inner join state_{{ r }} as state
+            on memberships.cell_id = state.cell_id
+        inner join {{ cells }} as cells
+            on memberships.cell_id = cells.cell_id
+        where not memberships.is_total and not state.is_suppressed
+
+    ),
+
+    picked_{{ r }} as (
+
+        select cell_id from candidates_{{ r }} where candidate_rank = 1
+        union
+        select memberships.cell_id
+        from {{ memberships }} as memberships
+        inner join exposed_{{ r }} as exposed
+            on memberships.group_id = exposed.group_id
+        where
+            memberships.is_total
+            and not exists (
+                select 1 from candidates_{{ r }} as candidates where candidates.group_id = memberships.group_id
+            )
+
+    ),
+
+    state_{{ r + 1 }} as (
+
+        select
+            state.cell_id,
+            state.is_suppressed or picked.cell_id is not null as is_suppressed,
+            case
+                when state.is_suppressed then state.suppression_round
+                when picked.cell_id is not null then {{ r + 1 }}
+            end as suppression_round
+        from state_{{ r }} as state
+        left join picked_{{ r }} as picked
+            on state.cell_id = picked.cell_id
+
+    ){% endfor %}
+
+    select cell_id, is_suppressed, suppression_round from state_{{ rounds }}
+{%- endmacro %}

@@ -9,11 +9,7 @@ SQL runs in DuckDB over the same rows.
 from __future__ import annotations
 
 import csv
-import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 from statistics import NormalDist
 
@@ -23,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchestration.lib import methods
-from orchestration.lib.paths import DBT_PROJECT_DIR
+from tests.dbt_inline import compile_inline
 
 ORACLE_DIR = Path(__file__).resolve().parents[1] / "data" / "phe_indicator_methods"
 ORACLE_REL = 1e-6  # the oracle's tolerance: every row, every language
@@ -344,48 +340,10 @@ def inline_queries() -> dict[str, str]:
     }
 
 
-QUERY_SEPARATOR = "\n;-- query: "
-
-
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Compile every macro call at once (dbt takes seconds to start), in a scratch target."""
-    scratch = tmp_path_factory.mktemp("dbt_methods")
-    queries = inline_queries()
-    inline = "".join(f"{QUERY_SEPARATOR}{name}\n{sql}" for name, sql in queries.items())
-    dbt = Path(sys.executable).with_name("dbt")
-    env = {
-        **os.environ,
-        "SMW_WAREHOUSE_PATH": str(scratch / "warehouse.duckdb"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    result = subprocess.run(
-        [
-            str(dbt),
-            "compile",
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(scratch / "target"),
-            "--log-path",
-            str(scratch / "logs"),
-            "--quiet",
-            "--output",
-            "json",
-            "--inline",
-            inline,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    text = json.loads(result.stdout)["compiled"]
-    parts = text.split(QUERY_SEPARATOR)[1:]
-    return dict(part.split("\n", 1) for part in parts)
+    return compile_inline(inline_queries(), tmp_path_factory.mktemp("dbt_methods"))
 
 
 def oracle_table(con: duckdb.DuckDBPyConnection) -> None:

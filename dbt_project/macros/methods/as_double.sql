@@ -11,3 +11,16 @@
 {% macro spark__as_double(expression) -%}
     cast({{ expression }} as double)
 {%- endmacro %}
+
+{#- The double-precision type name, for casts written out in models and contracts. -#}
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'smw')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}
+    double precision
+{%- endmacro %}
+
+{% macro spark__type_double() -%}
+    double
+{%- endmacro %}

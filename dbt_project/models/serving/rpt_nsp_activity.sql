@@ -1,44 +1,26 @@
-{#- Published NSP activity per local authority and financial year, with disclosure control
-    (domain: Disclosure control). Only the demo region's local authorities are published. -#}
+{#- Published NSP activity per local authority (and the region) and financial year: clients,
+    visits and needles side by side, taken from the published indicator rows so that the one
+    disclosure decision applies (a withheld count is null here too). -#}
 with
 
-activity as (
+indicator_values as (
 
-    select * from {{ ref('fct_nsp_area_periods') }}
-
-),
-
-areas as (
-
-    select * from {{ ref('areas') }}
-
-),
-
-flagged as (
-
-    select
-        activity.area_code,
-        areas.area_name,
-        activity.period,
-        activity.clients,
-        activity.visits,
-        activity.needles,
-        {{ is_primary_suppressed('activity.clients') }} as is_clients_suppressed,
-        {{ is_primary_suppressed('activity.visits') }} as is_visits_suppressed
-    from activity
-    inner join areas
-        on activity.area_code = areas.area_code
-    where areas.area_type = 'la'
+    select * from {{ ref('rpt_indicator_values') }}
+    where indicator_code in ('nsp_clients', 'nsp_visits', 'nsp_needles') and breakdown = 'all'
+        and area_type in ('la', 'region')
 
 )
 
 select
     cast(area_code as {{ dbt.type_string() }}) as area_code,
-    cast(area_name as {{ dbt.type_string() }}) as area_name,
+    cast(max(area_name) as {{ dbt.type_string() }}) as area_name,
+    cast(max(area_type) as {{ dbt.type_string() }}) as area_type,
     cast(period as {{ dbt.type_string() }}) as period,
-    cast({{ published_count('clients', 'is_clients_suppressed or is_visits_suppressed') }} as {{ dbt.type_bigint() }}) as clients,
-    cast({{ published_count('visits', 'is_clients_suppressed or is_visits_suppressed') }} as {{ dbt.type_bigint() }}) as visits,
-    cast(case when is_clients_suppressed or is_visits_suppressed then null else needles end as {{ dbt.type_bigint() }}) as needles,
-    (is_clients_suppressed or is_visits_suppressed) as is_suppressed,
-    cast('{{ var("disclosure_policy") }}' as {{ dbt.type_string() }}) as disclosure_policy
-from flagged
+    cast(max(case when indicator_code = 'nsp_clients' then numerator end) as {{ dbt.type_bigint() }}) as clients,
+    cast(max(case when indicator_code = 'nsp_visits' then numerator end) as {{ dbt.type_bigint() }}) as visits,
+    cast(max(case when indicator_code = 'nsp_needles' then numerator end) as {{ dbt.type_bigint() }}) as needles,
+    cast(max(case when indicator_code = 'nsp_clients' then change_relative end) as {{ smw.type_double() }}) as clients_change_relative,
+    max(case when is_suppressed then 1 else 0 end) = 1 as is_suppressed,
+    cast(max(disclosure_policy) as {{ dbt.type_string() }}) as disclosure_policy
+from indicator_values
+group by area_code, period

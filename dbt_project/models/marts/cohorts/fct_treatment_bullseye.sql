@@ -191,7 +191,7 @@ not_known as (
         age_band,
         'not_known' as ring,
         4 as ring_order,
-        cast(case when max(estimate) - sum(people) < 0 then 0 else max(estimate) - sum(people) end as {{ dbt.type_float() }})
+        cast(case when max(estimate) - sum(people) < 0 then 0 else max(estimate) - sum(people) end as {{ smw.type_double() }})
             as people,
         max(estimate) as estimate,
         max(lower_95) as lower_95,
@@ -203,7 +203,7 @@ not_known as (
 
 all_rings as (
 
-    select area_code, period, age_band, ring, ring_order, cast(people as {{ dbt.type_float() }}) as people, estimate, lower_95, upper_95
+    select area_code, period, age_band, ring, ring_order, cast(people as {{ smw.type_double() }}) as people, estimate, lower_95, upper_95
     from known_rings
     union all
     select area_code, period, age_band, ring, ring_order, people, estimate, lower_95, upper_95

@@ -1,0 +1,92 @@
+{#- Which financial years each source covers, so indicators are published only for years the
+    extracts actually cover. A year is covered from the first year whose volume reaches 10% of
+    the source's busiest year, so a stray date (a typo, a planted defect) does not stretch the
+    coverage back. Treatment extracts also carry the open caseload (episodes referred years
+    before the extracts start but still open), so treatment volume counts valid discharges
+    (discharge on or after referral): an episode extract reports exits from its start on.
+    data_as_of_date is the latest date a source reports, for follow-up windows; the last year is
+    covered only once the data reach its end (no part-years). -#}
+with
+
+events as (
+
+    select 'nsp' as source, transaction_date as event_date from {{ ref('stg_ims__nsp_transactions') }}
+    union all
+    select 'intervention' as source, intervention_date as event_date from {{ ref('stg_ims__interventions') }}
+    union all
+    select 'treatment' as source, discharge_date as event_date
+    from {{ ref('stg_ndtms__episodes') }}
+    where discharge_date >= referral_date
+    union all
+    select 'dip' as source, contact_date as event_date from {{ ref('stg_dip__contacts') }}
+    union all
+    select 'drug_test' as source, test_date as event_date from {{ ref('stg_mdt__drug_tests') }}
+
+),
+
+latest as (
+
+    {#- the latest date reported, including referrals (treatment) -#}
+    select source, max(event_date) as data_as_of_date
+    from (
+        select source, event_date from events
+        union all
+        select 'treatment' as source, referral_date as event_date from {{ ref('stg_ndtms__episodes') }}
+    ) as all_dates
+    where event_date is not null
+    group by source
+
+),
+
+yearly as (
+
+    select
+        source,
+        {{ financial_year('event_date') }} as period,
+        count(*) as records
+    from events
+    where event_date is not null
+    group by source, {{ financial_year('event_date') }}
+
+),
+
+busiest as (
+
+    select source, max(records) as max_records
+    from yearly
+    group by source
+
+),
+
+periods as (
+
+    select * from {{ ref('int_financial_years_generated') }}
+
+),
+
+covered as (
+
+    select
+        yearly.source,
+        min(yearly.period) as first_period,
+        max(case when periods.end_date <= latest.data_as_of_date then yearly.period end) as last_period
+    from yearly
+    inner join busiest
+        on yearly.source = busiest.source
+    inner join latest
+        on yearly.source = latest.source
+    inner join periods
+        on yearly.period = periods.period
+    where yearly.records >= 0.1 * busiest.max_records
+    group by yearly.source
+
+)
+
+select
+    covered.source,
+    covered.first_period,
+    covered.last_period,
+    latest.data_as_of_date
+from covered
+inner join latest
+    on covered.source = latest.source

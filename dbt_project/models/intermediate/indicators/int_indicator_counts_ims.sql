@@ -1,0 +1,145 @@
+{#- Numerators and denominators of the NSP and IMS indicators, per local authority and for the
+    region (domain: NSP transactions and interventions count in the agency's local authority;
+    IMS cohorts count each person once, in the area of most of their contacts). The cohort
+    breakdown of NSP activity uses the person's cohort for the year; visits whose attributor was
+    incomplete count in 'all' only. -#}
+with
+
+transactions as (
+
+    select
+        nsp.transaction_id,
+        nsp.person_id,
+        nsp.needles_issued,
+        {{ financial_year('nsp.transaction_date') }} as period,
+        agencies.la_code as area_code
+    from {{ ref('stg_ims__nsp_transactions') }} as nsp
+    inner join {{ ref('stg_ims__agencies') }} as agencies
+        on nsp.agency_code = agencies.agency_code
+    where nsp.transaction_date is not null
+
+),
+
+client_periods as (
+
+    select * from {{ ref('int_ims_client_periods') }}
+
+),
+
+transactions_by_cohort as (
+
+    select
+        transactions.*,
+        client_periods.cohort
+    from transactions
+    inner join client_periods
+        on transactions.person_id = client_periods.person_id and transactions.period = client_periods.period
+
+),
+
+interventions as (
+
+    select
+        interventions.intervention_category,
+        {{ financial_year('interventions.intervention_date') }} as period,
+        agencies.la_code as area_code
+    from {{ ref('stg_ims__interventions') }} as interventions
+    inner join {{ ref('stg_ims__agencies') }} as agencies
+        on interventions.agency_code = agencies.agency_code
+    where interventions.intervention_date is not null and interventions.intervention_category is not null
+
+),
+
+categories as (
+
+    select code as intervention_category
+    from {{ ref('code_lists') }}
+    where code_list = 'intervention_category'
+
+),
+
+intervention_totals as (
+
+    {{ indicator_counts('interventions', 'all_interventions', 'all', "'all'", 'count(*)') }}
+
+),
+
+intervention_categories as (
+
+    {{ indicator_counts('interventions', 'ims_intervention_share', 'category', 'intervention_category', 'count(*)') }}
+
+),
+
+cohort_members as (
+
+    select
+        client_periods.*,
+        case when sex = 'M' then 1 else 0 end as is_male,
+        cohort || '|' || {{ age_band_five_year('age_at_midpoint') }} as cohort_age_band
+    from client_periods
+
+),
+
+cohort_sizes as (
+
+    {{ indicator_counts('cohort_members', 'ims_cohort_size', 'cohort', 'cohort', 'count(*)') }}
+
+),
+
+counts as (
+
+    {{ indicator_counts('transactions', 'nsp_clients', 'all', "'all'", 'count(distinct person_id)') }}
+    union all
+    {{ indicator_counts('transactions', 'nsp_visits', 'all', "'all'", 'count(*)') }}
+    union all
+    {{ indicator_counts('transactions', 'nsp_needles', 'all', "'all'", 'sum(case when needles_issued > 0 then needles_issued else 0 end)') }}
+    union all
+    {{ indicator_counts('transactions_by_cohort', 'nsp_clients', 'cohort', 'cohort', 'count(distinct person_id)', where="cohort <> 'bi_only'") }}
+    union all
+    {{ indicator_counts('transactions_by_cohort', 'nsp_visits', 'cohort', 'cohort', 'count(*)', where="cohort <> 'bi_only'") }}
+    union all
+    {{ indicator_counts('transactions_by_cohort', 'nsp_needles', 'cohort', 'cohort', 'sum(case when needles_issued > 0 then needles_issued else 0 end)', where="cohort <> 'bi_only'") }}
+    union all
+    {{ indicator_counts('cohort_members', 'ims_cohort_size', 'all', "'all'", 'count(*)') }}
+    union all
+    select * from cohort_sizes
+    union all
+    {{ indicator_counts('cohort_members', 'ims_cohort_male_share', 'cohort', 'cohort', 'sum(is_male)', 'count(*)') }}
+    union all
+    select
+        'ims_cohort_age_share' as indicator_code,
+        bands.period,
+        bands.area_code,
+        'cohort_age_band' as breakdown_type,
+        bands.breakdown,
+        bands.numerator,
+        sizes.numerator as denominator
+    from (
+        {{ indicator_counts('cohort_members', 'ims_cohort_age_share', 'cohort_age_band', 'cohort_age_band', 'count(*)') }}
+    ) as bands
+    inner join cohort_sizes as sizes
+        on
+            bands.period = sizes.period
+            and bands.area_code = sizes.area_code
+            and {{ dbt.split_part('bands.breakdown', "'|'", 1) }} = sizes.breakdown
+    union all
+    {# every category appears for every area and year (0 when none), as the published mix does #}
+    select
+        'ims_intervention_share' as indicator_code,
+        totals.period,
+        totals.area_code,
+        'category' as breakdown_type,
+        categories.intervention_category as breakdown,
+        coalesce(intervention_categories.numerator, 0) as numerator,
+        totals.numerator as denominator
+    from intervention_totals as totals
+    cross join categories
+    left join intervention_categories
+        on
+            totals.period = intervention_categories.period
+            and totals.area_code = intervention_categories.area_code
+            and categories.intervention_category = intervention_categories.breakdown
+
+)
+
+select * from counts

@@ -1,0 +1,65 @@
+{#- Numerators and denominators of the treatment indicators (domain: Indicators), per local
+    authority of residence and for the region. 'all' means drug treatment (opiate, non_opiate,
+    non_opiate_alcohol); alcohol_only is its own breakdown. -#}
+with
+
+person_periods as (
+
+    select
+        *,
+        case sex when 'M' then 'male' when 'F' then 'female' end as sex_breakdown,
+        {{ age_band_treatment('age_at_midpoint') }} as age_band
+    from {{ ref('int_treatment_person_periods') }}
+
+),
+
+new_presentations as (
+
+    select * from {{ ref('int_treatment_new_presentations_measured') }}
+
+),
+
+ocu_in_treatment as (
+
+    select *
+    from person_periods
+    where has_ocu_episode and age_at_midpoint between 15 and 64
+
+),
+
+counts as (
+
+    {{ indicator_counts('person_periods', 'tx_in_treatment', 'all', "'all'", 'count(*)', where='is_drug_treatment') }}
+    union all
+    {{ indicator_counts('person_periods', 'tx_in_treatment', 'substance_group', 'substance_group', 'count(*)', where="substance_group <> 'unknown'") }}
+    union all
+    {{ indicator_counts('person_periods', 'tx_in_treatment', 'sex', 'sex_breakdown', 'count(*)', where='is_drug_treatment and sex_breakdown is not null') }}
+    union all
+    {{ indicator_counts('person_periods', 'tx_in_treatment', 'age_band', 'age_band', 'count(*)', where='is_drug_treatment') }}
+
+    {% for code, flag in [('tx_successful_completion', 'is_successful_completion'), ('tx_non_representation', 'is_successful_completion and not has_representation_182d')] %}
+    union all
+    {{ indicator_counts('person_periods', code, 'all', "'all'", 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)', where='is_drug_treatment') }}
+    union all
+    {{ indicator_counts('person_periods', code, 'substance_group', 'substance_group', 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)', where="substance_group <> 'unknown'") }}
+    union all
+    {{ indicator_counts('person_periods', code, 'sex', 'sex_breakdown', 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)', where='is_drug_treatment and sex_breakdown is not null') }}
+    {% endfor %}
+
+    {% for code, flag, denominator, base in [
+        ('tx_wait_under_3w', 'is_wait_under_3w', 'count(*)', 'has_first_intervention'),
+        ('tx_wait_over_6w', 'is_wait_over_6w', 'count(*)', 'has_first_intervention'),
+        ('tx_early_unplanned_exit', 'is_early_unplanned_exit', 'count(*)', '1 = 1'),
+    ] %}
+    union all
+    {{ indicator_counts('new_presentations', code, 'all', "'all'", 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', denominator, where=base ~ ' and is_drug_treatment') }}
+    union all
+    {{ indicator_counts('new_presentations', code, 'substance_group', 'substance_group', 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', denominator, where=base ~ " and substance_group <> 'unknown'") }}
+    {% endfor %}
+
+    union all
+    {{ indicator_counts('ocu_in_treatment', 'tx_penetration', 'all', "'all'", 'count(*)') }}
+
+)
+
+select * from counts

@@ -1,0 +1,115 @@
+{#- Each published indicator row shows one or two counts (numerator, denominator). The same count
+    often appears in several rows - people in treatment is the tx_in_treatment count and the
+    denominator of completions; each DIP stage is the next stage's denominator - so disclosure
+    control works on counts ("cells"), and a row is withheld when any of its cells is.
+    A cell is identified by the quantity it counts, the period, the area and the breakdown. -#}
+with
+
+indicator_values as (
+
+    select * from {{ ref('fct_indicator_values') }}
+
+),
+
+quantities as (
+
+    {#- numerator and denominator quantity of each indicator, and where the denominator's
+        breakdown differs from the row's: 'all' (shares of a total) or the cohort of a
+        cohort|age band breakdown -#}
+    {%- set quantities = [
+        ('tx_in_treatment', 'tx_people', none, 'same'),
+        ('tx_successful_completion', 'tx_completions', 'tx_people', 'same'),
+        ('tx_non_representation', 'tx_completions_not_representing', 'tx_people', 'same'),
+        ('tx_wait_under_3w', 'tx_waits_under_3w', 'tx_new_with_intervention', 'same'),
+        ('tx_wait_over_6w', 'tx_waits_over_6w', 'tx_new_with_intervention', 'same'),
+        ('tx_early_unplanned_exit', 'tx_early_unplanned_exits', 'tx_new_presentations', 'same'),
+        ('tx_penetration', 'tx_ocu_people_15_64', none, 'same'),
+        ('nsp_clients', 'nsp_clients', none, 'same'),
+        ('nsp_visits', 'nsp_visits', none, 'same'),
+        ('nsp_needles', 'nsp_needles', none, 'same'),
+        ('ims_intervention_share', 'ims_interventions', 'ims_interventions', 'all'),
+        ('ims_cohort_size', 'ims_people', none, 'same'),
+        ('ims_cohort_male_share', 'ims_male_people', 'ims_people', 'same'),
+        ('ims_cohort_age_share', 'ims_people_by_age', 'ims_people', 'cohort_of_band'),
+        ('dip_contacts', 'dip_contacts', none, 'same'),
+        ('dip_assessed', 'dip_assessed', 'dip_contacts', 'same'),
+        ('dip_further_required', 'dip_further_required', 'dip_assessed', 'same'),
+        ('dip_caseload', 'dip_caseload', 'dip_further_required', 'same'),
+    ] %}
+    {% for code, numerator, denominator, denominator_breakdown in quantities %}
+    select
+        '{{ code }}' as indicator_code,
+        '{{ numerator }}' as numerator_quantity,
+        {% if denominator %}'{{ denominator }}'{% else %}cast(null as {{ dbt.type_string() }}){% endif %} as denominator_quantity,
+        '{{ denominator_breakdown }}' as denominator_breakdown
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
+numerators as (
+
+    select
+        indicator_values.indicator_value_id,
+        'numerator' as role,
+        quantities.numerator_quantity as quantity,
+        indicator_values.period,
+        indicator_values.area_code,
+        indicator_values.area_type,
+        indicator_values.breakdown_type,
+        indicator_values.breakdown,
+        indicator_values.numerator as cell_count
+    from indicator_values
+    inner join quantities
+        on indicator_values.indicator_code = quantities.indicator_code
+
+),
+
+denominators as (
+
+    select
+        indicator_values.indicator_value_id,
+        'denominator' as role,
+        quantities.denominator_quantity as quantity,
+        indicator_values.period,
+        indicator_values.area_code,
+        indicator_values.area_type,
+        case quantities.denominator_breakdown
+            when 'all' then 'all'
+            when 'cohort_of_band' then 'cohort'
+            else indicator_values.breakdown_type
+        end as breakdown_type,
+        case quantities.denominator_breakdown
+            when 'all' then 'all'
+            when 'cohort_of_band' then {{ dbt.split_part('indicator_values.breakdown', "'|'", 1) }}
+            else indicator_values.breakdown
+        end as breakdown,
+        indicator_values.denominator as cell_count
+    from indicator_values
+    inner join quantities
+        on indicator_values.indicator_code = quantities.indicator_code
+    where quantities.denominator_quantity is not null
+
+),
+
+cells as (
+
+    select * from numerators
+    union all
+    select * from denominators
+
+)
+
+select
+    indicator_value_id || '|' || role as value_cell_id,
+    indicator_value_id,
+    role,
+    quantity || '|' || period || '|' || area_code || '|' || breakdown_type || '|' || breakdown as cell_id,
+    quantity,
+    period,
+    area_code,
+    area_type,
+    breakdown_type,
+    breakdown,
+    cell_count
+from cells

@@ -1,0 +1,318 @@
+{#- domain (Indicators, Methods): one long table of indicator values with their 95% intervals,
+    comparator, significance, change on the previous year and recent trend. Restricted:
+    unsuppressed. Disclosure control is applied on the way to serving (rpt_indicator_values).
+    - proportions: Wilson score interval; counts: exact Poisson below 10, Byar's method from 10;
+      treatment penetration: the interval from the prevalence estimate's 95% bounds.
+    - comparator: England where the catalogue says so and a benchmark exists, else the region;
+      the region itself compares with England. Significance uses the indicator's polarity.
+    - trend: chi-squared test for linear trend (Cochran-Armitage) over the latest five years of
+      a proportion, as Fingertips does; counts have no trend test.
+    - provisional: an indicator with a follow-up window (re-presentation 182 days, early exit 84
+      days) whose window has not passed by the latest date in the data.
+    Years are published only where the indicator's source covers them. -#}
+with
+
+counts as (
+
+    select * from {{ ref('int_indicator_counts_treatment') }}
+    union all
+    select * from {{ ref('int_indicator_counts_ims') }}
+    where indicator_code <> 'all_interventions'
+    union all
+    select * from {{ ref('int_indicator_counts_dip') }}
+    union all
+    select * from {{ ref('int_indicator_counts_england') }}
+
+),
+
+catalogue as (
+
+    select * from {{ ref('indicator_catalogue') }}
+
+),
+
+coverage as (
+
+    select * from {{ ref('int_source_coverage_summarised') }}
+
+),
+
+areas as (
+
+    select * from {{ ref('dim_areas') }}
+
+),
+
+periods as (
+
+    select * from {{ ref('dim_periods') }}
+
+),
+
+estimates as (
+
+    {#- OCU prevalence estimates aged 15-64, per local authority and summed for the region -#}
+    select la_code as area_code, period, estimate, lower_95, upper_95
+    from {{ ref('stg_reference__prevalence_estimates') }}
+    where drug_group = 'ocu' and age_band = '15-64'
+    union all
+    select areas.parent_code as area_code, prevalence.period, sum(prevalence.estimate), sum(prevalence.lower_95), sum(prevalence.upper_95)
+    from {{ ref('stg_reference__prevalence_estimates') }} as prevalence
+    inner join areas
+        on prevalence.la_code = areas.area_code and areas.area_type = 'la'
+    where prevalence.drug_group = 'ocu' and prevalence.age_band = '15-64'
+    group by areas.parent_code, prevalence.period
+
+),
+
+indicator_sources as (
+
+    {#- the person-level source whose coverage decides the years an indicator is published -#}
+    select
+        indicator_code,
+        case
+            when indicator_code like 'tx_%' then 'treatment'
+            when indicator_code like 'nsp_%' then 'nsp'
+            when indicator_code = 'ims_intervention_share' then 'intervention'
+            when indicator_code like 'ims_%' then 'nsp'
+            when indicator_code like 'dip_%' then 'dip'
+        end as coverage_source
+    from catalogue
+
+),
+
+covered as (
+
+    select
+        counts.*,
+        catalogue.unit,
+        catalogue.method,
+        catalogue.polarity,
+        catalogue.multiplier,
+        catalogue.comparator,
+        catalogue.follow_up_days,
+        coverage.data_as_of_date,
+        periods.end_date as period_end_date,
+        periods.start_year,
+        areas.area_type
+    from counts
+    inner join catalogue
+        on counts.indicator_code = catalogue.indicator_code
+    inner join indicator_sources
+        on counts.indicator_code = indicator_sources.indicator_code
+    inner join coverage
+        on indicator_sources.coverage_source = coverage.source
+    inner join periods
+        on counts.period = periods.period
+    inner join areas
+        on counts.area_code = areas.area_code
+    where counts.period between coverage.first_period and coverage.last_period
+
+),
+
+with_denominators as (
+
+    select
+        covered.indicator_code,
+        covered.period,
+        covered.area_code,
+        covered.area_type,
+        covered.breakdown_type,
+        covered.breakdown,
+        covered.numerator,
+        case
+            when covered.method = 'estimate_bounds' and covered.area_type <> 'country' then estimates.estimate
+            else covered.denominator
+        end as denominator,
+        estimates.lower_95 as estimate_lower_95,
+        estimates.upper_95 as estimate_upper_95,
+        covered.unit,
+        covered.method,
+        covered.polarity,
+        covered.multiplier,
+        covered.comparator,
+        covered.follow_up_days,
+        covered.data_as_of_date,
+        covered.period_end_date,
+        covered.start_year
+    from covered
+    left join estimates
+        on covered.area_code = estimates.area_code and covered.period = estimates.period
+
+),
+
+valued as (
+
+    select
+        *,
+        case
+            when unit = 'count' then numerator
+            when denominator > 0 then numerator / denominator * multiplier
+        end as value,
+        case
+            when method = 'wilson' then {{ wilson_lower('numerator', 'denominator') }} * multiplier
+            when method = 'count_exact_byar' then {{ count_ci_lower('numerator') }}
+            when method = 'estimate_bounds' and estimate_upper_95 > 0 then numerator / estimate_upper_95 * multiplier
+            when method = 'estimate_bounds' and area_type = 'country' then {{ wilson_lower('numerator', 'denominator') }} * multiplier
+        end as lower_95,
+        case
+            when method = 'wilson' then {{ wilson_upper('numerator', 'denominator') }} * multiplier
+            when method = 'count_exact_byar' then {{ count_ci_upper('numerator') }}
+            when method = 'estimate_bounds' and estimate_lower_95 > 0 then numerator / estimate_lower_95 * multiplier
+            when method = 'estimate_bounds' and area_type = 'country' then {{ wilson_upper('numerator', 'denominator') }} * multiplier
+        end as upper_95
+    from with_denominators
+
+),
+
+comparators as (
+
+    select
+        local_rows.indicator_code,
+        local_rows.period,
+        local_rows.area_code,
+        local_rows.breakdown_type,
+        local_rows.breakdown,
+        case
+            when local_rows.area_type = 'country' then null
+            when local_rows.area_type = 'region' then england.area_code
+            when local_rows.comparator = 'england' and england.value is not null then england.area_code
+            else region.area_code
+        end as comparator_area_code,
+        case
+            when local_rows.area_type = 'country' then null
+            when local_rows.area_type = 'region' then england.value
+            when local_rows.comparator = 'england' and england.value is not null then england.value
+            else region.value
+        end as comparator_value
+    from valued as local_rows
+    left join areas as local_area
+        on local_rows.area_code = local_area.area_code
+    left join valued as england
+        on
+            england.area_type = 'country'
+            and local_rows.indicator_code = england.indicator_code
+            and local_rows.period = england.period
+            and local_rows.breakdown = england.breakdown
+    left join valued as region
+        on
+            region.area_type = 'region'
+            and region.area_code = local_area.parent_code
+            and local_rows.indicator_code = region.indicator_code
+            and local_rows.period = region.period
+            and local_rows.breakdown = region.breakdown
+
+),
+
+trends as (
+
+    {#- Cochran-Armitage chi-squared test for a linear trend in a proportion over the latest five
+        years (scores = year), computed from sums; significant at 95% when X2 > 3.8415. -#}
+    select
+        latest.indicator_code,
+        latest.period,
+        latest.area_code,
+        latest.breakdown,
+        count(*) as trend_points,
+        sum(earlier.numerator) as sum_n,
+        sum(earlier.denominator) as sum_d,
+        sum(earlier.start_year * earlier.numerator) as sum_tn,
+        sum(earlier.start_year * earlier.denominator) as sum_td,
+        sum(earlier.start_year * earlier.start_year * earlier.denominator) as sum_ttd
+    from valued as latest
+    inner join valued as earlier
+        on
+            latest.indicator_code = earlier.indicator_code
+            and latest.area_code = earlier.area_code
+            and latest.breakdown_type = earlier.breakdown_type
+            and latest.breakdown = earlier.breakdown
+            and earlier.start_year between latest.start_year - 4 and latest.start_year
+    where latest.unit = 'proportion' and earlier.denominator > 0
+    group by latest.indicator_code, latest.period, latest.area_code, latest.breakdown
+
+),
+
+trend_tested as (
+
+    select
+        *,
+        sum_n / sum_d as pooled_proportion,
+        sum_tn - (sum_n / sum_d) * sum_td as trend_statistic,
+        (sum_n / sum_d) * (1 - sum_n / sum_d) * (sum_ttd - sum_td * sum_td / sum_d) as trend_variance
+    from trends
+
+),
+
+previous as (
+
+    select
+        indicator_code,
+        area_code,
+        breakdown_type,
+        breakdown,
+        start_year + 1 as next_start_year,
+        value as previous_value,
+        numerator as previous_numerator
+    from valued
+
+)
+
+select
+    valued.indicator_code || '|' || valued.period || '|' || valued.area_code || '|' || valued.breakdown_type || '|' || valued.breakdown
+        as indicator_value_id,
+    valued.indicator_code,
+    valued.period,
+    valued.area_code,
+    valued.area_type,
+    valued.breakdown_type,
+    valued.breakdown,
+    valued.numerator,
+    valued.denominator,
+    valued.value,
+    valued.lower_95,
+    valued.upper_95,
+    valued.unit,
+    valued.method,
+    valued.polarity,
+    comparators.comparator_area_code,
+    comparators.comparator_value,
+    case
+        when valued.unit = 'count' then 'not_compared'
+        else {{ comparison('valued.value', 'valued.lower_95', 'valued.upper_95', 'comparators.comparator_value', 'valued.polarity') }}
+    end as comparison,
+    previous.previous_value,
+    {{ change_absolute('valued.value', 'previous.previous_value') }} as change_absolute,
+    {{ change_relative('valued.value', 'previous.previous_value') }} as change_relative,
+    case
+        when valued.unit <> 'proportion' then 'not_applicable'
+        when trend_tested.trend_points is null or trend_tested.trend_points < 5 then 'insufficient_data'
+        when trend_tested.trend_variance is null or trend_tested.trend_variance <= 0 then 'no_significant_change'
+        when trend_tested.trend_statistic * trend_tested.trend_statistic / trend_tested.trend_variance <= 3.841458820694124
+            then 'no_significant_change'
+        when trend_tested.trend_statistic > 0 then 'increasing'
+        else 'decreasing'
+    end as trend,
+    valued.follow_up_days > 0
+    and {{ dbt.dateadd('day', 'valued.follow_up_days', 'valued.period_end_date') }} > valued.data_as_of_date as is_provisional,
+    valued.data_as_of_date
+from valued
+inner join comparators
+    on
+        valued.indicator_code = comparators.indicator_code
+        and valued.period = comparators.period
+        and valued.area_code = comparators.area_code
+        and valued.breakdown_type = comparators.breakdown_type
+        and valued.breakdown = comparators.breakdown
+left join previous
+    on
+        valued.indicator_code = previous.indicator_code
+        and valued.area_code = previous.area_code
+        and valued.breakdown_type = previous.breakdown_type
+        and valued.breakdown = previous.breakdown
+        and valued.start_year = previous.next_start_year
+left join trend_tested
+    on
+        valued.indicator_code = trend_tested.indicator_code
+        and valued.period = trend_tested.period
+        and valued.area_code = trend_tested.area_code
+        and valued.breakdown = trend_tested.breakdown

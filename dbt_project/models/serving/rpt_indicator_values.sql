@@ -1,0 +1,144 @@
+{#- The published indicator values (domain: Indicators, Disclosure control): every row of
+    fct_indicator_values with its disclosure decision. A withheld row keeps its keys and says so
+    (is_suppressed, suppression), and everything derived from its counts is null: numerator,
+    denominator, value, interval, comparison, change and trend. A change is also withheld when the
+    previous year's row was. Under the nhs_1to7 policy, counts are rounded to the nearest 5 and
+    values and intervals are recomputed from the rounded counts, so no exact count leaks. -#}
+with
+
+indicator_values as (
+
+    select * from {{ ref('fct_indicator_values') }}
+
+),
+
+disclosure as (
+
+    select * from {{ ref('fct_indicator_disclosure') }}
+
+),
+
+indicators as (
+
+    select * from {{ ref('dim_indicators') }}
+
+),
+
+areas as (
+
+    select * from {{ ref('dim_areas') }}
+
+),
+
+periods as (
+
+    select * from {{ ref('dim_periods') }}
+
+),
+
+previous_disclosure as (
+
+    select
+        indicator_values.indicator_code,
+        indicator_values.area_code,
+        indicator_values.breakdown_type,
+        indicator_values.breakdown,
+        periods.start_year,
+        disclosure.is_suppressed
+    from indicator_values
+    inner join disclosure
+        on indicator_values.indicator_value_id = disclosure.indicator_value_id
+    inner join periods
+        on indicator_values.period = periods.period
+
+),
+
+joined as (
+
+    select
+        indicator_values.*,
+        disclosure.is_suppressed,
+        disclosure.suppression,
+        disclosure.disclosure_policy,
+        coalesce(previous_disclosure.is_suppressed, false) as is_previous_suppressed,
+        indicators.title as indicator_title,
+        areas.area_name
+    from indicator_values
+    inner join disclosure
+        on indicator_values.indicator_value_id = disclosure.indicator_value_id
+    inner join indicators
+        on indicator_values.indicator_code = indicators.indicator_code
+    inner join areas
+        on indicator_values.area_code = areas.area_code
+    inner join periods
+        on indicator_values.period = periods.period
+    left join previous_disclosure
+        on
+            indicator_values.indicator_code = previous_disclosure.indicator_code
+            and indicator_values.area_code = previous_disclosure.area_code
+            and indicator_values.breakdown_type = previous_disclosure.breakdown_type
+            and indicator_values.breakdown = previous_disclosure.breakdown
+            and periods.start_year = previous_disclosure.start_year + 1
+
+),
+
+published as (
+
+    select
+        *,
+        {%- if var('disclosure_policy') == 'nhs_1to7' %}
+        case when is_suppressed then null else round(numerator / 5.0) * 5 end as published_numerator,
+        case when is_suppressed or unit = 'count' or method = 'estimate_bounds' then denominator
+            else round(denominator / 5.0) * 5 end as published_denominator
+        {%- else %}
+        case when is_suppressed then null else numerator end as published_numerator,
+        case when is_suppressed then null else denominator end as published_denominator
+        {%- endif %}
+    from joined
+
+)
+
+select
+    cast(indicator_value_id as {{ dbt.type_string() }}) as indicator_value_id,
+    cast(indicator_code as {{ dbt.type_string() }}) as indicator_code,
+    cast(indicator_title as {{ dbt.type_string() }}) as indicator_title,
+    cast(period as {{ dbt.type_string() }}) as period,
+    cast(area_code as {{ dbt.type_string() }}) as area_code,
+    cast(area_name as {{ dbt.type_string() }}) as area_name,
+    cast(area_type as {{ dbt.type_string() }}) as area_type,
+    cast(breakdown_type as {{ dbt.type_string() }}) as breakdown_type,
+    cast(breakdown as {{ dbt.type_string() }}) as breakdown,
+    cast(case when is_suppressed then null else published_numerator end as {{ smw.type_double() }}) as numerator,
+    cast(case when is_suppressed then null else published_denominator end as {{ smw.type_double() }}) as denominator,
+    {%- if var('disclosure_policy') == 'nhs_1to7' %}
+    cast(case when is_suppressed then null when unit = 'count' then published_numerator when published_denominator > 0 then published_numerator / published_denominator end as {{ smw.type_double() }}) as value,
+    cast(case
+        when is_suppressed then null
+        when method = 'wilson' then {{ wilson_lower('published_numerator', 'published_denominator') }}
+        when method = 'count_exact_byar' then {{ count_ci_lower('published_numerator') }}
+        else lower_95
+    end as {{ smw.type_double() }}) as lower_95,
+    cast(case
+        when is_suppressed then null
+        when method = 'wilson' then {{ wilson_upper('published_numerator', 'published_denominator') }}
+        when method = 'count_exact_byar' then {{ count_ci_upper('published_numerator') }}
+        else upper_95
+    end as {{ smw.type_double() }}) as upper_95,
+    {%- else %}
+    cast(case when is_suppressed then null else value end as {{ smw.type_double() }}) as value,
+    cast(case when is_suppressed then null else lower_95 end as {{ smw.type_double() }}) as lower_95,
+    cast(case when is_suppressed then null else upper_95 end as {{ smw.type_double() }}) as upper_95,
+    {%- endif %}
+    cast(unit as {{ dbt.type_string() }}) as unit,
+    cast(polarity as {{ dbt.type_string() }}) as polarity,
+    cast(comparator_area_code as {{ dbt.type_string() }}) as comparator_area_code,
+    cast(comparator_value as {{ smw.type_double() }}) as comparator_value,
+    cast(case when is_suppressed then 'suppressed' else comparison end as {{ dbt.type_string() }}) as comparison,
+    cast(case when is_suppressed or is_previous_suppressed then null else change_absolute end as {{ smw.type_double() }}) as change_absolute,
+    cast(case when is_suppressed or is_previous_suppressed then null else change_relative end as {{ smw.type_double() }}) as change_relative,
+    cast(case when is_suppressed then 'suppressed' else trend end as {{ dbt.type_string() }}) as trend,
+    is_provisional,
+    is_suppressed,
+    cast(suppression as {{ dbt.type_string() }}) as suppression,
+    cast(disclosure_policy as {{ dbt.type_string() }}) as disclosure_policy
+from published

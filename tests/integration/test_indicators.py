@@ -1,0 +1,190 @@
+"""Indicator marts and their published (suppressed) form on the session demo warehouse (issue 5)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from orchestration.lib import spec
+from orchestration.lib.methods import comparison, count_interval, wilson_interval
+
+pytestmark = pytest.mark.slow
+
+REGION = "E54000008"
+ENGLAND = "E92000001"
+
+
+def rows(db, sql, params=None):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_every_indicator_for_every_area_and_covered_year(demo_build):
+    db = demo_build.home.warehouse_db
+    catalogue = {r[0] for r in rows(db, "select indicator_code from marts.dim_indicators")}
+    got = rows(
+        db,
+        "select distinct indicator_code, area_code, period from marts.fct_indicator_values",
+    )
+    for code in catalogue:
+        areas = {a for c, a, _ in got if c == code}
+        periods = {p for c, _, p in got if c == code}
+        assert set(spec.DEMO_AREAS) | {REGION} <= areas, code
+        assert periods == set(spec.DEMO_PERIODS), code
+    england = {c for c, a, _ in got if a == ENGLAND}
+    assert england == {
+        "tx_successful_completion",
+        "tx_non_representation",
+        "tx_wait_under_3w",
+        "tx_wait_over_6w",
+        "tx_early_unplanned_exit",
+        "tx_penetration",
+    }
+
+
+def test_values_and_intervals_use_the_methods(demo_build):
+    """Spot-check the SQL against the Python twins of the methods (themselves oracle-tested)."""
+    for code, num, den, value, lo, hi, unit in rows(
+        demo_build.home.warehouse_db,
+        "select indicator_code, numerator, denominator, value, lower_95, upper_95, unit from marts.fct_indicator_values "
+        "where method in ('wilson', 'count_exact_byar') and numerator is not null using sample 300 rows",
+    ):
+        if unit == "proportion":
+            if not den:
+                continue
+            expected = wilson_interval(num, den, 0.95)
+            assert value == pytest.approx(num / den)
+        else:
+            expected = count_interval(num, 0.95)
+            assert value == num
+        assert (lo, hi) == pytest.approx(expected, rel=1e-9, abs=1e-12), (code, num, den)
+
+
+def test_comparison_follows_polarity(demo_build):
+    for value, lo, hi, comp, polarity, result in rows(
+        demo_build.home.warehouse_db,
+        "select value, lower_95, upper_95, comparator_value, polarity, comparison from marts.fct_indicator_values "
+        "where unit = 'proportion' and comparator_value is not null using sample 300 rows",
+    ):
+        assert result == comparison(value, lo, hi, comp, polarity)
+
+
+def test_treatment_indicators_reconcile_with_the_cohort_mart(demo_build):
+    db = demo_build.home.warehouse_db
+    cohort = dict(
+        ((a, p), (n, c))
+        for a, p, n, c in rows(
+            db,
+            "select area_code, period, count(*), sum(case when is_successful_completion then 1 else 0 end) "
+            "from marts.fct_treatment_cohorts where is_drug_treatment group by 1, 2",
+        )
+    )
+    indicator = rows(
+        db,
+        "select area_code, period, numerator, denominator from marts.fct_indicator_values "
+        "where indicator_code = 'tx_successful_completion' and breakdown = 'all' and area_type = 'la'",
+    )
+    assert indicator
+    for area, period, num, den in indicator:
+        assert (den, num) == cohort[(area, period)]
+
+
+def test_follow_up_indicators_are_provisional_only_for_the_latest_year(demo_build):
+    got = rows(
+        demo_build.home.warehouse_db,
+        "select indicator_code, period, bool_or(is_provisional) from marts.fct_indicator_values group by 1, 2",
+    )
+    for code, period, provisional in got:
+        expected = (
+            code in ("tx_non_representation", "tx_early_unplanned_exit")
+            and period == spec.DEMO_PERIODS[-1]
+        )
+        assert provisional == expected, (code, period)
+
+
+def test_change_vs_previous_period(demo_build):
+    for value, prev, absolute, relative in rows(
+        demo_build.home.warehouse_db,
+        "select value, previous_value, change_absolute, change_relative from marts.fct_indicator_values "
+        "where previous_value is not null using sample 200 rows",
+    ):
+        assert absolute == pytest.approx(value - prev)
+        if prev:
+            assert relative == pytest.approx((value - prev) / prev)
+
+
+COUNT_COLUMNS = {
+    "rpt_indicator_values": ["numerator", "denominator"],
+    "rpt_indicator_latest": ["numerator", "denominator"],
+    "rpt_nsp_activity": ["clients", "visits", "needles"],
+}
+
+
+def test_serving_has_no_count_from_1_to_4_outside_a_suppressed_row(demo_build):
+    db = demo_build.home.serving_db
+    for table, columns in COUNT_COLUMNS.items():
+        for column in columns:
+            extra = " and unit <> 'count'" if column == "denominator" else ""
+            n = rows(
+                db,
+                f"select count(*) from {table} where {column} between 1 and 4 and not is_suppressed{extra}",
+            )[0][0]
+            assert n == 0, (table, column)
+        # a withheld row shows no number derived from its counts
+        n = rows(
+            db,
+            f"select count(*) from {table} where is_suppressed and ({' is not null or '.join(columns)} is not null)",
+        )[0][0]
+        assert n == 0, table
+
+
+def test_published_values_hide_everything_derived_from_suppressed_counts(demo_build):
+    n = rows(
+        demo_build.home.serving_db,
+        "select count(*) from rpt_indicator_values where is_suppressed and (value is not null or lower_95 is not null "
+        "or upper_95 is not null or change_absolute is not null or comparison <> 'suppressed')",
+    )[0][0]
+    assert n == 0
+    suppressed = rows(
+        demo_build.home.serving_db, "select count(*) from rpt_indicator_values where is_suppressed"
+    )[0][0]
+    assert suppressed > 0, "the small demo must exercise disclosure control"
+
+
+def test_no_suppressed_cell_is_recoverable_by_subtraction_in_serving(demo_build):
+    """Independent of the dbt test: from published rows only, within each area group of a count
+    indicator, a published region total minus published local counts never isolates one
+    withheld local count."""
+    got = rows(
+        demo_build.home.serving_db,
+        """
+        select indicator_code, period, breakdown_type, breakdown,
+               count(*) filter (where area_type = 'la' and is_suppressed),
+               bool_or(area_type = 'region' and not is_suppressed)
+        from rpt_indicator_values where area_type in ('la', 'region')
+        group by 1, 2, 3, 4
+        """,
+    )
+    exposed = [g for g in got if g[4] == 1 and g[5]]
+    assert not exposed
+
+
+def test_catalogue_describes_every_published_indicator(demo_build):
+    db = demo_build.home.serving_db
+    published = {r[0] for r in rows(db, "select distinct indicator_code from rpt_indicator_values")}
+    catalogue = rows(
+        db,
+        "select indicator_code, title, definition, unit, polarity, first_period from rpt_indicator_catalogue",
+    )
+    assert {r[0] for r in catalogue} == published
+    for code, title, definition, unit, polarity, first in catalogue:
+        assert (
+            title
+            and definition
+            and unit in ("proportion", "count")
+            and polarity
+            and first == spec.DEMO_PERIODS[0]
+        ), code
