@@ -2,10 +2,17 @@
 
 One file = one transaction: its rows and its audit record commit together or not at all, so a
 crash mid-file leaves nothing behind and the next run lands the file again. Values stay text;
-attributors are replaced by a keyed pseudonym and a birth month inside the CSV scan, so no table
-ever holds initials or a full date of birth. A file that cannot be read as a CSV extract is
-moved to ``<home>/quarantine/<source>/`` with a readable ``.error.txt``; the rest of the batch
-still lands. Landed files move to ``<home>/archive/<source>/`` (restricted), never deleted.
+attributors are replaced by a keyed pseudonym, a birth month and an attributor status inside the
+CSV scan, so no table ever holds initials or a full date of birth. A file that cannot be read as
+a CSV extract is moved to ``<home>/quarantine/<source>/`` with a readable ``.error.txt``; the
+rest of the batch still lands. Landed files move to ``<home>/archive/<source>/`` (restricted),
+never deleted.
+
+Two readers must agree before anything lands. Python's ``csv`` module reads the file strictly,
+streaming (record count, characters, field counts, line endings, record sizes: every problem is
+named by record and line), then DuckDB's CSV reader reads it again for the insert. When they
+disagree (some malformed quoting is read differently by different parsers) the file is
+quarantined rather than landed with rows that a correct reading would not give.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import hashlib
 import io
 import logging
 import os
+import re
 import shutil
 import zlib
 from collections.abc import Callable, Iterator
@@ -32,9 +40,8 @@ from orchestration.lib import spec
 from orchestration.lib.paths import Home
 from orchestration.lib.pseudonym import (
     LinkageKey,
-    sql_attributor_message,
-    sql_date,
     sql_hmac,
+    sql_pseudonymise,
 )
 
 log = logging.getLogger(__name__)
@@ -42,8 +49,23 @@ log = logging.getLogger(__name__)
 Status = Literal["loaded", "duplicate", "quarantined"]
 _CHUNK = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
-#: Longest line DuckDB accepts; longer lines make the file unreadable (quarantined).
-MAX_LINE_BYTES = 8 << 20
+#: Longest record (all its fields together, in characters) landing accepts; a longer one makes
+#: the file unreadable (quarantined). Real records are a few hundred characters.
+MAX_RECORD_CHARS = 1 << 18
+#: Longest physical line, in characters, read before the CSV parser sees it (bounds memory).
+MAX_LINE_CHARS = 1 << 20
+#: DuckDB's line limit in bytes: above any record the strict reading accepts (at most
+#: MAX_RECORD_CHARS characters of four UTF-8 bytes, plus quoting), so it is never the binding one.
+MAX_LINE_BYTES = 2 << 20
+#: Memory the landing connection may use. Landing streams, so this is a ceiling, not a need.
+MEMORY_LIMIT = "512MB"
+#: Extra columns whose names say they hold identifiers are not kept (the archive has them).
+IDENTIFYING_EXTRA = re.compile(
+    r"initial|forename|surname|first_?name|last_?name|full_?name|birth|dob|nhs|postcode|address"
+)
+
+# csv's per-field limit is process-wide; it must not be lower than the record limit.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_CHARS + 1))
 
 
 class FileProblem(Exception):
@@ -68,6 +90,7 @@ class FileOutcome:
     error: str | None = None
     duplicate_of: int | None = None
     stored_at: str = ""  # archive or quarantine path
+    dropped_columns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -130,21 +153,28 @@ def _open_decompressed(path: Path, gzipped: bool) -> io.BufferedIOBase:
     return gzip.open(path, "rb") if gzipped else open(path, "rb")  # noqa: SIM115
 
 
-def inspect_bytes(path: Path) -> FileBytes:
-    """Hash the file and find how to decode it, streaming (never the whole file in memory)."""
+def hash_file(path: Path) -> tuple[str, int, bytes]:
+    """SHA-256, size and first bytes of the file as received, streaming."""
     digest = hashlib.sha256()
     size = 0
+    head = b""
     with open(path, "rb") as f:
-        head = f.read(2)
-        f.seek(0)
         for chunk in iter(lambda: f.read(_CHUNK), b""):
+            if not head:
+                head = chunk[:4]
             digest.update(chunk)
             size += len(chunk)
+    return digest.hexdigest(), size, head
+
+
+def inspect_bytes(path: Path, hashed: tuple[str, int, bytes] | None = None) -> FileBytes:
+    """Find how to decode the file, streaming (never the whole file in memory)."""
+    sha, size, head = hashed or hash_file(path)
     if size == 0:
         raise FileProblem(
             "the file is empty (0 bytes)", "send the extract again with its header row and data"
         )
-    gzipped = head == _GZIP_MAGIC
+    gzipped = head[:2] == _GZIP_MAGIC
     if path.name.lower().endswith(".gz") and not gzipped:
         raise FileProblem(
             "the file name ends in .gz but the content is not gzip-compressed",
@@ -156,7 +186,7 @@ def inspect_bytes(path: Path) -> FileBytes:
             "export the data as comma-separated values (.csv)",
         )
     encoding = _detect_encoding(path, gzipped)
-    return FileBytes(digest.hexdigest(), size, gzipped, encoding)
+    return FileBytes(sha, size, gzipped, encoding)
 
 
 def _detect_encoding(path: Path, gzipped: bool) -> str:
@@ -196,8 +226,6 @@ def _detect_encoding(path: Path, gzipped: bool) -> str:
                 except UnicodeDecodeError:
                     utf8_ok = False
     except (OSError, EOFError, zlib.error) as e:
-        if isinstance(e, FileProblem):
-            raise
         raise FileProblem(
             f"the compressed file is corrupt or truncated ({e})", "compress and send the file again"
         ) from None
@@ -221,6 +249,7 @@ def readable_csv(path: Path, fb: FileBytes, tmp_dir: Path) -> Iterator[tuple[Pat
         yield path, ("gzip" if fb.gzipped else "none")
         return
     tmp_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(tmp_dir, 0o700)
     tmp = tmp_dir / f"transcode-{os.getpid()}-{path.name}.csv"
     try:
         with (
@@ -234,35 +263,197 @@ def readable_csv(path: Path, fb: FileBytes, tmp_dir: Path) -> Iterator[tuple[Pat
         tmp.unlink(missing_ok=True)
 
 
+# --------------------------------------------------------------------------------------------
+# The strict reading: Python's csv module, streaming, every problem named by record and line
+
+
+class _Lines:
+    """Physical lines of a text stream, remembering the last one's number and line ending."""
+
+    def __init__(self, text: io.TextIOBase) -> None:
+        self.text = text
+        self.number = 0
+        self.ending = ""
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = self.text.readline(MAX_LINE_CHARS + 1)
+        except UnicodeDecodeError as e:  # inspect_bytes decoded it all before: not expected
+            raise FileProblem(
+                f"line {self.number + 1} cannot be decoded ({e.reason})",
+                "save the file as UTF-8 (or Windows-1252) CSV",
+            ) from None
+        if not line:
+            raise StopIteration
+        self.number += 1
+        if line.endswith("\r\n"):
+            self.ending = "\r\n"
+        elif line.endswith(("\n", "\r")):
+            self.ending = line[-1]
+        elif len(line) > MAX_LINE_CHARS:
+            raise FileProblem(
+                f"line {self.number} is longer than {MAX_LINE_CHARS:,} characters",
+                "check that the file is a CSV extract with one record per line; long free-text "
+                "values must be shortened",
+            )
+        else:
+            self.ending = ""  # the last line, without a line break
+        return line
+
+
+_ENDING_NAMES = {"\r\n": "CRLF", "\n": "LF", "\r": "CR"}
+
+
+def _where(record: int, line: int) -> str:
+    return f"the header row (line {line})" if record == 0 else f"record {record} (line {line})"
+
+
+def _csv_problem(e: csv.Error, record: int, start: int, line: int) -> FileProblem:
+    msg = str(e)
+    if msg.startswith("field larger than field limit"):
+        return FileProblem(
+            f"{_where(record, start)} has a field longer than {MAX_RECORD_CHARS:,} characters",
+            "check the quotes around that record: an unclosed quote swallows the rest of the file; "
+            "otherwise shorten the value",
+        )
+    if msg == "unexpected end of data":
+        return FileProblem(
+            f"{_where(record, start)}: a quoted field is never closed (the file ends inside quotes)",
+            'close the quote; a quote inside a quoted value is written twice (""), and a value '
+            "holding a quote, comma or line break must be quoted",
+        )
+    if "expected after" in msg:
+        return FileProblem(
+            f"{_where(record, line)}: a closing quote is followed by other characters before "
+            "the next comma",
+            'a value holding a quote must be quoted as a whole, with the quote written twice: "5 ""A"" St"',
+        )
+    return FileProblem(
+        f"{_where(record, start)} is not valid CSV at line {line} ({msg})",
+        "export the file again as CSV from the source system",
+    )
+
+
+def iter_records(path: Path, compression: str) -> Iterator[tuple[int, int, list[str]]]:
+    """(record number, first line, fields) of every record; record 0 is the header row.
+
+    Blank lines are skipped (they are not records, and DuckDB skips them too). Raises
+    :class:`FileProblem` naming the record and line for anything that is not strict CSV:
+    unclosed or misplaced quotes, over-long lines or fields, and line endings that change
+    within the file.
+    """
+    opener: Callable[..., io.BufferedIOBase] = gzip.open if compression == "gzip" else open
+    with opener(path, "rb") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        lines = _Lines(text)
+        reader = csv.reader(lines, strict=True)
+        record = -1
+        end = 0
+        file_ending: str | None = None
+        while True:
+            start = end + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                raise _csv_problem(e, record + 1, start, lines.number) from None
+            end = lines.number
+            ending = lines.ending
+            if file_ending is None:
+                file_ending = ending
+            elif ending and ending != file_ending:
+                raise FileProblem(
+                    f"line {end} ends with {_ENDING_NAMES[ending]} but the header row ends with "
+                    f"{_ENDING_NAMES.get(file_ending, 'nothing')}: the file mixes line endings",
+                    "save the file again so that every line ends the same way (LF or CRLF)",
+                )
+            if not row:
+                continue
+            record += 1
+            yield record, start, row
+
+
 def read_header(path: Path, compression: str) -> list[str]:
     """The header row's field names as sent (first CSV record)."""
     opener: Callable[..., io.BufferedIOBase] = gzip.open if compression == "gzip" else open
     with opener(path, "rb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         try:
-            row = next(csv.reader(text), None)
+            row = next(csv.reader(_Lines(text)), None)
         except csv.Error as e:
-            raise FileProblem(
-                f"the header row cannot be parsed ({e})", "send a header row of column names"
-            ) from None
+            raise _csv_problem(e, 0, 1, 1) from None
     if not row or all(not c.strip() for c in row):
         raise FileProblem(
-            "the file has no header row", "send the extract with a header row of column names"
+            "the file has no header row (the first line is empty)",
+            "send the extract with a header row of column names on the first line",
         )
     return row
 
 
 @dataclass(frozen=True)
+class CsvScan:
+    records: int  # data records (the header and blank lines excluded)
+    chars: int  # characters over every field of every data record
+
+
+def scan_records(path: Path, compression: str, header: list[str]) -> CsvScan:
+    """Read every record strictly and count it; a record with the wrong number of fields or
+    over the size limit makes the file unreadable (named by record, line and column)."""
+    n_cols = len(header)
+    records = chars = 0
+    for number, line, row in iter_records(path, compression):
+        if number == 0:
+            continue
+        if len(row) != n_cols:
+            if len(row) > n_cols:
+                detail = f"extra field(s) after the last column '{header[-1].strip()}'"
+            else:
+                detail = f"the first missing field is '{header[len(row)].strip()}'"
+            raise FileProblem(
+                f"record {number} (line {line}) has {len(row)} fields but the header row has "
+                f"{n_cols}: {detail}",
+                "every record needs exactly as many fields as the header row; a value holding a "
+                "comma must be quoted",
+            )
+        size = sum(map(len, row))
+        if size > MAX_RECORD_CHARS:
+            longest = max(range(n_cols), key=lambda i: len(row[i]))
+            raise FileProblem(
+                f"record {number} (line {line}) is {size:,} characters long (longest field "
+                f"'{header[longest].strip()}'); the limit is {MAX_RECORD_CHARS:,}",
+                "check the quotes around that record; otherwise shorten the value",
+            )
+        records += 1
+        chars += size
+    return CsvScan(records, chars)
+
+
+@dataclass(frozen=True)
 class HeaderMap:
     positions: dict[str, int]  # spec column -> position in the file
-    extra: dict[str, int]  # normalised extra column name -> position
+    extra: dict[str, int]  # normalised extra column name -> position (kept in _extra)
+    dropped: tuple[str, ...] = ()  # extra columns not kept: their names say they identify people
 
 
 def map_header(source: spec.Source, header: list[str]) -> HeaderMap:
-    """Match header names case-insensitively ignoring surrounding spaces; order is free."""
+    """Match header names case-insensitively ignoring surrounding spaces; order is free.
+
+    Missing required columns are checked first: a file sent without a header row then gets
+    that message, which names only specification columns (never the data in its first row).
+    """
+    names = [name.strip().lower() for name in header]
+    missing = [c for c in source.required_columns if c not in names]
+    if missing:
+        raise FileProblem(
+            f"required column(s) missing from the header: {', '.join(missing)}",
+            f"add the column(s) {', '.join(missing)} (see the extract specification for {source.name})",
+        )
     seen: dict[str, int] = {}
-    for i, name in enumerate(header):
-        norm = name.strip().lower()
+    for i, norm in enumerate(names):
         if not norm:
             raise FileProblem(
                 f"header column {i + 1} has no name", "give every column a name in the header row"
@@ -273,19 +464,33 @@ def map_header(source: spec.Source, header: list[str]) -> HeaderMap:
                 "send each column once",
             )
         seen[norm] = i
-    missing = [c for c in source.required_columns if c not in seen]
-    if missing:
-        raise FileProblem(
-            f"required column(s) missing from the header: {', '.join(missing)}",
-            f"add the column(s) {', '.join(missing)} (see the extract specification for {source.name})",
-        )
     positions = {c: seen[c] for c in source.column_names if c in seen}
     extra = {n: i for n, i in seen.items() if n not in positions}
-    return HeaderMap(positions, extra)
+    dropped = tuple(sorted(n for n in extra if IDENTIFYING_EXTRA.search(n)))
+    return HeaderMap(positions, {n: i for n, i in extra.items() if n not in dropped}, dropped)
 
 
 # --------------------------------------------------------------------------------------------
 # The warehouse side
+
+_AUDIT_COLUMNS = (
+    "load_id",
+    "run_id",
+    "source",
+    "file_name",
+    "status",
+    "sha256",
+    "bytes",
+    "rows",
+    "encoding",
+    "extra_columns",
+    "error",
+    "duplicate_of",
+    "key_fingerprint",
+    "stored_at",
+    "landed_at",
+    "dropped_columns",
+)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -313,6 +518,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    con.execute("alter table audit.loads add column if not exists dropped_columns varchar")
     for src in spec.SOURCES:
         cols = [f"{c} varchar" for c in src.raw_columns]
         cols += [
@@ -334,11 +540,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(f"alter table raw.{src.name} add column {c} varchar")
 
 
-def _quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _select_for(source: spec.Source, hm: HeaderMap, n_cols: int) -> str:
+def _select_for(source: spec.Source, hm: HeaderMap) -> str:
     """The SELECT list turning file columns c0..cn into raw columns (identifiers replaced)."""
 
     def col(name: str) -> str:
@@ -349,15 +551,10 @@ def _select_for(source: spec.Source, hm: HeaderMap, n_cols: int) -> str:
         if c in spec.IDENTIFYING_FIELDS:
             continue
         parts.append(f"{col(c)} as {c}")
-    if source.person_level:
-        msg = sql_attributor_message(
-            col("first_initial"), col("surname_initial"), col("date_of_birth"), col("sex")
-        )
-        parts.append(f"{sql_hmac(msg, '$ipad', '$opad')} as person_id")
-        parts.append(f"strftime({sql_date(col('date_of_birth'))}, '%Y-%m') as birth_month")
-        parts.append(
-            f"case when ({msg}) is null then 'incomplete' else 'complete' end as attributor_status"
-        )
+    if source.person_level:  # computed by sql_pseudonymise in the FROM clause (_from_for)
+        parts.append(f"{sql_hmac('_attributor_message', '$ipad', '$opad')} as person_id")
+        parts.append("_birth_month as birth_month")
+        parts.append("_attributor_status as attributor_status")
     parts.append("$load_id as _load_id")
     parts.append("$file_name as _file_name")
     parts.append("ordinality as _row_number")
@@ -371,6 +568,18 @@ def _select_for(source: spec.Source, hm: HeaderMap, n_cols: int) -> str:
     return ",\n    ".join(parts)
 
 
+def _from_for(source: spec.Source, hm: HeaderMap, read: str) -> str:
+    """The FROM clause: the CSV scan, with the attributor's derivatives for person-level data."""
+    scan = f"{read} with ordinality"
+    if not source.person_level:
+        return scan
+
+    def col(name: str) -> str:
+        return f"c{hm.positions[name]}" if name in hm.positions else "null"
+
+    return sql_pseudonymise(scan, *(col(c) for c in spec.ATTRIBUTOR_FIELDS))
+
+
 def _read_csv_sql(n_cols: int, compression: str) -> str:
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_cols))
     return (
@@ -380,17 +589,36 @@ def _read_csv_sql(n_cols: int, compression: str) -> str:
     )
 
 
+def _chars_sql(n_cols: int) -> str:
+    """Characters in one record as DuckDB read it (an empty field reads as NULL: 0)."""
+    return " + ".join(f"coalesce(length(c{i}), 0)" for i in range(n_cols))
+
+
+#: DuckDB's own explanations that may be repeated. Its messages also quote the offending line
+#: ("Original Line: ...") which holds identifiers, so nothing else of them is ever kept.
+_DUCKDB_REASONS = (
+    (re.compile(r"unterminated quote", re.I), "a quoted value is not closed"),
+    (re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)"), None),
+    (re.compile(r"maximum line size", re.I), "the line is too long"),
+    (re.compile(r"invalid state", re.I), "the line does not follow the CSV rules"),
+    (re.compile(r"unicode|utf-?8", re.I), "the line holds bytes that are not valid text"),
+)
+
+
 def _friendly_duckdb_error(e: duckdb.Error) -> FileProblem:
-    msg = str(e).strip()
-    first = msg.splitlines()[0] if msg else type(e).__name__
-    detail = " ".join(line.strip() for line in msg.splitlines()[1:6] if line.strip())
-    text = f"the CSV is malformed: {first}"
-    if detail:
-        text += f" ({detail[:400]})"
+    msg = str(e)
+    line = re.search(r"CSV Error on Line: (\d+)", msg)
+    where = f" at line {line[1]}" if line else ""
+    reason = "the file does not follow the CSV rules"
+    for pattern, text in _DUCKDB_REASONS:
+        m = pattern.search(msg)
+        if m:
+            reason = text or f"a record has {m[2]} fields where {m[1]} were expected"
+            break
     return FileProblem(
-        text,
-        "check the line named above: every row needs as many fields as the header, and quotes "
-        "must be closed; export again from the source system",
+        f"the CSV is malformed: DuckDB's CSV reader stopped{where}: {reason}",
+        "check that line: every row needs as many fields as the header, quotes must be closed, "
+        "and every line must end the same way; export again from the source system",
     )
 
 
@@ -413,26 +641,41 @@ class Lander:
         return int(row[0])
 
     def land_file(self, source: spec.Source, path: Path) -> FileOutcome:
-        load_id = self._next_load_id()
         try:
-            fb = inspect_bytes(path)
-        except FileProblem as p:
-            return self._quarantine(source, path, load_id, p, sha="", size=path.stat().st_size)
+            hashed = hash_file(path)
+        except OSError as e:
+            problem = FileProblem(
+                f"the file cannot be read ({e.strerror})", "send the file again as a readable file"
+            )
+            return self._quarantine(source, path, self._next_load_id(), problem, sha="", size=0)
+        sha, size, _ = hashed
 
-        earlier = self.con.execute(
-            "select load_id, stored_at from audit.loads where source = ? and sha256 = ? and status = 'loaded' "
-            "order by load_id limit 1",
-            [source.name, fb.sha256],
-        ).fetchone()
-        if earlier is not None:
-            return self._duplicate(source, path, load_id, fb, int(earlier[0]), earlier[1])
+        history = self.con.execute(
+            "select load_id, status, file_name, stored_at, encoding, error, duplicate_of "
+            "from audit.loads where source = ? and sha256 = ? order by load_id",
+            [source.name, sha],
+        ).fetchall()
+        unfinished = self._unfinished_move(source, path, sha, history)
+        if unfinished is not None:
+            return unfinished
+
+        load_id = self._next_load_id()
+        earlier = next((h for h in history if h[1] == "loaded"), None)
+        if earlier is not None:  # same bytes as a landed file: no need to read them again
+            return self._duplicate(source, path, load_id, sha, size, earlier[4] or "", earlier[0])
+
+        try:
+            fb = inspect_bytes(path, hashed)
+        except FileProblem as p:
+            return self._quarantine(source, path, load_id, p, sha=sha, size=size)
 
         try:
             with readable_csv(path, fb, self.home.state_dir / "tmp") as (readable, compression):
                 header = read_header(readable, compression)
                 hm = map_header(source, header)
+                scan = scan_records(readable, compression, header)
                 rows = self._insert(
-                    source, readable, compression, len(header), hm, load_id, path.name, fb
+                    source, readable, compression, header, hm, scan, load_id, path.name, fb
                 )
         except FileProblem as p:
             return self._quarantine(
@@ -450,8 +693,16 @@ class Lander:
             fb.encoding,
             sorted(hm.extra),
             stored_at=str(stored),
+            dropped_columns=list(hm.dropped),
         )
         log.info("landed %s/%s: %d rows (load %d)", source.name, path.name, rows, load_id)
+        if hm.dropped:
+            log.warning(
+                "%s/%s: extra column(s) not kept, their names say they identify people: %s",
+                source.name,
+                path.name,
+                ", ".join(hm.dropped),
+            )
         return outcome
 
     def _insert(
@@ -459,22 +710,42 @@ class Lander:
         source: spec.Source,
         path: Path,
         compression: str,
-        n_cols: int,
+        header: list[str],
         hm: HeaderMap,
+        scan: CsvScan,
         load_id: int,
         file_name: str,
         fb: FileBytes,
     ) -> int:
-        archive_path = self._archive_path(source, path, load_id, file_name)
+        n_cols = len(header)
+        archive_path = self._archive_path(source, load_id, file_name)
         params: dict[str, object] = {"path": str(path), "load_id": load_id, "file_name": file_name}
         if source.person_level:
             params["ipad"] = self.ipad
             params["opad"] = self.opad
         cols = [*source.raw_columns, "_load_id", "_file_name", "_row_number", "_extra"]
+        read = _read_csv_sql(n_cols, compression)
         sql = (
             f"insert into raw.{source.name} ({', '.join(cols)})\n"
-            f"select\n    {_select_for(source, hm, n_cols)}\n"
-            f"from {_read_csv_sql(n_cols, compression)} with ordinality"
+            f"select\n    {_select_for(source, hm)}\n"
+            f"from {_from_for(source, hm, read)}"
+        )
+        try:
+            check = self.con.execute(
+                f"select count(*), coalesce(sum({_chars_sql(n_cols)}), 0) from {read}",
+                {"path": str(path)},
+            ).fetchone()
+        except duckdb.Error as e:
+            raise _friendly_duckdb_error(e) from None
+        assert check is not None
+        if (int(check[0]), int(check[1])) != (scan.records, scan.chars):
+            raise self._disagreement(path, compression, header, scan, int(check[0]), int(check[1]))
+        log.info(
+            "landing %s/%s (load %d): %d records, inserting",
+            source.name,
+            file_name,
+            load_id,
+            scan.records,
         )
         self.con.execute("begin transaction")
         try:
@@ -483,22 +754,24 @@ class Lander:
             except duckdb.Error as e:
                 raise _friendly_duckdb_error(e) from None
             rows = int(res[0]) if res else 0
-            self.con.execute(
-                "insert into audit.loads values (?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, null, null, ?, ?, ?)",
-                [
-                    load_id,
-                    self.run_id,
-                    source.name,
-                    file_name,
-                    fb.sha256,
-                    fb.size,
-                    rows,
-                    fb.encoding,
-                    ",".join(sorted(hm.extra)) or None,
-                    self.key.fingerprint,
-                    str(archive_path),
-                    datetime.now(UTC).replace(tzinfo=None),
-                ],
+            if rows != scan.records:  # the file changed under us, or a reader is wrong
+                raise FileProblem(
+                    f"DuckDB's CSV reader read {rows:,} records where the strict reading found "
+                    f"{scan.records:,}",
+                    "send the file again; if this persists, report it to the warehouse team",
+                )
+            self._audit(
+                load_id=load_id,
+                source=source.name,
+                file_name=file_name,
+                status="loaded",
+                sha256=fb.sha256,
+                bytes=fb.size,
+                rows=rows,
+                encoding=fb.encoding,
+                extra_columns=",".join(sorted(hm.extra)) or None,
+                stored_at=str(archive_path),
+                dropped_columns=",".join(hm.dropped) or None,
             )
             self.con.execute("commit")
         except BaseException:
@@ -506,57 +779,123 @@ class Lander:
             raise
         return rows
 
-    def _archive_path(
-        self, source: spec.Source, path: Path, load_id: int, file_name: str | None = None
-    ) -> Path:
-        return self.home.archive_dir / source.name / f"{load_id:07d}__{file_name or path.name}"
+    def _disagreement(
+        self,
+        path: Path,
+        compression: str,
+        header: list[str],
+        scan: CsvScan,
+        duck_records: int,
+        duck_chars: int,
+    ) -> FileProblem:
+        """The two readers disagree: find the first record where they part, for the supplier."""
+        n_cols = len(header)
+        result = self.con.execute(
+            f"select {_chars_sql(n_cols)} from {_read_csv_sql(n_cols, compression)} "
+            "with ordinality order by ordinality",
+            {"path": str(path)},
+        )
+        python = ((n, line, sum(map(len, row))) for n, line, row in iter_records(path, compression))
+        next(python)  # the header
+        where = "at the end of the file"
+        batch: list[tuple] = []
+        while True:
+            if not batch:
+                batch = result.fetchmany(10_000)
+                batch.reverse()
+            theirs = batch.pop()[0] if batch else None
+            ours = next(python, None)
+            if ours is None or theirs is None:
+                if ours is not None:
+                    where = f"from record {ours[0]} (line {ours[1]})"
+                break
+            if ours[2] != theirs:
+                where = f"from record {ours[0]} (line {ours[1]})"
+                break
+        return FileProblem(
+            f"the CSV is ambiguous: a strict reading finds {scan.records:,} record(s), DuckDB's "
+            f"CSV reader finds {duck_records:,}"
+            + (" with different values" if duck_records == scan.records else "")
+            + f"; they differ {where}",
+            "quote every value that holds a quote, comma or line break, with no spaces between the "
+            'quotes and the commas, and write a quote inside a value twice ("5 ""A"" St")',
+        )
+
+    def _audit(self, **values: object) -> None:
+        row = {
+            "run_id": self.run_id,
+            "key_fingerprint": self.key.fingerprint,
+            "landed_at": datetime.now(UTC).replace(tzinfo=None),
+            **values,
+        }
+        cols = [c for c in _AUDIT_COLUMNS if c in row]
+        self.con.execute(
+            f"insert into audit.loads ({', '.join(cols)}) values ({', '.join('?' for _ in cols)})",
+            [row[c] for c in cols],
+        )
+
+    def _archive_path(self, source: spec.Source, load_id: int, file_name: str) -> Path:
+        return self.home.archive_dir / source.name / f"{load_id:07d}__{file_name}"
 
     def _archive(self, source: spec.Source, path: Path, load_id: int) -> Path:
-        dest = self._archive_path(source, path, load_id)
+        dest = self._archive_path(source, load_id, path.name)
         _move(path, dest, restricted=True)
         return dest
+
+    def _unfinished_move(
+        self, source: spec.Source, path: Path, sha: str, history: list[tuple]
+    ) -> FileOutcome | None:
+        """Finish what a crash interrupted: the audit committed, the file was not moved yet.
+
+        Every outcome is recorded before its file moves, so a file still waiting in landing
+        whose latest audit record (same source, name and content) points at a stored copy that
+        does not exist was interrupted there. Completing the move, rather than landing the file
+        again, keeps it exactly once.
+        """
+        same_name = [h for h in history if h[2] == path.name]
+        if not same_name:
+            return None
+        load_id, status, _, stored_at, encoding, error, duplicate_of = same_name[-1]
+        if not stored_at or Path(stored_at).exists():
+            return None
+        _move(path, Path(stored_at), restricted=True)
+        log.info("completed moving %s/%s for load %d (%s)", source.name, path.name, load_id, status)
+        return FileOutcome(
+            source.name,
+            path.name,
+            status,
+            int(load_id),
+            0,  # its rows were counted by the run that committed them
+            sha,
+            encoding or "",
+            error=error,
+            duplicate_of=duplicate_of,
+            stored_at=stored_at,
+        )
 
     def _duplicate(
         self,
         source: spec.Source,
         path: Path,
         load_id: int,
-        fb: FileBytes,
+        sha: str,
+        size: int,
+        encoding: str,
         original: int,
-        original_stored: str | None,
     ) -> FileOutcome:
-        # A crash between commit and archiving leaves the landed file in place: finish the move
-        # for the original load instead of recording a duplicate.
-        if original_stored and not Path(original_stored).exists():
-            _move(path, Path(original_stored), restricted=True)
-            log.info("completed archiving of load %d (%s)", original, path.name)
-            return FileOutcome(
-                source.name,
-                path.name,
-                "loaded",
-                original,
-                0,
-                fb.sha256,
-                fb.encoding,
-                stored_at=original_stored,
-            )
-        dest = self._archive_path(source, path, load_id)
-        self.con.execute(
-            "insert into audit.loads values (?, ?, ?, ?, 'duplicate', ?, ?, 0, ?, null, ?, ?, ?, ?, ?)",
-            [
-                load_id,
-                self.run_id,
-                source.name,
-                path.name,
-                fb.sha256,
-                fb.size,
-                fb.encoding,
-                f"same content as load {original} (already landed)",
-                original,
-                self.key.fingerprint,
-                str(dest),
-                datetime.now(UTC).replace(tzinfo=None),
-            ],
+        dest = self._archive_path(source, load_id, path.name)
+        self._audit(
+            load_id=load_id,
+            source=source.name,
+            file_name=path.name,
+            status="duplicate",
+            sha256=sha,
+            bytes=size,
+            rows=0,
+            encoding=encoding or None,
+            error=f"same content as load {original} (already landed)",
+            duplicate_of=original,
+            stored_at=str(dest),
         )
         _move(path, dest, restricted=True)
         log.info("skipped %s/%s: same content as load %d", source.name, path.name, original)
@@ -566,8 +905,8 @@ class Lander:
             "duplicate",
             load_id,
             0,
-            fb.sha256,
-            fb.encoding,
+            sha,
+            encoding,
             duplicate_of=original,
             stored_at=str(dest),
         )
@@ -586,31 +925,27 @@ class Lander:
         qdir = self.home.quarantine_dir / source.name
         dest = qdir / f"{load_id:07d}__{path.name}"
         note = dest.with_name(dest.name + ".error.txt")
-        message = f"{source.name}/{path.name}: {p.problem}"
-        self.con.execute(
-            "insert into audit.loads values (?, ?, ?, ?, 'quarantined', ?, ?, 0, ?, null, ?, null, ?, ?, ?)",
-            [
-                load_id,
-                self.run_id,
-                source.name,
-                path.name,
-                sha or None,
-                size,
-                encoding or None,
-                p.problem,
-                self.key.fingerprint,
-                str(dest),
-                datetime.now(UTC).replace(tzinfo=None),
-            ],
+        self._audit(
+            load_id=load_id,
+            source=source.name,
+            file_name=path.name,
+            status="quarantined",
+            sha256=sha or None,
+            bytes=size,
+            rows=0,
+            encoding=encoding or None,
+            error=p.problem,
+            stored_at=str(dest),
         )
-        _move(path, dest, restricted=True)
+        qdir.mkdir(parents=True, exist_ok=True)
+        os.chmod(qdir, 0o700)
         note.write_text(
             "\n".join(
                 [
                     f"File:     {path.name}",
                     f"Source:   {source.name} ({source.description})",
                     f"Received: {datetime.now(UTC).isoformat(timespec='seconds')} (load {load_id})",
-                    f"Problem:  {p.problem}",
+                    f"Problem:  {path.name}: {p.problem}",
                     f"To fix:   {p.fix}",
                     "",
                     "Nothing from this file was loaded. The rest of the batch landed as normal.",
@@ -621,7 +956,8 @@ class Lander:
             ),
             encoding="utf-8",
         )
-        log.warning("quarantined %s: %s", message, p.fix)
+        _move(path, dest, restricted=True)
+        log.warning("quarantined %s/%s: %s (%s)", source.name, path.name, p.problem, p.fix)
         return FileOutcome(
             source.name,
             path.name,
@@ -642,6 +978,22 @@ def _move(src: Path, dest: Path, *, restricted: bool) -> None:
     shutil.move(str(src), str(dest))
 
 
+def connect(home: Home) -> duckdb.DuckDBPyConnection:
+    """The landing connection: bounded memory; row order need not be kept (rows carry their
+    file and record number), which lets DuckDB stream inserts without buffering."""
+    tmp = home.state_dir / "duckdb-tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    os.chmod(tmp, 0o700)
+    return duckdb.connect(
+        str(home.warehouse_db),
+        config={
+            "memory_limit": MEMORY_LIMIT,
+            "preserve_insertion_order": False,
+            "temp_directory": str(tmp),
+        },
+    )
+
+
 def land(
     landing: Path,
     home: Home,
@@ -653,7 +1005,7 @@ def land(
     home.ensure()
     files, ignored = discover(landing)
     report = LandingReport(ignored=ignored)
-    con = duckdb.connect(str(home.warehouse_db))
+    con = connect(home)
     try:
         lander = Lander(con, home, key, run_id)
         for i, (src, path) in enumerate(files, 1):

@@ -16,8 +16,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 KEY_ENV = "SMW_LINKAGE_KEY"
@@ -79,50 +81,138 @@ def load_key(key_file: Path) -> LinkageKey:
     return load_key(key_file)
 
 
+#: The parts of the attributor, in the order ``attributor_status`` reports them.
+ATTRIBUTOR_PARTS: tuple[str, ...] = ("first_initial", "surname_initial", "date_of_birth", "sex")
+SEX_CODES: tuple[str, ...] = ("M", "F", "I", "U")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_UK_DATE = re.compile(r"[0-9]{2}/[0-9]{2}/[0-9]{4}")
+
+
+def _clean(value: str | None) -> str:
+    # Surrounding spaces only (what the SQL's trim(x, ' ') removes), so both sides agree.
+    return (value or "").strip(" ")
+
+
+def parse_date_text(text: str | None) -> date | None:
+    """A date in either accepted form (``YYYY-MM-DD`` or UK ``DD/MM/YYYY``), else None."""
+    t = _clean(text)
+    try:
+        if _ISO_DATE.fullmatch(t):
+            return datetime.strptime(t, "%Y-%m-%d").date()
+        if _UK_DATE.fullmatch(t):
+            return datetime.strptime(t, "%d/%m/%Y").date()
+    except ValueError:
+        return None
+    return None
+
+
+def _initial_ok(value: str) -> bool:
+    return len(value) == 1 and value.isascii() and value.isalpha()
+
+
+def attributor_status(
+    first_initial: str | None,
+    surname_initial: str | None,
+    date_of_birth: str | None,
+    sex: str | None,
+) -> str:
+    """``complete``, or which parts are missing or invalid, ``;``-separated in part order.
+
+    E.g. ``missing_first_initial`` or ``invalid_date_of_birth;missing_sex``. It names parts,
+    never values, so it can be stored and reported. Mirrors :func:`sql_attributor_status`.
+    """
+    fi, si, dob, sx = (_clean(v) for v in (first_initial, surname_initial, date_of_birth, sex))
+    problems = []
+    for part, value, ok in (
+        ("first_initial", fi, _initial_ok(fi)),
+        ("surname_initial", si, _initial_ok(si)),
+        ("date_of_birth", dob, parse_date_text(dob) is not None),
+        ("sex", sx, sx.upper() in SEX_CODES and sx.isascii()),
+    ):
+        if not value:
+            problems.append(f"missing_{part}")
+        elif not ok:
+            problems.append(f"invalid_{part}")
+    return ";".join(problems) or "complete"
+
+
 def normalised_attributor(
     first_initial: str | None,
     surname_initial: str | None,
-    date_of_birth_iso: str | None,
+    date_of_birth: str | None,
     sex: str | None,
 ) -> str | None:
-    """The message that is hashed, or None when the attributor is incomplete."""
-    fi = (first_initial or "").strip().upper()
-    si = (surname_initial or "").strip().upper()
-    sx = (sex or "").strip().upper()
-    if not (len(fi) == 1 and fi.isascii() and fi.isalpha()):
+    """The message that is hashed, or None when the attributor is incomplete.
+
+    ``date_of_birth`` is the text as sent (either accepted form)."""
+    if attributor_status(first_initial, surname_initial, date_of_birth, sex) != "complete":
         return None
-    if not (len(si) == 1 and si.isascii() and si.isalpha()):
-        return None
-    if not date_of_birth_iso or sx not in {"M", "F", "I", "U"}:
-        return None
-    return f"{PSEUDONYM_VERSION}|{fi}|{si}|{date_of_birth_iso}|{sx}"
+    dob = parse_date_text(date_of_birth)
+    assert dob is not None
+    fi, si, sx = (_clean(v).upper() for v in (first_initial, surname_initial, sex))
+    return f"{PSEUDONYM_VERSION}|{fi}|{si}|{dob.isoformat()}|{sx}"
 
 
 def pseudonym(key: LinkageKey, message: str) -> str:
     return hmac.new(key.value, message.encode(), hashlib.sha256).hexdigest()
 
 
-def sql_date(expr: str) -> str:
-    """SQL parsing a text date in either accepted format (ISO, or UK DD/MM/YYYY)."""
-    e = f"trim({expr})"
-    return f"coalesce(try_strptime({e}, '%Y-%m-%d'), try_strptime({e}, '%d/%m/%Y'))::date"
+# --------------------------------------------------------------------------------------------
+# The same rules in SQL (DuckDB), applied inside the CSV scan
 
 
-def sql_attributor_message(fi: str, si: str, dob: str, sex: str) -> str:
-    """SQL building the normalised attributor from raw text columns (NULL when incomplete).
+def _sql_clean(expr: str) -> str:
+    return f"trim(coalesce({expr}, ''), ' ')"
 
-    Mirrors :func:`normalised_attributor`.
+
+def sql_pseudonymise(relation: str, fi: str, si: str, dob: str, sex: str) -> str:
+    """A subquery over ``relation`` adding, to all its columns, the attributor's derivatives.
+
+    ``_attributor_message`` (the normalised attributor, NULL when incomplete: mirrors
+    :func:`normalised_attributor`), ``_attributor_status`` (mirrors :func:`attributor_status`)
+    and ``_birth_month`` (YYYY-MM). Each part is cleaned and checked once per row, in nested
+    projections, because the derivatives share them. The identifying columns flow through the
+    query only; the caller selects what is stored.
     """
-    f = f"upper(trim({fi}))"
-    s = f"upper(trim({si}))"
-    x = f"upper(trim({sex}))"
-    d = sql_date(dob)
+    sex_codes = ", ".join(f"'{c}'" for c in SEX_CODES + tuple(c.lower() for c in SEX_CODES))
+    parts = ("first_initial", "surname_initial", "date_of_birth", "sex")
+    cleaned = ", ".join(
+        f"{_sql_clean(expr)} as _a_{part}"
+        for part, expr in zip(parts, (fi, si, dob, sex), strict=True)
+    )
+    dob_ts = (
+        "case when regexp_full_match(_a_date_of_birth, '[0-9]{4}-[0-9]{2}-[0-9]{2}') "
+        "then try_strptime(_a_date_of_birth, '%Y-%m-%d') "
+        "when regexp_full_match(_a_date_of_birth, '[0-9]{2}/[0-9]{2}/[0-9]{4}') "
+        "then try_strptime(_a_date_of_birth, '%d/%m/%Y') end"
+    )
+    checked = (
+        "regexp_full_match(_a_first_initial, '[A-Za-z]') as _ok_first_initial, "
+        "regexp_full_match(_a_surname_initial, '[A-Za-z]') as _ok_surname_initial, "
+        # Year 0000 parses in DuckDB (as 1 BC) but is no date of birth.
+        f"case when ({dob_ts}) >= timestamp '0001-01-01' then ({dob_ts})::date end as _dob, "
+        f"_a_sex in ({sex_codes}) as _ok_sex"
+    )
+    status = ", ".join(
+        f"case when _a_{part} = '' then 'missing_{part}' "
+        f"when not coalesce({ok}, false) then 'invalid_{part}' end"
+        for part, ok in (
+            ("first_initial", "_ok_first_initial"),
+            ("surname_initial", "_ok_surname_initial"),
+            ("date_of_birth", "_dob is not null"),
+            ("sex", "_ok_sex"),
+        )
+    )
+    derived = (
+        "case when _ok_first_initial and _ok_surname_initial and _dob is not null and _ok_sex "
+        f"then '{PSEUDONYM_VERSION}|' || upper(_a_first_initial) || '|' || upper(_a_surname_initial) "
+        "|| '|' || strftime(_dob, '%Y-%m-%d') || '|' || upper(_a_sex) end as _attributor_message, "
+        f"coalesce(nullif(concat_ws(';', {status}), ''), 'complete') as _attributor_status, "
+        "strftime(_dob, '%Y-%m') as _birth_month"
+    )
     return (
-        f"case when regexp_full_match(coalesce({f}, ''), '[A-Z]') "
-        f"and regexp_full_match(coalesce({s}, ''), '[A-Z]') "
-        f"and {d} is not null and {x} in ('M', 'F', 'I', 'U') "
-        f"then '{PSEUDONYM_VERSION}|' || {f} || '|' || {s} || '|' || strftime({d}, '%Y-%m-%d') "
-        f"|| '|' || {x} end"
+        f"(select *, {derived} from (select *, {checked} from "
+        f"(select *, {cleaned} from {relation})))"
     )
 
 
