@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import duckdb
 import pytest
 
@@ -188,3 +191,63 @@ def test_catalogue_describes_every_published_indicator(demo_build):
             and polarity
             and first == spec.DEMO_PERIODS[0]
         ), code
+
+
+def test_nhs_1to7_policy_suppresses_1_to_7_and_rounds_to_5(demo_build, tmp_path):
+    """Rebuild disclosure and serving on a copy of the demo warehouse with the other policy."""
+    import shutil
+    import subprocess
+    import sys
+
+    from orchestration.lib.paths import DBT_PROJECT_DIR
+
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(demo_build.home.warehouse_db, db)
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "build",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+            "--select",
+            "fct_disclosure_cells+",
+            "--vars",
+            "{disclosure_policy: nhs_1to7}",
+            "--quiet",
+        ],
+        env={**os.environ, "SMW_WAREHOUSE_PATH": str(db)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    policies = rows(db, "select distinct disclosure_policy from serving.rpt_indicator_values")
+    assert policies == [("nhs_1to7",)]
+    n = rows(
+        db,
+        "select count(*) from serving.rpt_indicator_values where not is_suppressed and "
+        "((numerator between 1 and 7) or (unit = 'proportion' and denominator between 1 and 7 and indicator_code <> 'tx_penetration') "
+        "or numerator % 5 <> 0)",
+    )[0][0]
+    assert n == 0
+    # values are recomputed from the rounded counts, so no exact count can be worked back
+    for num, den, value in rows(
+        db,
+        "select numerator, denominator, value from serving.rpt_indicator_values "
+        "where not is_suppressed and unit = 'proportion' and indicator_code <> 'tx_penetration' and denominator > 0 using sample 100 rows",
+    ):
+        assert value == pytest.approx(num / den)
+    more = rows(db, "select count(*) from serving.rpt_indicator_values where is_suppressed")[0][0]
+    assert (
+        more
+        > rows(
+            demo_build.home.serving_db,
+            "select count(*) from rpt_indicator_values where is_suppressed",
+        )[0][0]
+    )
