@@ -1,0 +1,74 @@
+{#- Strict typing of whole numbers and numbers (extract spec: "integer", "number"). A safe cast
+    alone is not enough: DuckDB's try_cast('12.5' as bigint) rounds to 13, and '1_000', '1e3'
+    and '0x10' cast too. The text must have the shape first; anything else is null in staging
+    and a row problem (not_a_whole_number / not_a_number) in marts.fct_row_problems. -#}
+
+{% macro whole_number_pattern() -%}
+    [+-]?[0-9]+
+{%- endmacro %}
+
+{% macro decimal_number_pattern() -%}
+    [+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?
+{%- endmacro %}
+
+{#- extract spec: dates are YYYY-MM-DD or DD/MM/YYYY. A value of that shape that does not
+    parse is no such date (2021-02-30); any other shape is malformed. -#}
+{% macro date_shape_pattern() -%}
+    ([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}/[0-9]{2}/[0-9]{4})
+{%- endmacro %}
+
+{% macro parse_whole_number(column) -%}
+    case
+        when {{ smw.matches_pattern("trim(" ~ column ~ ")", smw.whole_number_pattern()) }}
+            then {{ parse_integer(column) }}
+    end
+{%- endmacro %}
+
+{% macro parse_decimal_number(column) -%}
+    case
+        when {{ smw.matches_pattern("trim(" ~ column ~ ")", smw.decimal_number_pattern()) }}
+            then {{ parse_number(column) }}
+    end
+{%- endmacro %}
+
+{#- extract spec (dip_contacts.drugs_used): a ';'-separated list of codes from one code list.
+    True when any element (an empty one too) is not in the list, compared case-insensitively. -#}
+{% macro has_unknown_list_code(column, code_list, separator=';') -%}
+    {{ return(adapter.dispatch('has_unknown_list_code', 'smw')(column, code_list, separator)) }}
+{%- endmacro %}
+
+{% macro default__has_unknown_list_code(column, code_list, separator) -%}
+    coalesce(
+        (
+            select count(*) > 0
+            from (
+                select unnest(string_split({{ column }}, '{{ separator }}')) as code
+            ) as list_items
+            where not exists (
+                select 1
+                from {{ ref('code_lists') }} as code_list_entry
+                where
+                    code_list_entry.code_list = '{{ code_list }}'
+                    and lower(code_list_entry.code) = lower(trim(list_items.code))
+            )
+        ),
+        false
+    )
+{%- endmacro %}
+
+{% macro postgres__has_unknown_list_code(column, code_list, separator) -%}
+    coalesce(
+        (
+            select count(*) > 0
+            from unnest(string_to_array({{ column }}, '{{ separator }}')) as list_items (code)
+            where not exists (
+                select 1
+                from {{ ref('code_lists') }} as code_list_entry
+                where
+                    code_list_entry.code_list = '{{ code_list }}'
+                    and lower(code_list_entry.code) = lower(trim(list_items.code))
+            )
+        ),
+        false
+    )
+{%- endmacro %}
