@@ -269,21 +269,133 @@ def _ever_landed(home: Home) -> bool:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    """Last run, landing per source (files, rows, rejects, row problems, newest data), and
+    what is published and when."""
     h = Home.at(args.home)
     last = h.state_dir / "last_run.json"
-    if not last.exists():
+    if not last.exists() and not h.warehouse_db.exists():
         print(f"no build has run in {h.root} yet")
         return 1
-    s = json.loads(last.read_text())
-    print(
-        f"Last run   {s['run_id'][:8]} at {s['started_at']}: {'succeeded' if s['success'] else 'FAILED'}"
-    )
-    for c in s.get("checks_failed", []):
-        print(f"  blocking failure: {c}")
-    for f in s.get("failures", []):
-        print(f"  failure: {f}")
+    ok = True
+    if last.exists():
+        s = json.loads(last.read_text())
+        ok = bool(s["success"])
+        print(
+            f"Last run   {s['run_id'][:8]} at {s['started_at']}: {'succeeded' if ok else 'FAILED'}"
+        )
+        for c in s.get("checks_failed", []):
+            print(f"  blocking failure: {c}")
+        for f in s.get("failures", []):
+            print(f"  failure: {f}")
+    else:
+        print(f"Last run   none recorded in {h.root} (files were landed without a build)")
+    print(_landing_status(h))
     print(_published_status(h))
-    return 0 if s["success"] else 1
+    return 0 if ok else 1
+
+
+def _landing_status(h: Home) -> str:
+    """Per source: files landed, duplicates, rejected, rows, row problems and newest data."""
+    import duckdb
+
+    from orchestration.lib import spec
+
+    if not h.warehouse_db.exists():
+        return "Landed     nothing yet"
+    try:
+        con = duckdb.connect(str(h.warehouse_db), read_only=True)
+    except duckdb.Error as e:  # a build holds the write lock
+        return f"Landed     (the warehouse is busy, try again when the build ends: {str(e).splitlines()[0]})"
+    try:
+        tables = {
+            f"{schema}.{name}"
+            for schema, name in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+        if "audit.loads" not in tables:
+            return "Landed     nothing yet"
+        files = {
+            (source, status): (n, last)
+            for source, status, n, last in con.execute(
+                "select source, status, count(*), max(landed_at) from audit.loads group by all"
+            ).fetchall()
+        }
+        has_problems = "marts.fct_row_problems" in tables
+        problems = (
+            dict(
+                con.execute(
+                    "select source_name, count(*) from marts.fct_row_problems group by all"
+                ).fetchall()
+            )
+            if has_problems
+            else {}
+        )
+        rows_out = []
+        for src in spec.SOURCES:
+            rows = newest = None
+            if f"raw.{src.name}" in tables:
+                rows = con.execute(f"select count(*) from raw.{src.name}").fetchone()[0]
+                if src.date_column:
+                    c = f"trim({src.date_column})"
+                    newest = con.execute(
+                        "select max(d) from (select coalesce(try_strptime("
+                        f"{c}, '%Y-%m-%d'), try_strptime({c}, '%d/%m/%Y'))::date as d "
+                        f"from raw.{src.name}) where d <= current_date"
+                    ).fetchone()[0]
+                elif {"period", "year"} & set(src.column_names):  # reference data
+                    col = "period" if "period" in src.column_names else "year"
+                    latest = con.execute(
+                        f"select max(trim({col})) from raw.{src.name} "
+                        f"where regexp_full_match(trim({col}), '[0-9]{{4}}(-[0-9]{{2}})?')"
+                    ).fetchone()[0]
+                    newest = f"{col} {latest}" if latest else None
+            loaded, last = files.get((src.name, "loaded"), (0, None))
+            if isinstance(newest, str):
+                newest_text = newest
+            elif newest is not None:
+                newest_text = f"{newest:%Y-%m-%d}"
+            elif last is not None:
+                newest_text = f"no event date; last file {last:%Y-%m-%d}"
+            else:
+                newest_text = "-"
+            rows_out.append(
+                (
+                    src.name,
+                    f"{loaded:,}",
+                    f"{files.get((src.name, 'duplicate'), (0, None))[0]:,}",
+                    f"{files.get((src.name, 'quarantined'), (0, None))[0]:,}",
+                    f"{rows or 0:,}",
+                    f"{problems.get(src.name, 0):,}" if has_problems else "not built",
+                    newest_text,
+                )
+            )
+        rejected = con.execute(
+            "select source, file_name, error, stored_at from audit.loads "
+            "where status = 'quarantined' order by load_id desc limit 10"
+        ).fetchall()
+        n_rejected = sum(n for (_, status), (n, _) in files.items() if status == "quarantined")
+    finally:
+        con.close()
+    head = ("source", "landed", "duplicate", "rejected", "rows", "row problems", "newest data")
+    widths = [max(len(r[i]) for r in [head, *rows_out]) for i in range(len(head))]
+
+    def line(r: tuple[str, ...]) -> str:
+        cells = [r[0].ljust(widths[0])] + [r[i].rjust(widths[i]) for i in range(1, 6)]
+        return "  " + "  ".join([*cells, r[6]])
+
+    out = [f"Landed     {h.warehouse_db} (files per source; rows as landed, every version)"]
+    out += [line(head), *(line(r) for r in rows_out)]
+    if has_problems:
+        out.append("  row problems: marts.fct_row_problems (latest version of each record)")
+    else:
+        out.append("  row problems: not built yet (run smw build)")
+    if rejected:
+        out.append(f"Rejected   {n_rejected} file(s) in {h.quarantine_dir}, latest first:")
+        out += [f"  {s}/{f}: {e}" for s, f, e, _ in rejected]
+        if n_rejected > len(rejected):
+            out.append(f"  ... and {n_rejected - len(rejected)} more (audit.loads)")
+    return "\n".join(out)
 
 
 def _published_status(h: Home) -> str:
