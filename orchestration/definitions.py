@@ -13,6 +13,8 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.defs.freshness import raw_extract_freshness, with_raw_freshness
+from orchestration.defs.hooks import build_run_failure_sensor, record_step_failure
 from orchestration.defs.landing import land_extracts
 from orchestration.defs.progress import terminal_progress
 from orchestration.defs.publish import build_publish_asset
@@ -20,11 +22,23 @@ from orchestration.defs.quality import build_gx_checks
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.sensors import build_landing_sensor
 from orchestration.defs.transform import DBT_PROJECT, build_dbt_assets, ensure_manifest
+from orchestration.lib.dbt_launcher import launcher_script
 from orchestration.lib.paths import DEFAULT_HOME, DEFAULT_LANDING
 
 BUILD_JOB = "build_warehouse"
-# The dbt next to this Python: the venv's, whatever PATH says.
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+DAILY_SCHEDULE = "daily_build"
+MONTHLY_FULL_REFRESH_SCHEDULE = "monthly_full_refresh"
+# The dbt next to this Python (the venv's, whatever PATH says), started so that it dies with
+# the build that started it (lib/dbt_launcher.py).
+DBT_EXECUTABLE = str(
+    launcher_script(
+        Path(sys.executable),
+        Path(sys.executable).parent / "dbt",
+        Path(DBT_PROJECT.project_dir) / "target",
+    )
+)
+#: Run config that rebuilds every dbt model from scratch (incremental models included).
+FULL_REFRESH_RUN_CONFIG = {"ops": {"dbt_models": {"config": {"full_refresh": True}}}}
 
 
 def build_definitions(
@@ -42,21 +56,35 @@ def build_definitions(
         BUILD_JOB,
         selection=dg.AssetSelection.all(),
         description="Land new extracts, build the dbt project, validate, publish serving.duckdb.",
+        # One process runs the steps one after another: DuckDB has one writer per file, and
+        # the run holds the warehouse's build lock from start to end (WarehouseResource).
+        executor_def=dg.in_process_executor,
+        hooks={record_step_failure},
     )
     return dg.Definitions(
-        assets=[land_extracts, dbt_models, publish],
-        asset_checks=gx_checks,
+        assets=[with_raw_freshness(land_extracts), dbt_models, publish],
+        asset_checks=[*gx_checks, raw_extract_freshness],
         jobs=[job],
         schedules=[
             dg.ScheduleDefinition(
-                name="daily_build",
+                name=DAILY_SCHEDULE,
                 job=job,
                 cron_schedule="0 6 * * *",
                 execution_timezone="Europe/London",
                 description="Every morning: land whatever arrived overnight and rebuild.",
-            )
+            ),
+            dg.ScheduleDefinition(
+                name=MONTHLY_FULL_REFRESH_SCHEDULE,
+                job=job,
+                cron_schedule="0 2 1 * *",
+                execution_timezone="Europe/London",
+                run_config=FULL_REFRESH_RUN_CONFIG,
+                tags={"smw/full_refresh": "true"},
+                description="First of the month, 02:00: rebuild every dbt model from scratch "
+                "(dbt build --full-refresh), then validate and publish as usual.",
+            ),
         ],
-        sensors=[build_landing_sensor(job, landing)],
+        sensors=[build_landing_sensor(job, landing), build_run_failure_sensor(job, home)],
         loggers={"console": dg.colored_console_logger, "terminal_progress": terminal_progress},
         resources={
             "warehouse": WarehouseResource(home=str(home), landing=str(landing)),

@@ -4,6 +4,7 @@ from collections import defaultdict
 
 import dagster as dg
 
+from orchestration.defs.freshness import raw_table_metadata
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib import landing, spec
 
@@ -50,11 +51,13 @@ def land_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     per_source: dict[str, list[landing.FileOutcome]] = defaultdict(list)
     for o in report.outcomes:
         per_source[o.source].append(o)
+    table_metadata = raw_table_metadata(home)  # rows held, newest file, latest event date
     for s in spec.SOURCES:
         outs = per_source.get(s.name, [])
         yield dg.MaterializeResult(
             asset_key=raw_asset_key(s.name),
             metadata={
+                **table_metadata[s.name],
                 "files_loaded": sum(o.status == "loaded" for o in outs),
                 "files_duplicate": sum(o.status == "duplicate" for o in outs),
                 "files_quarantined": sum(o.status == "quarantined" for o in outs),

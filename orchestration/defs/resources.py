@@ -4,20 +4,32 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
+from pydantic import PrivateAttr
 
+from orchestration.lib import runlog
 from orchestration.lib.paths import Home
 from orchestration.lib.pseudonym import LinkageKey, load_key
+from orchestration.lib.runlock import record_run_id, wait_until_writable, writer_lock
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The warehouse home folder and the landing folder of one deployment."""
+    """The warehouse home folder and the landing folder of one deployment.
+
+    While a run uses it, the run holds the build lock of the home (one writer at a time; with
+    the job's in-process executor that is the whole run), and it first waits for other
+    processes to close the restricted warehouse."""
 
     home: str
     landing: str
+    lock_wait_seconds: float = 3600.0  # a scheduled run queues behind a running build
+    reader_wait_seconds: float = 300.0  # and waits for read-only sessions to close
+
+    _lock: AbstractContextManager[dict[str, Any]] | None = PrivateAttr(default=None)
 
     @property
     def home_dir(self) -> Home:
@@ -29,6 +41,30 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def linkage_key(self) -> LinkageKey:
         return load_key(self.home_dir.key_file)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        home = self.home_dir.ensure()
+        run_id = context.run.run_id if context.run else None
+        lock = writer_lock(
+            home, command="dagster run", run_id=run_id, wait_seconds=self.lock_wait_seconds
+        )
+        holder = lock.__enter__()
+        self._lock = lock
+        if holder.get("interrupted"):
+            record = runlog.record_interrupted(home, holder["interrupted"])
+            context.log.warning(runlog.failure_message(record))
+        if run_id:
+            record_run_id(home, run_id)
+        wait_until_writable(
+            home.warehouse_db,
+            wait_seconds=self.reader_wait_seconds,
+            on_wait=context.log.warning,
+        )
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.__exit__(None, None, None)
 
     @contextmanager
     def dbt_env(self) -> Iterator[None]:

@@ -37,7 +37,7 @@ def test_definitions_hold_the_whole_graph(tmp_path):
     job = defs.resolve_job_def(BUILD_JOB)
     assert job is not None
     assert defs.resolve_schedule_def("daily_build").job_name == BUILD_JOB
-    assert [s.name for s in defs.sensors] == ["landing_folder_sensor"]
+    assert {s.name for s in defs.sensors} == {"landing_folder_sensor", "record_run_failure"}
 
 
 def test_landing_sensor_requests_a_run_only_for_new_files(tmp_path):
