@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
@@ -43,7 +44,11 @@ class BuildSummary:
     checks_failed: list[str] = field(default_factory=list)
     checks_warned: list[str] = field(default_factory=list)
     published: dict[str, int] = field(default_factory=dict)
+    exports: str = ""
     failures: list[str] = field(default_factory=list)
+    failure_message: str = ""  # the one line written to state/last_failure.json
+    interrupted_before: str = ""  # a previous build that died, found and cleaned up by this one
+    full_refresh: bool = False
     log_file: str = ""
 
     def to_json(self) -> str:
@@ -51,28 +56,69 @@ class BuildSummary:
 
 
 def run_build(
-    home: Path, landing: Path, *, tags: dict[str, str] | None = None, verbose: bool = False
+    home: Path,
+    landing: Path,
+    *,
+    tags: dict[str, str] | None = None,
+    verbose: bool = False,
+    full_refresh: bool = False,
+    wait_seconds: float = 0.0,
 ) -> BuildSummary:
-    """Materialise the whole asset graph in-process and summarise what happened."""
-    import dagster as dg
+    """Materialise the whole asset graph in-process and summarise what happened.
 
-    from orchestration.definitions import BUILD_JOB, build_definitions
+    Holds the build lock of ``home`` throughout (raises ``BuildLockedError`` if another build
+    holds it for more than ``wait_seconds``)."""
+    from orchestration.lib.runlock import writer_lock
 
     h = Home.at(home).ensure()
+    with writer_lock(h, command="smw build", wait_seconds=wait_seconds) as holder:
+        return _run_build_locked(h, landing, holder, tags, verbose, full_refresh)
+
+
+def _run_build_locked(
+    h: Home,
+    landing: Path,
+    holder: dict[str, Any],
+    tags: dict[str, str] | None,
+    verbose: bool,
+    full_refresh: bool,
+) -> BuildSummary:
+    import dagster as dg
+
+    from orchestration.definitions import BUILD_JOB, FULL_REFRESH_RUN_CONFIG, build_definitions
+    from orchestration.defs.progress import progress_totals
+    from orchestration.lib import runlog
+    from orchestration.lib.runlock import record_run_id
+
     started = datetime.now(UTC)
     t0 = time.monotonic()
+    run_id = str(uuid.uuid4())  # the Dagster run id, known before the run starts
+    record_run_id(h, run_id)
+    interrupted = ""
+    if holder.get("interrupted"):
+        interrupted = runlog.failure_message(runlog.record_interrupted(h, holder["interrupted"]))
+        print(f"  note    {interrupted}", file=sys.__stderr__ or sys.stderr)
     defs = build_definitions(h.root, landing)
     job = defs.resolve_job_def(BUILD_JOB)
     logs = h.root / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    log_file = logs / f"build-{started:%Y%m%dT%H%M%S}.log"
+    log_file = logs / f"build-{started:%Y%m%dT%H%M%S}-{run_id[:8]}.log"
     loggers: dict[str, Any] = {"console": {"config": {"log_level": "DEBUG" if verbose else "INFO"}}}
     if not verbose:
-        loggers["terminal_progress"] = {}
-    run_config = {"loggers": loggers}
+        loggers["terminal_progress"] = {"config": {"totals": progress_totals(defs)}}
+    run_config: dict[str, Any] = {"loggers": loggers}
+    if full_refresh:
+        run_config.update(FULL_REFRESH_RUN_CONFIG)
+    run_tags = {**(tags or {}), "smw/trigger": (tags or {}).get("smw/trigger", "cli")}
+    if full_refresh:
+        run_tags["smw/full_refresh"] = "true"
     with dg.DagsterInstance.ephemeral() as instance, _run_output(log_file, verbose):
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False, tags=tags or {}, run_config=run_config
+            instance=instance,
+            raise_on_error=False,
+            tags=run_tags,
+            run_config=run_config,
+            run_id=run_id,
         )
     summary = BuildSummary(
         run_id=result.run_id,
@@ -81,6 +127,8 @@ def run_build(
         seconds=round(time.monotonic() - t0, 1),
         home=str(h.root),
         landing=str(Path(landing).resolve()),
+        interrupted_before=interrupted,
+        full_refresh=full_refresh,
     )
     _summarise_landing(h, summary)
     for ev in result.get_asset_materialization_events():
@@ -94,6 +142,8 @@ def run_build(
             summary.published = {
                 k.split("/", 1)[1]: int(v.value) for k, v in md.items() if k.startswith("rows/")
             }
+            if "exports" in md:
+                summary.exports = str(md["exports"].value)
     for ev in result.get_asset_check_evaluations():
         name = f"{ev.asset_key.to_user_string()}:{ev.check_name}"
         if ev.passed:
@@ -113,7 +163,36 @@ def run_build(
             msg = err.message.strip().splitlines()[0] if err else "failed"
             summary.failures.append(f"{ev.step_key}: {msg}")
     summary.log_file = str(log_file)
-    (h.state_dir / "last_run.json").write_text(summary.to_json())
+    if not summary.success:
+        failure = runlog.read_last_failure(h)
+        if failure is None or failure.get("run_id") != summary.run_id:
+            # A failure outside any step (the failure hook did not run): say so anyway.
+            failure = runlog.record_failure(
+                h,
+                run_id=summary.run_id,
+                job=BUILD_JOB,
+                message="; ".join(summary.failures) or "the run failed",
+                recorded_by="smw build",
+                log_file=str(log_file),
+            )
+        elif not failure.get("log_file"):
+            failure["log_file"] = str(log_file)
+            runlog.write_json_atomic(h.state_dir / runlog.LAST_FAILURE, failure)
+        summary.failure_message = runlog.failure_message(failure)
+    runlog.write_json_atomic(h.state_dir / runlog.LAST_RUN, summary.__dict__)
+    runlog.append_run(
+        h,
+        {
+            "run_id": summary.run_id,
+            "success": summary.success,
+            "started_at": summary.started_at,
+            "seconds": summary.seconds,
+            "published": bool(summary.published),
+            "full_refresh": full_refresh,
+            "failure": summary.failure_message or None,
+            "log_file": summary.log_file,
+        },
+    )
     return summary
 
 
@@ -197,14 +276,21 @@ def print_summary(s: BuildSummary, out=sys.stdout) -> None:
     if s.published:
         tables = ", ".join(f"{t} ({n:,} rows)" for t, n in s.published.items())
         w(f"  Published  {h.serving_db} : {tables}\n")
+        if s.exports:
+            w(f"             Parquet exports in {h.exports_dir} (-> {s.exports})\n")
     else:
         w(f"  Published  nothing this run; serving stays as it was ({h.serving_db})\n")
     for f in s.failures:
         w(f"  Failure    {f}\n")
+    if s.failure_message:
+        w(f"  Why        {s.failure_message}\n")
+    if s.interrupted_before:
+        w(f"  Note       {s.interrupted_before}\n")
     w("  Outputs\n")
     w(f"    run log                 {s.log_file}\n")
     w(f"    warehouse (restricted)  {h.warehouse_db}\n")
     w(f"    serving (published)     {h.serving_db}\n")
+    w(f"    exports (Parquet)       {h.exports_dir}\n")
     w(f"    data quality docs       {h.data_docs_dir / 'index.html'}\n")
     w(f"    quarantine              {h.quarantine_dir}\n")
     w(f"    archive (restricted)    {h.archive_dir}\n")
@@ -240,7 +326,19 @@ def _has_extracts(landing: Path) -> bool:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    summary = run_build(Path(args.home), Path(args.landing), verbose=args.verbose)
+    from orchestration.lib.runlock import BuildLockedError
+
+    try:
+        summary = run_build(
+            Path(args.home),
+            Path(args.landing),
+            verbose=args.verbose,
+            full_refresh=getattr(args, "full_refresh", False),
+            wait_seconds=getattr(args, "wait", 0.0),
+        )
+    except BuildLockedError as e:
+        print(f"smw build: {e}; not starting a second one (use --wait SECONDS to queue)")
+        return 4
     print_summary(summary)
     if not summary.success:
         return 1
@@ -417,13 +515,85 @@ def _published_status(h: Home) -> str:
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     from orchestration.lib.publish import PublishError, rollback
+    from orchestration.lib.runlock import BuildLockedError
+    from orchestration.lib.runlog import published_version
 
+    home = Home.at(args.home)
     try:
-        path = rollback(Home.at(args.home))
-    except PublishError as e:
+        path = rollback(home)
+    except (PublishError, BuildLockedError) as e:
         print(f"smw rollback: {e}", file=sys.stderr)
         return 1
-    print(f"rolled back: {path} is now the previous published version")
+    now = published_version(home) or {}
+    print(
+        f"rolled back: {path} now holds run {str(now.get('run_id', '?'))[:8]} "
+        f"(published {now.get('published_at', '?')}); the version it replaced is "
+        f"{home.previous_serving_db.name} (smw rollback again to undo); exports follow"
+    )
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """Run one read-only SQL query on serving.duckdb (or, with --restricted, the warehouse)."""
+    import duckdb
+
+    from orchestration.lib.readers import WarehouseBusyError, connect_restricted, connect_serving
+
+    home = Home.at(args.home)
+    try:
+        con = connect_restricted(home) if args.restricted else connect_serving(home)
+    except (WarehouseBusyError, FileNotFoundError) as e:
+        print(f"smw query: {e}", file=sys.stderr)
+        return 2
+    try:
+        rel = con.sql(args.sql)
+        if rel is None:
+            return 0
+        if args.csv:
+            import csv
+
+            out = csv.writer(sys.stdout)
+            out.writerow(rel.columns)
+            out.writerows(rel.fetchall())
+        else:
+            rel.show(max_rows=args.max_rows, max_width=200)
+    except duckdb.Error as e:
+        print(f"smw query: {e}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the area profile reports (HTML, and PDF where Chromium can print) from serving.duckdb."""
+    from orchestration.lib.reports import generate_reports
+    from orchestration.lib.reports.data import ServingDataError
+
+    home = Home.at(args.home)
+    out = Path(args.out) if args.out else home.reports_dir
+    try:
+        index = generate_reports(
+            home.serving_db,
+            out,
+            areas=args.area or None,
+            period=args.period,
+            pdf=not args.no_pdf,
+        )
+    except (ServingDataError, ValueError) as e:
+        print(f"smw report: {e}", file=sys.stderr)
+        return 2
+    areas = len({p.area_code for p in index.pages})
+    print(f"Reports    {len(index.pages)} pages for {areas} areas in {index.out_dir}")
+    for report, period in index.periods.items():
+        print(f"           {report}: {period}")
+    if index.pdfs:
+        print(f"PDFs       {len(index.pdfs)} written beside the pages")
+    elif index.pdf_note:
+        print(f"PDFs       {index.pdf_note}")
+    for note in index.skipped:
+        print(f"Skipped    {note}")
+    print(f"Index      {index.index_html}")
     return 0
 
 
@@ -465,6 +635,18 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument(
         "--strict", action="store_true", help="exit non-zero (3) when any file was quarantined"
     )
+    b.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild every dbt model from scratch (what the monthly schedule does)",
+    )
+    b.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="if another build is running, wait this long for it (default: exit 4 at once)",
+    )
     b.set_defaults(func=cmd_build)
 
     d = sub.add_parser(
@@ -482,6 +664,35 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("rollback", help="put the previous published serving database back")
     r.add_argument("--home", default=str(DEFAULT_HOME))
     r.set_defaults(func=cmd_rollback)
+
+    q = sub.add_parser(
+        "query", help="run one read-only SQL query on serving.duckdb (or the restricted warehouse)"
+    )
+    q.add_argument("sql", help='the SQL to run, e.g. "select * from rpt_nsp_activity limit 5"')
+    q.add_argument("--home", default=str(DEFAULT_HOME))
+    q.add_argument(
+        "--restricted",
+        action="store_true",
+        help="query the restricted warehouse (only while no build runs)",
+    )
+    q.add_argument("--csv", action="store_true", help="write CSV to stdout instead of a table")
+    q.add_argument("--max-rows", type=int, default=40)
+    q.set_defaults(func=cmd_query)
+
+    rp = sub.add_parser(
+        "report", help="write the area profile reports (HTML and PDF) from serving.duckdb"
+    )
+    rp.add_argument("--home", default=str(DEFAULT_HOME))
+    rp.add_argument(
+        "--area",
+        action="append",
+        metavar="CODE",
+        help="only this area (repeatable; default every local authority and the region)",
+    )
+    rp.add_argument("--period", metavar="YYYY-YY", help="financial year (default: the latest)")
+    rp.add_argument("--out", metavar="DIR", help="output folder (default <home>/reports)")
+    rp.add_argument("--no-pdf", action="store_true", help="HTML only, even if Chromium is here")
+    rp.set_defaults(func=cmd_report)
 
     dd = sub.add_parser("dagster-dev", help="open the Dagster UI on the same definitions")
     paths(dd)
