@@ -189,9 +189,14 @@ def inspect_bytes(path: Path, hashed: tuple[str, int, bytes] | None = None) -> F
     return FileBytes(sha, size, gzipped, encoding)
 
 
+#: Bytes that Windows-1252 leaves undefined: a file holding one is not Windows-1252 text.
+_CP1252_UNDEFINED = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
+
+
 def _detect_encoding(path: Path, gzipped: bool) -> str:
+    """UTF-8 (with or without BOM) if every byte decodes so, else Windows-1252 if every byte
+    does; two streaming passes at most (the second only for files that are not UTF-8)."""
     utf8 = codecs.getincrementaldecoder("utf-8")()
-    cp1252 = codecs.getincrementaldecoder("cp1252")()
     utf8_ok = True
     offset = 0
     first = b""
@@ -211,30 +216,33 @@ def _detect_encoding(path: Path, gzipped: bool) -> str:
                         utf8.decode(chunk)
                     except UnicodeDecodeError:
                         utf8_ok = False
-                if not utf8_ok:
-                    try:
-                        cp1252.decode(chunk)
-                    except UnicodeDecodeError as e:
-                        raise FileProblem(
-                            f"the file cannot be decoded as UTF-8 or Windows-1252 (bad byte at byte {offset + e.start:,})",
-                            "save the file as UTF-8 (or Windows-1252) CSV",
-                        ) from None
                 offset += len(chunk)
             if utf8_ok:
                 try:
                     utf8.decode(b"", final=True)
-                except UnicodeDecodeError:
+                except UnicodeDecodeError:  # ends inside a multi-byte character
                     utf8_ok = False
+        if offset == 0:
+            raise FileProblem(
+                "the file is empty (no header row)", "send the extract with its header row and data"
+            )
+        if utf8_ok:
+            return "utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8"
+        offset = 0
+        with _open_decompressed(path, gzipped) as f:
+            for chunk in iter(lambda: f.read(_CHUNK), b""):
+                bad = _CP1252_UNDEFINED.search(chunk)
+                if bad:
+                    raise FileProblem(
+                        "the file cannot be decoded as UTF-8 or Windows-1252 (bad byte at byte "
+                        f"{offset + bad.start():,})",
+                        "save the file as UTF-8 (or Windows-1252) CSV",
+                    )
+                offset += len(chunk)
     except (OSError, EOFError, zlib.error) as e:
         raise FileProblem(
             f"the compressed file is corrupt or truncated ({e})", "compress and send the file again"
         ) from None
-    if offset == 0:
-        raise FileProblem(
-            "the file is empty (no header row)", "send the extract with its header row and data"
-        )
-    if utf8_ok:
-        return "utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8"
     return "windows-1252"
 
 
@@ -494,49 +502,57 @@ _AUDIT_COLUMNS = (
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema if not exists raw")
-    con.execute("create schema if not exists audit")
-    con.execute("create sequence if not exists audit.load_id_seq start 1")
-    con.execute(
-        """
-        create table if not exists audit.loads (
-            load_id bigint primary key,
-            run_id varchar,
-            source varchar not null,
-            file_name varchar not null,
-            status varchar not null,
-            sha256 varchar,
-            bytes bigint,
-            rows bigint,
-            encoding varchar,
-            extra_columns varchar,
-            error varchar,
-            duplicate_of bigint,
-            key_fingerprint varchar,
-            stored_at varchar,
-            landed_at timestamp not null
+    """Create the raw and audit tables, or add the columns a newer specification gained.
+
+    One catalogue query decides what is missing, so landing a single small file stays cheap."""
+    existing: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_schema || '.' || table_name, column_name from information_schema.columns "
+        "where table_schema in ('raw', 'audit')"
+    ).fetchall():
+        existing.setdefault(table, set()).add(column)
+    if "audit.loads" not in existing:
+        con.execute("create schema if not exists raw")
+        con.execute("create schema if not exists audit")
+        con.execute("create sequence if not exists audit.load_id_seq start 1")
+        con.execute(
+            """
+            create table if not exists audit.loads (
+                load_id bigint primary key,
+                run_id varchar,
+                source varchar not null,
+                file_name varchar not null,
+                status varchar not null,
+                sha256 varchar,
+                bytes bigint,
+                rows bigint,
+                encoding varchar,
+                extra_columns varchar,
+                error varchar,
+                duplicate_of bigint,
+                key_fingerprint varchar,
+                stored_at varchar,
+                landed_at timestamp not null,
+                dropped_columns varchar
+            )
+            """
         )
-        """
-    )
-    con.execute("alter table audit.loads add column if not exists dropped_columns varchar")
+    elif "dropped_columns" not in existing["audit.loads"]:
+        con.execute("alter table audit.loads add column dropped_columns varchar")
     for src in spec.SOURCES:
-        cols = [f"{c} varchar" for c in src.raw_columns]
-        cols += [
-            "_load_id bigint not null",
-            "_file_name varchar not null",
-            "_row_number bigint not null",
-            "_extra json",
-        ]
-        con.execute(f"create table if not exists raw.{src.name} ({', '.join(cols)})")
-        existing = {
-            r[0]
-            for r in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
-                [src.name],
-            ).fetchall()
-        }
+        have = existing.get(f"raw.{src.name}")
+        if have is None:
+            cols = [f"{c} varchar" for c in src.raw_columns]
+            cols += [
+                "_load_id bigint not null",
+                "_file_name varchar not null",
+                "_row_number bigint not null",
+                "_extra json",
+            ]
+            con.execute(f"create table raw.{src.name} ({', '.join(cols)})")
+            continue
         for c in src.raw_columns:
-            if c not in existing:  # the spec gained an optional column
+            if c not in have:  # the spec gained an optional column
                 con.execute(f"alter table raw.{src.name} add column {c} varchar")
 
 
@@ -984,7 +1000,7 @@ def connect(home: Home) -> duckdb.DuckDBPyConnection:
     tmp = home.state_dir / "duckdb-tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     os.chmod(tmp, 0o700)
-    return duckdb.connect(
+    con = duckdb.connect(
         str(home.warehouse_db),
         config={
             "memory_limit": MEMORY_LIMIT,
@@ -992,6 +1008,8 @@ def connect(home: Home) -> duckdb.DuckDBPyConnection:
             "temp_directory": str(tmp),
         },
     )
+    con.execute("set enable_progress_bar = false")  # long inserts would draw on the terminal
+    return con
 
 
 def land(

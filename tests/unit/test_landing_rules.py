@@ -143,6 +143,18 @@ def test_a_stray_quote_inside_a_value_is_kept_as_sent(env, key):
     ]
 
 
+def test_a_file_that_is_neither_utf8_nor_windows_1252_is_quarantined(env, key):
+    """Found by the property tests: UTF-8 up to a truncated last character, with a byte that
+    Windows-1252 does not define earlier on ("Á" is C3 81 in UTF-8)."""
+    landing_dir, home = env
+    data = f"{NSP_HEADER}\nT1,Á1,2020-04-01,J,S,1980-03-12,M,heroin,1\n".encode() + b"T2,\xc2"
+    write(landing_dir, NSP, "a.csv", data)
+    [outcome] = land(landing_dir, home, key).outcomes
+    assert outcome.status == "quarantined"
+    at = data.index(b"\x81")
+    assert f"cannot be decoded as UTF-8 or Windows-1252 (bad byte at byte {at:,})" in outcome.error
+
+
 def test_duckdb_errors_never_repeat_the_line_they_quote():
     """DuckDB quotes the offending line, initials and date of birth included: never kept."""
     err = duckdb.InvalidInputException(
