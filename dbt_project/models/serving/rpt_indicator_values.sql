@@ -3,7 +3,8 @@
     (is_suppressed, suppression), and everything derived from its counts is null: numerator,
     denominator, value, interval, comparison, change and trend. A change is also withheld when the
     previous year's row was. Under the nhs_1to7 policy, counts are rounded to the nearest 5 and
-    values and intervals are recomputed from the rounded counts, so no exact count leaks. -#}
+    values and intervals are recomputed from the rounded counts, so no exact count leaks. The
+    comparator value is the comparator row's published value. -#}
 with
 
 indicator_values as (
@@ -96,49 +97,92 @@ published as (
         {%- endif %}
     from joined
 
+),
+
+published_rows as (
+
+    select
+        cast(indicator_value_id as {{ dbt.type_string() }}) as indicator_value_id,
+        cast(indicator_code as {{ dbt.type_string() }}) as indicator_code,
+        cast(indicator_title as {{ dbt.type_string() }}) as indicator_title,
+        cast(period as {{ dbt.type_string() }}) as period,
+        cast(area_code as {{ dbt.type_string() }}) as area_code,
+        cast(area_name as {{ dbt.type_string() }}) as area_name,
+        cast(area_type as {{ dbt.type_string() }}) as area_type,
+        cast(breakdown_type as {{ dbt.type_string() }}) as breakdown_type,
+        cast(breakdown as {{ dbt.type_string() }}) as breakdown,
+        cast(case when is_suppressed then null else published_numerator end as {{ smw.type_double() }}) as numerator,
+        cast(case when is_suppressed then null else published_denominator end as {{ smw.type_double() }}) as denominator,
+        {%- if var('disclosure_policy') == 'nhs_1to7' %}
+        cast(case when is_suppressed then null when unit = 'count' then published_numerator when published_denominator > 0 then published_numerator / published_denominator end as {{ smw.type_double() }}) as value,
+        cast(case
+            when is_suppressed then null
+            when method = 'wilson' then {{ wilson_lower('published_numerator', 'published_denominator') }}
+            when method = 'count_exact_byar' then {{ count_ci_lower('published_numerator') }}
+            else lower_95
+        end as {{ smw.type_double() }}) as lower_95,
+        cast(case
+            when is_suppressed then null
+            when method = 'wilson' then {{ wilson_upper('published_numerator', 'published_denominator') }}
+            when method = 'count_exact_byar' then {{ count_ci_upper('published_numerator') }}
+            else upper_95
+        end as {{ smw.type_double() }}) as upper_95,
+        {%- else %}
+        cast(case when is_suppressed then null else value end as {{ smw.type_double() }}) as value,
+        cast(case when is_suppressed then null else lower_95 end as {{ smw.type_double() }}) as lower_95,
+        cast(case when is_suppressed then null else upper_95 end as {{ smw.type_double() }}) as upper_95,
+        {%- endif %}
+        cast(unit as {{ dbt.type_string() }}) as unit,
+        cast(polarity as {{ dbt.type_string() }}) as polarity,
+        cast(comparator_area_code as {{ dbt.type_string() }}) as comparator_area_code,
+        cast(comparator_value as {{ smw.type_double() }}) as comparator_value,
+        cast(case when is_suppressed then 'suppressed' else comparison end as {{ dbt.type_string() }}) as comparison,
+        cast(case when is_suppressed or is_previous_suppressed then null else change_absolute end as {{ smw.type_double() }}) as change_absolute,
+        cast(case when is_suppressed or is_previous_suppressed then null else change_relative end as {{ smw.type_double() }}) as change_relative,
+        cast(case when is_suppressed then 'suppressed' else trend end as {{ dbt.type_string() }}) as trend,
+        is_provisional,
+        is_suppressed,
+        cast(suppression as {{ dbt.type_string() }}) as suppression,
+        cast(disclosure_policy as {{ dbt.type_string() }}) as disclosure_policy
+    from published
+
 )
 
+{#- The comparator's value as published in its own row: null when that row is withheld, and
+    under nhs_1to7 the value from its rounded counts, so a comparator never reveals what its
+    own row does not. -#}
 select
-    cast(indicator_value_id as {{ dbt.type_string() }}) as indicator_value_id,
-    cast(indicator_code as {{ dbt.type_string() }}) as indicator_code,
-    cast(indicator_title as {{ dbt.type_string() }}) as indicator_title,
-    cast(period as {{ dbt.type_string() }}) as period,
-    cast(area_code as {{ dbt.type_string() }}) as area_code,
-    cast(area_name as {{ dbt.type_string() }}) as area_name,
-    cast(area_type as {{ dbt.type_string() }}) as area_type,
-    cast(breakdown_type as {{ dbt.type_string() }}) as breakdown_type,
-    cast(breakdown as {{ dbt.type_string() }}) as breakdown,
-    cast(case when is_suppressed then null else published_numerator end as {{ smw.type_double() }}) as numerator,
-    cast(case when is_suppressed then null else published_denominator end as {{ smw.type_double() }}) as denominator,
-    {%- if var('disclosure_policy') == 'nhs_1to7' %}
-    cast(case when is_suppressed then null when unit = 'count' then published_numerator when published_denominator > 0 then published_numerator / published_denominator end as {{ smw.type_double() }}) as value,
-    cast(case
-        when is_suppressed then null
-        when method = 'wilson' then {{ wilson_lower('published_numerator', 'published_denominator') }}
-        when method = 'count_exact_byar' then {{ count_ci_lower('published_numerator') }}
-        else lower_95
-    end as {{ smw.type_double() }}) as lower_95,
-    cast(case
-        when is_suppressed then null
-        when method = 'wilson' then {{ wilson_upper('published_numerator', 'published_denominator') }}
-        when method = 'count_exact_byar' then {{ count_ci_upper('published_numerator') }}
-        else upper_95
-    end as {{ smw.type_double() }}) as upper_95,
-    {%- else %}
-    cast(case when is_suppressed then null else value end as {{ smw.type_double() }}) as value,
-    cast(case when is_suppressed then null else lower_95 end as {{ smw.type_double() }}) as lower_95,
-    cast(case when is_suppressed then null else upper_95 end as {{ smw.type_double() }}) as upper_95,
-    {%- endif %}
-    cast(unit as {{ dbt.type_string() }}) as unit,
-    cast(polarity as {{ dbt.type_string() }}) as polarity,
-    cast(comparator_area_code as {{ dbt.type_string() }}) as comparator_area_code,
-    cast(comparator_value as {{ smw.type_double() }}) as comparator_value,
-    cast(case when is_suppressed then 'suppressed' else comparison end as {{ dbt.type_string() }}) as comparison,
-    cast(case when is_suppressed or is_previous_suppressed then null else change_absolute end as {{ smw.type_double() }}) as change_absolute,
-    cast(case when is_suppressed or is_previous_suppressed then null else change_relative end as {{ smw.type_double() }}) as change_relative,
-    cast(case when is_suppressed then 'suppressed' else trend end as {{ dbt.type_string() }}) as trend,
-    is_provisional,
-    is_suppressed,
-    cast(suppression as {{ dbt.type_string() }}) as suppression,
-    cast(disclosure_policy as {{ dbt.type_string() }}) as disclosure_policy
-from published
+    published_rows.indicator_value_id,
+    published_rows.indicator_code,
+    published_rows.indicator_title,
+    published_rows.period,
+    published_rows.area_code,
+    published_rows.area_name,
+    published_rows.area_type,
+    published_rows.breakdown_type,
+    published_rows.breakdown,
+    published_rows.numerator,
+    published_rows.denominator,
+    published_rows.value,
+    published_rows.lower_95,
+    published_rows.upper_95,
+    published_rows.unit,
+    published_rows.polarity,
+    published_rows.comparator_area_code,
+    comparators.value as comparator_value,
+    published_rows.comparison,
+    published_rows.change_absolute,
+    published_rows.change_relative,
+    published_rows.trend,
+    published_rows.is_provisional,
+    published_rows.is_suppressed,
+    published_rows.suppression,
+    published_rows.disclosure_policy
+from published_rows
+left join published_rows as comparators
+    on
+        published_rows.indicator_code = comparators.indicator_code
+        and published_rows.period = comparators.period
+        and published_rows.comparator_area_code = comparators.area_code
+        and published_rows.breakdown_type = comparators.breakdown_type
+        and published_rows.breakdown = comparators.breakdown
