@@ -2,8 +2,15 @@
     which a suppressed cell could be recovered by subtraction:
     - across areas: the local authorities of the region, with the region as total;
     - across a breakdown: the slices of an area's count (drug-treatment substance groups, sex,
-      age bands, IMS cohorts, DIP routes, intervention categories) with the area's 'all' count as
-      total; an IMS cohort's age bands have the cohort's size as total.
+      age bands, IMS cohorts, DIP routes, intervention categories and the DIP profile's
+      breakdowns: additive_breakdown_types) with the area's 'all' count as total; an IMS
+      cohort's age bands have the cohort's size as total;
+    - across a nested breakdown ('parent|child', nested_breakdown_types): the children of one
+      parent with the parent slice as total (route codes within a route group, substances within
+      a cohort, alcohol bands within a sex) and, for a two-way table with both margins published
+      (sex by age band), the slices of one age band with the age band as total;
+    - the DIP funnel: taken onto the caseload and not taken on, with further intervention
+      required as total.
     Breakdowns that are not complete partitions (sex leaves out I and U; alcohol only is outside
     drug treatment; NSP cohorts leave out unlinked visits) are still treated as additive: treating
     a near-partition as exact can only suppress more. England is published by others and is not
@@ -36,7 +43,9 @@ breakdown_members as (
         false as is_total,
         quantity || '|' || period || '|' || area_code || '|all|all' as total_cell_id
     from cells
-    where breakdown_type in ('substance_group', 'sex', 'age_band', 'cohort', 'route_group', 'category')
+    where breakdown_type in (
+            {%- for additive_type in additive_breakdown_types() %}'{{ additive_type }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+        )
         and not (breakdown_type = 'substance_group' and breakdown = 'alcohol_only')
 
     union all
@@ -48,6 +57,36 @@ breakdown_members as (
         'ims_people|' || period || '|' || area_code || '|cohort|' || {{ dbt.split_part('breakdown', "'|'", 1) }} as total_cell_id
     from cells
     where breakdown_type = 'cohort_age_band'
+    {%- for nested_type, parents in nested_breakdown_types().items() %}
+    {%- for position in [1, 2] %}
+    {%- set parent_type = parents[position - 1] %}
+    {%- if parent_type %}
+
+    union all
+
+    {# the slices sharing this part add up to its parent slice #}
+    select
+        'breakdown|' || quantity || '|' || period || '|' || area_code || '|{{ nested_type }}|{{ parent_type }}=' || {{ dbt.split_part('breakdown', "'|'", position) }} as group_id,
+        cell_id,
+        false as is_total,
+        quantity || '|' || period || '|' || area_code || '|{{ parent_type }}|' || {{ dbt.split_part('breakdown', "'|'", position) }} as total_cell_id
+    from cells
+    where breakdown_type = '{{ nested_type }}'
+    {%- endif %}
+    {%- endfor %}
+    {%- endfor %}
+
+    union all
+
+    {# domain (DIP funnel): those requiring further intervention are either taken onto the
+       caseload or not, and both counts are published #}
+    select
+        'stage|dip_further_required|' || period || '|' || area_code as group_id,
+        cell_id,
+        false as is_total,
+        'dip_further_required|' || period || '|' || area_code || '|all|all' as total_cell_id
+    from cells
+    where quantity in ('dip_caseload', 'dip_not_taken_on') and breakdown_type = 'all'
 
 ),
 

@@ -14,8 +14,11 @@ indicator_values as (
 quantities as (
 
     {#- numerator and denominator quantity of each indicator, and where the denominator's
-        breakdown differs from the row's: 'all' (shares of a total) or the cohort of a
-        cohort|age band breakdown -#}
+        breakdown differs from the row's: 'all' (shares of a total), the cohort of a
+        cohort|age band breakdown, or 'parent': the parent slice of a nested breakdown
+        ('male' for 'male|25-29', see nested_breakdown_types) and 'all' for a flat one. A share
+        whose numerator and denominator are the same quantity is a slice of its own total, which
+        is what lets disclosure control group the slices under it. -#}
     {%- set quantities = [
         ('tx_in_treatment', 'tx_people', none, 'same'),
         ('tx_successful_completion', 'tx_completions', 'tx_people', 'same'),
@@ -35,6 +38,24 @@ quantities as (
         ('dip_assessed', 'dip_assessed', 'dip_contacts', 'same'),
         ('dip_further_required', 'dip_further_required', 'dip_assessed', 'same'),
         ('dip_caseload', 'dip_caseload', 'dip_further_required', 'same'),
+        ('dip_route_share', 'dip_contacts', 'dip_contacts', 'parent'),
+        ('dip_sex_share', 'dip_contacts', 'dip_contacts', 'parent'),
+        ('dip_age_share', 'dip_contacts', 'dip_contacts', 'parent'),
+        ('dip_ethnicity_share', 'dip_contacts', 'dip_contacts', 'parent'),
+        ('dip_residence_share', 'dip_contacts', 'dip_contacts', 'parent'),
+        ('dip_offence_share', 'dip_contacts', 'dip_contacts', 'parent'),
+        ('dip_offender_management_share', 'dip_contacts', 'dip_contacts', 'parent'),
+        ('dip_drug_route_share', 'dip_drug_route', 'dip_drug_route', 'parent'),
+        ('dip_injecting_share', 'dip_injecting', 'dip_injecting', 'parent'),
+        ('dip_drinking_days_share', 'dip_drinking_days', 'dip_drinking_days', 'parent'),
+        ('dip_daily_units_share', 'dip_daily_units', 'dip_daily_units', 'parent'),
+        ('dip_drug_mention_share', 'dip_drug_mentions', 'dip_drug_mentions', 'parent'),
+        ('dip_transferred_out', 'dip_transferred_out', 'dip_not_taken_on', 'same'),
+        ('dip_transfer_destination_share', 'dip_transferred_out', 'dip_transferred_out', 'parent'),
+        ('ims_main_substance_recorded', 'ims_main_substance', 'ims_people', 'same'),
+        ('ims_main_substance_share', 'ims_main_substance', 'ims_main_substance', 'parent'),
+        ('ims_second_substance_recorded', 'ims_second_substance', 'ims_people', 'same'),
+        ('ims_second_substance_share', 'ims_second_substance', 'ims_second_substance', 'parent'),
     ] %}
     {% for code, numerator, denominator, denominator_breakdown in quantities %}
     select
@@ -74,14 +95,22 @@ denominators as (
         indicator_values.period,
         indicator_values.area_code,
         indicator_values.area_type,
-        case quantities.denominator_breakdown
-            when 'all' then 'all'
-            when 'cohort_of_band' then 'cohort'
+        case
+            when quantities.denominator_breakdown = 'all' then 'all'
+            when quantities.denominator_breakdown = 'cohort_of_band' then 'cohort'
+            {%- for nested_type, parents in nested_breakdown_types().items() %}
+            when quantities.denominator_breakdown = 'parent' and indicator_values.breakdown_type = '{{ nested_type }}' then '{{ parents[0] }}'
+            {%- endfor %}
+            when quantities.denominator_breakdown = 'parent' then 'all'
             else indicator_values.breakdown_type
         end as breakdown_type,
-        case quantities.denominator_breakdown
-            when 'all' then 'all'
-            when 'cohort_of_band' then {{ dbt.split_part('indicator_values.breakdown', "'|'", 1) }}
+        case
+            when quantities.denominator_breakdown = 'all' then 'all'
+            when quantities.denominator_breakdown = 'cohort_of_band' then {{ dbt.split_part('indicator_values.breakdown', "'|'", 1) }}
+            when quantities.denominator_breakdown = 'parent' and indicator_values.breakdown_type in (
+                {%- for nested_type in nested_breakdown_types() %}'{{ nested_type }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+            ) then {{ dbt.split_part('indicator_values.breakdown', "'|'", 1) }}
+            when quantities.denominator_breakdown = 'parent' then 'all'
             else indicator_values.breakdown
         end as breakdown,
         indicator_values.denominator as cell_count

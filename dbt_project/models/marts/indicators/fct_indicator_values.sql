@@ -21,6 +21,10 @@ counts as (
     union all
     select * from {{ ref('int_indicator_counts_dip') }}
     union all
+    select * from {{ ref('int_indicator_counts_dip_profile') }}
+    union all
+    select * from {{ ref('int_indicator_counts_ims_substances') }}
+    union all
     select * from {{ ref('int_indicator_counts_england') }}
 
 ),
