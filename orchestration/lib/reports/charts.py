@@ -1,0 +1,587 @@
+"""Charts as inline SVG, drawn with matplotlib (object API, no pyplot: safe in threads).
+
+Text stays text in the SVG (``svg.fonttype = none``) so pages are searchable and the tests can
+read every number a chart prints. Value labels that are counts are wrapped in a group whose id
+contains ``-count-``; count axes tick in multiples of five. A withheld value is drawn as no bar
+with ``*`` where it would be. Supplier text reaches charts as labels only: matplotlib escapes it
+in the SVG, and maths parsing is off so ``$`` is just a character.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("svg")
+
+from markupsafe import Markup, escape  # noqa: E402
+from matplotlib import ticker  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+RC = {
+    "svg.fonttype": "none",
+    "text.parse_math": False,
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"],
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "legend.frameon": False,
+    "svg.image_inline": True,
+}
+
+LOCAL = "#00695c"  # the area
+REGION = "#9e9e9e"
+ENGLAND = "#263238"
+SERIES = ["#00695c", "#f9a825", "#5c6bc0", "#8d6e63", "#ad1457", "#00838f"]
+COMPARISON_COLOURS = {
+    "better": "#2e7d32",
+    "worse": "#c62828",
+    "similar": "#f9a825",
+    "higher": "#1565c0",
+    "lower": "#6a1b9a",
+}
+
+
+@dataclass
+class Point:
+    """A value to plot; ``suppressed`` draws ``*`` instead of a mark."""
+
+    value: float | None
+    suppressed: bool = False
+    lower: float | None = None
+    upper: float | None = None
+
+
+def _styled(draw):
+    """Draw inside the house style (rcParams are read as artists are made)."""
+
+    @functools.wraps(draw)
+    def wrapper(chart_id: str, *args, **kwargs) -> Markup:
+        with matplotlib.rc_context({**RC, "svg.hashsalt": chart_id}):
+            return draw(chart_id, *args, **kwargs)
+
+    return wrapper
+
+
+def _figure(width: float, height: float) -> Figure:
+    # margins are set by _place from the label lengths: a layout engine would draw every
+    # chart twice, and there are hundreds of charts in a run
+    return Figure(figsize=(width, height))
+
+
+def _label_width(labels) -> float:
+    """Inches taken by the longest tick label (DejaVu Sans at 9 points)."""
+    return 0.066 * max((len(str(lab)) for lab in labels), default=0)
+
+
+def _place(
+    fig: Figure,
+    left: float,
+    bottom: float = 0.35,
+    top: float = 0.12,
+    right: float = 0.2,
+    legend_rows: int = 0,
+    **spacing,
+) -> None:
+    """Margins in inches (the figure grows by the legend's rows, which sit above the plot)."""
+    width, height = fig.get_size_inches()
+    extra = 0.22 * legend_rows
+    if extra:
+        height += extra
+        fig.set_size_inches(width, height)
+        top += extra
+    fig.subplots_adjust(
+        left=min(left, width * 0.6) / width,
+        right=1 - right / width,
+        bottom=bottom / height,
+        top=1 - top / height,
+        **spacing,
+    )
+
+
+def _svg(fig: Figure, chart_id: str, alt: str) -> Markup:
+    """The figure as an inline <svg> with a title and role=img, ids unique to this chart."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    text = buf.getvalue()
+    text = text[text.index("<svg") :]
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, count=1, flags=re.S)
+    title_id = f"{chart_id}-title"
+    text = re.sub(
+        r"<svg ",
+        f'<svg role="img" aria-labelledby="{title_id}" class="chart-svg" id="{chart_id}-svg" ',
+        text,
+        count=1,
+    )
+    text = re.sub(
+        r"(<svg [^>]*>)",
+        lambda m: m.group(1) + f'<title id="{title_id}">{escape(alt)}</title>',
+        text,
+        count=1,
+    )
+    # the SVG scales with the page; its viewBox keeps the proportions
+    text = re.sub(r'(<svg [^>]*?)\swidth="[^"]*"\sheight="[^"]*"', r"\1", text, count=1)
+    return Markup(text)
+
+
+def _count_axis(axis, top: float) -> None:
+    """Ticks in multiples of five (and thousands separators): an axis never reads 1-4."""
+    step = 5
+    for base in (
+        5,
+        10,
+        25,
+        50,
+        100,
+        250,
+        500,
+        1000,
+        2500,
+        5000,
+        10000,
+        25000,
+        50000,
+        100000,
+        250000,
+        500000,
+        1000000,
+    ):
+        step = base
+        if top / base <= 6:
+            break
+    axis.set_major_locator(ticker.MultipleLocator(step))
+    axis.set_major_formatter(ticker.FuncFormatter(lambda x, _: f"{x:,.0f}"))
+
+
+def _pct_axis(axis, top: float = 1.0) -> None:
+    axis.set_major_formatter(ticker.PercentFormatter(xmax=1.0, decimals=0))
+    axis.set_major_locator(ticker.MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+
+
+def _top_legend(ax, handles) -> int:
+    """A legend above the plot, left-aligned; long labels go two to a row. Returns its rows."""
+    if not handles:
+        return 0
+    width = sum(len(h.get_label()) for h in handles)
+    ncols = (
+        len(handles) if width <= 80 else 2 if max(len(h.get_label()) for h in handles) <= 45 else 1
+    )
+    ncols = max(1, ncols)
+    ax.figure.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncols=ncols,
+        fontsize=8,
+        handlelength=1.2,
+        columnspacing=1.2,
+        borderaxespad=0.1,
+    )
+    return math.ceil(len(handles) / ncols)
+
+
+def _count_label(ax, x, y, n: float, gid: str, **kw) -> None:
+    ax.text(x, y, f"{n:,.0f}", gid=gid, fontsize=8, **kw)
+
+
+def _star(ax, x, y, **kw) -> None:
+    ax.text(x, y, "*", fontsize=10, fontweight="bold", color="#b71c1c", **kw)
+
+
+def _short(label: str, width: int = 38) -> str:
+    return label if len(label) <= width else label[: width - 1] + "\u2026"
+
+
+@_styled
+def bars_over_time(
+    chart_id: str,
+    periods: Sequence[str],
+    series: Sequence[tuple[str, Sequence[Point]]],
+    alt: str,
+    kind: str = "count",
+    stacked: bool = False,
+    height: float = 2.8,
+) -> Markup:
+    """Bars per year (grouped or stacked by series), counts labelled on single-series charts."""
+    fig = _figure(7.2, height)
+    ax = fig.add_subplot()
+    n = len(series)
+    width = 0.8 / (1 if stacked else max(n, 1))
+    top = 0.0
+    bottoms = [0.0] * len(periods)
+    labelled: set[str] = set()
+    for s, (name, points) in enumerate(series):
+        colour = SERIES[s % len(SERIES)]
+        for i, p in enumerate(points):
+            x = i if stacked else i - 0.4 + width * (s + 0.5)
+            if p.suppressed:
+                _star(ax, x, bottoms[i] if stacked else 0, ha="center", va="bottom")
+                continue
+            if p.value is None:
+                continue
+            ax.bar(
+                x,
+                p.value,
+                width=width * 0.92,
+                bottom=bottoms[i] if stacked else 0,
+                color=colour,
+                label=None if name in labelled else name,
+            )
+            labelled.add(name)
+            if stacked:
+                bottoms[i] += p.value
+                top = max(top, bottoms[i])
+            else:
+                top = max(top, p.value)
+                if n == 1 and kind == "count":
+                    _count_label(
+                        ax,
+                        x,
+                        p.value,
+                        p.value,
+                        f"{chart_id}-count-{s}-{i}",
+                        ha="center",
+                        va="bottom",
+                    )
+    ax.set_xticks(range(len(periods)), [p for p in periods], rotation=0)
+    ax.tick_params(axis="x", labelsize=8)
+    top = top or 1
+    if kind == "count":
+        ax.set_ylim(0, top * 1.15)
+        _count_axis(ax.yaxis, top * 1.15)
+    else:
+        ax.set_ylim(0, min(1.0, top * 1.2) or 1)
+        _pct_axis(ax.yaxis)
+    rows = 0
+    if n > 1:
+        from matplotlib.patches import Patch
+
+        rows = _top_legend(
+            ax,
+            [
+                Patch(color=SERIES[k % len(SERIES)], label=name)
+                for k, (name, _) in enumerate(series)
+            ],
+        )
+    ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
+    ax.set_axisbelow(True)
+    _place(fig, left=0.25 + _label_width([f"{top * 1.15:,.0f}"]), legend_rows=rows)
+    return _svg(fig, chart_id, alt)
+
+
+@_styled
+def share_bars(
+    chart_id: str,
+    categories: Sequence[str],
+    series: Sequence[tuple[str, Sequence[Point]]],
+    alt: str,
+    dp: int = 0,
+) -> Markup:
+    """Horizontal bars of shares (0-1) per category: the area first, comparators beside it."""
+    rows = len(categories)
+    n = len(series)
+    fig = _figure(7.2, max(1.4, 0.28 * rows * max(n, 1) + 0.7))
+    ax = fig.add_subplot()
+    height = 0.8 / max(n, 1)
+    top = 0.0
+    for s, (name, points) in enumerate(series):
+        colour = [LOCAL, REGION, ENGLAND, *SERIES[1:]][s % 6]
+        for i, p in enumerate(points):
+            y = i - 0.4 + height * (s + 0.5)
+            if p.suppressed:
+                _star(ax, 0.003, y, va="center", ha="left")
+                continue
+            if p.value is None:
+                continue
+            ax.barh(y, p.value, height=height * 0.9, color=colour, label=name if i == 0 else None)
+            top = max(top, p.value)
+            if s == 0:
+                ax.text(p.value + 0.005, y, f"{p.value * 100:.{dp}f}%", va="center", fontsize=8)
+    ax.set_yticks(range(rows), [_short(c) for c in categories])
+    ax.invert_yaxis()
+    ax.set_xlim(0, min(1.0, max(top, 0.05) * 1.2))
+    _pct_axis(ax.xaxis)
+    legend_rows = 0
+    if n > 1:
+        # a legend entry per series even when its first bar is withheld
+        from matplotlib.patches import Patch
+
+        legend_rows = _top_legend(
+            ax,
+            [
+                Patch(color=[LOCAL, REGION, ENGLAND, *SERIES[1:]][s % 6], label=name)
+                for s, (name, _) in enumerate(series)
+            ],
+        )
+    ax.grid(axis="x", color="#e0e0e0", linewidth=0.6)
+    ax.set_axisbelow(True)
+    _place(
+        fig,
+        left=0.2 + _label_width(_short(c) for c in categories),
+        right=0.45,
+        legend_rows=legend_rows,
+    )
+    return _svg(fig, chart_id, alt)
+
+
+@_styled
+def funnel(chart_id: str, stages: Sequence[tuple[str, Point, str]], alt: str) -> Markup:
+    """The DIP funnel: one bar per stage, widest first, labelled with the count and its share."""
+    fig = _figure(7.2, max(1.6, 0.42 * len(stages) + 0.5))
+    ax = fig.add_subplot()
+    top = max((p.value or 0 for _, p, _ in stages), default=0) or 1
+    for i, (_label, p, share) in enumerate(stages):
+        if p.suppressed:
+            _star(ax, 0, i, ha="center", va="center")
+            continue
+        if p.value is None:
+            continue
+        ax.barh(i, p.value, left=-p.value / 2, height=0.7, color=SERIES[min(i, 1)] if i else LOCAL)
+        ax.text(top / 2 + top * 0.02, i, share, va="center", fontsize=8, color="#424242")
+        _count_label(
+            ax,
+            0,
+            i,
+            p.value,
+            f"{chart_id}-count-{i}",
+            ha="center",
+            va="center",
+            color="white" if p.value > top * 0.15 else "black",
+        )
+    ax.set_yticks(range(len(stages)), [_short(s[0], 44) for s in stages])
+    ax.invert_yaxis()
+    ax.set_xlim(-top / 2 * 1.05, top / 2 * 1.6)
+    ax.set_xticks([])
+    ax.spines["bottom"].set_visible(False)
+    ax.spines["left"].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    _place(fig, left=0.2 + _label_width(_short(st[0], 44) for st in stages), bottom=0.1, right=0.1)
+    return _svg(fig, chart_id, alt)
+
+
+@_styled
+def intervals(
+    chart_id: str,
+    rows: Sequence[tuple[str, Point, str, dict[str, float | None]]],
+    alt: str,
+) -> Markup:
+    """Each indicator's value with its 95% interval, coloured by comparison, with the
+    comparators as markers (the support pack's local vs England view)."""
+    fig = _figure(7.2, max(1.6, 0.45 * len(rows) + 0.8))
+    ax = fig.add_subplot()
+    markers = {"Region": ("|", REGION), "England": ("D", ENGLAND)}
+    seen: set[str] = set()
+    for i, (_, p, comparison, comparators) in enumerate(rows):
+        for name, value in comparators.items():
+            if value is None:
+                continue
+            marker, colour = markers.get(name, ("s", SERIES[3]))
+            ax.plot(
+                [value],
+                [i],
+                marker=marker,
+                color=colour,
+                markersize=9 if marker == "|" else 5,
+                markeredgewidth=2,
+                linestyle="none",
+                label=name if name not in seen else None,
+            )
+            seen.add(name)
+        if p.suppressed:
+            _star(ax, 0.005, i, va="center")
+            continue
+        if p.value is None:
+            continue
+        colour = COMPARISON_COLOURS.get(comparison, LOCAL)
+        if p.lower is not None and p.upper is not None:
+            ax.plot([p.lower, p.upper], [i, i], color=colour, linewidth=2.2, solid_capstyle="butt")
+        ax.plot([p.value], [i], marker="o", color=colour, markersize=7, linestyle="none")
+        ax.text(p.value, i - 0.3, f"{p.value * 100:.0f}%", ha="center", fontsize=7.5)
+    ax.set_yticks(range(len(rows)), [_short(r[0], 46) for r in rows])
+    ax.invert_yaxis()
+    ax.set_ylim(len(rows) - 0.5, -0.8)
+    ax.set_xlim(0, 1)
+    _pct_axis(ax.xaxis)
+    ax.grid(axis="x", color="#e0e0e0", linewidth=0.6)
+    ax.set_axisbelow(True)
+    from matplotlib.lines import Line2D
+
+    handles = [
+        Line2D([], [], marker="o", color=c, linestyle="none", label=w.capitalize())
+        for w, c in COMPARISON_COLOURS.items()
+        if w in ("better", "similar", "worse")
+    ]
+    handles += list(ax.get_legend_handles_labels()[0])
+    legend_rows = _top_legend(ax, handles)
+    _place(
+        fig,
+        left=0.2 + _label_width(_short(r[0], 46) for r in rows),
+        right=0.3,
+        legend_rows=legend_rows,
+    )
+    return _svg(fig, chart_id, alt)
+
+
+@_styled
+def trend_panels(
+    chart_id: str,
+    periods: Sequence[str],
+    panels: Sequence[tuple[str, Sequence[Point], dict[str, Sequence[float | None]]]],
+    alt: str,
+) -> Markup:
+    """Small multiples: each indicator's value over the years with its 95% interval band, and
+    comparator lines."""
+    cols = 2
+    nrows = max(1, math.ceil(len(panels) / cols))
+    fig = _figure(7.2, 1.9 * nrows + 0.3)
+    axes = fig.subplots(nrows, cols, squeeze=False)
+    xs = list(range(len(periods)))
+    for k, (title, points, comparators) in enumerate(panels):
+        ax = axes[k // cols][k % cols]
+        ax.set_title(_short(title, 44), fontsize=8.5)
+        ys = [p.value if not p.suppressed else None for p in points]
+        lo = [p.lower if not p.suppressed else None for p in points]
+        hi = [p.upper if not p.suppressed else None for p in points]
+        band_x = [x for x, a, b in zip(xs, lo, hi, strict=True) if a is not None and b is not None]
+        if band_x:
+            ax.fill_between(
+                band_x,
+                [lo[x] for x in band_x],
+                [hi[x] for x in band_x],
+                color=LOCAL,
+                alpha=0.15,
+                linewidth=0,
+            )
+        ax.plot(
+            xs,
+            [y if y is not None else math.nan for y in ys],
+            color=LOCAL,
+            marker="o",
+            markersize=3,
+            label="Area",
+        )
+        for name, values in comparators.items():
+            colour = ENGLAND if name == "England" else REGION
+            ax.plot(
+                xs,
+                [v if v is not None else math.nan for v in values],
+                color=colour,
+                linestyle="--",
+                linewidth=1,
+                label=name,
+            )
+        for x, p in zip(xs, points, strict=True):
+            if p.suppressed:
+                _star(ax, x, 0.01, ha="center")
+        ax.set_ylim(0, 1)
+        _pct_axis(ax.yaxis)
+        ax.set_xticks([xs[0], xs[-1]], [periods[0], periods[-1]])
+        ax.tick_params(labelsize=7)
+        ax.grid(axis="y", color="#eeeeee", linewidth=0.6)
+    for k in range(len(panels), nrows * cols):
+        axes[k // cols][k % cols].set_visible(False)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    rows = _top_legend(axes[0][0], handles) if handles else 0
+    _place(
+        fig,
+        left=0.5,
+        bottom=0.3,
+        top=0.3,
+        right=0.2,
+        legend_rows=rows,
+        hspace=0.55 * 1.9 / 1.9,
+        wspace=0.25,
+    )
+    return _svg(fig, chart_id, alt)
+
+
+@_styled
+def grouped_shares(
+    chart_id: str,
+    categories: Sequence[str],
+    groups: Sequence[tuple[str, Sequence[Point]]],
+    alt: str,
+) -> Markup:
+    """Vertical bars of shares per category, one bar per group (e.g. male and female)."""
+    fig = _figure(7.2, 2.6)
+    ax = fig.add_subplot()
+    n = max(len(groups), 1)
+    width = 0.8 / n
+    top = 0.0
+    for g, (name, points) in enumerate(groups):
+        colour = SERIES[g % len(SERIES)]
+        for i, p in enumerate(points):
+            x = i - 0.4 + width * (g + 0.5)
+            if p.suppressed:
+                _star(ax, x, 0, ha="center", va="bottom")
+                continue
+            if p.value is None:
+                continue
+            ax.bar(x, p.value, width=width * 0.9, color=colour, label=name if i == 0 else None)
+            if n <= 2 and len(categories) <= 9:
+                ax.text(x, p.value, f"{p.value * 100:.0f}%", ha="center", va="bottom", fontsize=7)
+            top = max(top, p.value)
+    ax.set_xticks(range(len(categories)), [_short(c, 16) for c in categories])
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_ylim(0, min(1.0, max(top, 0.05) * 1.25))
+    _pct_axis(ax.yaxis)
+    from matplotlib.patches import Patch
+
+    rows = _top_legend(
+        ax, [Patch(color=SERIES[g % len(SERIES)], label=name) for g, (name, _) in enumerate(groups)]
+    )
+    ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
+    ax.set_axisbelow(True)
+    _place(fig, left=0.55, legend_rows=rows)
+    return _svg(fig, chart_id, alt)
+
+
+@_styled
+def share_panels(
+    chart_id: str,
+    panels: Sequence[tuple[str, Sequence[str], Sequence[Point]]],
+    alt: str,
+    dp: int = 0,
+) -> Markup:
+    """One horizontal bar panel of shares per group (e.g. each cohort's substances)."""
+    heights = [max(len(labels), 1) for _, labels, _ in panels]
+    fig = _figure(7.2, 0.26 * sum(heights) + 0.45 * len(panels) + 0.3)
+    axes = fig.subplots(
+        len(panels), 1, squeeze=False, sharex=True, gridspec_kw={"height_ratios": heights}
+    )
+    top = max((p.value or 0 for _, _, pts in panels for p in pts), default=0)
+    for ax, (title, labels, points) in zip((a[0] for a in axes), panels, strict=True):
+        ax.set_title(_short(title, 70), fontsize=8.5)
+        for i, p in enumerate(points):
+            if p.suppressed:
+                _star(ax, 0.003, i, va="center")
+                continue
+            if p.value is None:
+                continue
+            ax.barh(i, p.value, height=0.7, color=LOCAL)
+            ax.text(p.value + 0.005, i, f"{p.value * 100:.{dp}f}%", va="center", fontsize=8)
+        ax.set_yticks(range(len(labels)), [_short(lab) for lab in labels])
+        ax.set_ylim(len(labels) - 0.5, -0.5)
+        ax.grid(axis="x", color="#e0e0e0", linewidth=0.6)
+        ax.set_axisbelow(True)
+    axes[-1][0].set_xlim(0, min(1.0, max(top, 0.05) * 1.2))
+    _pct_axis(axes[-1][0].xaxis)
+    labels = [_short(lab) for _, labs, _ in panels for lab in labs]
+    _place(
+        fig,
+        left=0.2 + _label_width(labels),
+        top=0.25,
+        right=0.45,
+        hspace=0.45 * len(panels) / max(sum(heights), 1) * 2,
+    )
+    return _svg(fig, chart_id, alt)

@@ -1,0 +1,1533 @@
+"""The three published documents, built from the serving data for one area and year:
+
+- ``harm-reduction``: the IMS overview (NSP clients, visits and needles over all years with the
+  change on the previous year; the three client cohorts with sex, age and substances; brief
+  intervention categories);
+- ``treatment``: the treatment support pack (each indicator with its 95% interval against the
+  region and England, better/similar/worse, and its trend);
+- ``dip``: the DIP activity profile (the funnel, routes, demographics, drugs, route of
+  administration, injecting, alcohol bands, offences, transfers out).
+
+Only published rows are used, and only their published numbers: a withheld row is ``*``. The
+region's page compares with England where England is benchmarked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from orchestration.lib.reports import charts
+from orchestration.lib.reports.charts import Point
+from orchestration.lib.reports.data import ServingData, Value
+from orchestration.lib.reports.model import (
+    Cell,
+    Figure,
+    MethodNote,
+    Page,
+    Section,
+    Table,
+    change_cell,
+    change_text,
+    comparison_cell,
+    count_cell,
+    count_span,
+    fmt_int,
+    interval_cell,
+    number,
+    pct_cell,
+    pct_span,
+    trend_cell,
+)
+
+ENGLAND = "E92000001"
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    slug: str
+    title: str
+    headline: str  # the indicator whose latest year is the report's default year
+    description: str
+
+
+REPORTS = (
+    ReportKind(
+        "harm-reduction",
+        "Harm reduction overview",
+        "nsp_clients",
+        "Needle and syringe programme activity, client cohorts and brief interventions (IMS).",
+    ),
+    ReportKind(
+        "treatment",
+        "Treatment profile",
+        "tx_in_treatment",
+        "Structured treatment indicators with 95% intervals against the region and England, and trends.",
+    ),
+    ReportKind(
+        "dip",
+        "DIP activity profile",
+        "dip_contacts",
+        "Drug Interventions Programme contacts: routes, assessment funnel, demographics, drug and alcohol use, offences.",
+    ),
+)
+REPORT_KINDS = {r.slug: r for r in REPORTS}
+
+
+class Builder:
+    """Shared helpers for one page: the data, the area and its comparators, figure ids."""
+
+    def __init__(self, data: ServingData, kind: ReportKind, area: str, period: str) -> None:
+        self.data = data
+        self.kind = kind
+        self.area = area
+        self.period = period
+        self.area_name = data.area_name(area)
+        self.is_region = data.areas[area].kind == "region"
+        self.region = None if self.is_region else data.region_of(area)
+        self.used: list[str] = []
+        self._figure_no = 0
+        self.periods = [p for p in data.periods if p <= period]
+
+    # -- data -------------------------------------------------------------------------------
+
+    def get(
+        self,
+        code: str,
+        area: str | None = None,
+        bt: str = "all",
+        b: str = "all",
+        period: str | None = None,
+    ) -> Value | None:
+        if code not in self.used:
+            self.used.append(code)
+        return self.data.get(code, area or self.area, period or self.period, bt, b)
+
+    def rows(
+        self, code: str, bt: str, area: str | None = None, period: str | None = None
+    ) -> list[Value]:
+        if code not in self.used:
+            self.used.append(code)
+        return self.data.breakdown(code, area or self.area, period or self.period, bt)
+
+    def comparators(self, england: bool = False) -> list[tuple[str, str]]:
+        """(label, area code) of the areas this page compares with."""
+        found = []
+        if self.region:
+            found.append(("Region", self.region))
+        if england or self.is_region:
+            found.append(("England", ENGLAND))
+        return found
+
+    def comparators_with(self, code: str, england: bool = False) -> list[tuple[str, str]]:
+        """The comparators that have published rows of ``code`` this year."""
+        return [
+            (name, a)
+            for name, a in self.comparators(england)
+            if self.data.has_rows(code, a, self.period)
+        ]
+
+    def figure_id(self) -> str:
+        self._figure_no += 1
+        return f"{self.kind.slug}-{self.area}-fig{self._figure_no}"
+
+    def area_label(self, code: str) -> str:
+        return self.data.area_name(code)
+
+    # -- figure helpers ---------------------------------------------------------------------
+
+    def share_figure(
+        self,
+        title: str,
+        code: str,
+        bt: str,
+        *,
+        keep: Callable[[Value], bool] = lambda v: True,
+        dp: int = 0,
+        limit: int | None = None,
+        note: str = "",
+        n_label: str = "Contacts",
+    ) -> Figure | None:
+        """Shares of one breakdown for the area beside its region (bars and table)."""
+        local = [v for v in self.rows(code, bt) if keep(v)]
+        comparator_rows = {
+            name: {v.breakdown: v for v in self.rows(code, bt, area=a)}
+            for name, a in self.comparators()
+        }
+        comparator_rows = {name: rows for name, rows in comparator_rows.items() if rows}
+        comparator_areas = [(name, a) for name, a in self.comparators() if name in comparator_rows]
+        keys = [v.breakdown for v in local]
+        for rows in comparator_rows.values():
+            keys += [b for b, v in rows.items() if b not in keys and keep(v)]
+        if not keys:
+            return None
+        keys.sort(key=lambda b: self.data.sort_key(bt, b))
+        if limit:
+            local_by = {v.breakdown: v for v in local}
+            ranked = sorted(
+                keys,
+                key=lambda b: (
+                    -(local_by[b].value or 0)
+                    if b in local_by and local_by[b].value is not None
+                    else 0
+                ),
+            )
+            keys = [b for b in keys if b in ranked[:limit]]
+        local_by = {v.breakdown: v for v in local}
+        labels = [self.data.item_label(bt, b) for b in keys]
+        series = [(self.area_name, [_point(local_by.get(b)) for b in keys])]
+        for name, a in comparator_areas:
+            series.append(
+                (self.area_label(a), [_point(comparator_rows[name].get(b)) for b in keys])
+            )
+        header = ["", n_label, "%", "95% interval"] + [
+            f"{self.area_label(a)} %" for _, a in comparator_areas
+        ]
+        table_rows = []
+        for b, label in zip(keys, labels, strict=True):
+            v = local_by.get(b)
+            row = [Cell(label), count_cell(v), pct_cell(v, dp), interval_cell(v, dp)]
+            row += [pct_cell(rows.get(b), dp) for rows in comparator_rows.values()]
+            table_rows.append(row)
+        denominators = {
+            v.denominator for v in local if not v.is_suppressed and v.denominator is not None
+        }
+        total_note = ""
+        if len(denominators) == 1:
+            total_note = f"n = {fmt_int(denominators.pop())}"
+        fid = self.figure_id()
+        alt = _alt_shares(
+            title,
+            self.area_name,
+            self.period,
+            labels,
+            [series[0][1][i] for i in range(len(keys))],
+            dp,
+        )
+        svg = charts.share_bars(fid, labels, series, alt, dp=dp)
+        return Figure(
+            fid,
+            title,
+            svg,
+            alt,
+            Table(title, header, table_rows, note=total_note),
+            note=note,
+        )
+
+
+def _point(v: Value | None, with_interval: bool = False) -> Point:
+    if v is None:
+        return Point(None)
+    if v.is_suppressed:
+        return Point(None, suppressed=True)
+    return Point(v.value, lower=v.lower_95, upper=v.upper_95)
+
+
+def _count_point(v: Value | None) -> Point:
+    if v is None:
+        return Point(None)
+    if v.is_suppressed:
+        return Point(None, suppressed=True)
+    return Point(v.numerator)
+
+
+def _alt_shares(
+    title: str, area: str, period: str, labels: Sequence[str], points: Sequence[Point], dp: int = 0
+) -> str:
+    parts = []
+    for label, p in zip(labels, points, strict=True):
+        if p.suppressed:
+            parts.append(f"{label} suppressed")
+        elif p.value is not None:
+            parts.append(f"{label} {p.value * 100:.{dp}f}%")
+    shown = "; ".join(parts[:12]) + ("; and more in the table" if len(parts) > 12 else "")
+    return f"Bar chart: {title}, {area}, {period}. {shown}."
+
+
+def _alt_series(
+    title: str, area: str, periods: Sequence[str], points: Sequence[Point], unit: str
+) -> str:
+    parts = []
+    for p, pt in zip(periods, points, strict=True):
+        if pt.suppressed:
+            parts.append(f"{p} suppressed")
+        elif pt.value is not None:
+            parts.append(f"{p} {pt.value:,.0f}")
+    return f"Bar chart: {title}, {area}, by financial year ({unit}). " + "; ".join(parts) + "."
+
+
+def _and(parts: Sequence[Markup]) -> Markup:
+    """'a, b and c' of already-safe pieces."""
+    if len(parts) <= 1:
+        return Markup("").join(parts)
+    return Markup(", ").join(parts[:-1]) + Markup(" and ") + parts[-1]
+
+
+def _when(period: str) -> str:
+    start = int(period[:4])
+    return f"Between April {start} and March {start + 1}"
+
+
+# ============================================================================================
+# harm reduction (IMS overview)
+
+
+COHORTS_NSP = ("pwid_psychoactive", "pwid_iped")
+
+
+def harm_reduction(b: Builder) -> list[Section]:
+    data = b.data
+    sections: list[Section] = []
+
+    # -- NSP activity over all years --------------------------------------------------------
+    nsp = Section("nsp", "Needle and syringe programmes")
+    words = {"nsp_clients": "people", "nsp_visits": "visits", "nsp_needles": "needles"}
+    for code, title in (
+        ("nsp_clients", "People using needle and syringe programmes"),
+        ("nsp_visits", "Needle and syringe programme visits"),
+        ("nsp_needles", "Needles issued"),
+    ):
+        v = b.get(code)
+        if v is not None:
+            sentence = Markup("{}: {} in {}").format(title, count_span(v), b.period)
+            if not v.is_suppressed and v.change_absolute is not None:
+                sentence += Markup(" ({} on the year before)").format(
+                    number(change_text(v.change_absolute, words[code], v.change_relative), "change")
+                )
+            nsp.intro.append(sentence + Markup("."))
+        series = data.series(code, b.area)
+        series = [(p, r) for p, r in series if p <= b.period]
+        points = [_count_point(r) for _, r in series]
+        fid = b.figure_id()
+        periods = [p for p, _ in series]
+        alt = _alt_series(title, b.area_name, periods, points, words[code])
+        rows = [[Cell(p, "period"), count_cell(r), change_cell(r)] for p, r in series]
+        nsp.add(
+            Figure(
+                fid,
+                f"{title}, {b.area_name}, by year",
+                charts.bars_over_time(fid, periods, [(title, points)], alt),
+                alt,
+                Table(f"{title} by year", ["Year", title, "Change on previous year"], rows),
+            )
+        )
+
+    # NSP by cohort over the years
+    fid = b.figure_id()
+    periods = [p for p in data.periods if p <= b.period]
+    series = []
+    table_rows = []
+    for cohort in COHORTS_NSP:
+        series.append(
+            (
+                data.label("cohort", cohort),
+                [
+                    _count_point(b.get("nsp_clients", bt="cohort", b=cohort, period=p))
+                    for p in periods
+                ],
+            )
+        )
+    for p in periods:
+        row = [Cell(p, "period")]
+        for cohort in COHORTS_NSP:
+            for code in ("nsp_clients", "nsp_visits", "nsp_needles"):
+                row.append(count_cell(b.get(code, bt="cohort", b=cohort, period=p)))
+        table_rows.append(row)
+    header = ["Year"] + [
+        f"{data.label('cohort', c)}: {w}"
+        for c in COHORTS_NSP
+        for w in ("people", "visits", "needles")
+    ]
+    alt = (
+        f"Grouped bar chart: people using needle and syringe programmes by cohort, {b.area_name}, by year. "
+        + "; ".join(
+            f"{name} in {b.period}: "
+            + (
+                "suppressed"
+                if pts[-1].suppressed
+                else f"{pts[-1].value:,.0f}"
+                if pts[-1].value is not None
+                else "none"
+            )
+            for name, pts in series
+        )
+        + "."
+    )
+    nsp.add(
+        Figure(
+            fid,
+            f"People using needle and syringe programmes by cohort, {b.area_name}",
+            charts.bars_over_time(fid, periods, series, alt),
+            alt,
+            Table("NSP activity by cohort and year", header, table_rows),
+        )
+    )
+    if b.is_region:
+        nsp.intro.extend(_decreases_in_areas(b))
+    sections.append(nsp)
+
+    # -- IMS clients by cohort ----------------------------------------------------------------
+    cohorts = Section("cohorts", "IMS clients and cohorts")
+    all_rows = b.get("ims_cohort_size")
+    if all_rows is not None:
+        cohorts.intro.append(
+            Markup("{} people were recorded on IMS in {} ({}).").format(
+                count_span(all_rows), b.period, data.area_name(b.area)
+            )
+        )
+    cohort_codes = ["pwid_psychoactive", "pwid_iped", "bi_only"]
+    fid = b.figure_id()
+    series = [
+        (
+            data.label("cohort", c),
+            [_count_point(b.get("ims_cohort_size", bt="cohort", b=c, period=p)) for p in periods],
+        )
+        for c in cohort_codes
+    ]
+    rows = []
+    for p in periods:
+        rows.append(
+            [Cell(p, "period")]
+            + [
+                count_cell(b.get("ims_cohort_size", bt="cohort", b=c, period=p))
+                for c in cohort_codes
+            ]
+            + [count_cell(b.get("ims_cohort_size", period=p))]
+        )
+    alt = (
+        f"Stacked bar chart: IMS clients by cohort, {b.area_name}, by year. "
+        + "; ".join(
+            f"{p}: " + ("suppressed" if r[-1].suppressed else r[-1].text)
+            for p, r in zip(periods, rows, strict=True)
+        )
+        + "."
+    )
+    cohorts.add(
+        Figure(
+            fid,
+            f"IMS clients by cohort, {b.area_name}, by year",
+            charts.bars_over_time(fid, periods, series, alt, stacked=True),
+            alt,
+            Table(
+                "IMS clients by cohort and year",
+                ["Year"] + [s[0] for s in series] + ["All IMS clients"],
+                rows,
+            ),
+        )
+    )
+
+    # cohort profiles in the year
+    profile_rows = []
+    for c in cohort_codes:
+        size = b.get("ims_cohort_size", bt="cohort", b=c)
+        male = b.get("ims_cohort_male_share", bt="cohort", b=c)
+        clients = b.get("nsp_clients", bt="cohort", b=c)
+        visits = b.get("nsp_visits", bt="cohort", b=c)
+        recorded = b.get("ims_main_substance_recorded", bt="cohort", b=c)
+        avg = Cell("", "ratio")
+        if (
+            c != "bi_only"
+            and clients
+            and visits
+            and not clients.is_suppressed
+            and not visits.is_suppressed
+            and clients.numerator
+        ):
+            avg = Cell(f"{visits.numerator / clients.numerator:.1f}", "ratio")
+        subs = [
+            v
+            for v in b.rows("ims_main_substance_share", "cohort_main_substance")
+            if v.breakdown.startswith(c + "|")
+        ]
+        subs = [v for v in subs if not v.is_suppressed and v.value]
+        subs.sort(key=lambda v: -(v.value or 0))
+        top = ", ".join(
+            f"{data.item_label(v.breakdown_type, v.breakdown)} {v.value * 100:.0f}%"
+            for v in subs[:3]
+        )
+        profile_rows.append(
+            [
+                Cell(data.label("cohort", c)),
+                count_cell(size),
+                pct_cell(male),
+                avg,
+                count_cell(recorded),
+                pct_cell(recorded),
+                Cell(top),
+            ]
+        )
+    cohorts.add(
+        Table(
+            f"Client cohorts, {b.period}",
+            [
+                "Cohort",
+                "People",
+                "Male",
+                "NSP visits per person",
+                "Main substance recorded for",
+                "% of cohort",
+                "Most common main substances",
+            ],
+            profile_rows,
+        )
+    )
+
+    # age profile by cohort
+    bands: list[str] = []
+    by_cohort: dict[str, dict[str, Value]] = {}
+    for c in cohort_codes:
+        rows_c = [
+            v
+            for v in b.rows("ims_cohort_age_share", "cohort_age_band")
+            if v.breakdown.startswith(c + "|")
+        ]
+        by_cohort[c] = {v.breakdown.split("|", 1)[1]: v for v in rows_c}
+        for v in rows_c:
+            band = v.breakdown.split("|", 1)[1]
+            if band not in bands:
+                bands.append(band)
+    bands.sort(key=_age_key)
+    if bands:
+        fid = b.figure_id()
+        groups = [
+            (data.label("cohort", c), [_point(by_cohort[c].get(band)) for band in bands])
+            for c in cohort_codes
+        ]
+        alt = f"Grouped bar chart: age profile of each IMS cohort (share of the cohort in each five-year age band at 30 September), {b.area_name}, {b.period}."
+        table_rows = [
+            [Cell(band)]
+            + [
+                x
+                for c in cohort_codes
+                for x in (count_cell(by_cohort[c].get(band)), pct_cell(by_cohort[c].get(band)))
+            ]
+            for band in bands
+        ]
+        cohorts.add(
+            Figure(
+                fid,
+                f"Age profile of each cohort, {b.area_name}, {b.period}",
+                charts.grouped_shares(fid, bands, groups, alt),
+                alt,
+                Table(
+                    "Age profile by cohort",
+                    ["Age band"]
+                    + [
+                        f"{data.label('cohort', c)}: {w}"
+                        for c in cohort_codes
+                        for w in ("people", "%")
+                    ],
+                    table_rows,
+                ),
+            )
+        )
+
+    # recorded substances
+    for position in ("main", "second"):
+        code = f"ims_{position}_substance_share"
+        bt = f"cohort_{position}_substance"
+        rows_all = b.rows(code, bt)
+        if not rows_all:
+            continue
+        substances: dict[str, str] = {}  # substance -> a breakdown holding it (for its label)
+        by: dict[str, dict[str, Value]] = {c: {} for c in cohort_codes}
+        for v in rows_all:
+            c, sub = v.breakdown.split("|", 1)
+            by.setdefault(c, {})[sub] = v
+            substances.setdefault(sub, v.breakdown)
+        ordered = sorted(substances, key=lambda sub: data.sort_key(bt, substances[sub])[1:])
+        labels = [data.item_label(bt, substances[sub]) for sub in ordered]
+        substances_list = ordered
+        title = f"{position.capitalize()} substance recorded, by cohort, {b.area_name}, {b.period}"
+        fid = b.figure_id()
+        series = [
+            (data.label("cohort", c), [_point(by[c].get(s)) for s in substances_list])
+            for c in cohort_codes
+            if by.get(c)
+        ]
+        panels = [
+            (
+                name,
+                [
+                    lab
+                    for lab, p in zip(labels, pts, strict=True)
+                    if p.suppressed or p.value is not None
+                ],
+                [p for p in pts if p.suppressed or p.value is not None],
+            )
+            for name, pts in series
+        ]
+        alt = (
+            f"Bar chart: {title}; share of people in each cohort with a {position} substance recorded. "
+            + "; ".join(
+                f"{name}: "
+                + ", ".join(
+                    f"{lab} {p.value * 100:.0f}%"
+                    for lab, p in zip(labels, pts, strict=True)
+                    if p.value is not None and p.value >= 0.05
+                )
+                for name, pts in series
+            )
+            + "."
+        )
+        header = ["Substance"] + [
+            f"{data.label('cohort', c)}: {w}"
+            for c in cohort_codes
+            if by.get(c)
+            for w in ("people", "%")
+        ]
+        table_rows = [
+            [Cell(lab)]
+            + [
+                x
+                for c in cohort_codes
+                if by.get(c)
+                for x in (count_cell(by[c].get(s)), pct_cell(by[c].get(s)))
+            ]
+            for s, lab in zip(substances_list, labels, strict=True)
+        ]
+        recorded_note = "; ".join(
+            f"{data.label('cohort', c)}: recorded for "
+            + (
+                count_cell(b.get(f"ims_{position}_substance_recorded", bt="cohort", b=c)).text
+                or "0"
+            )
+            + " people"
+            for c in cohort_codes
+            if by.get(c)
+        )
+        cohorts.add(
+            Figure(
+                fid,
+                title,
+                charts.share_panels(fid, panels, alt),
+                alt,
+                Table(
+                    f"{position.capitalize()} substance by cohort",
+                    header,
+                    table_rows,
+                    note=recorded_note,
+                ),
+                note=f"Percentages are of the people in the cohort with a {position} substance recorded.",
+            )
+        )
+    sections.append(cohorts)
+
+    # -- interventions ----------------------------------------------------------------------------
+    interventions = Section("interventions", "Brief interventions by category")
+    fig = b.share_figure(
+        f"Interventions by category, {b.area_name}, {b.period}",
+        "ims_intervention_share",
+        "category",
+        dp=1,
+        n_label="Interventions",
+    )
+    if fig:
+        interventions.add(fig)
+    sections.append(interventions)
+    return sections
+
+
+def _age_key(band: str) -> tuple:
+    if band.startswith("under"):
+        return (0, band)
+    if band == "unknown":
+        return (999, band)
+    digits = "".join(ch for ch in band.split("-")[0] if ch.isdigit())
+    return (int(digits) if digits else 500, band)
+
+
+def _decreases_in_areas(b: Builder) -> list[Markup]:
+    """'Decreases in 7 of 9 local authority areas' for each NSP measure and cohort."""
+    data = b.data
+    las = [a for a in data.report_areas() if a.kind == "la"]
+    out = []
+    for cohort in COHORTS_NSP:
+        parts = []
+        for code, word in (
+            ("nsp_clients", "people"),
+            ("nsp_visits", "visits"),
+            ("nsp_needles", "needles"),
+        ):
+            known = [data.get(code, a.code, b.period, "cohort", cohort) for a in las]
+            known = [v for v in known if v is not None and v.change_absolute is not None]
+            if not known:
+                continue
+            fewer = sum(1 for v in known if v.change_absolute < 0)
+            parts.append(
+                Markup("{} fell in {} of {} local authority areas").format(
+                    word, number(str(fewer), "areas"), number(str(len(known)), "areas")
+                )
+            )
+        if parts:
+            out.append(
+                Markup("{}: ").format(data.label("cohort", cohort))
+                + Markup("; ").join(parts)
+                + Markup(".")
+            )
+    return out
+
+
+# ============================================================================================
+# treatment profile (support pack)
+
+
+TREATMENT_PROPORTIONS = (
+    "tx_successful_completion",
+    "tx_non_representation",
+    "tx_wait_under_3w",
+    "tx_wait_over_6w",
+    "tx_early_unplanned_exit",
+    "tx_penetration",
+)
+
+
+def treatment(b: Builder) -> list[Section]:
+    data = b.data
+    sections: list[Section] = []
+    comparators = b.comparators(england=True)
+
+    # -- key indicators -------------------------------------------------------------------------
+    key = Section("key-indicators", "Key indicators compared with the region and England")
+    rows = []
+    table_rows = []
+    for code in TREATMENT_PROPORTIONS:
+        if code not in data.catalogue:
+            continue
+        v = b.get(code)
+        title = data.catalogue[code].title
+        comp_values = {
+            name: (lambda r: r.value if r is not None and not r.is_suppressed else None)(
+                b.get(code, area=a)
+            )
+            for name, a in comparators
+        }
+        marked = title
+        if v is not None and v.is_provisional:  # the dagger must survive the chart's truncation
+            marked = (title if len(title) <= 43 else title[:42] + "\u2026") + " \u2020"
+        rows.append((marked, _point(v), v.comparison if v is not None else "", comp_values))
+        table_rows.append(
+            [
+                Cell(title),
+                count_cell(v),
+                count_cell(v, "denominator"),
+                pct_cell(v, 1),
+                interval_cell(v, 1),
+                *[pct_cell(b.get(code, area=a), 1) for _, a in comparators],
+                comparison_cell(v),
+                trend_cell(v),
+            ]
+        )
+    comp_word = (
+        "England" if b.is_region else "its comparator (England where benchmarked, else the region)"
+    )
+    if rows:
+        fid = b.figure_id()
+        alt = (
+            f"Chart of treatment indicators for {b.area_name}, {b.period}, each with its 95% interval, coloured by comparison with {comp_word}. "
+            + "; ".join(
+                f"{t}: "
+                + (
+                    "suppressed"
+                    if p.suppressed
+                    else f"{p.value * 100:.0f}% ({c})"
+                    if p.value is not None
+                    else "no data"
+                )
+                for t, p, c, _ in rows
+            )
+            + "."
+        )
+        key.add(
+            Figure(
+                fid,
+                f"Treatment indicators, {b.area_name}, {b.period}",
+                charts.intervals(fid, rows, alt),
+                alt,
+                Table(
+                    "Treatment indicators",
+                    ["Indicator", "Numerator", "Denominator", "Value", "95% interval"]
+                    + [f"{b.area_label(a)}" for _, a in comparators]
+                    + ["Compared with benchmark", "Five-year trend"],
+                    table_rows,
+                ),
+                note="Dots are the area's value and lines its 95% interval; green is significantly better than the benchmark, red significantly worse, amber similar.",
+            )
+        )
+    sections.append(key)
+
+    # -- numbers in treatment -------------------------------------------------------------------
+    numbers = Section("in-treatment", "People in treatment")
+    v = b.get("tx_in_treatment")
+    if v is not None:
+        sentence = Markup("{} people were in drug treatment in {}").format(count_span(v), b.period)
+        if v.change_absolute is not None and not v.is_suppressed:
+            sentence += Markup(": {} on the year before").format(
+                number(change_text(v.change_absolute, "people", v.change_relative), "change")
+            )
+        numbers.intro.append(sentence + Markup("."))
+    groups = ["opiate", "non_opiate", "non_opiate_alcohol"]
+    periods = b.periods
+    series = [
+        (
+            data.label("substance_group", g),
+            [
+                _count_point(b.get("tx_in_treatment", bt="substance_group", b=g, period=p))
+                for p in periods
+            ],
+        )
+        for g in groups
+    ]
+    rows_t = [
+        [Cell(p, "period")]
+        + [
+            count_cell(b.get("tx_in_treatment", bt="substance_group", b=g, period=p))
+            for g in groups
+        ]
+        + [
+            count_cell(b.get("tx_in_treatment", period=p)),
+            change_cell(b.get("tx_in_treatment", period=p)),
+            count_cell(b.get("tx_in_treatment", bt="substance_group", b="alcohol_only", period=p)),
+        ]
+        for p in periods
+    ]
+    fid = b.figure_id()
+    alt = (
+        f"Stacked bar chart: people in drug treatment by substance group, {b.area_name}, by year. "
+        + "; ".join(
+            f"{r[0].text}: {'suppressed' if r[4].suppressed else r[4].text}" for r in rows_t
+        )
+        + "."
+    )
+    numbers.add(
+        Figure(
+            fid,
+            f"People in drug treatment by substance group, {b.area_name}, by year",
+            charts.bars_over_time(fid, periods, series, alt, stacked=True),
+            alt,
+            Table(
+                "People in treatment by substance group",
+                ["Year"]
+                + [s[0] for s in series]
+                + ["Drug treatment (all)", "Change on previous year", "Alcohol only"],
+                rows_t,
+            ),
+        )
+    )
+    # age and sex in the year
+    ages = b.rows("tx_in_treatment", "age_band")
+    if ages:
+        fid = b.figure_id()
+        labels = [data.item_label("age_band", v.breakdown) for v in ages]
+        points = [_count_point(v) for v in ages]
+        alt = (
+            f"Bar chart: people in drug treatment by age band, {b.area_name}, {b.period}. "
+            + "; ".join(
+                f"{lab}: {'suppressed' if p.suppressed else f'{p.value:,.0f}'}"
+                for lab, p in zip(labels, points, strict=True)
+                if p.suppressed or p.value is not None
+            )
+            + "."
+        )
+        sexes = b.rows("tx_in_treatment", "sex")
+        numbers.add(
+            Figure(
+                fid,
+                f"People in drug treatment by age band, {b.area_name}, {b.period}",
+                charts.bars_over_time(fid, labels, [("People", points)], alt),
+                alt,
+                Table(
+                    "People in drug treatment by age band and sex",
+                    ["Group", "People"],
+                    [[Cell(lab), count_cell(v)] for lab, v in zip(labels, ages, strict=True)]
+                    + [[Cell(data.item_label("sex", v.breakdown)), count_cell(v)] for v in sexes],
+                ),
+            )
+        )
+    sections.append(numbers)
+
+    # -- trends -------------------------------------------------------------------------------
+    trends = Section("trends", "Trends")
+    panels = []
+    trend_rows = []
+    for code in TREATMENT_PROPORTIONS:
+        if code not in data.catalogue:
+            continue
+        title = data.catalogue[code].title
+        points = [_point(b.get(code, period=p)) for p in periods]
+        comps = {
+            name: [
+                (lambda r: r.value if r is not None and not r.is_suppressed else None)(
+                    b.get(code, area=a, period=p)
+                )
+                for p in periods
+            ]
+            for name, a in comparators
+        }
+        panels.append((title, points, comps))
+        for p in periods:
+            v = b.get(code, period=p)
+            trend_rows.append(
+                [Cell(title), Cell(p, "period"), pct_cell(v, 1), interval_cell(v, 1)]
+                + [pct_cell(b.get(code, area=a, period=p), 1) for _, a in comparators]
+            )
+    if panels:
+        fid = b.figure_id()
+        latest = {
+            t: b.get(c)
+            for c, t in (
+                (c, data.catalogue[c].title) for c in TREATMENT_PROPORTIONS if c in data.catalogue
+            )
+        }
+        alt = (
+            f"Small line charts: treatment indicators for {b.area_name} by year with 95% interval bands and comparator lines. "
+            + "; ".join(
+                f"{t}: {(v.trend or '').replace('_', ' ')}"
+                for t, v in latest.items()
+                if v is not None
+            )
+            + "."
+        )
+        trends.add(
+            Figure(
+                fid,
+                f"Treatment indicators over time, {b.area_name}",
+                charts.trend_panels(fid, periods, panels, alt),
+                alt,
+                Table(
+                    "Treatment indicators by year",
+                    ["Indicator", "Year", "Value", "95% interval"]
+                    + [b.area_label(a) for _, a in comparators],
+                    trend_rows,
+                ),
+                note="The trend in the key indicators table is a chi-squared test for linear trend over the latest five years.",
+            )
+        )
+    sections.append(trends)
+
+    # -- completions by substance group and sex ---------------------------------------------------------
+    by_group = Section("completions", "Successful completions by substance group and sex")
+    for code in ("tx_successful_completion", "tx_non_representation"):
+        if code not in data.catalogue:
+            continue
+        title = f"{data.catalogue[code].title}, {b.area_name}, {b.period}"
+        fig = _breakdown_intervals(b, code, title, comparators)
+        if fig:
+            by_group.add(fig)
+    sections.append(by_group)
+    return sections
+
+
+def _breakdown_intervals(b: Builder, code: str, title: str, comparators) -> Figure | None:
+    data = b.data
+    rows = b.rows(code, "substance_group") + b.rows(code, "sex")
+    if not rows:
+        return None
+    chart_rows = []
+    table_rows = []
+    for v in rows:
+        label = data.item_label(v.breakdown_type, v.breakdown)
+        comp_values = {}
+        comp_cells = []
+        for name, a in comparators:
+            r = b.get(code, area=a, bt=v.breakdown_type, b=v.breakdown)
+            comp_values[name] = r.value if r is not None and not r.is_suppressed else None
+            comp_cells.append(pct_cell(r, 1))
+        chart_rows.append((label, _point(v), v.comparison, comp_values))
+        table_rows.append(
+            [
+                Cell(label),
+                count_cell(v),
+                count_cell(v, "denominator"),
+                pct_cell(v, 1),
+                interval_cell(v, 1),
+                *comp_cells,
+                comparison_cell(v),
+            ]
+        )
+    fid = b.figure_id()
+    alt = (
+        f"Chart: {title}, each group's value with its 95% interval. "
+        + "; ".join(
+            f"{lab}: "
+            + (
+                "suppressed"
+                if p.suppressed
+                else f"{p.value * 100:.0f}%"
+                if p.value is not None
+                else "no data"
+            )
+            for lab, p, _, _ in chart_rows
+        )
+        + "."
+    )
+    return Figure(
+        fid,
+        title,
+        charts.intervals(fid, chart_rows, alt),
+        alt,
+        Table(
+            title,
+            ["Group", "Numerator", "Denominator", "Value", "95% interval"]
+            + [b.area_label(a) for _, a in comparators]
+            + ["Compared with benchmark"],
+            table_rows,
+        ),
+    )
+
+
+# ============================================================================================
+# DIP activity profile
+
+
+ROUTE_GROUPS = (
+    "required_assessment",
+    "other_cj_route",
+    "transfer_completed",
+    "transfer_not_completed",
+)
+
+
+def dip(b: Builder) -> list[Section]:
+    data = b.data
+    sections: list[Section] = []
+
+    contacts = b.get("dip_contacts")
+    assessed = b.get("dip_assessed")
+    further = b.get("dip_further_required")
+    caseload = b.get("dip_caseload")
+    transferred = b.get("dip_transferred_out")
+
+    # -- activity and routes ------------------------------------------------------------------
+    activity = Section("activity", "DIP activity and criminal justice routes")
+    if contacts is not None:
+        sentence = Markup("{}, there were {} DIP contacts in {}").format(
+            _when(b.period), count_span(contacts), b.area_name
+        )
+        if contacts.change_absolute is not None and not contacts.is_suppressed:
+            sentence += Markup(": {} on the previous year").format(
+                number(
+                    change_text(contacts.change_absolute, "contacts", contacts.change_relative),
+                    "change",
+                )
+            )
+        activity.intro.append(sentence + Markup("."))
+    routes = {v.breakdown: v for v in b.rows("dip_route_share", "route_group")}
+    if routes:
+        activity.intro.append(
+            Markup("Routes: ")
+            + Markup("; ").join(
+                Markup("{} {}").format(pct_span(routes.get(g)), data.label("route_group", g))
+                for g in ROUTE_GROUPS
+                if g in routes
+            )
+            + Markup(".")
+        )
+    if assessed is not None and further is not None and caseload is not None:
+        activity.intro.append(
+            Markup(
+                "Of the {} contacts, {} were assessed ({}); {} of those assessed needed further intervention and {} of those were taken onto the DIP caseload."
+            ).format(
+                count_span(assessed, "denominator")
+                if not assessed.is_suppressed
+                else count_span(contacts),
+                count_span(assessed),
+                pct_span(assessed),
+                pct_span(further),
+                pct_span(caseload),
+            )
+        )
+    # the funnel
+    stages = [
+        ("DIP contacts", contacts, "numerator", ""),
+        ("Assessed for DIP", assessed, "numerator", "of contacts"),
+        ("Further intervention required", further, "numerator", "of those assessed"),
+        ("Taken onto the DIP caseload", caseload, "numerator", "of those requiring it"),
+        ("Not taken onto the caseload", transferred, "denominator", ""),
+        (
+            "Transferred to another CJIT or prison",
+            transferred,
+            "numerator",
+            "of those not taken on",
+        ),
+    ]
+    funnel_stages = []
+    table_rows = []
+    for label, v, field_name, of in stages:
+        if v is None:
+            continue
+        if v.is_suppressed:
+            pt = Point(None, suppressed=True)
+        else:
+            n = getattr(v, field_name)
+            pt = Point(n)
+        share = ""
+        if of and v.value is not None and not v.is_suppressed and field_name == "numerator":
+            share = f"{v.value * 100:.0f}% {of}"
+        funnel_stages.append((label, pt, share))
+        table_rows.append(
+            [
+                Cell(label),
+                count_cell(v, field_name),
+                Cell(share, "percent")
+                if share
+                else (
+                    pct_cell(v)
+                    if v.is_suppressed and of and field_name == "numerator"
+                    else Cell("", "percent")
+                ),
+            ]
+        )
+    if funnel_stages:
+        fid = b.figure_id()
+        alt = (
+            f"Funnel chart: DIP activity in {b.area_name}, {b.period}. "
+            + "; ".join(
+                f"{lab}: "
+                + ("suppressed" if p.suppressed else f"{p.value:,.0f}" + (f" ({s})" if s else ""))
+                for lab, p, s in funnel_stages
+                if p.suppressed or p.value is not None
+            )
+            + "."
+        )
+        activity.add(
+            Figure(
+                fid,
+                f"DIP activity, {b.area_name}, {b.period}",
+                charts.funnel(fid, funnel_stages, alt),
+                alt,
+                Table("DIP activity", ["Stage", "Contacts", "Share"], table_rows),
+                note="Contacts are counted as taken onto the caseload when a care plan is drawn up after a full assessment, or when they are taken on following a transfer.",
+            )
+        )
+    # contacts over time
+    series = data.series("dip_contacts", b.area)
+    series = [(p, r) for p, r in series if p <= b.period]
+    points = [_count_point(r) for _, r in series]
+    fid = b.figure_id()
+    periods = [p for p, _ in series]
+    alt = _alt_series("DIP contacts", b.area_name, periods, points, "contacts")
+    activity.add(
+        Figure(
+            fid,
+            f"DIP contacts, {b.area_name}, by year",
+            charts.bars_over_time(fid, periods, [("DIP contacts", points)], alt),
+            alt,
+            Table(
+                "DIP contacts by year",
+                ["Year", "Contacts", "Change on previous year"],
+                [[Cell(p, "period"), count_cell(r), change_cell(r)] for p, r in series],
+            ),
+        )
+    )
+    fig = b.share_figure(
+        f"Routes into DIP, {b.area_name}, {b.period}", "dip_route_share", "route_group"
+    )
+    if fig:
+        activity.add(fig)
+    # route detail (the appendix)
+    detail = b.rows("dip_route_share", "route")
+    if detail:
+        activity.add(
+            Table(
+                f"Routes in detail, {b.period}",
+                ["Route group", "Route", "Contacts", "% of route group"],
+                [
+                    [
+                        Cell(data.parent_label("route", v.breakdown)),
+                        Cell(data.item_label("route", v.breakdown)),
+                        count_cell(v),
+                        pct_cell(v),
+                    ]
+                    for v in detail
+                ],
+            )
+        )
+    sections.append(activity)
+
+    # -- demographics ---------------------------------------------------------------------------
+    demo = Section("demographics", "Demographic profile")
+    sexes = {v.breakdown: v for v in b.rows("dip_sex_share", "sex")}
+    parts = [
+        Markup("{} {}").format(pct_span(sexes[k]), k) for k in ("male", "female") if k in sexes
+    ]
+    if parts:
+        demo.intro.append(Markup("Of all contacts, ") + _and(parts) + Markup("."))
+    ages = [v for v in b.rows("dip_age_share", "age_band") if not v.is_suppressed and v.value]
+    if ages:
+        top = max(ages, key=lambda v: v.value or 0)
+        demo.intro.append(
+            Markup("The largest age group was {} ({} of contacts).").format(
+                data.item_label("age_band", top.breakdown), pct_span(top)
+            )
+        )
+    ethnicity = b.get("dip_ethnicity_share", bt="ethnicity_group", b="white_british")
+    residence = b.get("dip_residence_share", bt="residence", b="own_area")
+    if ethnicity is not None:
+        demo.intro.append(Markup("{} were of White British ethnicity.").format(pct_span(ethnicity)))
+    if residence is not None and not b.is_region:
+        demo.intro.append(Markup("{} lived in {}.").format(pct_span(residence), b.area_name))
+    if sexes:
+        demo.add(
+            Table(
+                f"DIP contacts by sex, {b.period}",
+                ["Sex", "Contacts", "%"]
+                + [f"{b.area_label(a)} %" for _, a in b.comparators_with("dip_sex_share")],
+                [
+                    [Cell(data.item_label("sex", k)), count_cell(v), pct_cell(v)]
+                    + [
+                        pct_cell(b.get("dip_sex_share", area=a, bt="sex", b=k))
+                        for _, a in b.comparators_with("dip_sex_share")
+                    ]
+                    for k, v in sexes.items()
+                ],
+            )
+        )
+    fig = b.share_figure(
+        f"DIP contacts by age band, {b.area_name}, {b.period}", "dip_age_share", "age_band"
+    )
+    if fig:
+        demo.add(fig)
+    # age by sex (Table 1 of the profile)
+    age_sex = b.rows("dip_age_share", "sex_age_band")
+    if age_sex:
+        bands = sorted({v.breakdown.split("|", 1)[1] for v in age_sex}, key=_age_key)
+        by = {(v.breakdown.split("|", 1)[0], v.breakdown.split("|", 1)[1]): v for v in age_sex}
+        sexes_shown = [s for s in ("female", "male") if any(k[0] == s for k in by)]
+        fid = b.figure_id()
+        groups = [
+            (data.item_label("sex", s), [_point(by.get((s, band))) for band in bands])
+            for s in sexes_shown
+        ]
+        alt = (
+            f"Grouped bar chart: age band of DIP contacts within each sex, {b.area_name}, {b.period}. "
+            + "; ".join(
+                f"{name}: "
+                + ", ".join(
+                    f"{band} " + ("suppressed" if p.suppressed else f"{p.value * 100:.0f}%")
+                    for band, p in zip(bands, pts, strict=True)
+                    if p.suppressed or p.value is not None
+                )
+                for name, pts in groups
+            )
+            + "."
+        )
+        totals = [b.get("dip_sex_share", bt="sex", b=s) for s in sexes_shown]
+        demo.add(
+            Figure(
+                fid,
+                f"Age group and sex of DIP contacts, {b.area_name}, {b.period}",
+                charts.grouped_shares(
+                    fid, [data.item_label("age_band", band) for band in bands], groups, alt
+                ),
+                alt,
+                Table(
+                    "Age group and sex of DIP contacts",
+                    ["Age group"]
+                    + [f"{data.item_label('sex', s)} {w}" for s in sexes_shown for w in ("n", "%")],
+                    [
+                        [Cell(data.item_label("age_band", band))]
+                        + [
+                            x
+                            for s in sexes_shown
+                            for x in (count_cell(by.get((s, band))), pct_cell(by.get((s, band))))
+                        ]
+                        for band in bands
+                    ]
+                    + [
+                        [Cell("Total")]
+                        + [
+                            x
+                            for t in totals
+                            for x in (
+                                count_cell(t),
+                                Cell("100%", "percent")
+                                if t is not None and not t.is_suppressed
+                                else Cell("", "percent"),
+                            )
+                        ]
+                    ],
+                ),
+                note="Percentages are of each sex's contacts.",
+            )
+        )
+    for title, code, bt in (
+        ("Ethnicity of DIP contacts", "dip_ethnicity_share", "ethnicity_group"),
+        ("Where DIP contacts live", "dip_residence_share", "residence"),
+    ):
+        fig = b.share_figure(f"{title}, {b.area_name}, {b.period}", code, bt)
+        if fig:
+            demo.add(fig)
+    sections.append(demo)
+
+    # -- drugs ---------------------------------------------------------------------------------
+    drugs = Section("drugs", "Drug use")
+    mentions = [
+        v for v in b.rows("dip_drug_mention_share", "drug") if not v.is_suppressed and v.value
+    ]
+    mentions.sort(key=lambda v: -(v.value or 0))
+    if mentions:
+        drugs.intro.append(
+            Markup("The drugs most often reported were ")
+            + _and(
+                [
+                    Markup("{} ({} of drug mentions)").format(
+                        data.item_label("drug", v.breakdown).lower(), pct_span(v)
+                    )
+                    for v in mentions[:3]
+                ]
+            )
+            + Markup(".")
+        )
+    fig = b.share_figure(
+        f"Drugs used by DIP contacts (share of drug mentions), {b.area_name}, {b.period}",
+        "dip_drug_mention_share",
+        "drug",
+        n_label="Mentions",
+        note="A contact can report more than one drug, so mentions outnumber contacts.",
+    )
+    if fig:
+        drugs.add(fig)
+    fig = b.share_figure(
+        f"Route of administration of the main drug, {b.area_name}, {b.period}",
+        "dip_drug_route_share",
+        "drug_route",
+        note="Percentages are of contacts with a route recorded.",
+    )
+    if fig:
+        drugs.add(fig)
+    injecting = {v.breakdown: v for v in b.rows("dip_injecting_share", "injecting_status")}
+    parts = [
+        Markup("{} {}").format(pct_span(injecting[k]), words)
+        for k, words in (
+            ("never", "had never injected"),
+            ("previously", "had injected before but were not injecting now"),
+            ("currently", "were currently injecting"),
+        )
+        if k in injecting
+    ]
+    if parts:
+        drugs.intro.append(
+            Markup("Of those with an injecting status recorded, ") + _and(parts) + Markup(".")
+        )
+    fig = b.share_figure(
+        f"Injecting status, {b.area_name}, {b.period}",
+        "dip_injecting_share",
+        "injecting_status",
+        note="Percentages are of contacts with an injecting status recorded.",
+    )
+    if fig:
+        drugs.add(fig)
+    sections.append(drugs)
+
+    # -- alcohol ---------------------------------------------------------------------------------
+    alcohol = Section("alcohol", "Alcohol use")
+    for code, bt, _dim, title in (
+        (
+            "dip_drinking_days_share",
+            "sex_drinking_days",
+            "drinking_days",
+            "Drinking days in the 28 days before assessment",
+        ),
+        (
+            "dip_daily_units_share",
+            "sex_daily_units",
+            "daily_units",
+            "Average daily units of alcohol in the 28 days before assessment",
+        ),
+    ):
+        rows_a = b.rows(code, bt)
+        if not rows_a:
+            continue
+        by = {(v.breakdown.split("|", 1)[0], v.breakdown.split("|", 1)[1]): v for v in rows_a}
+        bands = []
+        for v in rows_a:
+            band = v.breakdown.split("|", 1)[1]
+            if band not in bands:
+                bands.append(band)
+        sexes_shown = [s for s in ("male", "female") if any(k[0] == s for k in by)]
+        band_labels = [
+            data.item_label(bt, f"{sexes_shown[0] if sexes_shown else 'male'}|{band}")
+            for band in bands
+        ]
+        fid = b.figure_id()
+        groups = [
+            (data.item_label("sex", s), [_point(by.get((s, band))) for band in bands])
+            for s in sexes_shown
+        ]
+        n_text = "; ".join(
+            f"{data.item_label('sex', s)} n = {fmt_int(next(v.denominator for k, v in by.items() if k[0] == s and not v.is_suppressed and v.denominator is not None))}"
+            for s in sexes_shown
+            if any(
+                k[0] == s and not v.is_suppressed and v.denominator is not None
+                for k, v in by.items()
+            )
+        )
+        alt = (
+            f"Grouped bar chart: {title.lower()} by sex, {b.area_name}, {b.period}. "
+            + "; ".join(
+                f"{name}: "
+                + ", ".join(
+                    f"{lab} " + ("suppressed" if p.suppressed else f"{p.value * 100:.0f}%")
+                    for lab, p in zip(band_labels, pts, strict=True)
+                    if p.suppressed or p.value is not None
+                )
+                for name, pts in groups
+            )
+            + "."
+        )
+        alcohol.add(
+            Figure(
+                fid,
+                f"{title}, by sex, {b.area_name}, {b.period}",
+                charts.grouped_shares(fid, band_labels, groups, alt),
+                alt,
+                Table(
+                    f"{title} by sex",
+                    ["Band"]
+                    + [f"{data.item_label('sex', s)} {w}" for s in sexes_shown for w in ("n", "%")],
+                    [
+                        [Cell(lab)]
+                        + [
+                            x
+                            for s in sexes_shown
+                            for x in (count_cell(by.get((s, band))), pct_cell(by.get((s, band))))
+                        ]
+                        for band, lab in zip(bands, band_labels, strict=True)
+                    ],
+                    note=n_text,
+                ),
+                note="Percentages are of each sex's contacts with the item recorded.",
+            )
+        )
+    sections.append(alcohol)
+
+    # -- offending --------------------------------------------------------------------------------
+    offending = Section("offending", "Offending")
+    fig = b.share_figure(
+        f"Offence prompting the contact, {b.area_name}, {b.period}", "dip_offence_share", "offence"
+    )
+    if fig:
+        offending.add(fig)
+    schemes = b.rows("dip_offender_management_share", "offender_management")
+    if schemes:
+        offending.add(
+            Table(
+                f"Offender management scheme at assessment, {b.period}",
+                ["Scheme", "Contacts", "%"]
+                + [
+                    f"{b.area_label(a)} %"
+                    for _, a in b.comparators_with("dip_offender_management_share")
+                ],
+                [
+                    [
+                        Cell(data.item_label("offender_management", v.breakdown)),
+                        count_cell(v),
+                        pct_cell(v),
+                    ]
+                    + [
+                        pct_cell(
+                            b.get(
+                                "dip_offender_management_share",
+                                area=a,
+                                bt="offender_management",
+                                b=v.breakdown,
+                            )
+                        )
+                        for _, a in b.comparators_with("dip_offender_management_share")
+                    ]
+                    for v in schemes
+                ],
+            )
+        )
+    sections.append(offending)
+
+    # -- transfers out -----------------------------------------------------------------------------
+    transfers = Section("transfers", "Transfers to another CJIT or prison")
+    if transferred is not None:
+        transfers.intro.append(
+            Markup(
+                "Of those needing further intervention who were not taken onto the caseload, {} ({}) transferred to another CJIT or prison."
+            ).format(count_span(transferred), pct_span(transferred))
+        )
+    destinations = b.rows("dip_transfer_destination_share", "transfer_destination")
+    if destinations:
+        destinations.sort(key=lambda v: (v.is_suppressed, -(v.numerator or 0), v.breakdown))
+        transfers.add(
+            Table(
+                f"Transferred to, {b.period}",
+                ["CJIT or prison", "Contacts", "% of transfers out"],
+                [[Cell(v.breakdown), count_cell(v), pct_cell(v)] for v in destinations],
+            )
+        )
+    sections.append(transfers)
+    return sections
+
+
+# ============================================================================================
+
+
+BUILDERS: dict[str, Callable[[Builder], list[Section]]] = {
+    "harm-reduction": harm_reduction,
+    "treatment": treatment,
+    "dip": dip,
+}
+
+METHOD_WORDS = {
+    "wilson": "Proportion; 95% confidence interval by the Wilson score method.",
+    "count_exact_byar": "Count; 95% interval by the exact Poisson method below 10 and Byar's method from 10.",
+    "estimate_bounds": "Proportion of an estimate; the interval comes from the prevalence estimate's 95% bounds.",
+}
+POLARITY_WORDS = {
+    "higher_is_better": "Higher is better",
+    "lower_is_better": "Lower is better",
+    "no_judgement": "No judgement (higher, similar or lower)",
+}
+
+
+def method_notes(data: ServingData, codes: Sequence[str]) -> list[MethodNote]:
+    notes = []
+    for code in codes:
+        ind = data.catalogue.get(code)
+        if ind is None:
+            continue
+        notes.append(
+            MethodNote(
+                code=code,
+                title=ind.title,
+                definition=ind.definition,
+                numerator=ind.numerator_text or "",
+                denominator=ind.denominator_text or "",
+                unit=ind.unit,
+                method=METHOD_WORDS.get(ind.method, ind.method),
+                comparator=(
+                    "England where a benchmark exists, otherwise the region"
+                    if ind.comparator == "england"
+                    else "The region (England for the region itself, where benchmarked)"
+                ),
+                polarity=POLARITY_WORDS.get(ind.polarity, ind.polarity),
+                periods=f"{ind.first_period or '?'} to {ind.latest_period or '?'}",
+                source=ind.source.replace(";", ", "),
+            )
+        )
+    return notes
+
+
+def build_page(data: ServingData, report: str, area: str, period: str) -> Page:
+    kind = REPORT_KINDS[report]
+    b = Builder(data, kind, area, period)
+    sections = [s for s in BUILDERS[report](b) if s.figures or s.tables or s.intro]
+    summary = [line for s in sections for line in s.intro[:2]]
+    return Page(
+        report=report,
+        report_title=kind.title,
+        area_code=area,
+        area_name=b.area_name,
+        period=period,
+        title=f"{kind.title}: {b.area_name}, {period}",
+        summary=summary,
+        sections=sections,
+        methods=method_notes(data, b.used),
+    )

@@ -1,0 +1,255 @@
+"""Write the report pages and their index as static HTML (and PDF where Chromium can print).
+
+Templates are Jinja2 with autoescaping on: every value, label and definition is escaped, so
+supplier text (a CJIT's name, say) can never become markup. The only markup not escaped is what
+this package makes itself: the charts' SVG (matplotlib escapes the text in it) and prose built
+with :class:`markupsafe.Markup`, whose arguments are escaped.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from orchestration.lib.reports.content import REPORTS, build_page
+from orchestration.lib.reports.data import ServingData, load_serving
+from orchestration.lib.reports.model import Page
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = Path(str(resources.files("orchestration.lib.reports") / "templates"))
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    report: str
+    title: str
+    area_code: str
+    area_name: str
+    period: str
+    html: Path
+    figures: int
+    pdf: Path | None = None
+
+
+@dataclass
+class ReportIndex:
+    """What :func:`generate_reports` wrote."""
+
+    out_dir: Path
+    index_html: Path
+    pages: list[ReportPage]
+    periods: dict[str, str]  # report -> financial year
+    pdf_note: str = ""  # why there are no PDFs, when there are none
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def pdfs(self) -> list[Path]:
+        return [p.pdf for p in self.pages if p.pdf]
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
+    )
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def page_path(out_dir: Path, area_code: str, report: str) -> Path:
+    return out_dir / area_code / f"{report}.html"
+
+
+def generate_reports(
+    serving_db: Path,
+    out_dir: Path,
+    areas: list[str] | None = None,
+    period: str | None = None,
+    *,
+    pdf: bool = True,
+    reports: list[str] | None = None,
+) -> ReportIndex:
+    """Write the area profile reports from ``serving_db`` (opened read-only) into ``out_dir``.
+
+    One page per area (each local authority and the region) and report, plus ``index.html``
+    linking them; a PDF beside each page when headless Chromium is available (``pdf=False``
+    skips them). ``period`` (YYYY-YY) defaults to each report's latest published year.
+    Raises ``ValueError`` for an unknown area, report or period."""
+    data = load_serving(Path(serving_db))
+    out_dir = Path(out_dir).resolve()
+    all_areas = data.report_areas()
+    known = {a.code: a for a in all_areas}
+    if areas:
+        unknown = [a for a in areas if a not in known]
+        if unknown:
+            raise ValueError(
+                f"unknown area {', '.join(unknown)}: choose from "
+                + ", ".join(f"{a.code} ({a.name})" for a in all_areas)
+            )
+        chosen = [known[a] for a in areas]
+    else:
+        chosen = all_areas
+    kinds = [r for r in REPORTS if not reports or r.slug in reports]
+    if reports and len(kinds) != len(set(reports)):
+        raise ValueError(
+            f"unknown report in {reports}: choose from {', '.join(r.slug for r in REPORTS)}"
+        )
+    if period is not None and period not in data.periods:
+        raise ValueError(
+            f"no published values for {period}: published years are {', '.join(data.periods) or 'none'}"
+        )
+
+    env = _environment()
+    css = Markup((TEMPLATES / "style.css").read_text(encoding="utf-8"))  # our own file, not data
+    periods: dict[str, str] = {}
+    skipped: list[str] = []
+    pages: list[ReportPage] = []
+    for kind in kinds:
+        chosen_period = period or data.latest_period(kind.headline)
+        if chosen_period is None or not data.has_period(kind.headline, chosen_period):
+            skipped.append(
+                f"{kind.title}: no published {kind.headline} for {chosen_period or 'any year'}"
+            )
+            continue
+        periods[kind.slug] = chosen_period
+        for area in chosen:
+            page = build_page(data, kind.slug, area.code, chosen_period)
+            path = page_path(out_dir, area.code, kind.slug)
+            _write(path, _render_page(env, css, data, page, kinds, chosen, out_dir, path))
+            pages.append(
+                ReportPage(
+                    kind.slug,
+                    page.title,
+                    area.code,
+                    area.name,
+                    chosen_period,
+                    path,
+                    len(page.figures),
+                )
+            )
+            log.info("wrote %s", path)
+
+    pdf_note = ""
+    if pdf and pages:
+        pages, pdf_note = _print_pdfs(pages)
+    index_html = out_dir / "index.html"
+    index = ReportIndex(out_dir, index_html, pages, periods, pdf_note, skipped)
+    _write(index_html, _render_index(env, css, data, index, kinds, chosen))
+    return index
+
+
+def _relative(target: Path, start: Path) -> str:
+    return Path(os.path.relpath(target, start.parent)).as_posix()
+
+
+def _render_page(
+    env, css, data: ServingData, page: Page, kinds, chosen, out_dir: Path, path: Path
+) -> str:
+    others = [
+        {"href": _relative(page_path(out_dir, page.area_code, k.slug), path), "title": k.title}
+        for k in kinds
+        if k.slug != page.report
+    ]
+    area_links = [
+        {
+            "href": _relative(page_path(out_dir, a.code, page.report), path),
+            "name": a.name,
+            "current": a.code == page.area_code,
+        }
+        for a in chosen
+    ]
+    return env.get_template("report.html").render(
+        page=page,
+        css=css,
+        others=others,
+        area_links=area_links,
+        published_at=data.published_at,
+        run_id=data.run_id,
+        policy=_policy_words(data.disclosure_policy),
+    )
+
+
+def _render_index(env, css, data: ServingData, index: ReportIndex, kinds, chosen) -> str:
+    by_key = {(p.area_code, p.report): p for p in index.pages}
+    rows = []
+    for a in chosen:
+        links = []
+        for k in kinds:
+            p = by_key.get((a.code, k.slug))
+            links.append(
+                {
+                    "html": _relative(p.html, index.index_html),
+                    "pdf": _relative(p.pdf, index.index_html) if p.pdf else None,
+                    "title": f"{k.title}, {a.name}",
+                }
+                if p
+                else None
+            )
+        rows.append({"name": a.name, "links": links})
+    notes = list(index.skipped)
+    if index.pdf_note:
+        notes.append(index.pdf_note)
+    return env.get_template("index.html").render(
+        css=css,
+        reports=[
+            {"title": k.title, "description": k.description, "period": index.periods.get(k.slug)}
+            for k in kinds
+        ],
+        rows=rows,
+        notes=notes,
+        published_at=data.published_at,
+        run_id=data.run_id,
+        policy=_policy_words(data.disclosure_policy),
+    )
+
+
+def _policy_words(policy: str) -> str:
+    return {
+        "under5": "counts from one to four suppressed, with secondary suppression (under5)",
+        "nhs_1to7": "counts from one to seven suppressed, others rounded to the nearest five (nhs_1to7)",
+    }.get(policy, policy)
+
+
+def _print_pdfs(pages: list[ReportPage]) -> tuple[list[ReportPage], str]:
+    from orchestration.lib.reports.browser import BrowserError, find_chromium, print_pdfs
+
+    executable = find_chromium()
+    if executable is None:
+        note = "PDFs skipped: Chromium was not found (install the Debian chromium package, or set SMW_CHROMIUM)."
+        log.warning(note)
+        return pages, note
+    try:
+        print_pdfs([(p.html, p.html.with_suffix(".pdf")) for p in pages], executable)
+    except (BrowserError, OSError) as exc:
+        note = f"PDFs skipped: Chromium could not print ({exc})."
+        log.warning(note)
+        return pages, note
+    return [
+        ReportPage(
+            p.report,
+            p.title,
+            p.area_code,
+            p.area_name,
+            p.period,
+            p.html,
+            p.figures,
+            p.html.with_suffix(".pdf"),
+        )
+        for p in pages
+    ], ""
