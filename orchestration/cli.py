@@ -584,7 +584,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"smw report: {e}", file=sys.stderr)
         return 2
     areas = len({p.area_code for p in index.pages})
-    print(f"Reports    {len(index.pages)} pages for {areas} areas in {index.out_dir}")
+    plural = "s" if areas != 1 else ""
+    print(f"Reports    {len(index.pages)} pages for {areas} area{plural} in {index.out_dir}")
     for report, period in index.periods.items():
         print(f"           {report}: {period}")
     if index.pdfs:

@@ -1,0 +1,231 @@
+"""Report rendering on a tiny hand-made serving database: escaping, * for withheld values,
+small changes, and PDFs skipped gracefully without Chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.lib.reports import generate_reports
+from orchestration.lib.reports.data import CATALOGUE_COLUMNS, LABEL_COLUMNS, VALUE_COLUMNS, Value
+from orchestration.lib.reports.model import change_cell, change_text, count_cell
+
+LA, REGION = "E08000014", "E54000008"
+EVIL = '<script>alert("x")</script> & $x$'
+
+
+def value(
+    code, area, period, bt="all", b="all", n=10.0, d=None, suppressed=False, unit=None, **kw
+) -> dict:
+    unit = unit or ("proportion" if d else "count")
+    v = None if suppressed else (n / d if d else n)
+    row = {
+        "indicator_code": code,
+        "period": period,
+        "area_code": area,
+        "area_name": "Sefton" if area == LA else "Cheshire and Merseyside",
+        "area_type": "la" if area == LA else "region",
+        "breakdown_type": bt,
+        "breakdown": b,
+        "numerator": None if suppressed else n,
+        "denominator": None if suppressed else d,
+        "value": v,
+        "lower_95": None if suppressed else (v or 0) * 0.8,
+        "upper_95": None if suppressed else (v or 0) * 1.2,
+        "unit": unit,
+        "polarity": "no_judgement",
+        "comparator_area_code": REGION if area == LA else None,
+        "comparator_value": None,
+        "comparison": "suppressed" if suppressed else "not_compared",
+        "change_absolute": None,
+        "change_relative": None,
+        "trend": "suppressed" if suppressed else "not_applicable",
+        "is_provisional": False,
+        "is_suppressed": suppressed,
+        "suppression": "primary" if suppressed else None,
+        "disclosure_policy": "under5",
+    }
+    row.update(kw)
+    return row
+
+
+@pytest.fixture()
+def serving(tmp_path: Path) -> Path:
+    rows = []
+    for period in ("2019-20", "2020-21"):
+        for area in (LA, REGION):
+            rows.append(value("dip_contacts", area, period, n=40.0 if area == LA else 400.0))
+            rows.append(value("dip_transferred_out", area, period, n=10.0, d=12.0))
+            rows.append(
+                value(
+                    "dip_transfer_destination_share",
+                    area,
+                    period,
+                    "transfer_destination",
+                    EVIL,
+                    n=6.0,
+                    d=10.0,
+                )
+            )
+            rows.append(
+                value(
+                    "dip_transfer_destination_share",
+                    area,
+                    period,
+                    "transfer_destination",
+                    "HMP Liverpool",
+                    suppressed=True,
+                )
+            )
+            rows.append(
+                value("dip_drug_mention_share", area, period, "drug", "heroin", n=30.0, d=50.0)
+            )
+            rows.append(
+                value("dip_drug_mention_share", area, period, "drug", "crack", suppressed=True)
+            )
+            rows.append(
+                value(
+                    "nsp_clients", area, period, n=20.0, change_absolute=-3.0, change_relative=-0.13
+                )
+            )
+            rows.append(value("tx_in_treatment", area, period, n=25.0))
+    catalogue = [
+        dict(
+            zip(
+                CATALOGUE_COLUMNS,
+                [
+                    code,
+                    f"Title of {code} <i>",
+                    "Definition & more",
+                    "num",
+                    "den",
+                    "count",
+                    1.0,
+                    "no_judgement",
+                    "wilson",
+                    "dip",
+                    0,
+                    "all",
+                    "region",
+                    "2019-20",
+                    "2020-21",
+                ],
+                strict=True,
+            )
+        )
+        for code in {r["indicator_code"] for r in rows}
+    ]
+    labels = [
+        dict(
+            zip(
+                LABEL_COLUMNS,
+                [
+                    "drug",
+                    "heroin",
+                    "Heroin <img src=x onerror=alert(1)>",
+                    None,
+                    None,
+                    None,
+                    "heroin",
+                    "Heroin <img src=x onerror=alert(1)>",
+                    1,
+                ],
+                strict=True,
+            )
+        ),
+        dict(
+            zip(
+                LABEL_COLUMNS,
+                ["drug", "crack", "Crack", None, None, None, "crack", "Crack", 2],
+                strict=True,
+            )
+        ),
+    ]
+    db = tmp_path / "serving.duckdb"
+    con = duckdb.connect(str(db))
+    for table, columns, data in (
+        ("rpt_indicator_values", VALUE_COLUMNS, rows),
+        ("rpt_indicator_catalogue", CATALOGUE_COLUMNS, catalogue),
+        ("rpt_breakdown_labels", LABEL_COLUMNS, labels),
+    ):
+        types = {
+            c: "double"
+            for c in (
+                "numerator",
+                "denominator",
+                "value",
+                "lower_95",
+                "upper_95",
+                "comparator_value",
+                "change_absolute",
+                "change_relative",
+                "multiplier",
+            )
+        }
+        types.update(
+            {
+                "is_provisional": "boolean",
+                "is_suppressed": "boolean",
+                "follow_up_days": "integer",
+                "parent_sort_order": "integer",
+                "item_sort_order": "integer",
+            }
+        )
+        defs = ", ".join(f"{c} {types.get(c, 'varchar')}" for c in columns)
+        con.execute(f"create table {table} ({defs})")
+        con.executemany(
+            f"insert into {table} values ({', '.join('?' for _ in columns)})",
+            [[r[c] for c in columns] for r in data],
+        )
+    con.close()
+    return db
+
+
+def test_supplier_text_and_labels_are_escaped_in_tables_and_charts(serving, tmp_path, monkeypatch):
+    monkeypatch.setenv("SMW_CHROMIUM", str(tmp_path / "no-such-chromium"))
+    index = generate_reports(serving, tmp_path / "out", reports=["dip"])
+    html = (tmp_path / "out" / LA / "dip.html").read_text()
+    assert "<script" not in html and "<img" not in html and "<i>" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; $x$" in html  # the table cell
+    assert "Heroin &lt;img src=x onerror=alert(1)&gt;" in html  # the chart's SVG text
+    # no PDFs without Chromium, and the index says why
+    assert index.pdfs == [] and "Chromium was not found" in index.pdf_note
+    assert "Chromium was not found" in index.index_html.read_text()
+
+
+def test_withheld_values_are_stars_and_small_changes_are_percentages(serving, tmp_path):
+    generate_reports(serving, tmp_path / "out", reports=["harm-reduction", "dip"], pdf=False)
+    dip = (tmp_path / "out" / LA / "dip.html").read_text()
+    assert 'data-kind="count" data-suppressed="true"><a class="supp" href="#note-suppressed"' in dip
+    assert 'id="note-suppressed"' in dip
+    hr = (tmp_path / "out" / LA / "harm-reduction.html").read_text()
+    assert "a 13% decrease in people" in hr and "3 fewer" not in hr
+
+
+def test_cells_and_change_words():
+    withheld = Value(*[None] * len(VALUE_COLUMNS))  # type: ignore[arg-type]
+    withheld = withheld.__class__(
+        **{**withheld.__dict__, "is_suppressed": True, "is_provisional": False}
+    )
+    assert count_cell(withheld).text == "*" and count_cell(withheld).suppressed
+    assert change_text(-2735, "people", -0.42) == "2,735 fewer people (42% decrease)"
+    assert change_text(-3, "people", -0.2) == "a 20% decrease in people"
+    assert change_text(0.0, "visits", 0.0) == "no change in visits"
+    small = withheld.__class__(
+        **{
+            **withheld.__dict__,
+            "is_suppressed": False,
+            "change_absolute": 4.0,
+            "change_relative": 0.5,
+        }
+    )
+    assert change_cell(small).text == "+50%"
+
+
+def test_unknown_area_and_period_are_refused(serving, tmp_path):
+    with pytest.raises(ValueError, match="unknown area E0"):
+        generate_reports(serving, tmp_path / "out", areas=["E0"], pdf=False)
+    with pytest.raises(ValueError, match="no published values for 2030-31"):
+        generate_reports(serving, tmp_path / "out", period="2030-31", pdf=False)
