@@ -167,6 +167,21 @@ def test_duckdb_errors_never_repeat_the_line_they_quote():
     assert "1980-03-12" not in text and "Original Line" not in text and "/x/y.csv" not in text
 
 
+def test_a_database_failure_stops_the_run_instead_of_blaming_the_file(env, key, monkeypatch):
+    """Only DuckDB's invalid-input errors are the file's fault. Anything else (out of memory,
+    disk full; simulated by a conversion error) must not quarantine a good file."""
+    landing_dir, home = env
+    write(landing_dir, NSP, "a.csv", f"{NSP_HEADER}\n{GOOD_ROW}\n")
+    monkeypatch.setattr(landing, "_chars_sql", lambda n: "cast('x' as integer)")
+    with pytest.raises(duckdb.ConversionException):
+        land(landing_dir, home, key)
+    monkeypatch.undo()
+    assert (landing_dir / NSP / "a.csv").exists()
+    assert query(home, "select count(*) from audit.loads where status <> 'loaded'") == [(0,)]
+    [outcome] = land(landing_dir, home, key).outcomes
+    assert (outcome.status, outcome.rows) == ("loaded", 1)
+
+
 def test_a_missing_header_names_only_specification_columns(env, key):
     """A file sent without its header row: the first data row must not be echoed back."""
     landing_dir, home = env
