@@ -129,6 +129,7 @@ def write_export_set(serving_file: Path, folder: Path) -> ExportSet:
                     "columns": [{"name": n, "type": t} for n, t in columns],
                 }
             )
+            target.chmod(0o444)
             _fsync(target)
     finally:
         con.close()

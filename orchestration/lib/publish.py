@@ -138,6 +138,9 @@ def build_serving_file(
         con.execute("checkpoint")
     finally:
         con.close()
+    # Published files are read-only: a tool that tries to open one read-write gets an error
+    # instead of locking it (renames and unlinks need only the folder to be writable).
+    target.chmod(0o444)
     _fsync(target)
     return counts, checksums
 

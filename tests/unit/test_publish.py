@@ -46,6 +46,10 @@ def test_publishes_only_the_serving_schema(tmp_path):
     assert tables == {"rpt_a", "rpt_b", "_publication"}
     assert read(home.serving_db, "select count(*), min(run_id) from _publication") == [(2, "run-1")]
     assert not list(tmp_path.glob(".serving*")), "staging files must be cleaned up"
+    assert home.serving_db.stat().st_mode & 0o777 == 0o444, "published files are read-only"
+    if os.geteuid() != 0:  # root may open anything read-write
+        with pytest.raises(duckdb.Error):
+            duckdb.connect(str(home.serving_db))
 
 
 def test_publication_records_checksums_readers_can_verify(tmp_path):
