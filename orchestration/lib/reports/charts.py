@@ -360,7 +360,7 @@ def funnel(chart_id: str, stages: Sequence[tuple[str, Point, str]], alt: str) ->
         )
     ax.set_yticks(range(len(stages)), [_short(s[0], 44) for s in stages])
     ax.invert_yaxis()
-    ax.set_xlim(-top / 2 * 1.05, top / 2 * 1.6)
+    ax.set_xlim(-top / 2 * 1.05, top / 2 * 2.1)
     ax.set_xticks([])
     ax.spines["bottom"].set_visible(False)
     ax.spines["left"].set_visible(False)
@@ -542,7 +542,8 @@ def grouped_shares(
     )
     ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
     ax.set_axisbelow(True)
-    _place(fig, left=0.55, legend_rows=rows)
+    ax.set_xlim(-0.6, len(categories) - 0.4)
+    _place(fig, left=0.55, right=0.45, legend_rows=rows)
     return _svg(fig, chart_id, alt)
 
 

@@ -217,12 +217,16 @@ class Builder:
         )
 
 
-def _point(v: Value | None, with_interval: bool = False) -> Point:
+def _point(v: Value | None) -> Point:
     if v is None:
         return Point(None)
     if v.is_suppressed:
         return Point(None, suppressed=True)
     return Point(v.value, lower=v.lower_95, upper=v.upper_95)
+
+
+def _published_value(v: Value | None) -> float | None:
+    return v.value if v is not None and not v.is_suppressed else None
 
 
 def _count_point(v: Value | None) -> Point:
@@ -698,12 +702,7 @@ def treatment(b: Builder) -> list[Section]:
             continue
         v = b.get(code)
         title = data.catalogue[code].title
-        comp_values = {
-            name: (lambda r: r.value if r is not None and not r.is_suppressed else None)(
-                b.get(code, area=a)
-            )
-            for name, a in comparators
-        }
+        comp_values = {name: _published_value(b.get(code, area=a)) for name, a in comparators}
         marked = title
         if v is not None and v.is_provisional:  # the dagger must survive the chart's truncation
             marked = (title if len(title) <= 43 else title[:42] + "\u2026") + " \u2020"
@@ -858,12 +857,7 @@ def treatment(b: Builder) -> list[Section]:
         title = data.catalogue[code].title
         points = [_point(b.get(code, period=p)) for p in periods]
         comps = {
-            name: [
-                (lambda r: r.value if r is not None and not r.is_suppressed else None)(
-                    b.get(code, area=a, period=p)
-                )
-                for p in periods
-            ]
+            name: [_published_value(b.get(code, area=a, period=p)) for p in periods]
             for name, a in comparators
         }
         panels.append((title, points, comps))
@@ -1043,14 +1037,14 @@ def dip(b: Builder) -> list[Section]:
     stages = [
         ("DIP contacts", contacts, "numerator", ""),
         ("Assessed for DIP", assessed, "numerator", "of contacts"),
-        ("Further intervention required", further, "numerator", "of those assessed"),
-        ("Taken onto the DIP caseload", caseload, "numerator", "of those requiring it"),
+        ("Further intervention required", further, "numerator", "of assessed"),
+        ("Taken onto the DIP caseload", caseload, "numerator", "of those needing it"),
         ("Not taken onto the caseload", transferred, "denominator", ""),
         (
             "Transferred to another CJIT or prison",
             transferred,
             "numerator",
-            "of those not taken on",
+            "of not taken on",
         ),
     ]
     funnel_stages = []
