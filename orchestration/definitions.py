@@ -84,7 +84,9 @@ def build_definitions(
                 "(dbt build --full-refresh), then validate and publish as usual.",
             ),
         ],
-        sensors=[build_landing_sensor(job, landing), build_run_failure_sensor(job, home)],
+        sensors=[build_landing_sensor(job, landing), build_run_failure_sensor(home)],
+        # Also for runs started by hand from the UI (Dagster's implicit asset jobs).
+        executor=dg.in_process_executor,
         loggers={"console": dg.colored_console_logger, "terminal_progress": terminal_progress},
         resources={
             "warehouse": WarehouseResource(home=str(home), landing=str(landing)),

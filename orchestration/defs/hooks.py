@@ -45,10 +45,11 @@ def record_step_failure(context: dg.HookContext) -> None:
     context.log.error(runlog.failure_message(record))
 
 
-def build_run_failure_sensor(job: dg.JobDefinition | dg.UnresolvedAssetJobDefinition, home: Path):
+def build_run_failure_sensor(home: Path) -> dg.SensorDefinition:
+    # No monitored_jobs: every job of the code location, including the asset jobs Dagster
+    # makes when someone materializes assets by hand in the UI (the failure hook is not on those).
     @dg.run_failure_sensor(
         name="record_run_failure",
-        monitored_jobs=[job],
         default_status=dg.DefaultSensorStatus.RUNNING,
         description=f"Writes every failed run to {home}/state/last_failure.json for smw status.",
     )

@@ -47,6 +47,7 @@ def test_schedules_daily_build_and_monthly_full_refresh(defs):
     assert dg.validate_run_config(job, FULL_REFRESH_RUN_CONFIG)
     # one process, one step at a time (DuckDB has one writer), failures recorded
     assert job.executor_def.name == "in_process"
+    assert defs.resolve_implicit_global_asset_job_def().executor_def.name == "in_process"
     assert {h.name for h in job.hook_defs} == {"record_step_failure"}
     assert {s.name for s in defs.sensors} == {"landing_folder_sensor", "record_run_failure"}
 
@@ -89,7 +90,7 @@ def test_a_failed_step_is_written_to_the_run_log_and_state_for_smw_status(tmp_pa
         ]
         assert logged and "at step land_something" in logged[0]
         # the run-failure sensor (daemon runs) adds to the same record rather than blur it
-        sensor = build_run_failure_sensor(job, home.root)
+        sensor = build_run_failure_sensor(home.root)
         run = instance.get_run_by_id(result.run_id)
         failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
         ctx = dg.build_run_status_sensor_context(
