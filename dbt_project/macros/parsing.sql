@@ -16,15 +16,6 @@
     end
 {%- endmacro %}
 
-{#- Whole numbers; "12" and " 12 " parse, "12.5" and "twelve" do not. -#}
-{% macro parse_integer(column) -%}
-    {{ dbt.safe_cast("nullif(trim(" ~ column ~ "), '')", api.Column.translate_type("bigint")) }}
-{%- endmacro %}
-
-{% macro parse_number(column) -%}
-    {{ dbt.safe_cast("nullif(trim(" ~ column ~ "), '')", api.Column.translate_type("double")) }}
-{%- endmacro %}
-
 {% macro clean_text(column) -%}
     nullif(trim({{ column }}), '')
 {%- endmacro %}
@@ -47,11 +38,12 @@
     end
 {%- endmacro %}
 
-{#- ONS local authority codes (E06, E07, E08, E09 + six digits), upper-cased. -#}
+{#- ONS local authority codes, upper-cased: unitary authorities (E06), districts (E07),
+    metropolitan districts (E08), London boroughs (E09) and counties (E10), + six digits. -#}
 {% macro normalise_la_code(column) -%}
     case
         when nullif(trim({{ column }}), '') is null then null
-        when {{ smw.matches_pattern("upper(trim(" ~ column ~ "))", "E0[6-9][0-9]{6}") }}
+        when {{ smw.matches_pattern("upper(trim(" ~ column ~ "))", "E(0[6-9]|10)[0-9]{6}") }}
             then upper(trim({{ column }}))
         else 'unknown'
     end

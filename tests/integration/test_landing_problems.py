@@ -75,12 +75,7 @@ def test_every_planted_row_defect_is_reported_with_its_kind(demo_build, problems
 def test_nothing_but_planted_defects_is_reported(demo_build, problems):
     planted = {(d["source"], d["key"], d["field"]) for d in demo_build.manifest["defects"]}
     extra = [p for p in problems if (p[0], p[3], p[4]) not in planted]
-    # The demo sends some DIP clients' residence as county codes (E10...), which the shared
-    # normalise_la_code macro (parsing.sql) does not accept yet: reported as unknown codes.
-    unexplained = [
-        p for p in extra if (p[0], p[4], p[5]) != ("dip_contacts", "client_la_code", "unknown_code")
-    ]
-    assert not unexplained, unexplained[:5]
+    assert not extra, extra[:5]
 
 
 def test_problems_name_file_record_and_field_never_the_value(demo_build, problems):

@@ -20,14 +20,14 @@
 {% macro parse_whole_number(column) -%}
     case
         when {{ smw.matches_pattern("trim(" ~ column ~ ")", smw.whole_number_pattern()) }}
-            then {{ parse_integer(column) }}
+            then {{ dbt.safe_cast("trim(" ~ column ~ ")", api.Column.translate_type("bigint")) }}
     end
 {%- endmacro %}
 
 {% macro parse_decimal_number(column) -%}
     case
         when {{ smw.matches_pattern("trim(" ~ column ~ ")", smw.decimal_number_pattern()) }}
-            then {{ parse_number(column) }}
+            then {{ dbt.safe_cast("trim(" ~ column ~ ")", api.Column.translate_type("double")) }}
     end
 {%- endmacro %}
 
