@@ -286,11 +286,12 @@ def print_summary(s: BuildSummary, out=sys.stdout) -> None:
         w(f"  Why        {s.failure_message}\n")
     if s.interrupted_before:
         w(f"  Note       {s.interrupted_before}\n")
-    w("  Outputs\n")
+    w(f"  Outputs    start here: {h.root / 'index.html'}\n")
     w(f"    run log                 {s.log_file}\n")
     w(f"    warehouse (restricted)  {h.warehouse_db}\n")
     w(f"    serving (published)     {h.serving_db}\n")
     w(f"    exports (Parquet)       {h.exports_dir}\n")
+    w(f"    area reports            {h.reports_dir / 'index.html'}\n")
     w(f"    data quality docs       {h.data_docs_dir / 'index.html'}\n")
     w(f"    quarantine              {h.quarantine_dir}\n")
     w(f"    archive (restricted)    {h.archive_dir}\n")

@@ -1,4 +1,4 @@
-"""The one Dagster ``Definitions`` of smw: landing → dbt → checks → publish.
+"""The one Dagster ``Definitions`` of smw: landing → dbt → checks → publish → reports.
 
 ``dagster dev`` loads ``defs`` (paths from SMW_HOME and SMW_LANDING); ``smw build`` calls
 :func:`build_definitions` with its own paths and runs the same job in-process.
@@ -16,6 +16,7 @@ from dagster_dbt import DbtCliResource
 from orchestration.defs.freshness import raw_extract_freshness, with_raw_freshness
 from orchestration.defs.hooks import build_run_failure_sensor, record_step_failure
 from orchestration.defs.landing import land_extracts
+from orchestration.defs.outputs import area_reports
 from orchestration.defs.progress import terminal_progress
 from orchestration.defs.publish import build_publish_asset
 from orchestration.defs.quality import build_gx_checks
@@ -62,7 +63,7 @@ def build_definitions(
         hooks={record_step_failure},
     )
     return dg.Definitions(
-        assets=[with_raw_freshness(land_extracts), dbt_models, publish],
+        assets=[with_raw_freshness(land_extracts), dbt_models, publish, area_reports],
         asset_checks=[*gx_checks, raw_extract_freshness],
         jobs=[job],
         schedules=[

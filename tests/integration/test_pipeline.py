@@ -165,3 +165,16 @@ def test_status_command(demo_build, capsys):
     assert main(["status", "--home", str(demo_build.home.root)]) == 0
     out = capsys.readouterr().out
     assert "rpt_nsp_activity" in out and "succeeded" in out
+
+
+def test_outputs_index_links_reports_and_published_data(demo_build):
+    index = demo_build.home.root / "index.html"
+    assert index.exists()
+    text = index.read_text()
+    assert 'href="reports/index.html"' in text and 'href="serving.duckdb"' in text
+    assert "rpt_indicator_values" in text
+    reports = demo_build.home.reports_dir / "index.html"
+    assert reports.exists()
+    pages = list(demo_build.home.reports_dir.rglob("*.html"))
+    assert len(pages) >= 3 * 10  # three reports for nine local authorities and the region
+    assert demo_build.summary.success

@@ -18,7 +18,11 @@ def test_definitions_hold_the_whole_graph(tmp_path):
         "marts/fct_nsp_area_periods",
         "serving/rpt_nsp_activity",
         "published/serving_database",
+        "outputs/area_reports",
     } <= keys
+    # the reports read what was published, never the restricted warehouse
+    report_parents = graph.get(dg.AssetKey(["outputs", "area_reports"])).parent_keys
+    assert {p.to_user_string() for p in report_parents} == {"published/serving_database"}
     assert any(k.startswith("staging/stg_") for k in keys)
     # every staging model reads the raw asset that landing produces (same keys as the dbt sources)
     for s in spec.SOURCES:
