@@ -118,7 +118,14 @@ def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
         warehouse: WarehouseResource,
         config: DbtBuildConfig,
     ):
-        args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
+        # dbt unit tests check the SQL against static inputs: they run in the test suite
+        # (tests/integration/test_dbt_unit_tests.py), not in every production build.
+        args = [
+            "build",
+            "--exclude-resource-type",
+            "unit_test",
+            *(["--full-refresh"] if config.full_refresh else []),
+        ]
         with warehouse.dbt_env():
             invocation = dbt.cli(args, context=context)
             yield from invocation.stream()

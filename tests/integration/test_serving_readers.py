@@ -13,6 +13,7 @@ transactions, so each version differs), built in-process like ``smw build``.
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ import pytest
 
 from orchestration.lib import exports
 from orchestration.lib.paths import REPO_ROOT, Home
+from tests.conftest import read_extract
 
 pytestmark = pytest.mark.slow
 
@@ -84,6 +86,30 @@ def stage(sent: Path, landing: Path, files: list[str]) -> None:
         dest = landing / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(sent / rel, dest)
+
+
+#: incremental intermediate models and the staging view each accumulates
+ACCUMULATED = {
+    "intermediate.int_nsp_transactions_accumulated": "staging.stg_ims__nsp_transactions",
+    "intermediate.int_ims_interventions_accumulated": "staging.stg_ims__interventions",
+}
+
+
+def send_correction(sent: Path, landing: Path, landed_file: str) -> tuple[str, str]:
+    """A supplier re-sends one already-landed NSP transaction with a corrected needle count, in
+    a file of its own; returns (transaction id, the corrected needles_issued as sent)."""
+    rows = read_extract(sent / landed_file)
+    row = next(
+        r for r in rows if r["transaction_id"].strip() and r["needles_issued"].strip().isdigit()
+    )
+    row["needles_issued"] = str(int(row["needles_issued"]) + 7)
+    dest = landing / Path(landed_file).parent / "correction-1.csv"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with dest.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+    return row["transaction_id"].strip(), row["needles_issued"]
 
 
 # ---- the reader processes
@@ -206,8 +232,10 @@ def test_eight_readers_through_three_builds(tmp_path):
     checksums: list[str] = []
     nsp_rows: list[int] = []
     try:
-        for batch in batches:
+        for n, batch in enumerate(batches):
             stage(sent, landing, batch)
+            if n == len(batches) - 1:
+                corrected = send_correction(sent, landing, more_nsp[0])
             summary = run_build(home.root, landing)
             assert summary.success, summary.failures
             published.append(summary.run_id)
@@ -241,6 +269,26 @@ def test_eight_readers_through_three_builds(tmp_path):
         analyst_result["busy"] > 0
         and "being written by a build" in (analyst_result["busy_message"])
     )
+    # the builds after the first were incremental, and what they accumulated is what a full
+    # reading of every landed file gives: new months added, the corrected record replaced
+    con = duckdb.connect(str(home.warehouse_db), read_only=True)
+    try:
+        for model, staged in ACCUMULATED.items():
+            extra = con.sql(f"select count(*) from (from {model} except all from {staged})")
+            missing = con.sql(f"select count(*) from (from {staged} except all from {model})")
+            assert (extra.fetchall()[0][0], missing.fetchall()[0][0]) == (0, 0), model
+        loads = con.sql(
+            "select count(distinct _load_id) from intermediate.int_nsp_transactions_accumulated"
+        )
+        assert loads.fetchall()[0][0] >= 4, "NSP rows from the files of all three builds"
+        versions = con.execute(
+            "select needles_issued_text from intermediate.int_nsp_transactions_accumulated "
+            "where transaction_id = ?",
+            [corrected[0]],
+        )
+        assert versions.fetchall() == [(corrected[1],)], "the re-sent version replaced the first"
+    finally:
+        con.close()
     # the exports followed the last version
     assert exports.current_export(home).run_id == published[-1]
     # the answers checked real data, and the builds changed it

@@ -10,9 +10,9 @@ with
 
 events as (
 
-    select 'nsp' as source, transaction_date as event_date from {{ ref('stg_ims__nsp_transactions') }}
+    select 'nsp' as source, transaction_date as event_date from {{ ref('int_nsp_transactions_accumulated') }}
     union all
-    select 'intervention' as source, intervention_date as event_date from {{ ref('stg_ims__interventions') }}
+    select 'intervention' as source, intervention_date as event_date from {{ ref('int_ims_interventions_accumulated') }}
     union all
     select 'treatment' as source, discharge_date as event_date
     from {{ ref('stg_ndtms__episodes') }}

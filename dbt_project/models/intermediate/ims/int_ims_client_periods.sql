@@ -11,13 +11,13 @@ with
 
 nsp as (
 
-    select * from {{ ref('stg_ims__nsp_transactions') }}
+    select * from {{ ref('int_nsp_transactions_accumulated') }}
 
 ),
 
 interventions as (
 
-    select * from {{ ref('stg_ims__interventions') }}
+    select * from {{ ref('int_ims_interventions_accumulated') }}
 
 ),
 

@@ -13,7 +13,7 @@ transactions as (
         nsp.needles_issued,
         {{ financial_year('nsp.transaction_date') }} as period,
         agencies.la_code as area_code
-    from {{ ref('stg_ims__nsp_transactions') }} as nsp
+    from {{ ref('int_nsp_transactions_accumulated') }} as nsp
     inner join {{ ref('stg_ims__agencies') }} as agencies
         on nsp.agency_code = agencies.agency_code
     where nsp.transaction_date is not null
@@ -43,7 +43,7 @@ interventions as (
         interventions.intervention_category,
         {{ financial_year('interventions.intervention_date') }} as period,
         agencies.la_code as area_code
-    from {{ ref('stg_ims__interventions') }} as interventions
+    from {{ ref('int_ims_interventions_accumulated') }} as interventions
     inner join {{ ref('stg_ims__agencies') }} as agencies
         on interventions.agency_code = agencies.agency_code
     where interventions.intervention_date is not null and interventions.intervention_category is not null

@@ -4,7 +4,7 @@ with
 
 transactions as (
 
-    select * from {{ ref('stg_ims__nsp_transactions') }}
+    select * from {{ ref('int_nsp_transactions_accumulated') }}
 
 ),
 

@@ -1,0 +1,61 @@
+"""The dbt unit tests (hand-made people through the cohort, journey, indicator and quality
+rules: models/**/_*__models.yml) run here, once per test session, and not in production builds.
+
+dbt's advice: unit-test inputs are static, so they belong in development and CI, not in every
+scheduled build; `smw build` excludes them (--exclude-resource-type unit_test). They need the
+parents of each tested model to exist, so they run against a copy of the session's demo warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestration.lib.paths import DBT_PROJECT_DIR
+
+pytestmark = pytest.mark.slow
+
+
+def test_every_dbt_unit_test_passes(demo_build, tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(demo_build.home.warehouse_db, warehouse)
+    dbt = Path(sys.executable).with_name("dbt")
+    env = {
+        **os.environ,
+        "SMW_WAREHOUSE_PATH": str(warehouse),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    target = tmp_path / "target"
+    result = subprocess.run(
+        [
+            str(dbt),
+            "test",
+            "--select",
+            "test_type:unit",
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    manifest = json.loads((target / "manifest.json").read_text())
+    defined = set(manifest["unit_tests"])
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    failed = [r["unique_id"] for r in results if r["status"] != "pass"]
+    assert result.returncode == 0 and not failed, (failed, result.stdout[-6000:])
+    assert len(defined) >= 16
+    assert {r["unique_id"] for r in results} == defined, "every unit test ran"
