@@ -1,5 +1,8 @@
 {#- domain (Disclosure control): after secondary suppression, no group with a published total
     has exactly one suppressed cell (which would be the total minus the published cells). -#}
+{#- In Dagster, a check on the cells it protects. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'fct_disclosure_cells'}}}) }}
+
 with
 
 members as (

@@ -35,6 +35,11 @@ def test_definitions_hold_the_whole_graph(tmp_path):
     }
     checks = list(graph.asset_check_keys)
     assert any(c.asset_key.path[0] == "staging" for c in checks), "dbt tests are asset checks"
+    # the singular disclosure test reads two models; its meta attaches it to the cells it protects
+    assert dg.AssetCheckKey(
+        dg.AssetKey(["marts", "fct_disclosure_cells"]),
+        "assert_no_suppressed_cell_recoverable_by_subtraction",
+    ) in set(checks)
     gx = {c.asset_key.to_user_string(): c.name for c in checks if c.name.startswith("gx_")}
     assert gx["raw/ims_nsp_transactions"] == "gx_ims_nsp_transactions"
     assert gx["marts/fct_nsp_area_periods"] == "gx_fct_nsp_area_periods"
