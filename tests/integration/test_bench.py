@@ -73,7 +73,7 @@ def test_every_figure_is_measured(bench) -> None:
         "dbt_models",
         "gx_raw_suites",
         "gx_model_suites",
-        "serving_database",
+        "published__serving_database",
     ):
         assert _positive(full["steps"].get(step)), (step, full["steps"])
     assert len(full["slowest_models"]) == 10

@@ -66,7 +66,11 @@ def _scale(**over) -> dict:
             "seconds": 40.0,
             "rows_loaded": 1000,
             "peak_rss_mb": 900.0,
-            "steps": {"land_extracts": 10.0, "dbt_models": 20.0, "serving_database": 2.0},
+            "steps": {
+                "land_extracts": 10.0,
+                "dbt_models": 20.0,
+                "published__serving_database": 2.0,
+            },
             "slowest_models": [{"model": "marts/fct_x", "seconds": 3.0}],
             "validation": {"gx_seconds": 5.0, "dbt_seconds": 20.0, "mart_models_seconds": 8.0},
         },

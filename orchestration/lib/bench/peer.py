@@ -1,10 +1,9 @@
 """The PostgreSQL peer: the landed raw tables copied from the DuckDB warehouse into a
-PostgreSQL database, and the same dbt project run on both engines by the same command."""
+PostgreSQL database, and the same dbt project built there with ``dbt build``."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -19,8 +18,6 @@ from .postgres import PostgresServer
 
 #: DuckDB column types of the raw and audit tables and what PostgreSQL calls them.
 _PG_TYPES = {"VARCHAR": "text", "BIGINT": "bigint", "INTEGER": "integer", "JSON": "jsonb"}
-#: Layers dbt builds: dropped from a warehouse copy so that dbt starts from raw on both engines.
-BUILT_SCHEMAS = ("staging", "intermediate", "marts", "serving", "reference")
 
 
 def raw_tables(warehouse_db: Path) -> dict[str, list[tuple[str, str]]]:
@@ -69,20 +66,6 @@ def copy_raw_to_postgres(warehouse_db: Path, server: PostgresServer, work_dir: P
         pg.close()
         src.close()
     return total
-
-
-def raw_only_copy(warehouse_db: Path, dest: Path) -> Path:
-    """A copy of the warehouse with only what landing wrote (raw, audit): dbt's input."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(warehouse_db, dest)
-    con = duckdb.connect(str(dest))
-    try:
-        for schema in BUILT_SCHEMAS:
-            con.execute(f"drop schema if exists {schema} cascade")
-        con.execute("checkpoint")
-    finally:
-        con.close()
-    return dest
 
 
 @dataclass
