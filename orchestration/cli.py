@@ -620,6 +620,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(f"smw bench: --scale takes numbers separated by commas, not {args.scale!r}")
         return 2
     out = Path(args.out)
+    # SIGTERM unwinds like Ctrl-C, so the throwaway PostgreSQL server is stopped and deleted
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         report = run_bench(
             scales,
