@@ -153,8 +153,10 @@ def bench_scale(
     postgres: bool,
     incremental: bool,
     progress: Progress,
+    checkpoint: Callable[[dict[str, Any]], None] = lambda _r: None,
 ) -> dict[str, Any]:
-    """Every figure for one scale, using (and leaving) files under ``work``."""
+    """Every figure for one scale, using (and leaving) files under ``work``. ``checkpoint``
+    gets the figures so far after each measurement (a long run cut short keeps them)."""
     from orchestration.lib.demo import generate
 
     result: dict[str, Any] = {"scale": scale, "seed": seed}
@@ -175,15 +177,18 @@ def bench_scale(
     floor = load_floor(sent, work / "floor.duckdb")
     (work / "floor.duckdb").unlink(missing_ok=True)
     result["floor"] = asdict(floor)
+    checkpoint(result)
 
     progress(f"scale {scale}: full build (smw build)")
     landing_full, home_full = work / "landing-full", work / "home-full"
     shutil.copytree(sent, landing_full)
     measured, summary = _smw_build(home_full, landing_full, logs / "build-full.log")
     result["full_build"] = _build_figures(measured, summary)
+    checkpoint(result)
 
     progress(f"scale {scale}: serving latency (10 BI queries)")
     result["serving"] = asdict(measure_serving(home_full / "serving.duckdb"))
+    checkpoint(result)
 
     if incremental:
         month, held = last_month_files(sent)
@@ -209,6 +214,7 @@ def bench_scale(
             "base_build_seconds": base_measured["seconds"],
             **_build_figures(inc_measured, inc_summary),
         }
+        checkpoint(result)
         shutil.rmtree(home_inc, ignore_errors=True)
         shutil.rmtree(landing_inc, ignore_errors=True)
 
@@ -324,8 +330,13 @@ def run_bench(
         "machine": machine(),
         "scales": [],
     }
+    partial_file = out_dir / "bench.partial.json"
     for scale in scales:
         work = out_dir / f"scale-{scale:g}"
+
+        def checkpoint(figures: dict[str, Any]) -> None:
+            partial_file.write_text(json.dumps({**report, "in_progress": figures}, indent=2))
+
         report["scales"].append(
             bench_scale(
                 scale,
@@ -334,6 +345,7 @@ def run_bench(
                 postgres=postgres,
                 incremental=incremental,
                 progress=progress,
+                checkpoint=checkpoint,
             )
         )
         if not keep:
@@ -343,6 +355,7 @@ def run_bench(
     report["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     (out_dir / "bench.json").write_text(json.dumps(report, indent=2))
     (out_dir / "bench.md").write_text(markdown(report))
+    partial_file.unlink(missing_ok=True)
     return report
 
 
