@@ -50,6 +50,10 @@ class BuildSummary:
     interrupted_before: str = ""  # a previous build that died, found and cleaned up by this one
     full_refresh: bool = False
     log_file: str = ""
+    # Where the time went (smw bench reads these): seconds per Dagster step that succeeded
+    # (landing, dbt, each GX stage, publish) and per dbt model, as dbt timed it.
+    step_seconds: dict[str, float] = field(default_factory=dict)
+    model_seconds: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2)
@@ -137,6 +141,11 @@ def _run_build_locked(
             continue
         if key.path[0] in ("staging", "intermediate", "marts", "serving", "reference"):
             summary.models_built += 1
+            duration = ev.step_materialization_data.materialization.metadata.get(
+                "Execution Duration"
+            )
+            if duration is not None:
+                summary.model_seconds[key.to_user_string()] = round(float(duration.value), 3)
         if key.path[0] == "published":
             md = ev.step_materialization_data.materialization.metadata
             summary.published = {
@@ -153,6 +162,8 @@ def _run_build_locked(
         else:
             summary.checks_failed.append(name)
     for ev in result.all_events:
+        if ev.is_step_success and ev.step_key:
+            summary.step_seconds[ev.step_key] = round(ev.step_success_data.duration_ms / 1000, 3)
         if ev.is_step_failure:
             data = ev.step_failure_data
             err = data.error if data else None
@@ -599,6 +610,51 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Floor, full and incremental build, PostgreSQL peer, serving latency and memory."""
+    from orchestration.lib.bench import run_bench
+    from orchestration.lib.bench.postgres import PostgresUnavailable
+
+    try:
+        scales = [float(s) for s in args.scale.split(",") if s.strip()]
+    except ValueError:
+        print(f"smw bench: --scale takes numbers separated by commas, not {args.scale!r}")
+        return 2
+    out = Path(args.out)
+    # SIGTERM unwinds like Ctrl-C, so the throwaway PostgreSQL server is stopped and deleted
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        report = run_bench(
+            scales,
+            out,
+            seed=args.seed,
+            postgres=not args.no_postgres,
+            incremental=not args.no_incremental,
+            keep=args.keep,
+            progress=lambda msg: print(f"  bench   {msg}", flush=True),
+        )
+    except PostgresUnavailable as e:
+        print(f"smw bench: {e} (or run with --no-postgres)", file=sys.stderr)
+        return 2
+    except RuntimeError as e:
+        print(f"smw bench: {e}", file=sys.stderr)
+        return 1
+    print()
+    print((out / "bench.md").read_text())
+    print(f"Results    {out / 'bench.json'} and {out / 'bench.md'}")
+    missed = [
+        f"scale {s['scale']:g}: {t['target']} ({t['value']})"
+        for s in report["scales"]
+        for t in s["targets"].values()
+        if t["met"] is False
+    ]
+    for m in missed:
+        print(f"Not met    {m}")
+    return 0
+
+
 def cmd_dagster_dev(args: argparse.Namespace) -> int:
     env = dict(
         os.environ,
@@ -695,6 +751,26 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("--out", metavar="DIR", help="output folder (default <home>/reports)")
     rp.add_argument("--no-pdf", action="store_true", help="HTML only, even if Chromium is here")
     rp.set_defaults(func=cmd_report)
+
+    bn = sub.add_parser(
+        "bench",
+        help="benchmark: floor, full and incremental build, PostgreSQL peer, serving, memory",
+    )
+    bn.add_argument(
+        "--scale", default="1", help="demo scales, comma-separated (default 1; e.g. 1,10)"
+    )
+    bn.add_argument(
+        "--out", default="bench-results", help="output folder (default ./bench-results)"
+    )
+    bn.add_argument("--seed", type=int, default=2021)
+    bn.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL peer")
+    bn.add_argument(
+        "--no-incremental", action="store_true", help="skip the incremental build (two builds)"
+    )
+    bn.add_argument(
+        "--keep", action="store_true", help="keep the built warehouses under --out (large)"
+    )
+    bn.set_defaults(func=cmd_bench)
 
     dd = sub.add_parser("dagster-dev", help="open the Dagster UI on the same definitions")
     paths(dd)

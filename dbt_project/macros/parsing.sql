@@ -16,6 +16,34 @@
     end
 {%- endmacro %}
 
+{#- PostgreSQL has no safe date parser (to_date raises on 2021-02-30): the shape is checked
+    first, then the day against the month's length, and only a real date is built. -#}
+{% macro postgres__parse_date(column) -%}
+    {%- set value = 'trim(' ~ column ~ ')' -%}
+    case
+        when {{ smw.matches_pattern(value, '[0-9]{4}-[0-9]{2}-[0-9]{2}') }}
+            then {{ smw.postgres__date_from_parts(
+                'substring(' ~ value ~ ', 1, 4)', 'substring(' ~ value ~ ', 6, 2)', 'substring(' ~ value ~ ', 9, 2)'
+            ) }}
+        when {{ smw.matches_pattern(value, '[0-9]{2}/[0-9]{2}/[0-9]{4}') }}
+            then {{ smw.postgres__date_from_parts(
+                'substring(' ~ value ~ ', 7, 4)', 'substring(' ~ value ~ ', 4, 2)', 'substring(' ~ value ~ ', 1, 2)'
+            ) }}
+    end
+{%- endmacro %}
+
+{#- A date from year, month and day digits, or null when there is no such day. -#}
+{% macro postgres__date_from_parts(year_text, month_text, day_text) -%}
+    {%- set y = 'cast(' ~ year_text ~ ' as integer)' -%}
+    {%- set m = 'cast(' ~ month_text ~ ' as integer)' -%}
+    {%- set d = 'cast(' ~ day_text ~ ' as integer)' -%}
+    case
+        when {{ y }} >= 1 and {{ m }} between 1 and 12 and {{ d }} >= 1
+            and {{ d }} <= extract(day from make_date({{ y }}, {{ m }}, 1) + interval '1 month' - interval '1 day')
+            then make_date({{ y }}, {{ m }}, {{ d }})
+    end
+{%- endmacro %}
+
 {% macro clean_text(column) -%}
     nullif(trim({{ column }}), '')
 {%- endmacro %}

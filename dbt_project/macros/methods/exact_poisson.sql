@@ -87,6 +87,17 @@
 {%- endmacro %}
 
 {% macro default__exact_poisson_bound(count, confidence, bound) -%}
+    {{ smw.exact_poisson_derived_tables(count, confidence, bound) }}
+{%- endmacro %}
+
+{#- PostgreSQL pulls derived tables up into the query that reads them, substituting each
+    estimate back into the next step: the 12^steps growth again (gigabytes of planner memory).
+    OFFSET 0 keeps each step a derived table of its own (the documented optimisation fence). -#}
+{% macro postgres__exact_poisson_bound(count, confidence, bound) -%}
+    {{ smw.exact_poisson_derived_tables(count, confidence, bound, fence=' offset 0') }}
+{%- endmacro %}
+
+{% macro exact_poisson_derived_tables(count, confidence, bound, fence='') -%}
     {%- set parts = smw.exact_poisson_parts(confidence, bound) -%}
     {%- set carried = 'poisson_k, poisson_k_factorial' -%}
     {%- set ns = namespace(sql='') -%}
@@ -96,15 +107,17 @@
             select poisson_x, poisson_k, {{ parts.k_factorial }} as poisson_k_factorial
             from (
                 select poisson_x, {{ parts.k }} as poisson_k
-                from (select {{ smw.as_double(count) }} as poisson_x) as poisson_count
+                from (select {{ smw.as_double(count) }} as poisson_x{{ fence }}) as poisson_count
+            {{- fence }}
             ) as poisson_domain
+        {{- fence }}
         ) as poisson_start
     {%- endset -%}
     {%- for i in range(parts.steps) -%}
         {%- set ns.sql = 'select ' ~ carried ~ ', ' ~ parts.step ~ ' as poisson_mean from (' ~ ns.sql
-            ~ ') as poisson_step_' ~ i -%}
+            ~ fence ~ ') as poisson_step_' ~ i -%}
     {%- endfor -%}
-    (select {{ parts.finish }} from ({{ ns.sql }}) as poisson_root)
+    (select {{ parts.finish }} from ({{ ns.sql }}{{ fence }}) as poisson_root)
 {%- endmacro %}
 
 {#- Spark: the same steps as a fold, aggregate(sequence(1, steps), start, step); the estimate is

@@ -20,14 +20,50 @@
 {% macro parse_whole_number(column) -%}
     case
         when {{ smw.matches_pattern("trim(" ~ column ~ ")", smw.whole_number_pattern()) }}
-            then {{ dbt.safe_cast("trim(" ~ column ~ ")", api.Column.translate_type("bigint")) }}
+            then {{ smw.cast_whole_number("trim(" ~ column ~ ")") }}
     end
 {%- endmacro %}
 
 {% macro parse_decimal_number(column) -%}
     case
         when {{ smw.matches_pattern("trim(" ~ column ~ ")", smw.decimal_number_pattern()) }}
-            then {{ dbt.safe_cast("trim(" ~ column ~ ")", api.Column.translate_type("double")) }}
+            then {{ smw.cast_decimal_number("trim(" ~ column ~ ")") }}
+    end
+{%- endmacro %}
+
+{#- The cast of text already of the right shape: null when a whole number does not fit a bigint;
+    a decimal beyond double range is +-infinity and one below it 0 (DuckDB's try_cast). -#}
+{% macro cast_whole_number(text) -%}
+    {{ return(adapter.dispatch('cast_whole_number', 'smw')(text)) }}
+{%- endmacro %}
+
+{% macro default__cast_whole_number(text) -%}
+    {{ dbt.safe_cast(text, api.Column.translate_type("bigint")) }}
+{%- endmacro %}
+
+{#- PostgreSQL's cast raises instead of giving null: go through numeric, which holds any such text. -#}
+{% macro postgres__cast_whole_number(text) -%}
+    case
+        when cast({{ text }} as numeric) between -9223372036854775808 and 9223372036854775807
+            then cast(cast({{ text }} as numeric) as bigint)
+    end
+{%- endmacro %}
+
+{% macro cast_decimal_number(text) -%}
+    {{ return(adapter.dispatch('cast_decimal_number', 'smw')(text)) }}
+{%- endmacro %}
+
+{% macro default__cast_decimal_number(text) -%}
+    {{ dbt.safe_cast(text, smw.type_double()) }}
+{%- endmacro %}
+
+{% macro postgres__cast_decimal_number(text) -%}
+    case
+        when abs(cast({{ text }} as numeric)) > 1.7976931348623157e308
+            then sign(cast({{ text }} as numeric)) * cast('Infinity' as double precision)
+        when abs(cast({{ text }} as numeric)) < 2.2250738585072014e-308
+            then cast(0 as double precision)
+        else cast(cast({{ text }} as numeric) as double precision)
     end
 {%- endmacro %}
 

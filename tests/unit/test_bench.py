@@ -1,0 +1,138 @@
+"""The benchmark's own pieces, without engines: which files the incremental run holds back,
+how a process tree's memory is read, and how figures, ratios and targets are reported."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestration.lib.bench.measure import run_measured
+from orchestration.lib.bench.runner import TARGETS, judge, last_month_files, markdown, ratios
+
+
+def _touch(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("a\n1\n")
+    return path
+
+
+def test_last_month_is_every_source_file_of_the_latest_month(tmp_path: Path) -> None:
+    _touch(tmp_path / "dip_contacts" / "2021-02.csv")
+    latest = [
+        _touch(tmp_path / "dip_contacts" / "2021-03.csv"),
+        _touch(tmp_path / "ims_interventions" / "2021-03.csv.gz"),
+        _touch(tmp_path / "ims_nsp_transactions" / "2021-03 (1).csv"),
+    ]
+    _touch(tmp_path / "population" / "mid_year_2013_to_2020.csv")  # not monthly
+    _touch(tmp_path / "ims_agencies" / "2020-21.csv")  # a financial year, not a month
+    month, files = last_month_files(tmp_path)
+    assert month == "2021-03"
+    assert sorted(files) == sorted(latest)
+
+
+def test_no_monthly_extracts_is_a_clear_error(tmp_path: Path) -> None:
+    _touch(tmp_path / "population" / "mid_year_2013_to_2020.csv")
+    with pytest.raises(ValueError, match="no monthly extract files"):
+        last_month_files(tmp_path)
+
+
+def test_peak_memory_counts_the_children_of_the_process(tmp_path: Path) -> None:
+    # a parent holding ~60 MB starts a child holding ~120 MB: the tree peaks above both
+    child = "b = bytearray(120 * 2**20); import time; time.sleep(1.0)"
+    parent = (
+        "import subprocess, sys; a = bytearray(60 * 2**20); "
+        f"subprocess.run([sys.executable, '-c', {child!r}], check=True)"
+    )
+    m = run_measured(
+        [sys.executable, "-c", parent],
+        env=dict(os.environ),
+        log_path=tmp_path / "out.log",
+        interval=0.05,
+    )
+    assert m.returncode == 0
+    assert m.max_process_rss_mb >= 120
+    assert m.peak_rss_mb >= 180
+
+
+def _scale(**over) -> dict:
+    r = {
+        "scale": 1.0,
+        "extracts": {"files": 588, "megabytes": 120.0},
+        "floor": {"seconds": 10.0},
+        "full_build": {
+            "seconds": 40.0,
+            "rows_loaded": 1000,
+            "peak_rss_mb": 900.0,
+            "steps": {
+                "land_extracts": 10.0,
+                "dbt_models": 20.0,
+                "published__serving_database": 2.0,
+            },
+            "slowest_models": [{"model": "marts/fct_x", "seconds": 3.0}],
+            "validation": {"gx_seconds": 5.0, "dbt_seconds": 20.0, "mart_models_seconds": 8.0},
+        },
+        "incremental_build": {"seconds": 2.0, "month_added": "2021-03", "files_added": 6},
+        "postgres": {
+            "dbt_build_seconds": 300.0,
+            "duckdb_dbt_build_seconds": 20.0,
+            "load_seconds": 4.0,
+            "slowest_models": [{"model": "fct_x", "seconds": 100.0}],
+        },
+        "serving": {"p50_ms": 2.0, "p95_ms": 60.0},
+    }
+    r.update(over)
+    r["ratios"] = ratios(r)
+    r["targets"] = judge(r["ratios"], r)
+    return r
+
+
+def test_ratios_and_targets() -> None:
+    r = _scale()
+    assert r["ratios"] == {
+        "build_over_floor": 4.0,
+        "postgres_over_duckdb": 15.0,
+        "incremental_over_full": 0.05,
+        "gx_over_dbt": 0.25,
+    }
+    met = {k: v["met"] for k, v in r["targets"].items()}
+    assert met == {
+        "build_over_floor": False,
+        "postgres_over_duckdb": True,
+        "incremental_over_full": True,
+        "serving_p95_ms": False,
+        "peak_rss_mb": True,
+    }
+    assert set(r["targets"]) == set(TARGETS)
+
+
+def test_markdown_shows_every_figure_and_says_what_was_not_run() -> None:
+    full = _scale()
+    partial = _scale(scale=10.0)
+    del partial["postgres"]
+    partial["ratios"] = ratios(partial)
+    partial["targets"] = judge(partial["ratios"], partial)
+    md = markdown(
+        {
+            "machine": {
+                "cpu": "X",
+                "cores": 2,
+                "memory_gb": 24,
+                "os": "Linux",
+                "python": "3.11",
+                "duckdb": "1",
+                "dbt_core": "1.11",
+                "load_average_at_start": 1.0,
+            },
+            "started_at": "t",
+            "scales": [full, partial],
+        }
+    )
+    assert "| | scale 1 | scale 10 |" in md
+    assert "| **PostgreSQL 15** dbt build | 300.0 s | not run |" in md
+    assert "| build ÷ floor | 4.0× | 4.0× |" in md
+    assert "| serving p95 < 50 ms | **not met** | **not met** |" in md
+    assert "| PostgreSQL ≥ 10× slower than DuckDB | met | not run |" in md
+    assert "| marts/fct_x | 3.00 |" in md
