@@ -354,7 +354,9 @@ def test_committed_suites_load() -> None:
 
 
 def test_committed_suites_run_on_empty_tables(tmp_path: Path) -> None:
-    suites = load_suites()
+    # Raw tables follow the extract specification; the model suites run on empty copies of the
+    # demo warehouse's tables in tests/integration/test_data_quality.py.
+    suites = [s for s in load_suites() if s.table.startswith("raw.") or s.table in _MODEL_COLUMNS]
     tables = {s.table: _table_columns(s.table) for s in suites}
     ddl = [f"create schema if not exists {t.split('.')[0]};" for t in tables]
     for table, columns in tables.items():
