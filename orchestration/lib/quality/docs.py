@@ -191,6 +191,9 @@ table in that run: every rule, its result, how many records failed and a sample 
 values (values that could identify a person are never shown). <i>rules</i> opens the suite:
 every rule with its notes.
 <a href="gx/index.html">All Great Expectations pages</a>.</p>
+<p>What each provider's records failed, month by month, with example record ids to send back to
+the provider: <a href="../data-quality/index.html">data-quality feedback by provider</a>
+(from the scorecard mart <code>marts.fct_quality_scorecard</code>).</p>
 </div>
 """
 
