@@ -153,6 +153,7 @@ PHASES = {
     "raw_extract_freshness": "freshness checks",
     "dbt_models": "dbt",
     "gx_model_suites": "model checks",
+    "outputs__data_quality_feedback": "feedback pages",
     "published__serving_database": "publish",
 }
 

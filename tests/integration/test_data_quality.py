@@ -303,12 +303,16 @@ def test_a_blocking_failure_stops_before_publish_and_serving_stays(demo_build, t
     home = Home.at(tmp_path / "home")
     shutil.copytree(demo_build.home.root, home.root, symlinks=True)
     before = hashlib.sha256(home.serving_db.read_bytes()).hexdigest()
-    # The same transaction twice in one file: an extract the supplier's system produced wrongly
-    # (an error rule of the NSP suite), so nothing built from it may be published.
+    # A supplier's system starts sending agency codes nobody knows, for 300 visits (over 1% of
+    # all NSP visits): every area figure built from them would be wrong, so an error rule of the
+    # NSP suite blocks (one unknown agency alone would only warn).
     src = spec.SOURCES_BY_NAME["ims_nsp_transactions"]
-    sent = max((demo_build.sent / src.name).glob("*"), key=lambda p: p.stat().st_size)
-    rows = read_extract(sent)[:20]
-    rows.append(dict(rows[0]))
+    rows: list[dict[str, str]] = []
+    for sent in sorted((demo_build.sent / src.name).glob("*")):
+        rows += read_extract(sent)
+        if len(rows) >= 300:
+            break
+    rows = [{**r, "agency_code": "NEWSYS-001"} for r in rows[:300]]
     landing = tmp_path / "landing"
     out = landing / src.name / "2099-01.csv"
     out.parent.mkdir(parents=True)
@@ -326,4 +330,4 @@ def test_a_blocking_failure_stops_before_publish_and_serving_stays(demo_build, t
     run = json.loads(sorted((home.data_docs_dir / "runs").glob("*-raw.json"))[-1].read_text())
     nsp = next(s for s in run["suites"] if s["suite"] == "raw.ims_nsp_transactions")
     blocked = {f["rule"] for f in nsp["failed"] if f["severity"] == "error"}
-    assert blocked == {"raw_nsp_transaction_once_per_file"}
+    assert blocked == {"raw_nsp_agency_known_systemic"}
