@@ -9,6 +9,7 @@ import time
 import dagster as dg
 
 from orchestration.defs.resources import WarehouseResource
+from orchestration.lib.quality import docs
 from orchestration.lib.quality.feedback import write_feedback_pages
 
 FEEDBACK_KEY = dg.AssetKey(["outputs", "data_quality_feedback"])
@@ -33,6 +34,8 @@ def data_quality_feedback(
     index = write_feedback_pages(
         home.warehouse_db, home.data_quality_dir, home.data_docs_dir / "index.html"
     )
+    if home.data_docs_dir.is_dir():  # the Data Docs index links the pages once they exist
+        docs.write_index(home.data_docs_dir)
     context.log.info(
         f"data-quality feedback: {index.providers} provider page(s), {index.findings} failing "
         f"rule(s), index {index.index_html}"
