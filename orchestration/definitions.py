@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.defs.feedback import data_quality_feedback
 from orchestration.defs.freshness import raw_extract_freshness, with_raw_freshness
 from orchestration.defs.hooks import build_run_failure_sensor, record_step_failure
 from orchestration.defs.landing import land_extracts
@@ -63,7 +64,13 @@ def build_definitions(
         hooks={record_step_failure},
     )
     return dg.Definitions(
-        assets=[with_raw_freshness(land_extracts), dbt_models, publish, area_reports],
+        assets=[
+            with_raw_freshness(land_extracts),
+            dbt_models,
+            publish,
+            data_quality_feedback,
+            area_reports,
+        ],
         asset_checks=[*gx_checks, raw_extract_freshness],
         jobs=[job],
         schedules=[

@@ -91,6 +91,8 @@ def _build_stage_check(stage: str, suites: Sequence[Suite]) -> dg.AssetChecksDef
                         + (
                             f": {e.unexpected_count} of {e.element_count} rows"
                             if e.element_count
+                            else f": {e.unexpected_count} rows"
+                            if e.unexpected_count is not None
                             else ""
                         )
                     )

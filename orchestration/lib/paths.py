@@ -54,6 +54,11 @@ class Home:
         return self.root / "data-docs"
 
     @property
+    def data_quality_dir(self) -> Path:
+        """Per-provider data-quality feedback pages (index.html and one page per provider)."""
+        return self.root / "data-quality"
+
+    @property
     def exports_dir(self) -> Path:
         return self.root / "exports"
 

@@ -191,7 +191,17 @@ table in that run: every rule, its result, how many records failed and a sample 
 values (values that could identify a person are never shown). <i>rules</i> opens the suite:
 every rule with its notes.
 <a href="gx/index.html">All Great Expectations pages</a>.</p>
+
 </div>
+"""
+
+
+#: The per-provider feedback pages (orchestration/lib/quality/feedback.py), beside this folder.
+FEEDBACK_INDEX = Path("..") / "data-quality" / "index.html"
+_FEEDBACK_LINK = f"""
+<p>What each provider's records failed, month by month, with example record ids to send back to
+the provider: <a href="{FEEDBACK_INDEX.as_posix()}">data-quality feedback by provider</a>
+(from the scorecard mart <code>marts.fct_quality_scorecard</code>).</p>
 """
 
 
@@ -236,6 +246,8 @@ def render_index(docs_dir: Path) -> str:
         f"<p><small>{len(runs)} run(s), newest first.</small></p>",
         _GUIDE,
     ]
+    if (docs_dir / FEEDBACK_INDEX).is_file():  # linked once the feedback pages exist
+        parts.append(_FEEDBACK_LINK)
     if not runs:
         parts.append("<p>No validation has run yet.</p>")
     for run in runs:

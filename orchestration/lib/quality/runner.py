@@ -39,6 +39,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 
 from orchestration.lib.quality import docs
 from orchestration.lib.quality.dialect import adapt_gx_execution_engine, connection_url
+from orchestration.lib.quality.expectations import CUSTOM_EXPECTATIONS
 from orchestration.lib.quality.suites import PROTECTED_COLUMNS, ExpectationSpec, Severity, Suite
 
 log = logging.getLogger(__name__)
@@ -224,8 +225,12 @@ def _examples(
         if v not in unique_values:
             unique_values.append(v)
     ids: list[Any] = []
+    rows = list(res.get("partial_unexpected_index_list") or [])
+    details = res.get("details")
+    if isinstance(details, Mapping):  # expect_query_to_return_no_rows: the rows it returned
+        rows += list(details.get("unexpected_rows") or [])
     if id_column:
-        for row in res.get("partial_unexpected_index_list") or []:
+        for row in rows:
             if isinstance(row, Mapping) and id_column in row and row[id_column] not in ids:
                 ids.append(row[id_column])
     return tuple(unique_values[:MAX_EXAMPLES]), tuple(ids[:MAX_EXAMPLES])
@@ -236,6 +241,9 @@ def _expectation_result(
 ) -> ExpectationResult:
     res = gx_result.result or {}
     examples, ids = _examples(res, suite.id_column)
+    unexpected_count = res.get("unexpected_count")
+    if spec.type in CUSTOM_EXPECTATIONS and isinstance(res.get("observed_value"), int):
+        unexpected_count = res["observed_value"]  # the number of rows the query returned
     return ExpectationResult(
         suite=suite.name,
         rule=spec.rule,
@@ -244,7 +252,7 @@ def _expectation_result(
         severity=spec.severity,
         success=bool(gx_result.success),
         element_count=res.get("element_count"),
-        unexpected_count=res.get("unexpected_count"),
+        unexpected_count=unexpected_count,
         unexpected_percent=res.get("unexpected_percent"),
         observed_value=res.get("observed_value"),
         example_values=examples,

@@ -2,8 +2,11 @@
 
 One file per table: ``expectations/suites/<layer>/<table>.yml`` (the format is documented in
 ``expectations/README.md``). The YAML is the source of truth; GX's JSON is never written to the
-repository. Code values are never copied into a suite: ``value_set: {code_list: <name>}`` is
-resolved from the code-list seed when the suite is loaded.
+repository. Code values are never copied into a suite: ``value_set: {code_list: <name>}`` (or
+``regex: {code_list: <name>}`` for text as sent) is resolved from the code-list seed when the
+suite is loaded, and ``{areas: <type>}`` from the areas seed. The SQL of
+``expect_query_to_return_no_rows`` may call a few helpers (``{{ date('x') }}`` ...) that expand
+to the same parsing rules staging uses (see :data:`SQL_HELPERS`).
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 import great_expectations as gx
+import jinja2
+import jinja2.sandbox
 import yaml
 from great_expectations.expectations.expectation import Expectation
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from orchestration.lib.paths import CODE_LISTS_CSV, SUITES_DIR
+from orchestration.lib.paths import CODE_LISTS_CSV, SEEDS_DIR, SUITES_DIR
+from orchestration.lib.quality.expectations import CUSTOM_EXPECTATIONS
 from orchestration.lib.spec import IDENTIFYING_FIELDS
 
 Severity = Literal["error", "warning"]
@@ -41,6 +47,8 @@ _SUITE_REQUIRED = ("suite", "table", "expectations")
 _EXPECTATION_KEYS = {"type", "kwargs", "severity", "rule", "notes"}
 _EXPECTATION_REQUIRED = ("type", "severity", "rule", "notes")
 _CODE_LIST_KEYS = {"code_list", "lowercase"}
+_AREA_KEYS = {"areas"}
+AREAS_CSV = SEEDS_DIR / "reference" / "areas.csv"
 # Fields of a GX expectation that this format sets itself (from severity, rule and notes) or that
 # the runner controls for every expectation (result_format), so they may not appear in kwargs.
 _RESERVED_KWARGS = {"meta", "notes", "severity", "id", "result_format", "rendered_content"}
@@ -160,6 +168,7 @@ def _expectation_classes() -> dict[str, type[Expectation]]:
     for name, obj in vars(gx.expectations).items():
         if inspect.isclass(obj) and issubclass(obj, Expectation) and obj is not Expectation:
             classes[_snake(name)] = obj
+    classes.update(CUSTOM_EXPECTATIONS)
     return classes
 
 
@@ -234,10 +243,28 @@ def _where(path: Path, node: Any, rule: str | None = None, index: int | None = N
     return ", ".join(parts)
 
 
+def load_areas(path: Path = AREAS_CSV) -> dict[str, tuple[str, ...]]:
+    """Area type (``la``, ``region``, ``country``) → its area codes, from the areas seed."""
+    areas: dict[str, list[tuple[float, str]]] = {}
+    with path.open(newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            order = float(row.get("sort_order") or 0)
+            areas.setdefault(row["area_type"], []).append((order, row["area_code"]))
+    return {kind: tuple(code for _, code in sorted(items)) for kind, items in areas.items()}
+
+
+def codes_regex(codes: Sequence[str]) -> str:
+    """A regular expression matching any of ``codes`` as the extract specification compares
+    codes: whole value, any case, surrounding spaces ignored (DuckDB's RE2 syntax)."""
+    alternatives = "|".join(re.escape(c) for c in codes)
+    return rf"^\s*(?i:{alternatives})\s*$"
+
+
 def _resolve_code_lists(
     kwargs: Mapping[str, Any], code_lists: Mapping[str, Sequence[str]], where: str
 ) -> dict[str, Any]:
-    """Replace ``{code_list: name[, lowercase: true]}`` values with the codes themselves."""
+    """Replace ``{code_list: name[, lowercase: true]}`` and ``{areas: type}`` values with the
+    codes themselves (or, for ``regex``, with a pattern matching them as the spec compares)."""
     resolved: dict[str, Any] = {}
     for key, value in kwargs.items():
         if isinstance(value, Mapping) and "code_list" in value:
@@ -256,10 +283,75 @@ def _resolve_code_lists(
             if not isinstance(lowercase, bool):
                 raise SuiteError(f"{where}: kwargs.{key}.lowercase must be true or false")
             codes = code_lists[name]
-            resolved[key] = [c.lower() for c in codes] if lowercase else list(codes)
+            if key == "regex":
+                resolved[key] = codes_regex(codes)
+            else:
+                resolved[key] = [c.lower() for c in codes] if lowercase else list(codes)
+        elif isinstance(value, Mapping) and "areas" in value:
+            unknown = set(value) - _AREA_KEYS
+            if unknown:
+                raise SuiteError(
+                    f"{where}: kwargs.{key}: unknown key(s) {sorted(unknown)}; "
+                    f"allowed: {sorted(_AREA_KEYS)}"
+                )
+            areas = load_areas()
+            kind = value["areas"]
+            if kind not in areas:
+                raise SuiteError(
+                    f"{where}: kwargs.{key}: no areas of type {kind!r} in {AREAS_CSV.name}; "
+                    f"types: {', '.join(sorted(areas))}"
+                )
+            resolved[key] = codes_regex(areas[kind]) if key == "regex" else list(areas[kind])
         else:
             resolved[key] = value
     return resolved
+
+
+# --- SQL rules --------------------------------------------------------------------------------
+
+
+def _sql_date(column: str) -> str:
+    # The parsing staging applies (dbt macro parse_date): YYYY-MM-DD or DD/MM/YYYY, else null.
+    c = f"trim({column})"
+    return (
+        f"(case when length({c}) = 10 then coalesce(cast(try_strptime({c}, '%Y-%m-%d') as date), "
+        f"cast(try_strptime({c}, '%d/%m/%Y') as date)) end)"
+    )
+
+
+def _sql_whole_number(column: str) -> str:
+    # As staging (dbt macro parse_whole_number): digits with an optional sign, else null.
+    c = f"trim({column})"
+    return f"(case when regexp_full_match({c}, '[+-]?[0-9]+') then try_cast({c} as bigint) end)"
+
+
+def _sql_age(event_date_column: str, birth_month_column: str = "birth_month") -> str:
+    # Whole years from the birth month (YYYY-MM, set by landing) to the event's month.
+    birth = f"cast(try_strptime({birth_month_column} || '-01', '%Y-%m-%d') as date)"
+    return f"floor(date_diff('month', {birth}, {_sql_date(event_date_column)}) / 12)"
+
+
+#: Helpers the SQL of ``expect_query_to_return_no_rows`` may call, as Jinja expressions
+#: (``{{ date('referral_date') }}``). ``{batch}`` (the table) is left for GX to fill in.
+SQL_HELPERS = {"date": _sql_date, "whole_number": _sql_whole_number, "age": _sql_age}
+_SQL_TEMPLATES = jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined)
+
+
+def _render_sql(kwargs: Mapping[str, Any], where: str) -> dict[str, Any]:
+    out = dict(kwargs)
+    query = out.get("unexpected_rows_query")
+    if isinstance(query, str):
+        try:
+            out["unexpected_rows_query"] = " ".join(
+                _SQL_TEMPLATES.from_string(query).render(**SQL_HELPERS).split()
+            )
+        except jinja2.TemplateError as e:
+            raise SuiteError(f"{where}: kwargs.unexpected_rows_query: {e}") from None
+        if "{batch}" not in out["unexpected_rows_query"]:
+            raise SuiteError(
+                f"{where}: kwargs.unexpected_rows_query must read the checked table as {{batch}}"
+            )
+    return out
 
 
 def _pydantic_message(exc: Exception) -> str:
@@ -313,7 +405,7 @@ def _parse_expectation(
             f"{where}: kwargs may not set {sorted(reserved)}: severity, rule and notes are "
             "set beside kwargs, and the runner chooses the result format"
         )
-    kwargs = _resolve_code_lists(kwargs, code_lists, where)
+    kwargs = _render_sql(_resolve_code_lists(kwargs, code_lists, where), where)
     spec = ExpectationSpec(
         rule=rule,
         type=type_name,
