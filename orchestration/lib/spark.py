@@ -5,8 +5,7 @@ Landing does not change with the engine. It validates, pseudonymises and audits 
 scale, and it is where the one-transaction-per-file and no-identifiers guarantees live. When
 Spark is the engine, the raw tables are then written as Parquet, one folder per source
 (:func:`export_raw`), and the dbt project runs with the ``spark`` target: the on-run-start hook
-``register_raw_sources`` (``dbt_project/macros/spark.py``'s twin in SQL,
-``macros/engines/spark_sources.sql``) registers each folder as the external table
+``register_raw_sources`` (``dbt_project/macros/engines/spark_sources.sql``) registers each folder as the external table
 ``raw.<source>``, so ``source()`` means the same on both engines. Spark writes every model it
 builds as a Parquet table under its warehouse folder; :func:`read_layer` lets DuckDB read them,
 and :func:`import_layers` copies the layers that quality checks and publishing read (marts and
@@ -56,19 +55,20 @@ class SparkBuildError(RuntimeError):
     """dbt on Spark failed; the message carries the end of dbt's output."""
 
 
-@dataclass
-class SparkBuild:
-    """One dbt build on Spark: where its tables are and how long it took."""
+@dataclass(frozen=True)
+class SparkDirs:
+    """One local Spark build's folders: ``raw/`` (the Parquet export, one folder per source)
+    and ``spark-warehouse/`` (every table dbt builds, ``<schema>.db/<table>/*.parquet``)."""
 
-    work_dir: Path
-    seconds: float
-    success: bool
-    log_path: Path
-    results: list[dict] = field(default_factory=list)
+    root: Path
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.root / "raw"
 
     @property
     def warehouse_dir(self) -> Path:
-        return self.work_dir / "spark-warehouse"
+        return self.root / "spark-warehouse"
 
     def table_dir(self, schema: str, table: str) -> Path:
         return self.warehouse_dir / f"{schema}.db" / table
@@ -76,6 +76,32 @@ class SparkBuild:
     def tables(self, schema: str) -> list[str]:
         folder = self.warehouse_dir / f"{schema}.db"
         return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.exists() else []
+
+
+@dataclass
+class SparkBuild:
+    """One dbt build on Spark: where its tables are and how long it took."""
+
+    dirs: SparkDirs
+    seconds: float
+    success: bool
+    log_path: Path
+    results: list[dict] = field(default_factory=list)
+
+
+def local_dirs(home_root: Path) -> SparkDirs:
+    """The Spark folders of a warehouse home: ``<home>/spark`` (restricted, like the home)."""
+    return SparkDirs(Path(home_root) / "spark")
+
+
+def prepare_local_build(home_root: Path) -> SparkDirs:
+    """Before dbt runs on Spark for this home: export raw as Parquet and empty Spark's
+    warehouse folder (the in-memory catalogue starts empty, and tables left by an earlier
+    build would block Spark's create-table-as-select)."""
+    dirs = local_dirs(home_root)
+    export_raw(Path(home_root) / "warehouse.duckdb", dirs.raw_dir)
+    shutil.rmtree(dirs.warehouse_dir, ignore_errors=True)
+    return dirs
 
 
 def selected_engine(engine: str | None = None) -> str:
@@ -92,8 +118,8 @@ def selected_engine(engine: str | None = None) -> str:
 def spark_available() -> str | None:
     """None when local-mode Spark can run here, else what is missing."""
     try:
-        import pyspark  # noqa: F401
         import dbt.adapters.spark  # noqa: F401
+        import pyspark  # noqa: F401
     except ImportError as e:
         return f"dbt-spark[session] is not installed ({e.name}): pip install -r requirements.lock"
     if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
@@ -134,9 +160,7 @@ def export_raw(warehouse_db: Path, raw_dir: Path) -> dict[str, int]:
                 f"copy (select {select} from raw.{source.name}) to '{staged / 'part-0.parquet'}'"
                 " (format parquet)"
             )
-            rows[source.name] = con.execute(f"select count(*) from raw.{source.name}").fetchone()[
-                0
-            ]
+            rows[source.name] = con.execute(f"select count(*) from raw.{source.name}").fetchone()[0]
             old = raw_dir / f".{source.name}.old.{os.getpid()}"
             if final.exists():
                 os.replace(final, old)
@@ -147,12 +171,12 @@ def export_raw(warehouse_db: Path, raw_dir: Path) -> dict[str, int]:
     return rows
 
 
-def spark_env(raw_location: Path | str, work_dir: Path) -> dict[str, str]:
+def spark_env(raw_location: Path | str, dirs: SparkDirs) -> dict[str, str]:
     """The environment of a dbt call on the local-mode ``spark`` target."""
     env = dict(os.environ)
     env[ENGINE_ENV] = "spark"
     env[RAW_LOCATION_ENV] = str(raw_location)
-    env[WAREHOUSE_DIR_ENV] = str(work_dir / "spark-warehouse")
+    env[WAREHOUSE_DIR_ENV] = str(dirs.warehouse_dir)
     # Spark's Python workers and Derby-free session must not pick another interpreter.
     env.setdefault("PYSPARK_PYTHON", sys.executable)
     return env
@@ -180,6 +204,7 @@ def build_on_spark(
     work_dir = Path(work_dir).resolve()
     shutil.rmtree(work_dir, ignore_errors=True)
     (work_dir / "target").mkdir(parents=True)
+    dirs = SparkDirs(work_dir)
     dbt = dbt_executable or Path(sys.executable).parent / "dbt"
     log_path = work_dir / "dbt.log"
     command = [
@@ -200,14 +225,14 @@ def build_on_spark(
         proc = subprocess.run(
             command,
             cwd=work_dir,  # Spark's scratch files (and any metastore) stay in the work folder
-            env=spark_env(Path(raw_dir).resolve(), work_dir),
+            env=spark_env(Path(raw_dir).resolve(), dirs),
             stdout=out,
             stderr=subprocess.STDOUT,
             timeout=timeout,
         )
     seconds = time.monotonic() - started
     results = _run_results(work_dir / "target" / "run_results.json")
-    build = SparkBuild(work_dir, seconds, proc.returncode == 0, log_path, results)
+    build = SparkBuild(dirs, seconds, proc.returncode == 0, log_path, results)
     if not build.success:
         failed = [r["unique_id"] for r in results if r.get("status") in ("error", "fail")]
         tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-40:])
@@ -228,18 +253,16 @@ def _run_results(path: Path) -> list[dict]:
         return []
 
 
-def read_layer(
-    con: duckdb.DuckDBPyConnection, build: SparkBuild, schema: str
-) -> Mapping[str, str]:
+def read_layer(dirs: SparkDirs, schema: str) -> Mapping[str, str]:
     """DuckDB SQL that reads each Parquet table of a Spark layer: {table: 'read_parquet(...)'}."""
     return {
-        table: f"read_parquet('{build.table_dir(schema, table)}/*.parquet')"
-        for table in build.tables(schema)
+        table: f"read_parquet('{dirs.table_dir(schema, table)}/*.parquet')"
+        for table in dirs.tables(schema)
     }
 
 
 def import_layers(
-    build: SparkBuild, warehouse_db: Path, layers: Iterable[str] = IMPORTED_LAYERS
+    dirs: SparkDirs, warehouse_db: Path, layers: Iterable[str] = IMPORTED_LAYERS
 ) -> dict[str, int]:
     """Replace the DuckDB warehouse's tables of ``layers`` by those Spark built, in one
     transaction, so data-quality checks, publishing, exports and reports read the Spark build
@@ -250,7 +273,10 @@ def import_layers(
         con.execute("begin")
         for schema in layers:
             con.execute(f"create schema if not exists {schema}")
-            for table, reader in read_layer(con, build, schema).items():
+            tables = read_layer(dirs, schema)
+            if not tables:
+                raise RuntimeError(f"Spark built no {schema} tables under {dirs.warehouse_dir}")
+            for table, reader in tables.items():
                 con.execute(f"create or replace table {schema}.{table} as select * from {reader}")
                 rows[f"{schema}.{table}"] = con.execute(
                     f"select count(*) from {schema}.{table}"
