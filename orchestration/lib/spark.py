@@ -36,6 +36,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib import spec
+from orchestration.lib.dbt_launcher import launcher_script
 from orchestration.lib.paths import DBT_PROJECT_DIR
 
 log = logging.getLogger(__name__)
@@ -205,7 +206,10 @@ def build_on_spark(
     shutil.rmtree(work_dir, ignore_errors=True)
     (work_dir / "target").mkdir(parents=True)
     dirs = SparkDirs(work_dir)
-    dbt = dbt_executable or Path(sys.executable).parent / "dbt"
+    # dbt (and Spark's JVM under it) dies with this process (lib/dbt_launcher.py)
+    dbt = dbt_executable or launcher_script(
+        Path(sys.executable), Path(sys.executable).parent / "dbt", work_dir / "target"
+    )
     log_path = work_dir / "dbt.log"
     command = [
         str(dbt),
