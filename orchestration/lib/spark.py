@@ -88,6 +88,8 @@ class SparkBuild:
     success: bool
     log_path: Path
     results: list[dict] = field(default_factory=list)
+    #: time to write the raw Parquet export, when the build made it (bench_spark_build)
+    export_seconds: float = 0.0
 
 
 def local_dirs(home_root: Path) -> SparkDirs:
@@ -245,6 +247,27 @@ def build_on_spark(
             f"full log {log_path}\n{tail}"
         )
     log.info("dbt build on Spark: %.1f s, %d results", seconds, len(results))
+    return build
+
+
+def bench_spark_build(
+    warehouse_db: Path, work_dir: Path, *, data_tests: bool = True, timeout: float | None = None
+) -> SparkBuild:
+    """For the benchmark (``smw bench``): the raw tables of a landed DuckDB warehouse, built
+    by the whole dbt project on local-mode Spark. Exports raw to ``work_dir/raw`` (timed as
+    ``export_seconds``), then ``dbt build`` into ``work_dir/build`` (``seconds``: JVM start,
+    seeds, models and, with ``data_tests``, the data and unit tests, as a DuckDB build runs
+    them). Nothing is written to the warehouse."""
+    work_dir = Path(work_dir).resolve()
+    started = time.monotonic()
+    export_raw(Path(warehouse_db), work_dir / "raw")
+    export_seconds = time.monotonic() - started
+    skip_tests = [] if data_tests else ["--exclude-resource-type", "test"]
+    skip_tests += [] if data_tests else ["--exclude-resource-type", "unit_test"]
+    build = build_on_spark(
+        work_dir / "raw", work_dir / "build", dbt_args=skip_tests, timeout=timeout
+    )
+    build.export_seconds = export_seconds
     return build
 
 
