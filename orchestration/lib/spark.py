@@ -5,24 +5,27 @@ Landing does not change with the engine. It validates, pseudonymises and audits 
 scale, and it is where the one-transaction-per-file and no-identifiers guarantees live. When
 Spark is the engine, the raw tables are then written as Parquet, one folder per source
 (:func:`export_raw`), and the dbt project runs with the ``spark`` target: the on-run-start hook
-``register_raw_sources`` (``dbt_project/macros/engines/spark_sources.sql``) registers each folder as the external table
-``raw.<source>``, so ``source()`` means the same on both engines. Spark writes every model it
+``register_raw_sources`` (``dbt_project/macros/engines/spark_sources.sql``) registers each
+folder as the external table ``raw.<source>``, so ``source()`` means the same on both engines. Spark writes every model it
 builds as a Parquet table under its warehouse folder; :func:`read_layer` lets DuckDB read them,
 and :func:`import_layers` copies the layers that quality checks and publishing read (marts and
 serving) into the DuckDB warehouse, so everything after dbt is the same for both engines.
 
 Local mode (the dbt profile's ``spark`` target, method ``session``) starts Spark inside dbt's
 process with an in-memory catalogue: a build starts from an empty Spark folder and leaves only
-Parquet behind. A real cluster uses the ``spark_thrift`` or ``databricks`` style settings
-documented in ``dbt_project/profiles.yml`` and the README, with ``SMW_SPARK_RAW_LOCATION``
-pointing at the uploaded raw Parquet (object storage the cluster reads).
+Parquet behind. A real cluster uses the thrift or http (Databricks) settings documented in
+``dbt_project/profiles.yml`` and the README, with ``SMW_SPARK_RAW_LOCATION`` pointing at the
+uploaded raw Parquet (object storage the cluster reads).
 
-:func:`build_on_spark` is the one entry point for callers (``smw build --engine spark``, the
-engine comparison test and the benchmark): raw Parquet in, a :class:`SparkBuild` out.
+Callers: ``smw build --engine spark`` runs dbt through the Dagster dbt asset, between
+:func:`prepare_local_build` and :func:`import_layers`; the engine comparison test calls
+:func:`build_on_spark` (raw Parquet in, a :class:`SparkBuild` out); the benchmark calls
+:func:`bench_spark_build` (a landed warehouse in, export and build times out).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -180,7 +183,7 @@ def spark_env(raw_location: Path | str, dirs: SparkDirs) -> dict[str, str]:
     env[ENGINE_ENV] = "spark"
     env[RAW_LOCATION_ENV] = str(raw_location)
     env[WAREHOUSE_DIR_ENV] = str(dirs.warehouse_dir)
-    # Spark's Python workers and Derby-free session must not pick another interpreter.
+    # any Python worker Spark starts uses this interpreter (the venv's), not whatever is on PATH
     env.setdefault("PYSPARK_PYTHON", sys.executable)
     return env
 
@@ -272,8 +275,6 @@ def bench_spark_build(
 
 
 def _run_results(path: Path) -> list[dict]:
-    import json
-
     try:
         return json.loads(path.read_text())["results"]
     except (OSError, ValueError, KeyError):
