@@ -75,7 +75,8 @@
 
 {#- Spark rejects a correlated subquery over an exploded list, so the list's elements are
     compared with the whole code list at once: what is left after removing the known codes
-    (array_except) is unknown. split() keeps empty elements, as the other engines do. -#}
+    (array_except) is unknown. split() keeps empty elements, as the other engines do; its
+    separator is a regular expression (';' means itself). -#}
 {% macro spark__has_unknown_list_code(column, code_list, separator) -%}
     coalesce(
         size(array_except(
