@@ -70,6 +70,7 @@ def run_build(
     verbose: bool = False,
     full_refresh: bool = False,
     wait_seconds: float = 0.0,
+    engine: str | None = None,
 ) -> BuildSummary:
     """Materialise the whole asset graph in-process and summarise what happened.
 
@@ -79,7 +80,7 @@ def run_build(
 
     h = Home.at(home).ensure()
     with writer_lock(h, command="smw build", wait_seconds=wait_seconds) as holder:
-        return _run_build_locked(h, landing, holder, tags, verbose, full_refresh)
+        return _run_build_locked(h, landing, holder, tags, verbose, full_refresh, engine)
 
 
 def _run_build_locked(
@@ -89,6 +90,7 @@ def _run_build_locked(
     tags: dict[str, str] | None,
     verbose: bool,
     full_refresh: bool,
+    engine: str | None = None,
 ) -> BuildSummary:
     import dagster as dg
 
@@ -105,7 +107,7 @@ def _run_build_locked(
     if holder.get("interrupted"):
         interrupted = runlog.failure_message(runlog.record_interrupted(h, holder["interrupted"]))
         print(f"  note    {interrupted}", file=sys.__stderr__ or sys.stderr)
-    defs = build_definitions(h.root, landing)
+    defs = build_definitions(h.root, landing, engine)
     job = defs.resolve_job_def(BUILD_JOB)
     logs = h.root / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -379,6 +381,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             verbose=args.verbose,
             full_refresh=getattr(args, "full_refresh", False),
             wait_seconds=getattr(args, "wait", 0.0),
+            engine=getattr(args, "engine", None),
         )
     except BuildLockedError as e:
         print(f"smw build: {e}; not starting a second one (use --wait SECONDS to queue)")
@@ -736,6 +739,12 @@ def parser() -> argparse.ArgumentParser:
         default=0.0,
         metavar="SECONDS",
         help="if another build is running, wait this long for it (default: exit 4 at once)",
+    )
+    b.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        help="where dbt builds: duckdb (default) or spark (local mode unless profiles.yml "
+        "points the spark target at a cluster); default from SMW_DBT_TARGET",
     )
     b.set_defaults(func=cmd_build)
 

@@ -26,6 +26,7 @@ from orchestration.defs.sensors import build_landing_sensor
 from orchestration.defs.transform import DBT_PROJECT, build_dbt_assets, ensure_manifest
 from orchestration.lib.dbt_launcher import launcher_script
 from orchestration.lib.paths import DEFAULT_HOME, DEFAULT_LANDING
+from orchestration.lib.spark import selected_engine
 
 BUILD_JOB = "build_warehouse"
 DAILY_SCHEDULE = "daily_build"
@@ -44,7 +45,9 @@ FULL_REFRESH_RUN_CONFIG = {"ops": {"dbt_models": {"config": {"full_refresh": Tru
 
 
 def build_definitions(
-    home: Path | str | None = None, landing: Path | str | None = None
+    home: Path | str | None = None,
+    landing: Path | str | None = None,
+    engine: str | None = None,
 ) -> dg.Definitions:
     home = Path(home or os.environ.get("SMW_HOME") or DEFAULT_HOME).resolve()
     landing = Path(landing or os.environ.get("SMW_LANDING") or DEFAULT_LANDING).resolve()
@@ -97,7 +100,9 @@ def build_definitions(
         executor=dg.in_process_executor,
         loggers={"console": dg.colored_console_logger, "terminal_progress": terminal_progress},
         resources={
-            "warehouse": WarehouseResource(home=str(home), landing=str(landing)),
+            "warehouse": WarehouseResource(
+                home=str(home), landing=str(landing), engine=selected_engine(engine)
+            ),
             "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE),
         },
     )

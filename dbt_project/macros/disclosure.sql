@@ -36,6 +36,10 @@
       cells:       cell_id, cell_count, is_primary_suppressed
       memberships: group_id, cell_id, is_total -#}
 {% macro secondary_suppression(cells, memberships, rounds=8) -%}
+    {{ return(adapter.dispatch('secondary_suppression', 'smw')(cells, memberships, rounds)) }}
+{%- endmacro %}
+
+{% macro default__secondary_suppression(cells, memberships, rounds) -%}
     with
 
     state_0 as (
@@ -117,6 +121,91 @@
         from state_{{ r }} as state
         left join picked_{{ r }} as picked
             on state.cell_id = picked.cell_id
+
+    ){% endfor %}
+
+    select cell_id, is_suppressed, suppression_round from state_{{ rounds }}
+{%- endmacro %}
+
+{#- Spark: the same rounds, written so that each round reads the previous one once. Spark
+    expands CTEs into the query plan, and the rounds above read the previous state four times
+    (groups, candidates, the state itself), so eight rounds make a plan of 4^8 copies and the
+    optimiser runs out of memory. Here one pass over state x memberships computes, with window
+    functions per group, what the separate CTEs compute (suppressed cells, a published total,
+    the first candidate, whether there is one), and the next state is an aggregate of it per
+    cell. The comparison test (tests/integration/test_spark_engine.py) checks both give the
+    same serving tables. -#}
+{% macro spark__secondary_suppression(cells, memberships, rounds) -%}
+    with
+
+    state_0 as (
+
+        select
+            cell_id,
+            cell_count,
+            is_primary_suppressed as is_suppressed,
+            case when is_primary_suppressed then 0 end as suppression_round
+        from {{ cells }}
+
+    ){% for r in range(rounds) %},
+
+    members_{{ r }} as (
+
+        select
+            state.cell_id,
+            state.cell_count,
+            state.is_suppressed,
+            state.suppression_round,
+            memberships.group_id,
+            memberships.is_total,
+            coalesce(not memberships.is_total and not state.is_suppressed, false) as is_candidate
+        from state_{{ r }} as state
+        left join {{ memberships }} as memberships
+            on state.cell_id = memberships.cell_id
+
+    ),
+
+    judged_{{ r }} as (
+
+        select
+            *,
+            sum(case when is_suppressed and not is_total then 1 else 0 end)
+                over (partition by group_id) as suppressed_cells,
+            max(case when is_total and not is_suppressed then 1 else 0 end)
+                over (partition by group_id) as is_total_published,
+            max(case when is_candidate then 1 else 0 end) over (partition by group_id) as has_candidates,
+            row_number() over (
+                partition by group_id
+                order by
+                    case when is_candidate then 0 else 1 end,
+                    case when cell_count = 0 then 1 else 0 end,
+                    cell_count,
+                    cell_id
+            ) as candidate_rank
+        from members_{{ r }}
+
+    ),
+
+    state_{{ r + 1 }} as (
+
+        select
+            cell_id,
+            max(cell_count) as cell_count,
+            max(case
+                when is_suppressed then 1
+                when group_id is not null and suppressed_cells = 1 and is_total_published = 1
+                    and ((is_candidate and candidate_rank = 1) or (is_total and has_candidates = 0))
+                    then 1
+                else 0
+            end) = 1 as is_suppressed,
+            coalesce(max(suppression_round), case when max(case
+                when group_id is not null and suppressed_cells = 1 and is_total_published = 1
+                    and ((is_candidate and candidate_rank = 1) or (is_total and has_candidates = 0))
+                    then 1
+                else 0
+            end) = 1 then {{ r + 1 }} end) as suppression_round
+        from judged_{{ r }}
+        group by cell_id
 
     ){% endfor %}
 

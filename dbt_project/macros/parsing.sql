@@ -44,6 +44,18 @@
     end
 {%- endmacro %}
 
+{#- Spark: to_date gives null for text that is not such a date (dbt-spark runs with ANSI mode
+    off; the profile asks for the strict, non-legacy date parser). -#}
+{% macro spark__parse_date(column) -%}
+    case
+        when length(trim({{ column }})) = 10
+            then coalesce(
+                to_date(trim({{ column }}), 'yyyy-MM-dd'),
+                to_date(trim({{ column }}), 'dd/MM/yyyy')
+            )
+    end
+{%- endmacro %}
+
 {% macro clean_text(column) -%}
     nullif(trim({{ column }}), '')
 {%- endmacro %}
@@ -51,6 +63,10 @@
 {#- extract spec: code values match case-insensitively, ignoring surrounding spaces; an unknown
     code is kept as 'unknown' (counted by data quality), a blank one is null. -#}
 {% macro normalise_code(column, code_list) -%}
+    {{ return(adapter.dispatch('normalise_code', 'smw')(column, code_list)) }}
+{%- endmacro %}
+
+{% macro default__normalise_code(column, code_list) -%}
     case
         when nullif(trim({{ column }}), '') is null then null
         else coalesce(
@@ -60,6 +76,31 @@
                 where
                     code_list_entry.code_list = '{{ code_list }}'
                     and lower(code_list_entry.code) = lower(trim({{ column }}))
+            ),
+            'unknown'
+        )
+    end
+{%- endmacro %}
+
+{#- Spark: a correlated subquery per code column (a dozen in one staging model) makes Spark's
+    optimiser run out of memory, so the code list is looked up in a map built once by an
+    uncorrelated subquery (lower-cased code -> the list's spelling; max as on the other
+    engines when two spellings differ only in case). -#}
+{% macro spark__normalise_code(column, code_list) -%}
+    case
+        when nullif(trim({{ column }}), '') is null then null
+        else coalesce(
+            element_at(
+                (
+                    select map_from_entries(collect_list(struct(code_entry.code_key, code_entry.code)))
+                    from (
+                        select lower(code_list_entry.code) as code_key, max(code_list_entry.code) as code
+                        from {{ ref('code_lists') }} as code_list_entry
+                        where code_list_entry.code_list = '{{ code_list }}'
+                        group by lower(code_list_entry.code)
+                    ) as code_entry
+                ),
+                lower(trim({{ column }}))
             ),
             'unknown'
         )

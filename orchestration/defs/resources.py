@@ -26,6 +26,9 @@ class WarehouseResource(dg.ConfigurableResource):
 
     home: str
     landing: str
+    #: dbt target: duckdb, or spark (raw exported as Parquet, built by Spark, marts and
+    #: serving read back into the DuckDB warehouse; orchestration/lib/spark.py)
+    engine: str = "duckdb"
     lock_wait_seconds: float = 3600.0  # a scheduled run queues behind a running build
     reader_wait_seconds: float = 300.0  # and waits for read-only sessions to close
 
@@ -68,14 +71,25 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @contextmanager
     def dbt_env(self) -> Iterator[None]:
-        """Point the in-repo dbt profile at this warehouse for the duration of a dbt call."""
-        name = "SMW_WAREHOUSE_PATH"
-        before = os.environ.get(name)
-        os.environ[name] = str(self.home_dir.warehouse_db)
+        """Point the in-repo dbt profile at this warehouse (and engine) for a dbt call."""
+        from orchestration.lib import spark
+
+        values = {"SMW_WAREHOUSE_PATH": str(self.home_dir.warehouse_db)}
+        values[spark.ENGINE_ENV] = spark.selected_engine(self.engine)
+        if values[spark.ENGINE_ENV] == "spark":
+            local = spark.local_dirs(self.home_dir.root)
+            # a cluster reads raw Parquet where it was uploaded; locally, from the export
+            values[spark.RAW_LOCATION_ENV] = os.environ.get(spark.RAW_LOCATION_ENV) or str(
+                local.raw_dir
+            )
+            values[spark.WAREHOUSE_DIR_ENV] = str(local.warehouse_dir)
+        before = {name: os.environ.get(name) for name in values}
+        os.environ.update(values)
         try:
             yield
         finally:
-            if before is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = before
+            for name, value in before.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value

@@ -17,6 +17,7 @@ from dagster_dbt import (
 )
 
 from orchestration.defs.resources import WarehouseResource
+from orchestration.lib import spark
 from orchestration.lib.paths import DBT_PROJECT_DIR, SEEDS_DIR
 
 log = logging.getLogger(__name__)
@@ -126,9 +127,16 @@ def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
             "unit_test",
             *(["--full-refresh"] if config.full_refresh else []),
         ]
+        on_spark = spark.selected_engine(warehouse.engine) == "spark"
+        if on_spark:
+            local = spark.prepare_local_build(warehouse.home_dir.root)
+            context.log.info(f"Spark engine: raw tables exported as Parquet to {local.raw_dir}")
         with warehouse.dbt_env():
             invocation = dbt.cli(args, context=context)
             yield from invocation.stream()
         keep_partial_parse(invocation.target_path)
+        if on_spark:
+            rows = spark.import_layers(local, warehouse.home_dir.warehouse_db)
+            context.log.info(f"Spark build read back into DuckDB: {len(rows)} tables")
 
     return dbt_models

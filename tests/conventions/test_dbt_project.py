@@ -114,3 +114,27 @@ def test_no_hard_coded_relations_in_models():
         assert not pattern.search(sql.read_text()), (
             f"{sql.name} names a relation directly; use ref()/source()"
         )
+
+
+#: DuckDB-only SQL that Spark (and PostgreSQL) reject; engine-specific pieces belong in a
+#: macro with adapter.dispatch variants (tests/integration/test_spark_engine.py proves it).
+DUCKDB_ONLY = re.compile(
+    r"::|\b(try_cast|try_strptime|strptime|strftime|string_split|unnest|list_\w+|"
+    r"regexp_full_match|date_diff|epoch|qualify|exclude)\b|\binterval\s+'",
+    re.I,
+)
+
+
+def test_models_use_no_duckdb_only_syntax():
+    for sql in (DBT_PROJECT_DIR / "models").rglob("*.sql"):
+        text = re.sub(r"\{#.*?#\}", "", sql.read_text(), flags=re.S)  # not in comments
+        found = DUCKDB_ONLY.search(text)
+        assert not found, f"{sql.name}: DuckDB-only {found.group(0)!r}; use a dispatched macro"
+
+
+def test_every_dispatched_macro_with_duckdb_sql_has_a_spark_variant():
+    macros = "\n".join(p.read_text() for p in (DBT_PROJECT_DIR / "macros").rglob("*.sql"))
+    bodies = re.findall(r"\{% macro default__(\w+)\(.*?%\}(.*?)\{%-? endmacro", macros, re.S)
+    for name, body in bodies:
+        if DUCKDB_ONLY.search(re.sub(r"\{#.*?#\}", "", body, flags=re.S)):
+            assert f"macro spark__{name}(" in macros, f"default__{name} has no spark__{name}"

@@ -108,3 +108,21 @@
         false
     )
 {%- endmacro %}
+
+{#- Spark rejects a correlated subquery over an exploded list, so the list's elements are
+    compared with the whole code list at once: what is left after removing the known codes
+    (array_except) is unknown. split() keeps empty elements, as the other engines do; its
+    separator is a regular expression (';' means itself). -#}
+{% macro spark__has_unknown_list_code(column, code_list, separator) -%}
+    coalesce(
+        size(array_except(
+            transform(split({{ column }}, '{{ separator }}'), list_item -> lower(trim(list_item))),
+            (
+                select collect_set(lower(code_list_entry.code))
+                from {{ ref('code_lists') }} as code_list_entry
+                where code_list_entry.code_list = '{{ code_list }}'
+            )
+        )) > 0,
+        false
+    )
+{%- endmacro %}
