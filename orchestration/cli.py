@@ -71,6 +71,7 @@ def run_build(
     full_refresh: bool = False,
     wait_seconds: float = 0.0,
     engine: str | None = None,
+    reports: bool = True,
 ) -> BuildSummary:
     """Materialise the whole asset graph in-process and summarise what happened.
 
@@ -80,7 +81,7 @@ def run_build(
 
     h = Home.at(home).ensure()
     with writer_lock(h, command="smw build", wait_seconds=wait_seconds) as holder:
-        return _run_build_locked(h, landing, holder, tags, verbose, full_refresh, engine)
+        return _run_build_locked(h, landing, holder, tags, verbose, full_refresh, engine, reports)
 
 
 def _run_build_locked(
@@ -91,10 +92,12 @@ def _run_build_locked(
     verbose: bool,
     full_refresh: bool,
     engine: str | None = None,
+    reports: bool = True,
 ) -> BuildSummary:
     import dagster as dg
 
     from orchestration.definitions import BUILD_JOB, FULL_REFRESH_RUN_CONFIG, build_definitions
+    from orchestration.defs.outputs import NO_REPORTS_RUN_CONFIG
     from orchestration.defs.progress import progress_totals
     from orchestration.lib import runlog
     from orchestration.lib.runlock import record_run_id
@@ -117,7 +120,9 @@ def _run_build_locked(
         loggers["terminal_progress"] = {"config": {"totals": progress_totals(defs)}}
     run_config: dict[str, Any] = {"loggers": loggers}
     if full_refresh:
-        run_config.update(FULL_REFRESH_RUN_CONFIG)
+        run_config["ops"] = {**run_config.get("ops", {}), **FULL_REFRESH_RUN_CONFIG["ops"]}
+    if not reports:
+        run_config["ops"] = {**run_config.get("ops", {}), **NO_REPORTS_RUN_CONFIG["ops"]}
     run_tags = {**(tags or {}), "smw/trigger": (tags or {}).get("smw/trigger", "cli")}
     if full_refresh:
         run_tags["smw/full_refresh"] = "true"
@@ -382,6 +387,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             full_refresh=getattr(args, "full_refresh", False),
             wait_seconds=getattr(args, "wait", 0.0),
             engine=getattr(args, "engine", None),
+            reports=not getattr(args, "no_reports", False),
         )
     except BuildLockedError as e:
         print(f"smw build: {e}; not starting a second one (use --wait SECONDS to queue)")
@@ -745,6 +751,11 @@ def parser() -> argparse.ArgumentParser:
         choices=("duckdb", "spark"),
         help="where dbt builds: duckdb (default) or spark (local mode unless profiles.yml "
         "points the spark target at a cluster); default from SMW_DBT_TARGET",
+    )
+    b.add_argument(
+        "--no-reports",
+        action="store_true",
+        help="publish without writing the area reports (smw report writes them later)",
     )
     b.set_defaults(func=cmd_build)
 

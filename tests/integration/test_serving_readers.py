@@ -236,7 +236,7 @@ def test_eight_readers_through_three_builds(tmp_path):
             stage(sent, landing, batch)
             if n == len(batches) - 1:
                 corrected = send_correction(sent, landing, more_nsp[0])
-            summary = run_build(home.root, landing)
+            summary = run_build(home.root, landing, reports=False)
             assert summary.success, summary.failures
             published.append(summary.run_id)
             con = duckdb.connect(str(home.serving_db), read_only=True)

@@ -1,9 +1,10 @@
 """``smw bench``: one run that measures, side by side, for each scale of the demo data:
 
 - floor: bare DuckDB ``read_csv`` of the same generated files (lib/bench/floor.py);
-- full build: ``smw build`` on all of them, its steps and its ten slowest models, peak RSS;
-- incremental build: build without the last month of transaction extracts, add that month,
-  build again, and time the second build (whatever ``smw build`` does with a new month);
+- full build: ``smw build`` from nothing on all of them but the latest month, its steps and its
+  ten slowest models, peak RSS (the floor and the peer read the same files);
+- incremental build: that month added to the full build's warehouse, built again (whatever
+  ``smw build`` does with a new month);
 - peer: the same ``dbt build`` on a throwaway PostgreSQL 15 from the same raw tables, beside
   the same command on DuckDB (lib/bench/peer.py, lib/bench/postgres.py);
 - serving: p50/p95 of ten BI queries on the published ``serving.duckdb``;
@@ -173,50 +174,31 @@ def bench_scale(
         "megabytes": round(sum(p.stat().st_size for v in files.values() for p in v) / 2**20, 1),
     }
 
+    # With the incremental figure, every measurement before it (floor, full build, PostgreSQL)
+    # is of the same files: all but the latest month, which the incremental build then adds to
+    # the full build's warehouse (so the full build is also the incremental build's base).
+    month, held = last_month_files(sent) if incremental else ("", [])
+    held_set = {p.resolve() for p in held}
+    landing_full, home_full = work / "landing-full", work / "home-full"
+    shutil.copytree(
+        sent,
+        landing_full,
+        ignore=lambda d, names: [n for n in names if (Path(d) / n).resolve() in held_set],
+    )
+    if held:
+        result["held_back"] = {"month": month, "files": len(held)}
+
     progress(f"scale {scale}: floor (bare DuckDB read_csv)")
-    floor = load_floor(sent, work / "floor.duckdb")
+    floor = load_floor(landing_full, work / "floor.duckdb")
     (work / "floor.duckdb").unlink(missing_ok=True)
     result["floor"] = asdict(floor)
     checkpoint(result)
 
-    progress(f"scale {scale}: full build (smw build)")
-    landing_full, home_full = work / "landing-full", work / "home-full"
-    shutil.copytree(sent, landing_full)
+    what = f"without {month} ({len(held)} files held back)" if held else "on every file"
+    progress(f"scale {scale}: full build (smw build) {what}")
     measured, summary = _smw_build(home_full, landing_full, logs / "build-full.log")
     result["full_build"] = _build_figures(measured, summary)
     checkpoint(result)
-
-    progress(f"scale {scale}: serving latency (10 BI queries)")
-    result["serving"] = asdict(measure_serving(home_full / "serving.duckdb"))
-    checkpoint(result)
-
-    if incremental:
-        month, held = last_month_files(sent)
-        landing_inc, home_inc = work / "landing-incremental", work / "home-incremental"
-        shutil.copytree(
-            sent,
-            landing_inc,
-            ignore=lambda d, names: [
-                n for n in names if (Path(d) / n).resolve() in {p.resolve() for p in held}
-            ],
-        )
-        progress(f"scale {scale}: build without {month} ({len(held)} files held back)")
-        base_measured, _ = _smw_build(home_inc, landing_inc, logs / "build-base.log")
-        for p in held:
-            dest = landing_inc / p.parent.name / p.name
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(p, dest)
-        progress(f"scale {scale}: incremental build (adding {month})")
-        inc_measured, inc_summary = _smw_build(home_inc, landing_inc, logs / "build-incr.log")
-        result["incremental_build"] = {
-            "month_added": month,
-            "files_added": len(held),
-            "base_build_seconds": base_measured["seconds"],
-            **_build_figures(inc_measured, inc_summary),
-        }
-        checkpoint(result)
-        shutil.rmtree(home_inc, ignore_errors=True)
-        shutil.rmtree(landing_inc, ignore_errors=True)
 
     if postgres:
         full = result["full_build"]
@@ -228,6 +210,26 @@ def bench_scale(
             scale,
             {"seconds": full["steps"].get("dbt_models"), "slowest_models": full["slowest_models"]},
         )
+        checkpoint(result)
+
+    if incremental:
+        for p in held:
+            dest = landing_full / p.parent.name / p.name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(p, dest)
+        progress(f"scale {scale}: incremental build (adding {month})")
+        inc_measured, inc_summary = _smw_build(home_full, landing_full, logs / "build-incr.log")
+        result["incremental_build"] = {
+            "month_added": month,
+            "files_added": len(held),
+            "base_build_seconds": result["full_build"]["seconds"],
+            **_build_figures(inc_measured, inc_summary),
+        }
+        checkpoint(result)
+
+    progress(f"scale {scale}: serving latency (10 BI queries)")
+    result["serving"] = asdict(measure_serving(home_full / "serving.duckdb"))
+    checkpoint(result)
 
     shutil.rmtree(landing_full, ignore_errors=True)
     shutil.rmtree(sent, ignore_errors=True)
