@@ -673,6 +673,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             seed=args.seed,
             postgres=not args.no_postgres,
             incremental=not args.no_incremental,
+            spark=not args.no_spark,
             keep=args.keep,
             progress=lambda msg: print(f"  bench   {msg}", flush=True),
         )
@@ -816,6 +817,7 @@ def parser() -> argparse.ArgumentParser:
     )
     bn.add_argument("--seed", type=int, default=2021)
     bn.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL peer")
+    bn.add_argument("--no-spark", action="store_true", help="skip the Spark (local mode) build")
     bn.add_argument(
         "--no-incremental", action="store_true", help="skip the incremental build (two builds)"
     )

@@ -8,7 +8,11 @@ from orchestration.lib.quality.suites import load_suites
 #: Columns that landing itself writes: a defect there is a defect of ours, so it may block.
 LANDING_COLUMNS = {"_load_id", "_file_name", "_row_number", "attributor_status"}
 #: Row-by-row expectations (GX "column map" expectations) that a supplier's bad row can fail.
-ROW_LEVEL_PREFIXES = ("expect_column_values_", "expect_column_pair_values_", "expect_multicolumn_values_")
+ROW_LEVEL_PREFIXES = (
+    "expect_column_values_",
+    "expect_column_pair_values_",
+    "expect_multicolumn_values_",
+)
 
 
 def test_row_defects_in_supplier_data_warn_and_only_systemic_problems_block():

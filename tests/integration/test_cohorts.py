@@ -21,7 +21,13 @@ IMS_2020_21 = {
 }
 #: Sefton DIP activity profile 2015-16 (source document 003).
 SEFTON = "E08000014"
-SEFTON_2015_16 = {"contacts": 510, "assessed": 504, "further_intervention_required": 380, "taken_onto_caseload": 279, "transferred_out": 92}
+SEFTON_2015_16 = {
+    "contacts": 510,
+    "assessed": 504,
+    "further_intervention_required": 380,
+    "taken_onto_caseload": 279,
+    "transferred_out": 92,
+}
 
 
 def rows(demo_build, sql, params=None):
@@ -57,7 +63,10 @@ def test_ims_cohort_sizes_and_profiles_2020_21(demo_build):
 
 
 def test_each_client_is_in_one_cohort_per_year_and_cohorts_partition_all_ims(demo_build):
-    dup = rows(demo_build, "select count(*) from (select person_id, period from marts.fct_ims_client_cohorts group by 1, 2 having count(*) > 1)")
+    dup = rows(
+        demo_build,
+        "select count(*) from (select person_id, period from marts.fct_ims_client_cohorts group by 1, 2 having count(*) > 1)",
+    )
     assert dup == [(0,)]
     linked = rows(
         demo_build,
@@ -72,10 +81,20 @@ def test_each_client_is_in_one_cohort_per_year_and_cohorts_partition_all_ims(dem
 
 
 def test_sefton_dip_funnel_is_shaped_like_the_published_profile(demo_build):
-    stages = dict(rows(demo_build, "select stage, sum(contacts) from marts.fct_dip_funnel where cjit_code = ? and period = '2015-16' group by stage", [SEFTON]))
+    stages = dict(
+        rows(
+            demo_build,
+            "select stage, sum(contacts) from marts.fct_dip_funnel where cjit_code = ? and period = '2015-16' group by stage",
+            [SEFTON],
+        )
+    )
     for stage, published in SEFTON_2015_16.items():
         expected = published * DEMO_SCALE
-        assert abs(stages[stage] - expected) <= max(2, 0.1 * expected), (stage, stages[stage], expected)
+        assert abs(stages[stage] - expected) <= max(2, 0.1 * expected), (
+            stage,
+            stages[stage],
+            expected,
+        )
 
 
 def test_every_funnel_sums_and_never_grows(demo_build):
@@ -94,7 +113,10 @@ def test_every_funnel_sums_and_never_grows(demo_build):
     )
     routes = dict(
         ((c, p), n)
-        for c, p, n in rows(demo_build, "select cjit_code, period, sum(contacts) from marts.fct_dip_funnel where stage = 'contacts' group by 1, 2")
+        for c, p, n in rows(
+            demo_build,
+            "select cjit_code, period, sum(contacts) from marts.fct_dip_funnel where stage = 'contacts' group by 1, 2",
+        )
     )
     transfers = dict(
         ((c, p), (t, o))
@@ -138,7 +160,12 @@ def test_treatment_substance_groups_like_the_county_jsna(demo_build):
             "select substance_group, count(*) * 1.0 / sum(count(*)) over () from marts.fct_treatment_cohorts where period = '2017-18' group by 1",
         )
     )
-    for group, published in {"opiate": 0.54, "non_opiate": 0.06, "non_opiate_alcohol": 0.09, "alcohol_only": 0.31}.items():
+    for group, published in {
+        "opiate": 0.54,
+        "non_opiate": 0.06,
+        "non_opiate_alcohol": 0.09,
+        "alcohol_only": 0.31,
+    }.items():
         assert abs(shares[group] - published) < 0.05, (group, shares[group])
 
 

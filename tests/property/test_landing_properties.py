@@ -103,7 +103,7 @@ def assert_whole_or_nothing(home: Home, outcome: landing.FileOutcome, data: byte
 # --------------------------------------------------------------------------------------------
 
 
-@settings(SETTINGS, max_examples=60)
+@settings(SETTINGS, max_examples=40)
 @given(st.lists(valid_files(), min_size=1, max_size=3))
 def test_valid_files_land_exactly_as_written_and_once(files: list[ValidFile]):
     with warehouse() as (landing_dir, home):
@@ -155,7 +155,7 @@ def test_valid_files_land_exactly_as_written_and_once(files: list[ValidFile]):
         assert query(home, "select coalesce(sum(rows), 0) from audit.loads") == [(loaded,)]
 
 
-@settings(SETTINGS, max_examples=90)
+@settings(SETTINGS, max_examples=50)
 @given(st.lists(hostile_files(), min_size=1, max_size=4))
 def test_hostile_files_land_whole_or_go_whole_to_quarantine(files: list[HostileFile]):
     with warehouse() as (landing_dir, home):

@@ -154,6 +154,7 @@ def bench_scale(
     postgres: bool,
     incremental: bool,
     progress: Progress,
+    spark: bool = False,
     checkpoint: Callable[[dict[str, Any]], None] = lambda _r: None,
 ) -> dict[str, Any]:
     """Every figure for one scale, using (and leaving) files under ``work``. ``checkpoint``
@@ -210,6 +211,10 @@ def bench_scale(
             scale,
             {"seconds": full["steps"].get("dbt_models"), "slowest_models": full["slowest_models"]},
         )
+        checkpoint(result)
+
+    if spark:
+        result["spark"] = _spark_peer(home_full, work, progress, scale, result["full_build"])
         checkpoint(result)
 
     if incremental:
@@ -277,6 +282,27 @@ def _peer(
     }
 
 
+def _spark_peer(
+    home_full: Path, work: Path, progress: Progress, scale: float, full: dict[str, Any]
+) -> dict[str, Any]:
+    """The same dbt build on local-mode Spark from the raw tables the full build landed
+    (exported as Parquet, as ``smw build --engine spark`` does), beside the full build's own
+    dbt step. Both leave out dbt's unit tests, as every production build does."""
+    from orchestration.lib import spark
+
+    problem = spark.spark_available()
+    if problem:
+        raise RuntimeError(f"Spark cannot run here: {problem} (or run with --no-spark)")
+    progress(f"scale {scale}: the same dbt build on Spark (local mode)")
+    build = spark.bench_spark_build(home_full / "warehouse.duckdb", work / "spark")
+    shutil.rmtree(work / "spark", ignore_errors=True)
+    return {
+        "dbt_build_seconds": round(build.seconds, 2),
+        "raw_export_seconds": round(build.export_seconds, 2),
+        "duckdb_dbt_build_seconds": full["steps"].get("dbt_models"),
+    }
+
+
 def _ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 3) if a is not None and b else None
 
@@ -285,12 +311,16 @@ def ratios(r: dict[str, Any]) -> dict[str, float | None]:
     full = r["full_build"]["seconds"]
     pg = r.get("postgres")
     inc = r.get("incremental_build")
+    sp = r.get("spark")
     return {
         "build_over_floor": _ratio(full, r["floor"]["seconds"]),
         "postgres_over_duckdb": _ratio(pg["dbt_build_seconds"], pg["duckdb_dbt_build_seconds"])
         if pg
         else None,
         "incremental_over_full": _ratio(inc["seconds"], full) if inc else None,
+        "spark_over_duckdb": _ratio(sp["dbt_build_seconds"], sp["duckdb_dbt_build_seconds"])
+        if sp
+        else None,
         "gx_over_dbt": _ratio(
             r["full_build"]["validation"]["gx_seconds"],
             r["full_build"]["validation"]["dbt_seconds"],
@@ -322,6 +352,7 @@ def run_bench(
     seed: int = 2021,
     postgres: bool = True,
     incremental: bool = True,
+    spark: bool = True,
     keep: bool = False,
     progress: Progress = lambda _msg: None,
 ) -> dict[str, Any]:
@@ -346,6 +377,7 @@ def run_bench(
                 seed=seed,
                 postgres=postgres,
                 incremental=incremental,
+                spark=spark,
                 progress=progress,
                 checkpoint=checkpoint,
             )
@@ -421,6 +453,8 @@ def markdown(report: dict[str, Any]) -> str:
         row("**PostgreSQL 15** dbt build", lambda s: s["postgres"]["dbt_build_seconds"], " s"),
         row("  DuckDB, same dbt build", lambda s: s["postgres"]["duckdb_dbt_build_seconds"], " s"),
         row("  raw copy into PostgreSQL", lambda s: s["postgres"]["load_seconds"], " s"),
+        row("**Spark** local mode, dbt build", lambda s: s["spark"]["dbt_build_seconds"], " s"),
+        row("  raw export to Parquet", lambda s: s["spark"]["raw_export_seconds"], " s"),
         row(
             "**serving** p50 / p95 (10 queries)",
             lambda s: f"{s['serving']['p50_ms']:.1f} / {s['serving']['p95_ms']:.1f} ms",
@@ -428,6 +462,11 @@ def markdown(report: dict[str, Any]) -> str:
         row("**peak RSS** of the build", lambda s: s["full_build"]["peak_rss_mb"], " MB"),
         row("build ÷ floor", lambda s: s["ratios"]["build_over_floor"], "×"),
         row("PostgreSQL ÷ DuckDB (dbt build)", lambda s: s["ratios"]["postgres_over_duckdb"], "×"),
+        row(
+            "Spark (local mode) ÷ DuckDB (dbt build)",
+            lambda s: s["ratios"]["spark_over_duckdb"],
+            "×",
+        ),
         row("incremental ÷ full", lambda s: s["ratios"]["incremental_over_full"]),
         row("GX ÷ dbt build", lambda s: s["ratios"]["gx_over_dbt"]),
         "",
