@@ -81,6 +81,11 @@ def _scale(**over) -> dict:
             "load_seconds": 4.0,
             "slowest_models": [{"model": "fct_x", "seconds": 100.0}],
         },
+        "spark": {
+            "dbt_build_seconds": 90.0,
+            "duckdb_dbt_build_seconds": 20.0,
+            "raw_export_seconds": 1.5,
+        },
         "serving": {"p50_ms": 2.0, "p95_ms": 60.0},
     }
     r.update(over)
@@ -95,6 +100,7 @@ def test_ratios_and_targets() -> None:
         "build_over_floor": 4.0,
         "postgres_over_duckdb": 15.0,
         "incremental_over_full": 0.05,
+        "spark_over_duckdb": 4.5,
         "gx_over_dbt": 0.25,
     }
     met = {k: v["met"] for k, v in r["targets"].items()}
@@ -111,7 +117,7 @@ def test_ratios_and_targets() -> None:
 def test_markdown_shows_every_figure_and_says_what_was_not_run() -> None:
     full = _scale()
     partial = _scale(scale=10.0)
-    del partial["postgres"]
+    del partial["postgres"], partial["spark"]
     partial["ratios"] = ratios(partial)
     partial["targets"] = judge(partial["ratios"], partial)
     md = markdown(
@@ -132,6 +138,8 @@ def test_markdown_shows_every_figure_and_says_what_was_not_run() -> None:
     )
     assert "| | scale 1 | scale 10 |" in md
     assert "| **PostgreSQL 15** dbt build | 300.0 s | not run |" in md
+    assert "| **Spark** local mode, dbt build | 90.0 s | not run |" in md
+    assert "| Spark (local mode) ÷ DuckDB (dbt build) | 4.5× | not run |" in md
     assert "| build ÷ floor | 4.0× | 4.0× |" in md
     assert "| serving p95 < 50 ms | **not met** | **not met** |" in md
     assert "| PostgreSQL ≥ 10× slower than DuckDB | met | not run |" in md
