@@ -1,4 +1,5 @@
-"""Shared fixtures. The demo warehouse is built ONCE per test session (about a minute)."""
+"""Shared fixtures. The demo warehouse is built ONCE per test session (about a minute; once in
+each of the two xdist workers)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,15 @@ def read_extract(path: Path) -> list[dict[str, str]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in next(reader)]
     return [dict(zip(header, row, strict=False)) for row in reader]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Parse the dbt project once, before any test worker starts (xdist's controller, or the
+    only process), so workers never write dbt's manifest at the same time."""
+    if not hasattr(config, "workerinput"):
+        from orchestration.defs.transform import ensure_manifest
+
+        ensure_manifest()
 
 
 @pytest.fixture(scope="session")
