@@ -144,14 +144,19 @@ class Suite:
 # --- code lists -------------------------------------------------------------------------------
 
 
-def load_code_lists(path: Path = CODE_LISTS_CSV) -> dict[str, tuple[str, ...]]:
-    """Code list name → its codes in sort order, read from the code-list seed."""
-    lists: dict[str, list[tuple[float, str]]] = {}
+def _codes_by_group(path: Path, group_column: str, code_column: str) -> dict[str, tuple[str, ...]]:
+    """``group_column`` value → its ``code_column`` values in ``sort_order``, from a seed CSV."""
+    groups: dict[str, list[tuple[float, str]]] = {}
     with path.open(newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             order = float(row.get("sort_order") or 0)
-            lists.setdefault(row["code_list"], []).append((order, row["code"]))
-    return {name: tuple(code for _, code in sorted(items)) for name, items in lists.items()}
+            groups.setdefault(row[group_column], []).append((order, row[code_column]))
+    return {name: tuple(code for _, code in sorted(items)) for name, items in groups.items()}
+
+
+def load_code_lists(path: Path = CODE_LISTS_CSV) -> dict[str, tuple[str, ...]]:
+    """Code list name → its codes in sort order, read from the code-list seed."""
+    return _codes_by_group(path, "code_list", "code")
 
 
 # --- expectation types ------------------------------------------------------------------------
@@ -245,12 +250,7 @@ def _where(path: Path, node: Any, rule: str | None = None, index: int | None = N
 
 def load_areas(path: Path = AREAS_CSV) -> dict[str, tuple[str, ...]]:
     """Area type (``la``, ``region``, ``country``) → its area codes, from the areas seed."""
-    areas: dict[str, list[tuple[float, str]]] = {}
-    with path.open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            order = float(row.get("sort_order") or 0)
-            areas.setdefault(row["area_type"], []).append((order, row["area_code"]))
-    return {kind: tuple(code for _, code in sorted(items)) for kind, items in areas.items()}
+    return _codes_by_group(path, "area_type", "area_code")
 
 
 def codes_regex(codes: Sequence[str]) -> str:
