@@ -18,3 +18,15 @@ select * from {{ ref(staging_model) }}
 where _load_id > (select coalesce(max(_load_id), -1) from {{ this }})
 {% endif %}
 {%- endmacro %}
+
+
+{#- The relation to read a staging model's records from: its accumulated table where it has one
+    (the same rows, typed once; tests/integration/test_readers.py checks they are equal), else
+    the staging model. The quality marts read every record of every source through this. -#}
+{% macro staged_records(staging_model) -%}
+    {%- set accumulated = {
+        'stg_ims__nsp_transactions': 'int_nsp_transactions_accumulated',
+        'stg_ims__interventions': 'int_ims_interventions_accumulated',
+    } -%}
+    {{ return(ref(accumulated.get(staging_model, staging_model))) }}
+{%- endmacro %}

@@ -220,7 +220,7 @@ unknown_reference: >
         ) as {{ field }}__unknown_reference
         {%- endfor %}
         {%- endif %}
-    from {{ ref(model_name) }} as records
+    from {{ smw.staged_records(model_name) }} as records
     {%- if config.provider_from is defined %}
     left join {{ ref(config.provider_from.model) }} as providers
         on providers.{{ config.provider_from.key }} = records.{{ config.provider_from.key }}

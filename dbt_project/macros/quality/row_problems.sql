@@ -158,7 +158,7 @@
 
 {#- The candidate rows of one staging model (see above). -#}
 {% macro row_problem_candidates(model_name) -%}
-    {%- set relation = ref(model_name) -%}
+    {%- set relation = smw.staged_records(model_name) -%}
     {%- set declared = smw.staging_checks().get(model_name) -%}
     {%- if declared is none -%}
         {{ exceptions.raise_compiler_error(model_name ~ " has no entry in smw.staging_checks()") }}

@@ -10,7 +10,6 @@
     - provisional: an indicator with a follow-up window (re-presentation 182 days, early exit 84
       days) whose window has not passed by the latest date in the data.
     Years are published only where the indicator's source covers them. -#}
-{{ config(pre_hook="{{ smw.prefer_hash_joins() }}") }}
 
 with
 
