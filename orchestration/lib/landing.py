@@ -28,6 +28,7 @@ import re
 import shutil
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -441,6 +442,77 @@ def scan_records(path: Path, compression: str, header: list[str]) -> CsvScan:
     return CsvScan(records, chars)
 
 
+@dataclass
+class StrictReading:
+    """What landing reads in a file before it writes anything: its hash, how to decode it,
+    and (for files DuckDB reads in place) the header and the strict scan. A problem found is
+    kept and raised where landing would have met it, so a file is judged as if read in turn."""
+
+    path: Path
+    _hashed: tuple[str, int, bytes] | None = None
+    _hash_error: OSError | None = None
+    _file_bytes: FileBytes | None = None
+    _header: list[str] | None = None
+    _scan: CsvScan | None = None
+    _problem: FileProblem | None = None
+    _problem_at: str = ""  # "bytes", "header" or "scan": the step that found it
+
+    @property
+    def scanned(self) -> bool:
+        """The header and records were read (false for files landing transcodes first)."""
+        return self._problem_at in ("header", "scan") or self._scan is not None
+
+    def hashed(self) -> tuple[str, int, bytes]:
+        if self._hash_error is not None:
+            raise self._hash_error
+        assert self._hashed is not None
+        return self._hashed
+
+    def _raise_if(self, step: str) -> None:
+        if self._problem is not None and self._problem_at == step:
+            raise self._problem
+
+    def file_bytes(self) -> FileBytes:
+        self._raise_if("bytes")
+        assert self._file_bytes is not None
+        return self._file_bytes
+
+    def header(self) -> list[str]:
+        self._raise_if("header")
+        assert self._header is not None
+        return self._header
+
+    def scan(self) -> CsvScan:
+        self._raise_if("scan")
+        assert self._scan is not None
+        return self._scan
+
+
+def read_strictly(path: Path) -> StrictReading:
+    """Hash, decode check, header and strict scan of one file, writing nothing (so it can run
+    for the next file while the current one is inserted). Files that are not UTF-8 are scanned
+    later, after transcoding, as before."""
+    reading = StrictReading(path)
+    try:
+        reading._hashed = hash_file(path)
+    except OSError as e:
+        reading._hash_error = e
+        return reading
+    step = "bytes"
+    try:
+        reading._file_bytes = fb = inspect_bytes(path, reading._hashed)
+        if fb.encoding == "windows-1252":
+            return reading
+        compression = "gzip" if fb.gzipped else "none"
+        step = "header"
+        reading._header = read_header(path, compression)
+        step = "scan"
+        reading._scan = scan_records(path, compression, reading._header)
+    except FileProblem as p:
+        reading._problem, reading._problem_at = p, step
+    return reading
+
+
 @dataclass(frozen=True)
 class HeaderMap:
     positions: dict[str, int]  # spec column -> position in the file
@@ -660,9 +732,14 @@ class Lander:
         assert row is not None
         return int(row[0])
 
-    def land_file(self, source: spec.Source, path: Path) -> FileOutcome:
+    def land_file(
+        self, source: spec.Source, path: Path, reading: StrictReading | None = None
+    ) -> FileOutcome:
+        """Land one file. ``reading``: what :func:`read_strictly` found in it (``land`` reads
+        the next file while this one is inserted); read here when not given."""
+        reading = reading or read_strictly(path)
         try:
-            hashed = hash_file(path)
+            hashed = reading.hashed()
         except OSError as e:
             problem = FileProblem(
                 f"the file cannot be read ({e.strerror})", "send the file again as a readable file"
@@ -681,19 +758,24 @@ class Lander:
 
         load_id = self._next_load_id()
         earlier = next((h for h in history if h[1] == "loaded"), None)
-        if earlier is not None:  # same bytes as a landed file: no need to read them again
+        if earlier is not None:  # same bytes as a landed file: recorded, not landed again
             return self._duplicate(source, path, load_id, sha, size, earlier[4] or "", earlier[0])
 
         try:
-            fb = inspect_bytes(path, hashed)
+            fb = reading.file_bytes()
         except FileProblem as p:
             return self._quarantine(source, path, load_id, p, sha=sha, size=size)
 
         try:
             with readable_csv(path, fb, self.home.state_dir / "tmp") as (readable, compression):
-                header = read_header(readable, compression)
-                hm = map_header(source, header)
-                scan = scan_records(readable, compression, header)
+                if reading.scanned:  # read in place, already read strictly
+                    header = reading.header()
+                    hm = map_header(source, header)
+                    scan = reading.scan()
+                else:
+                    header = read_header(readable, compression)
+                    hm = map_header(source, header)
+                    scan = scan_records(readable, compression, header)
                 rows = self._insert(
                     source, readable, compression, header, hm, scan, load_id, path.name, fb
                 )
@@ -1030,11 +1112,19 @@ def land(
     con = connect(home)
     try:
         lander = Lander(con, home, key, run_id)
-        for i, (src, path) in enumerate(files, 1):
-            outcome = lander.land_file(src, path)
-            report.outcomes.append(outcome)
-            if progress:
-                progress(i, len(files), outcome)
+        # The strict reading of the next file (Python) runs beside this file's insert (DuckDB,
+        # which releases the GIL): the two readings of a file no longer add up. It only reads.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smw-strict-read") as ahead:
+            upcoming = ahead.submit(read_strictly, files[0][1]) if files else None
+            for i, (src, path) in enumerate(files, 1):
+                assert upcoming is not None
+                reading = upcoming.result()
+                if i < len(files):
+                    upcoming = ahead.submit(read_strictly, files[i][1])
+                outcome = lander.land_file(src, path, reading)
+                report.outcomes.append(outcome)
+                if progress:
+                    progress(i, len(files), outcome)
         con.execute("checkpoint")
     finally:
         con.close()

@@ -229,3 +229,34 @@ def test_unknown_area_and_period_are_refused(serving, tmp_path):
         generate_reports(serving, tmp_path / "out", areas=["E0"], pdf=False)
     with pytest.raises(ValueError, match="no published values for 2030-31"):
         generate_reports(serving, tmp_path / "out", period="2030-31", pdf=False)
+
+
+def test_pages_drawn_by_worker_processes_are_the_ones_drawn_in_process(
+    serving, tmp_path, monkeypatch
+):
+    written = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("SMW_REPORT_WORKERS", workers)
+        index = generate_reports(serving, tmp_path / workers, pdf=False)
+        assert len(index.pages) >= 2
+        written[workers] = (
+            [(p.report, p.area_code, p.title, p.figures) for p in index.pages],
+            {
+                p.relative_to(tmp_path / workers): p.read_bytes()
+                for p in sorted((tmp_path / workers).rglob("*.html"))
+            },
+        )
+    assert written["1"][0] == written["2"][0]  # same pages, same order
+    assert written["1"][1] == written["2"][1]  # byte for byte, index included
+
+
+def test_report_workers_setting_is_checked(monkeypatch):
+    from orchestration.lib.reports.render import _report_workers
+
+    monkeypatch.setenv("SMW_REPORT_WORKERS", "3")
+    assert _report_workers(100) == 3 and _report_workers(2) == 2
+    monkeypatch.setenv("SMW_REPORT_WORKERS", "many")
+    with pytest.raises(ValueError, match="SMW_REPORT_WORKERS='many'"):
+        _report_workers(10)
+    monkeypatch.delenv("SMW_REPORT_WORKERS")
+    assert _report_workers(3) == 1  # a few pages: no worker processes
