@@ -64,3 +64,28 @@ def test_landing_sensor_requests_a_run_only_for_new_files(tmp_path):
         assert isinstance(req, dg.RunRequest) and req.run_key == digest
     with dg.build_sensor_context(cursor=digest) as ctx:
         assert isinstance(sensor(ctx), dg.SkipReason)
+
+
+def test_a_failed_dbt_build_is_reported_by_its_first_failing_model():
+    from orchestration.defs.hooks import _first_line
+
+    text = (
+        "The dbt CLI process with command\n\n`dbt build --select ...`\n\nfailed with exit code `1`."
+        " Check the stdout in the Dagster compute logs.\nErrors parsed from dbt logs:\n"
+        "172 of 248 ERROR creating sql table model intermediate.int_ims_client_periods .. [ERROR]\n"
+        "  Runtime Error in model int_ims_client_periods (models/intermediate/ims/x.sql)\n"
+        "  Out of Memory Error: failed to pin block of size 256.0 KiB (1.8 GiB/1.8 GiB used)\n"
+    )
+    message = _first_line(RuntimeError(text))
+    assert message.startswith(
+        "dbt: Runtime Error in model int_ims_client_periods: Out of Memory Error: failed to pin"
+    )
+    assert "SMW_DUCKDB_MEMORY_LIMIT" in message
+    other = text.replace(
+        "Out of Memory Error: failed to pin block of size 256.0 KiB (1.8 GiB/1.8 GiB used)",
+        "Binder Error: column x not found",
+    )
+    assert _first_line(RuntimeError(other)) == (
+        "dbt: Runtime Error in model int_ims_client_periods: Binder Error: column x not found"
+    )
+    assert _first_line(ValueError("plain\n\nmore")) == "ValueError: plain"
