@@ -182,7 +182,11 @@ def _run_build_locked(
                 err is not None and err.cause is not None
             ):  # the user error, not Dagster's wrapper
                 err = err.cause
-            msg = err.message.strip().splitlines()[0] if err else "failed"
+            msg = (
+                (runlog.dbt_failure(err.message) or err.message.strip().splitlines()[0])
+                if err
+                else "failed"
+            )
             summary.failures.append(f"{ev.step_key}: {msg}")
     summary.log_file = str(log_file)
     if not summary.success:

@@ -16,35 +16,13 @@ import dagster as dg
 from orchestration.lib import runlog
 from orchestration.lib.paths import Home
 
-#: What dagster-dbt puts before the errors it found in dbt's output.
-_DBT_ERRORS = "Errors parsed from dbt logs:"
-
-
-def _dbt_failure(text: str) -> str | None:
-    """The first model dbt could not build and why, from dagster-dbt's error text (whose
-    first line only says that "the dbt CLI process" failed); a hint when DuckDB ran out of
-    its memory limit."""
-    if _DBT_ERRORS not in text:
-        return None
-    lines = [line.strip() for line in text.split(_DBT_ERRORS, 1)[1].splitlines()]
-    for i, line in enumerate(lines):
-        if " Error in " in line and i + 1 < len(lines) and lines[i + 1]:
-            message = f"dbt: {line.split(' (', 1)[0]}: {lines[i + 1]}"
-            if "Out of Memory Error" in lines[i + 1]:
-                message += (
-                    " (DuckDB's memory limit for dbt is SMW_DUCKDB_MEMORY_LIMIT, default 3GB:"
-                    " raise it, e.g. SMW_DUCKDB_MEMORY_LIMIT=6GB)"
-                )
-            return message
-    return None
-
 
 def _first_line(error: BaseException | None) -> str:
     while error is not None and error.__cause__ is not None:
         error = error.__cause__  # the user's error, not Dagster's wrapper
     if error is None:
         return "failed"
-    dbt = _dbt_failure(str(error))
+    dbt = runlog.dbt_failure(str(error))
     if dbt:
         return dbt
     lines = []

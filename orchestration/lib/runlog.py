@@ -121,6 +121,29 @@ def read_last_failure(home: Home) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+#: What dagster-dbt puts before the errors it found in dbt's output.
+_DBT_ERRORS = "Errors parsed from dbt logs:"
+
+
+def dbt_failure(text: str) -> str | None:
+    """The first model dbt could not build and why, from dagster-dbt's error text (whose
+    first line only says that "the dbt CLI process" failed); a hint when DuckDB ran out of
+    its memory limit."""
+    if _DBT_ERRORS not in text:
+        return None
+    lines = [line.strip() for line in text.split(_DBT_ERRORS, 1)[1].splitlines()]
+    for i, line in enumerate(lines):
+        if " Error in " in line and i + 1 < len(lines) and lines[i + 1]:
+            message = f"dbt: {line.split(' (', 1)[0]}: {lines[i + 1]}"
+            if "Out of Memory Error" in lines[i + 1]:
+                message += (
+                    " (dbt's DuckDB may use SMW_DUCKDB_MEMORY_LIMIT, by default 80% of RAM:"
+                    " raise it, or build where more memory is free)"
+                )
+            return message
+    return None
+
+
 def failure_message(record: dict[str, Any]) -> str:
     """One clear line for the run log and the terminal."""
     run = str(record.get("run_id") or "unknown")[:8]
