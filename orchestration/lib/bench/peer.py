@@ -82,10 +82,13 @@ def dbt_executable() -> str:
 
 
 def run_dbt_build(engine: str, env: dict[str, str], target_path: Path, log_path: Path) -> DbtRun:
-    """``dbt build`` of the whole project in a subprocess (same command on every engine)."""
+    """``dbt build`` of the whole project in a subprocess, as ``smw build`` runs it (dbt unit
+    tests excluded: they check SQL on fixed inputs, in the test suite, not in builds)."""
     cmd = [
         dbt_executable(),
         "build",
+        "--exclude-resource-type",
+        "unit_test",
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
