@@ -420,7 +420,7 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM; {m['os']}; "
         f"Python {m['python']}, DuckDB {m['duckdb']}, dbt-core {m['dbt_core']}; "
-        f"load average {m['load_average_at_start']} at start (shared machine). "
+        f"load average {m['load_average_at_start']} at start. "
         f"Run {report['started_at']}.",
         "",
         head,
