@@ -21,7 +21,7 @@ where _load_id > (select coalesce(max(_load_id), -1) from {{ this }})
 
 
 {#- The relation to read a staging model's records from: its accumulated table where it has one
-    (the same rows, typed once; tests/integration/test_readers.py checks they are equal), else
+    (the same rows, typed once; tests/integration/test_serving_readers.py checks they are equal), else
     the staging model. The quality marts read every record of every source through this. -#}
 {% macro staged_records(staging_model) -%}
     {%- set accumulated = {

@@ -18,6 +18,7 @@ from dagster_dbt import (
 
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib import spark
+from orchestration.lib.dbt_launcher import BUILD_EXCLUDES
 from orchestration.lib.paths import DBT_PROJECT_DIR, SEEDS_DIR
 
 log = logging.getLogger(__name__)
@@ -119,12 +120,9 @@ def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
         warehouse: WarehouseResource,
         config: DbtBuildConfig,
     ):
-        # dbt unit tests check the SQL against static inputs: they run in the test suite
-        # (tests/integration/test_dbt_unit_tests.py), not in every production build.
         args = [
             "build",
-            "--exclude-resource-type",
-            "unit_test",
+            *BUILD_EXCLUDES,
             *(["--full-refresh"] if config.full_refresh else []),
         ]
         on_spark = spark.selected_engine(warehouse.engine) == "spark"

@@ -28,6 +28,12 @@ os.execv(sys.argv[1], sys.argv[1:])
 """
 
 
+#: What every production ``dbt build`` leaves out, on every engine (``smw build`` and the
+#: benchmark's peers): dbt unit tests check the SQL against fixed inputs; they run once in the
+#: test suite (tests/integration/test_dbt_unit_tests.py), not in every build.
+BUILD_EXCLUDES = ("--exclude-resource-type", "unit_test")
+
+
 def launcher_script(python: Path, dbt: Path, folder: Path) -> Path:
     """Write (if needed) and return the launcher for ``dbt`` run by ``python``."""
     text = (

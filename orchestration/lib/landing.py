@@ -448,7 +448,6 @@ class StrictReading:
     and (for files DuckDB reads in place) the header and the strict scan. A problem found is
     kept and raised where landing would have met it, so a file is judged as if read in turn."""
 
-    path: Path
     _hashed: tuple[str, int, bytes] | None = None
     _hash_error: OSError | None = None
     _file_bytes: FileBytes | None = None
@@ -492,7 +491,7 @@ def read_strictly(path: Path) -> StrictReading:
     """Hash, decode check, header and strict scan of one file, writing nothing (so it can run
     for the next file while the current one is inserted). Files that are not UTF-8 are scanned
     later, after transcoding, as before."""
-    reading = StrictReading(path)
+    reading = StrictReading()
     try:
         reading._hashed = hash_file(path)
     except OSError as e:
@@ -732,12 +731,9 @@ class Lander:
         assert row is not None
         return int(row[0])
 
-    def land_file(
-        self, source: spec.Source, path: Path, reading: StrictReading | None = None
-    ) -> FileOutcome:
+    def land_file(self, source: spec.Source, path: Path, reading: StrictReading) -> FileOutcome:
         """Land one file. ``reading``: what :func:`read_strictly` found in it (``land`` reads
-        the next file while this one is inserted); read here when not given."""
-        reading = reading or read_strictly(path)
+        the next file while this one is inserted)."""
         try:
             hashed = reading.hashed()
         except OSError as e:

@@ -39,7 +39,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib import spec
-from orchestration.lib.dbt_launcher import launcher_script
+from orchestration.lib.dbt_launcher import BUILD_EXCLUDES, launcher_script
 from orchestration.lib.paths import DBT_PROJECT_DIR
 
 log = logging.getLogger(__name__)
@@ -265,8 +265,7 @@ def bench_spark_build(
     started = time.monotonic()
     export_raw(Path(warehouse_db), work_dir / "raw")
     export_seconds = time.monotonic() - started
-    # as every production build, without dbt's unit tests (they run in the test suite)
-    skip_tests = ["--exclude-resource-type", "unit_test"]
+    skip_tests = list(BUILD_EXCLUDES)  # as every production build
     skip_tests += [] if data_tests else ["--exclude-resource-type", "test"]
     build = build_on_spark(
         work_dir / "raw", work_dir / "build", dbt_args=skip_tests, timeout=timeout

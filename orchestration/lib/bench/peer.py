@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.dbt_launcher import BUILD_EXCLUDES
 from orchestration.lib.paths import DBT_PROJECT_DIR
 
 from .postgres import PostgresServer
@@ -82,13 +83,11 @@ def dbt_executable() -> str:
 
 
 def run_dbt_build(engine: str, env: dict[str, str], target_path: Path, log_path: Path) -> DbtRun:
-    """``dbt build`` of the whole project in a subprocess, as ``smw build`` runs it (dbt unit
-    tests excluded: they check SQL on fixed inputs, in the test suite, not in builds)."""
+    """``dbt build`` of the whole project in a subprocess, as ``smw build`` runs it."""
     cmd = [
         dbt_executable(),
         "build",
-        "--exclude-resource-type",
-        "unit_test",
+        *BUILD_EXCLUDES,
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
