@@ -41,6 +41,8 @@
         'sex_daily_units': ('sex', none),
         'cohort_main_substance': ('cohort', none),
         'cohort_second_substance': ('cohort', none),
+        'sex_positive_type': ('sex', 'positive_type'),
+        'tests_band_known': ('tests_band', none),
     }) }}
 {%- endmacro %}
 
@@ -51,6 +53,7 @@
         'substance_group', 'sex', 'age_band', 'cohort', 'route_group', 'category',
         'ethnicity_group', 'residence', 'offence', 'offender_management',
         'drug', 'drug_route', 'injecting_status', 'transfer_destination',
+        'positive_type', 'tests_band',
     ]) }}
 {%- endmacro %}
 
@@ -81,5 +84,13 @@
         'cohort_age_band': ('cohort', 'age_band'),
         'cohort_main_substance': ('cohort', 'ims_substance'),
         'cohort_second_substance': ('cohort', 'ims_substance'),
+        'drug_group': ('drug_group', none),
+        'ring': ('ring', none),
+        'cohort_known': ('cohort', 'known_status'),
+        'positive_type': ('positive_type', none),
+        'sex_positive_type': ('sex', 'positive_type'),
+        'tests_band': ('tests_band', none),
+        'tests_band_known': ('tests_band', 'known_status'),
+        'provider_measure': ('provider', 'provider_measure'),
     }) }}
 {%- endmacro %}

@@ -63,6 +63,7 @@ joined as (
         disclosure.disclosure_policy,
         coalesce(previous_disclosure.is_suppressed, false) as is_previous_suppressed,
         indicators.title as indicator_title,
+        indicators.multiplier as indicator_multiplier,
         areas.area_name
     from indicator_values
     inner join disclosure
@@ -114,7 +115,7 @@ published_rows as (
         cast(case when is_suppressed then null else published_numerator end as {{ smw.type_double() }}) as numerator,
         cast(case when is_suppressed then null else published_denominator end as {{ smw.type_double() }}) as denominator,
         {%- if var('disclosure_policy') == 'nhs_1to7' %}
-        cast(case when is_suppressed then null when unit = 'count' then published_numerator when published_denominator > 0 then published_numerator / published_denominator end as {{ smw.type_double() }}) as value,
+        cast(case when is_suppressed then null when unit = 'count' then published_numerator when published_denominator > 0 then published_numerator / published_denominator * indicator_multiplier end as {{ smw.type_double() }}) as value,
         cast(case
             when is_suppressed then null
             when method = 'wilson' then {{ wilson_lower('published_numerator', 'published_denominator') }}

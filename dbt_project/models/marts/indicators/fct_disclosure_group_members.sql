@@ -10,7 +10,10 @@
       a cohort, alcohol bands within a sex) and, for a two-way table with both margins published
       (sex by age band), the slices of one age band with the age band as total;
     - the DIP funnel: taken onto the caseload and not taken on, with further intervention
-      required as total.
+      required as total;
+    - the treatment bullseye's rings, with the OCU prevalence estimate (prev_rate's numerator)
+      as total; a provider's persons in treatment by substance group, with its persons in
+      treatment as total.
     Breakdowns that are not complete partitions (sex leaves out I and U; alcohol only is outside
     drug treatment; NSP cohorts leave out unlinked visits) are still treated as additive: treating
     a near-partition as exact can only suppress more. England is published by others and is not
@@ -87,6 +90,31 @@ breakdown_members as (
         'dip_further_required|' || period || '|' || area_code || '|all|all' as total_cell_id
     from cells
     where quantity in ('dip_caseload', 'dip_not_taken_on') and breakdown_type = 'all'
+
+    union all
+
+    {# domain (treatment bullseye): the four rings add up to the OCU prevalence estimate, which
+       prev_rate publishes (unless the known rings exceed it: treating that as exact can only
+       suppress more) #}
+    select
+        'rings|' || period || '|' || area_code as group_id,
+        cell_id,
+        false as is_total,
+        'prevalence_estimate|' || period || '|' || area_code || '|drug_group|ocu' as total_cell_id
+    from cells
+    where quantity = 'bullseye_people' and breakdown_type = 'ring'
+
+    union all
+
+    {# provider flows: persons in treatment by substance group add up to persons in treatment #}
+    select
+        'provider_mix|' || period || '|' || area_code || '|' || {{ dbt.split_part('breakdown', "'|'", 1) }} as group_id,
+        cell_id,
+        false as is_total,
+        'provider_flows|' || period || '|' || area_code || '|provider_measure|' || {{ dbt.split_part('breakdown', "'|'", 1) }} || '|in_treatment'
+            as total_cell_id
+    from cells
+    where quantity = 'provider_flows' and breakdown like '%|in_treatment_%'
 
 ),
 

@@ -56,6 +56,15 @@ quantities as (
         ('ims_main_substance_share', 'ims_main_substance', 'ims_main_substance', 'parent'),
         ('ims_second_substance_recorded', 'ims_second_substance', 'ims_people', 'same'),
         ('ims_second_substance_share', 'ims_second_substance', 'ims_second_substance', 'parent'),
+        ('prev_rate', 'prevalence_estimate', 'population_15_64', 'same'),
+        ('tx_unmet_need', 'tx_unmet_need', 'prevalence_estimate', 'same'),
+        ('bullseye_people', 'bullseye_people', none, 'same'),
+        ('known_to_treatment', 'known_to_treatment', 'known_cohort_people', 'cohort_of_band'),
+        ('dip_entered_treatment', 'dip_entered_treatment', 'dip_caseload', 'same'),
+        ('mdt_tests', 'mdt_tests', none, 'same'),
+        ('mdt_positive_share', 'mdt_tests', 'mdt_tests', 'parent'),
+        ('mdt_repeat_testers', 'mdt_positive_people', 'mdt_positive_people', 'parent'),
+        ('provider_flows', 'provider_flows', none, 'same'),
     ] %}
     {% for code, numerator, denominator, denominator_breakdown in quantities %}
     select
@@ -121,11 +130,33 @@ denominators as (
 
 ),
 
+components as (
+
+    {#- tx_unmet_need = estimate - persons in treatment, and the estimate is published, so the
+        persons subtracted are a count of the row too: estimate - unmet need, or (when unmet
+        need is floored at 0) the estimate, which they reach or exceed. -#}
+    select
+        indicator_value_id,
+        'component' as role,
+        'tx_unmet_need_treated' as quantity,
+        period,
+        area_code,
+        area_type,
+        breakdown_type,
+        breakdown,
+        case when numerator > 0 then denominator - numerator else denominator end as cell_count
+    from indicator_values
+    where indicator_code = 'tx_unmet_need'
+
+),
+
 cells as (
 
     select * from numerators
     union all
     select * from denominators
+    union all
+    select * from components
 
 )
 

@@ -3,6 +3,10 @@
     unsuppressed. Disclosure control is applied on the way to serving (rpt_indicator_values).
     - proportions: Wilson score interval; counts: exact Poisson below 10, Byar's method from 10;
       treatment penetration: the interval from the prevalence estimate's 95% bounds.
+    - estimate_bounds, the prevalence estimate's 95% bounds carried through: as a denominator
+      (tx_penetration: numerator / upper .. numerator / lower); as a numerator (prev_rate:
+      lower / population .. upper / population, per 1,000); and for unmet need, the shortfall
+      max(0, bound - treated) / bound at each bound (increasing in the estimate).
     - comparator: England where the catalogue says so and a benchmark exists, else the region;
       the region itself compares with England. Significance uses the indicator's polarity.
     - trend: chi-squared test for linear trend (Cochran-Armitage) over the latest five years of
@@ -27,6 +31,21 @@ counts as (
     select * from {{ ref('int_indicator_counts_ims_substances') }}
     union all
     select * from {{ ref('int_indicator_counts_england') }}
+    {# needs assessment and criminal justice (second release, third table) #}
+    union all
+    select * from {{ ref('fct_indicator_counts_needs') }}
+    where indicator_code <> 'tx_unmet_need_treated'
+    union all
+    select * from {{ ref('fct_indicator_counts_justice') }}
+
+),
+
+unmet_treated as (
+
+    {# persons in treatment that tx_unmet_need subtracts from the estimate, for its interval #}
+    select period, area_code, breakdown, numerator as treated
+    from {{ ref('fct_indicator_counts_needs') }}
+    where indicator_code = 'tx_unmet_need_treated'
 
 ),
 
@@ -56,17 +75,24 @@ periods as (
 
 estimates as (
 
-    {#- OCU prevalence estimates aged 15-64, per local authority and summed for the region -#}
-    select la_code as area_code, period, estimate, lower_95, upper_95
+    {#- prevalence estimates aged 15-64 by drug group, per local authority and summed for the
+        region (treatment penetration uses ocu; prev_rate and tx_unmet_need their drug group) -#}
+    select la_code as area_code, period, drug_group, estimate, lower_95, upper_95
     from {{ ref('stg_reference__prevalence_estimates') }}
-    where drug_group = 'ocu' and age_band = '15-64'
+    where age_band = '15-64'
     union all
-    select areas.parent_code as area_code, prevalence.period, sum(prevalence.estimate), sum(prevalence.lower_95), sum(prevalence.upper_95)
+    select
+        areas.parent_code as area_code,
+        prevalence.period,
+        prevalence.drug_group,
+        sum(prevalence.estimate),
+        sum(prevalence.lower_95),
+        sum(prevalence.upper_95)
     from {{ ref('stg_reference__prevalence_estimates') }} as prevalence
     inner join areas
         on prevalence.la_code = areas.area_code and areas.area_type = 'la'
-    where prevalence.drug_group = 'ocu' and prevalence.age_band = '15-64'
-    group by areas.parent_code, prevalence.period
+    where prevalence.age_band = '15-64'
+    group by areas.parent_code, prevalence.period, prevalence.drug_group
 
 ),
 
@@ -81,6 +107,9 @@ indicator_sources as (
             when indicator_code = 'ims_intervention_share' then 'intervention'
             when indicator_code like 'ims_%' then 'nsp'
             when indicator_code like 'dip_%' then 'dip'
+            when indicator_code like 'mdt_%' then 'drug_test'
+            when indicator_code in ('prev_rate', 'bullseye_people', 'provider_flows') then 'treatment'
+            when indicator_code = 'known_to_treatment' then 'cohort'
         end as coverage_source
     from catalogue
 
@@ -106,7 +135,14 @@ covered as (
     inner join indicator_sources
         on counts.indicator_code = indicator_sources.indicator_code
     inner join coverage
-        on indicator_sources.coverage_source = coverage.source
+        on
+            {# known_to_treatment: each cohort's own source #}
+            case
+                when indicator_sources.coverage_source <> 'cohort' then indicator_sources.coverage_source
+                when counts.breakdown like 'dip_%' then 'dip'
+                when counts.breakdown like 'drug_test_%' then 'drug_test'
+                else 'nsp'
+            end = coverage.source
     inner join periods
         on counts.period = periods.period
     inner join areas
@@ -126,11 +162,13 @@ with_denominators as (
         covered.breakdown,
         covered.numerator,
         case
-            when covered.method = 'estimate_bounds' and covered.area_type <> 'country' then estimates.estimate
+            when covered.method = 'estimate_bounds' and covered.area_type <> 'country' and covered.indicator_code <> 'prev_rate'
+                then estimates.estimate
             else covered.denominator
         end as denominator,
         estimates.lower_95 as estimate_lower_95,
         estimates.upper_95 as estimate_upper_95,
+        unmet_treated.treated as estimate_treated,
         covered.unit,
         covered.method,
         covered.polarity,
@@ -142,7 +180,16 @@ with_denominators as (
         covered.start_year
     from covered
     left join estimates
-        on covered.area_code = estimates.area_code and covered.period = estimates.period
+        on
+            covered.area_code = estimates.area_code
+            and covered.period = estimates.period
+            and estimates.drug_group = case when covered.breakdown_type = 'drug_group' then covered.breakdown else 'ocu' end
+    left join unmet_treated
+        on
+            covered.indicator_code = 'tx_unmet_need'
+            and covered.area_code = unmet_treated.area_code
+            and covered.period = unmet_treated.period
+            and covered.breakdown = unmet_treated.breakdown
 
 ),
 
@@ -157,12 +204,20 @@ valued as (
         case
             when method = 'wilson' then {{ wilson_lower('numerator', 'denominator') }} * multiplier
             when method = 'count_exact_byar' then {{ count_ci_lower('numerator') }}
+            when method = 'estimate_bounds' and indicator_code = 'prev_rate' and denominator > 0
+                then estimate_lower_95 / denominator * multiplier
+            when method = 'estimate_bounds' and indicator_code = 'tx_unmet_need' and estimate_lower_95 > 0
+                then {{ estimate_shortfall('estimate_lower_95', 'estimate_treated') }} * multiplier
             when method = 'estimate_bounds' and estimate_upper_95 > 0 then numerator / estimate_upper_95 * multiplier
             when method = 'estimate_bounds' and area_type = 'country' then {{ wilson_lower('numerator', 'denominator') }} * multiplier
         end as lower_95,
         case
             when method = 'wilson' then {{ wilson_upper('numerator', 'denominator') }} * multiplier
             when method = 'count_exact_byar' then {{ count_ci_upper('numerator') }}
+            when method = 'estimate_bounds' and indicator_code = 'prev_rate' and denominator > 0
+                then estimate_upper_95 / denominator * multiplier
+            when method = 'estimate_bounds' and indicator_code = 'tx_unmet_need' and estimate_upper_95 > 0
+                then {{ estimate_shortfall('estimate_upper_95', 'estimate_treated') }} * multiplier
             when method = 'estimate_bounds' and estimate_lower_95 > 0 then numerator / estimate_lower_95 * multiplier
             when method = 'estimate_bounds' and area_type = 'country' then {{ wilson_upper('numerator', 'denominator') }} * multiplier
         end as upper_95
