@@ -18,7 +18,9 @@
     - mdt_repeat_testers: persons testing positive in the year by the number of positive tests
       in the year (1, 2, 3+), over persons testing positive; and each band split by known to
       treatment (an episode referred before the year's end, as known_to_treatment 'ever') over
-      the band. -#}
+      the band.
+    Every local authority of the region has a row wherever the region has one: 0 (of 0) where
+    the area has no records. -#}
 with
 
 known as (
@@ -197,6 +199,47 @@ counts as (
         'positive_people', 'mdt_repeat_testers', 'tests_band_known', "tests_band || '|' || known_status", parent='tests_band'
     ) }}
 
+),
+
+areas as (
+
+    select * from {{ ref('areas') }}
+
+),
+
+grid as (
+
+    {#- every local authority of the region for every row the region has, so an area without
+        records (Knowsley has no custody suite) shows 0 (and 0 of 0) rather than nothing -#}
+    select distinct
+        counts.indicator_code,
+        counts.period,
+        areas.area_code,
+        counts.breakdown_type,
+        counts.breakdown,
+        counts.denominator is not null as has_denominator
+    from counts
+    inner join areas
+        on counts.area_code = areas.parent_code and areas.area_type = 'la'
+
 )
 
 select * from counts
+union all
+select
+    grid.indicator_code,
+    grid.period,
+    grid.area_code,
+    grid.breakdown_type,
+    grid.breakdown,
+    cast(0 as {{ smw.type_double() }}) as numerator,
+    cast(case when grid.has_denominator then 0 end as {{ smw.type_double() }}) as denominator
+from grid
+left join counts
+    on
+        grid.indicator_code = counts.indicator_code
+        and grid.period = counts.period
+        and grid.area_code = counts.area_code
+        and grid.breakdown_type = counts.breakdown_type
+        and grid.breakdown = counts.breakdown
+where counts.indicator_code is null

@@ -21,8 +21,8 @@
       out (episodes discharged transferred_* in the year), exits (discharges in the year that are
       not transfers), planned exits (of those, successful completions), and persons in treatment
       by the substance group of their latest episode at the provider in the year. Planned exits
-      as a share of exits is planned_exits / exits; both counts are published. Local authority
-      rows only: a provider belongs to one area. -#}
+      as a share of exits is planned_exits / exits; both counts are published. A provider
+      belongs to one area; the region repeats its rows. -#}
 with
 
 estimates as (
@@ -381,6 +381,19 @@ counts as (
     select * from region_bullseye_rows
     union all
     select * from provider_rows
+    union all
+    {# the region repeats each provider's row (a provider belongs to one area) #}
+    select
+        provider_rows.indicator_code,
+        provider_rows.period,
+        areas.parent_code as area_code,
+        provider_rows.breakdown_type,
+        provider_rows.breakdown,
+        provider_rows.numerator,
+        provider_rows.denominator
+    from provider_rows
+    inner join areas
+        on provider_rows.area_code = areas.area_code
 
 )
 
