@@ -406,13 +406,14 @@ def test_year_tables_match_the_published_rows(rendered, serving_copy):
         for code, area, period, suppressed, numerator in rows(
             serving_copy,
             "select indicator_code, area_code, period, is_suppressed, numerator from rpt_indicator_values "
-            "where breakdown_type = 'all' and indicator_code in ('nsp_clients', 'dip_contacts', 'tx_in_treatment')",
+            "where breakdown_type = 'all' and indicator_code in ('nsp_clients', 'dip_contacts', 'tx_in_treatment', 'mdt_tests')",
         )
     }
     tables = {
         "harm-reduction": ("People using needle and syringe programmes by year", "nsp_clients", 1),
         "dip": ("DIP contacts by year", "dip_contacts", 1),
         "treatment": ("People in treatment by substance group", "tx_in_treatment", 4),
+        "needs": ("Drug tests by year", "mdt_tests", 1),
     }
     stars = 0
     for name, facts in rendered.items():
@@ -455,7 +456,8 @@ def test_cli_writes_one_area_with_pdfs(demo_build, tmp_path, capsys):
         == 0
     )
     said = capsys.readouterr().out
-    assert "3 pages for 1 area in" in said and "PDFs       3 written" in said
+    n = len(REPORTS)
+    assert f"{n} pages for 1 area in" in said and f"PDFs       {n} written" in said
     for report in REPORTS:
         pdf = out / REGION / f"{report.slug}.pdf"
         assert pdf.read_bytes()[:5] == b"%PDF-", pdf

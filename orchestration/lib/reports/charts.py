@@ -586,3 +586,54 @@ def share_panels(
         hspace=0.45 * len(panels) / max(sum(heights), 1) * 2,
     )
     return _svg(fig, chart_id, alt)
+
+
+@_styled
+def bullseye(chart_id: str, rings: Sequence[tuple[str, Point]], alt: str) -> Markup:
+    """The treatment bullseye: concentric rings, innermost first, each disc's area the people in
+    it and the rings inside it; each ring labelled with its count (``*`` when withheld). A
+    withheld ring adds nothing to the radii, so the picture never implies its size."""
+    fig = _figure(7.2, 3.2)
+    ax = fig.add_axes((0.02, 0.04, 0.42, 0.92))
+    ax.set_aspect("equal")
+    ax.axis("off")
+    cumulative = []
+    total = 0.0
+    for _, p in rings:
+        if not p.suppressed and p.value is not None:
+            total += p.value
+        cumulative.append(total)
+    top = math.sqrt(total) if total > 0 else 1.0
+    from matplotlib.patches import Circle, Rectangle
+
+    colours = [LOCAL, "#4db6ac", "#b2dfdb", "#eceff1"]
+    # outermost first, so inner discs are drawn on top
+    for k in range(len(rings) - 1, -1, -1):
+        radius = math.sqrt(cumulative[k]) / top if total > 0 else (k + 1) / len(rings)
+        ax.add_patch(
+            Circle(
+                (0, 0),
+                max(radius, 0.02),
+                facecolor=colours[k % len(colours)],
+                edgecolor="white",
+                linewidth=1.5,
+            )
+        )
+    ax.set_xlim(-1.05, 1.05)
+    ax.set_ylim(-1.05, 1.05)
+    key = fig.add_axes((0.48, 0.04, 0.5, 0.92))
+    key.axis("off")
+    key.set_xlim(0, 1)
+    key.set_ylim(len(rings), -0.5)
+    for k, (label, p) in enumerate(rings):
+        key.add_patch(
+            Rectangle(
+                (0.0, k - 0.2), 0.06, 0.4, facecolor=colours[k % len(colours)], edgecolor="#90a4ae"
+            )
+        )
+        key.text(0.09, k, _short(label, 44), va="center", fontsize=8.5)
+        if p.suppressed:
+            _star(key, 0.95, k, va="center", ha="right")
+        elif p.value is not None:
+            _count_label(key, 0.95, k, p.value, f"{chart_id}-count-0-{k}", va="center", ha="right")
+    return _svg(fig, chart_id, alt)
