@@ -1,5 +1,5 @@
 {#- The indicator catalogue as published: what a BI tool shows beside a number, with the first
-    and latest period that has published values. -#}
+    and latest financial year that has published values (whole or to date). -#}
 with
 
 indicators as (
@@ -12,6 +12,7 @@ published as (
 
     select indicator_code, min(period) as first_period, max(period) as latest_period
     from {{ ref('rpt_indicator_values') }}
+    where period_type in ('year', 'ytd')
     group by indicator_code
 
 )

@@ -1,10 +1,12 @@
-{#- The latest published period of every indicator, per area and breakdown: what a dashboard
-    tile shows. -#}
+{#- The latest published year of every indicator, per area and breakdown: what a dashboard
+    tile shows (a year to date when the latest year is not yet covered to its end; quarters and
+    rolling twelve months are in rpt_indicator_values). -#}
 with
 
 indicator_values as (
 
     select * from {{ ref('rpt_indicator_values') }}
+    where period_type in ('year', 'ytd')
 
 ),
 
@@ -40,7 +42,9 @@ select
     indicator_values.trend,
     indicator_values.is_provisional,
     indicator_values.is_suppressed,
-    indicator_values.disclosure_policy
+    indicator_values.disclosure_policy,
+    indicator_values.period_type,
+    indicator_values.data_to
 from indicator_values
 inner join latest
     on indicator_values.indicator_code = latest.indicator_code and indicator_values.period = latest.latest_period

@@ -4,7 +4,8 @@
     denominator, value, interval, comparison, change and trend. A change is also withheld when the
     previous year's row was. Under the nhs_1to7 policy, counts are rounded to the nearest 5 and
     values and intervals are recomputed from the rounded counts, so no exact count leaks. The
-    comparator value is the comparator row's published value. -#}
+    comparator value is the comparator row's published value. period_type says whether a row is
+    a whole year, a year to date (provisional, to data_to), a quarter or rolling twelve months. -#}
 with
 
 indicator_values as (
@@ -33,7 +34,7 @@ areas as (
 
 periods as (
 
-    select * from {{ ref('dim_periods') }}
+    select * from {{ ref('dim_reporting_periods') }}
 
 ),
 
@@ -44,13 +45,13 @@ previous_disclosure as (
         indicator_values.area_code,
         indicator_values.breakdown_type,
         indicator_values.breakdown,
-        periods.start_year,
+        indicator_values.period,
+        indicator_values.period_type,
         disclosure.is_suppressed
     from indicator_values
     inner join disclosure
         on indicator_values.indicator_value_id = disclosure.indicator_value_id
-    inner join periods
-        on indicator_values.period = periods.period
+
 
 ),
 
@@ -80,7 +81,8 @@ joined as (
             and indicator_values.area_code = previous_disclosure.area_code
             and indicator_values.breakdown_type = previous_disclosure.breakdown_type
             and indicator_values.breakdown = previous_disclosure.breakdown
-            and periods.start_year = previous_disclosure.start_year + 1
+            and periods.previous_period = previous_disclosure.period
+            and indicator_values.period_type = previous_disclosure.period_type
 
 ),
 
@@ -144,7 +146,9 @@ published_rows as (
         is_provisional,
         is_suppressed,
         cast(suppression as {{ dbt.type_string() }}) as suppression,
-        cast(disclosure_policy as {{ dbt.type_string() }}) as disclosure_policy
+        cast(disclosure_policy as {{ dbt.type_string() }}) as disclosure_policy,
+        cast(period_type as {{ dbt.type_string() }}) as period_type,
+        cast(data_to as date) as data_to
     from published
 
 )
@@ -178,7 +182,9 @@ select
     published_rows.is_provisional,
     published_rows.is_suppressed,
     published_rows.suppression,
-    published_rows.disclosure_policy
+    published_rows.disclosure_policy,
+    published_rows.period_type,
+    published_rows.data_to
 from published_rows
 left join published_rows as comparators
     on

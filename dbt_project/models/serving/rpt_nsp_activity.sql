@@ -7,7 +7,7 @@ indicator_values as (
 
     select * from {{ ref('rpt_indicator_values') }}
     where indicator_code in ('nsp_clients', 'nsp_visits', 'nsp_needles') and breakdown = 'all'
-        and area_type in ('la', 'region')
+        and area_type in ('la', 'region') and period_type in ('year', 'ytd')
 
 )
 

@@ -13,7 +13,8 @@
       required as total;
     - the treatment bullseye's rings, with the OCU prevalence estimate (prev_rate's numerator)
       as total; a provider's persons in treatment by substance group, with its persons in
-      treatment as total.
+      treatment as total;
+    - the quarters of a financial year, with the year (or the year to date) as total.
     Breakdowns that are not complete partitions (sex leaves out I and U; alcohol only is outside
     drug treatment; NSP cohorts leave out unlinked visits) are still treated as additive: treating
     a near-partition as exact can only suppress more. England is published by others and is not
@@ -115,6 +116,21 @@ breakdown_members as (
             as total_cell_id
     from cells
     where quantity = 'provider_flows' and breakdown like '%|in_treatment_%'
+
+    union all
+
+    {# domain (Periods): a year's quarters add up to the year (visits, needles, contacts; people
+       are counted once a year, so for them this can only suppress more) #}
+    select
+        'quarters|' || cells.quantity || '|' || periods.financial_year || '|' || cells.area_code || '|' || cells.breakdown_type || '|' || cells.breakdown
+            as group_id,
+        cells.cell_id,
+        false as is_total,
+        cells.quantity || '|' || periods.financial_year || '|' || cells.area_code || '|' || cells.breakdown_type || '|' || cells.breakdown
+            as total_cell_id
+    from cells
+    inner join {{ ref('dim_reporting_periods') }} as periods
+        on cells.period = periods.period and periods.period_type = 'quarter'
 
 ),
 

@@ -12,8 +12,15 @@
     - trend: chi-squared test for linear trend (Cochran-Armitage) over the latest five years of
       a proportion, as Fingertips does; counts have no trend test.
     - provisional: an indicator with a follow-up window (re-presentation 182 days, early exit 84
-      days) whose window has not passed by the latest date in the data.
-    Years are published only where the indicator's source covers them. -#}
+      days) whose window has not passed by the latest date in the data, and every year to date.
+    Years are published only where the indicator's source covers them.
+    - periods (domain: Periods beyond the financial year): period_type year for a financial year
+      the source covers to its end; ytd for the year it has begun but not finished (same label,
+      data_to the source's latest date: never silently left out); quarter and rolling_12m for
+      the headline counts and proportions (fct_indicator_counts_periods) in windows the source
+      covers whole. Change is on the previous period of the same type (previous year, quarter,
+      or the twelve months ending a quarter earlier; none for a year to date); the trend test
+      uses whole years only. -#}
 
 with
 
@@ -37,6 +44,8 @@ counts as (
     where indicator_code <> 'tx_unmet_need_treated'
     union all
     select * from {{ ref('fct_indicator_counts_justice') }}
+    union all
+    select * from {{ ref('fct_indicator_counts_periods') }}
 
 ),
 
@@ -69,7 +78,8 @@ areas as (
 
 periods as (
 
-    select * from {{ ref('dim_periods') }}
+    {#- financial years, quarters and rolling twelve months -#}
+    select * from {{ ref('dim_reporting_periods') }}
 
 ),
 
@@ -128,6 +138,15 @@ covered as (
         coverage.data_as_of_date,
         periods.end_date as period_end_date,
         periods.start_year,
+        case
+            when periods.period_type = 'year' and periods.end_date > coverage.data_as_of_date then 'ytd'
+            else periods.period_type
+        end as period_type,
+        case
+            when periods.end_date > coverage.data_as_of_date then coverage.data_as_of_date
+            else periods.end_date
+        end as data_to,
+        periods.previous_period,
         areas.area_type
     from counts
     inner join catalogue
@@ -147,7 +166,21 @@ covered as (
         on counts.period = periods.period
     inner join areas
         on counts.area_code = areas.area_code
-    where counts.period between coverage.first_period and coverage.last_period
+    where
+        {#- a whole year the source covers; the year it has only begun to cover is year to date -#}
+        (periods.period_type = 'year' and counts.period between coverage.first_period and coverage.last_period)
+        or (
+            periods.period_type = 'year'
+            and counts.period >= coverage.first_period
+            and periods.start_date <= coverage.data_as_of_date
+            and periods.end_date > coverage.data_as_of_date
+        )
+        {#- quarters and rolling twelve months the source covers whole -#}
+        or (
+            periods.period_type in ('quarter', 'rolling_12m')
+            and periods.start_date >= {{ financial_year_start('coverage.first_period') }}
+            and periods.end_date <= coverage.data_as_of_date
+        )
 
 ),
 
@@ -177,7 +210,10 @@ with_denominators as (
         covered.follow_up_days,
         covered.data_as_of_date,
         covered.period_end_date,
-        covered.start_year
+        covered.start_year,
+        covered.period_type,
+        covered.data_to,
+        covered.previous_period
     from covered
     left join estimates
         on
@@ -287,7 +323,8 @@ trends as (
             and latest.breakdown_type = earlier.breakdown_type
             and latest.breakdown = earlier.breakdown
             and earlier.start_year between latest.start_year - 4 and latest.start_year
-    where latest.unit = 'proportion' and earlier.denominator > 0
+            and earlier.period_type = 'year'
+    where latest.unit = 'proportion' and earlier.denominator > 0 and latest.period_type = 'year'
     group by latest.indicator_code, latest.period, latest.area_code, latest.breakdown
 
 ),
@@ -310,7 +347,8 @@ previous as (
         area_code,
         breakdown_type,
         breakdown,
-        start_year + 1 as next_start_year,
+        period,
+        period_type,
         value as previous_value,
         numerator as previous_numerator
     from valued
@@ -344,7 +382,7 @@ select
     {{ change_absolute('valued.value', 'previous.previous_value') }} as change_absolute,
     {{ change_relative('valued.value', 'previous.previous_value') }} as change_relative,
     case
-        when valued.unit <> 'proportion' then 'not_applicable'
+        when valued.unit <> 'proportion' or valued.period_type <> 'year' then 'not_applicable'
         when trend_tested.trend_points is null or trend_tested.trend_points < 5 then 'insufficient_data'
         when trend_tested.trend_variance is null or trend_tested.trend_variance <= 0 then 'no_significant_change'
         when trend_tested.trend_statistic * trend_tested.trend_statistic / trend_tested.trend_variance <= 3.841458820694124
@@ -353,8 +391,11 @@ select
         else 'decreasing'
     end as trend,
     valued.follow_up_days > 0
-    and {{ dbt.dateadd('day', 'valued.follow_up_days', 'valued.period_end_date') }} > valued.data_as_of_date as is_provisional,
-    valued.data_as_of_date
+    and {{ dbt.dateadd('day', 'valued.follow_up_days', 'valued.period_end_date') }} > valued.data_as_of_date
+    or valued.period_type = 'ytd' as is_provisional,
+    valued.data_as_of_date,
+    valued.period_type,
+    valued.data_to
 from valued
 inner join comparators
     on
@@ -369,7 +410,8 @@ left join previous
         and valued.area_code = previous.area_code
         and valued.breakdown_type = previous.breakdown_type
         and valued.breakdown = previous.breakdown
-        and valued.start_year = previous.next_start_year
+        and valued.previous_period = previous.period
+        and valued.period_type = previous.period_type
 left join trend_tested
     on
         valued.indicator_code = trend_tested.indicator_code
