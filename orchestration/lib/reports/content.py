@@ -1867,4 +1867,24 @@ def build_page(data: ServingData, report: str, area: str, period: str) -> Page:
         summary=summary,
         sections=sections,
         methods=method_notes(data, b.used),
+        notes=year_to_date_notes(data, b.used, b.periods),
     )
+
+
+def year_to_date_notes(
+    data: ServingData, codes: Sequence[str], periods: Sequence[str]
+) -> list[str]:
+    """Which years on the page are only year to date, and to when (domain: a part-year is never
+    published as if complete)."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for code in codes:
+        for period in periods:
+            data_to = data.year_to_date(code, period)
+            if data_to:
+                ind = data.catalogue.get(code)
+                found.setdefault((period, data_to), []).append(ind.title if ind else code)
+    return [
+        f"{period} is year to date for {'; '.join(titles)}: the data reach {data_to}, so these "
+        "figures cover part of the year and are provisional."
+        for (period, data_to), titles in sorted(found.items())
+    ]

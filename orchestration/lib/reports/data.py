@@ -104,6 +104,15 @@ class Value:
     is_suppressed: bool
     suppression: str | None
     disclosure_policy: str
+    period_type: str = "year"  # year, ytd (a year not yet covered to its end), quarter, rolling_12m
+    data_to: str | None = None  # the last date the row covers (ISO)
+
+
+#: Columns added with the sub-year periods; a serving database published before them has none.
+PERIOD_COLUMNS = ("period_type", "cast(data_to as varchar) as data_to")
+
+#: Period types the year-by-year pages read; quarters and rolling twelve months are kept apart.
+YEAR_TYPES = ("year", "ytd")
 
 
 @dataclass(frozen=True)
@@ -158,15 +167,20 @@ class ServingData:
     labels: dict[tuple[str, str], Label]
     areas: dict[str, Area]
     periods: list[str]
+    #: quarter and rolling twelve-month rows, keyed like ``values``
+    sub_year: dict[tuple[str, str, str, str, str], Value] = field(default_factory=dict)
     run_id: str | None = None
     published_at: str | None = None
     disclosure_policy: str = "under5"
     _by_slice: dict[tuple[str, str, str], list[Value]] = field(default_factory=dict, repr=False)
+    _ytd: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         by_slice: dict[tuple[str, str, str], list[Value]] = defaultdict(list)
         for v in self.values.values():
             by_slice[(v.indicator_code, v.area_code, v.period)].append(v)
+            if v.period_type == "ytd":
+                self._ytd[(v.indicator_code, v.period)] = v.data_to
         self._by_slice = dict(by_slice)
 
     # -- lookups ----------------------------------------------------------------------------
@@ -229,6 +243,10 @@ class ServingData:
             found.item_code,
         )
 
+    def year_to_date(self, code: str, period: str) -> str | None:
+        """The last date covered when ``period`` of ``code`` is a year to date, else None."""
+        return self._ytd.get((code, period))
+
     def area_name(self, code: str) -> str:
         area = self.areas.get(code)
         return area.name if area else code
@@ -277,10 +295,22 @@ def load_serving(serving_db: Path) -> ServingData:
             raise ServingDataError(
                 f"{serving_db} has no table {', '.join(missing)}: it was published by an older build; run `smw build`"
             )
+        columns = {
+            r[0]
+            for r in _rows(
+                con,
+                "select column_name from information_schema.columns where table_name = 'rpt_indicator_values'",
+            )
+        }
+        extra = PERIOD_COLUMNS if "period_type" in columns else ()
         values: dict[tuple[str, str, str, str, str], Value] = {}
-        for r in _rows(con, f"select {', '.join(VALUE_COLUMNS)} from rpt_indicator_values"):
+        sub_year: dict[tuple[str, str, str, str, str], Value] = {}
+        for r in _rows(
+            con, f"select {', '.join((*VALUE_COLUMNS, *extra))} from rpt_indicator_values"
+        ):
             v = Value(*r)
-            values[(v.indicator_code, v.area_code, v.period, v.breakdown_type, v.breakdown)] = v
+            key = (v.indicator_code, v.area_code, v.period, v.breakdown_type, v.breakdown)
+            (values if v.period_type in YEAR_TYPES else sub_year)[key] = v
         catalogue = {
             r[0]: Indicator(*r)
             for r in _rows(
@@ -309,6 +339,7 @@ def load_serving(serving_db: Path) -> ServingData:
         labels=labels,
         areas=areas,
         periods=periods,
+        sub_year=sub_year,
         run_id=run_id,
         published_at=(published_at or "")[:16] or None,
         disclosure_policy=", ".join(sorted(policies)) or "under5",
