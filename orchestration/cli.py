@@ -563,11 +563,38 @@ def _published_status(h: Home) -> str:
         rows = con.execute(
             "select table_name, row_count, published_at from _publication order by table_name"
         ).fetchall()
+        periods = _published_periods(con)
     finally:
         con.close()
     lines = [f"Published  {h.serving_db}"]
     lines += [f"  {t}: {n:,} rows (published {p:%Y-%m-%d %H:%M} UTC)" for t, n, p in rows]
-    return "\n".join(lines)
+    return "\n".join(lines + periods)
+
+
+def _published_periods(con) -> list[str]:
+    """The periods published (whole years, quarters, rolling twelve months) and which year is
+    only year to date, for which indicators, and to when: a part-year is never passed off as a
+    whole one."""
+    columns = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_name = 'rpt_indicator_values'"
+        ).fetchall()
+    }
+    if "period_type" not in columns:
+        return []
+    lines = ["Periods"]
+    for period_type, first, last, n in con.execute(
+        "select period_type, min(period), max(period), count(distinct period) from rpt_indicator_values "
+        "where period_type <> 'ytd' group by period_type order by period_type"
+    ).fetchall():
+        lines.append(f"  {period_type}: {n} periods, {first} to {last}")
+    for period, data_to, codes in con.execute(
+        "select period, cast(data_to as varchar), string_agg(distinct indicator_code, ', ' order by indicator_code) "
+        "from rpt_indicator_values where period_type = 'ytd' group by period, data_to order by period, data_to"
+    ).fetchall():
+        lines.append(f"  {period} is year to date (provisional), data to {data_to}: {codes}")
+    return lines
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
