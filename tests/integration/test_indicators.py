@@ -89,7 +89,8 @@ def test_treatment_indicators_reconcile_with_the_cohort_mart(demo_build):
     indicator = rows(
         db,
         "select area_code, period, numerator, denominator from marts.fct_indicator_values "
-        "where indicator_code = 'tx_successful_completion' and breakdown = 'all' and area_type = 'la'",
+        "where indicator_code = 'tx_successful_completion' and breakdown = 'all' and area_type = 'la' "
+        "and period_type = 'year'",
     )
     assert indicator
     for area, period, num, den in indicator:
