@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-#: name -> SQL. Filters pick the latest period and the first area from the data itself, so
+#: name -> SQL. Filters pick the latest year and the first area from the data itself, so
 #: the queries fit any build (they are what a dashboard's drop-downs would send).
 _TOP_INDICATOR = """(select indicator_code from rpt_indicator_values where breakdown_type = 'all'
       and value is not null group by indicator_code order by count(*) desc, indicator_code limit 1)"""
@@ -27,7 +27,8 @@ BI_QUERIES: dict[str, str] = {
         select area_name, value, lower_95, upper_95, comparison
         from rpt_indicator_values
         where indicator_code = {_TOP_INDICATOR}
-          and period = (select max(period) from rpt_indicator_values where indicator_code = {_TOP_INDICATOR})
+          and period = (select max(period) from rpt_indicator_values
+                        where indicator_code = {_TOP_INDICATOR} and period_type in ('year', 'ytd'))
           and breakdown_type = 'all'
         order by value desc nulls last""",
     "trend_one_indicator": f"""
@@ -41,7 +42,7 @@ BI_QUERIES: dict[str, str] = {
         from rpt_indicator_values as v
         left join rpt_breakdown_labels as l
             on v.breakdown_type = l.breakdown_type and v.breakdown = l.breakdown
-        where v.period = (select max(period) from rpt_indicator_values)
+        where v.period = (select max(period) from rpt_indicator_values where period_type in ('year', 'ytd'))
           and v.breakdown_type <> 'all'
         order by v.area_code, v.breakdown_type, l.label""",
     "comparison_counts": """
