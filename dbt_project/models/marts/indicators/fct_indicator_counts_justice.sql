@@ -115,7 +115,8 @@ caseload_contacts as (
         on
             contacts.person_id = episodes.person_id
             and episodes.referral_date > contacts.contact_date
-            and episodes.referral_date <= {{ dbt.dateadd('day', 84, 'contacts.contact_date') }}
+            {# a contact without a date cannot be followed (Spark's dateadd rejects nulls) #}
+            and episodes.referral_date <= {{ dbt.dateadd('day', 84, "coalesce(contacts.contact_date, cast('1900-01-01' as date))") }}
     where contacts.is_taken_onto_caseload
     group by contacts.contact_id, contacts.cjit_code, contacts.period
 
