@@ -60,7 +60,7 @@
 {#- The label dimension of each breakdown type: (dimension of the first part, dimension of the
     second part) for nested breakdowns, (dimension, none) for flat ones. Dimensions are the
     breakdown_labels seed's and the code lists' (see dim_breakdown_labels); a breakdown type not
-    listed is labelled by its own values (transfer destinations are names already). -#}
+    listed is labelled by its own values. -#}
 {% macro breakdown_dimensions() -%}
     {{ return({
         'all': ('all', none),
@@ -77,6 +77,7 @@
         'drug': ('drug', none),
         'drug_route': ('drug_route', none),
         'injecting_status': ('injecting_status', none),
+        'transfer_destination': ('transfer_destination', none),
         'route': ('route_group', 'route'),
         'sex_age_band': ('sex', 'age_band'),
         'sex_drinking_days': ('sex', 'drinking_days'),

@@ -1465,8 +1465,15 @@ def dip(b: Builder) -> list[Section]:
         transfers.add(
             Table(
                 f"Transferred to, {b.period}",
-                ["CJIT or prison", "Contacts", "% of transfers out"],
-                [[Cell(v.breakdown), count_cell(v), pct_cell(v)] for v in destinations],
+                ["Destination", "Contacts", "% of transfers out"],
+                [
+                    [
+                        Cell(data.label("transfer_destination", v.breakdown)),
+                        count_cell(v),
+                        pct_cell(v),
+                    ]
+                    for v in destinations
+                ],
             )
         )
     sections.append(transfers)

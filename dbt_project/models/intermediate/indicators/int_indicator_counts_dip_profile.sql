@@ -74,7 +74,7 @@ counts as (
     union all
     {{ indicator_counts('contacts', 'dip_transferred_out', 'all', "'all'", 'sum(case when is_transferred_out then 1 else 0 end)', 'sum(case when is_not_taken_on then 1 else 0 end)') }}
     union all
-    {{ indicator_shares('transferred_out', 'dip_transfer_destination_share', 'transfer_destination', 'transferred_to') }}
+    {{ indicator_shares('transferred_out', 'dip_transfer_destination_share', 'transfer_destination', 'transfer_destination') }}
 
 )
 

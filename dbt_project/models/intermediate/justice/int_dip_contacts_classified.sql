@@ -32,6 +32,7 @@ classified as (
         coalesce(routes.category, 'unknown') as route_group,
         contacts.transfer_from,
         contacts.transferred_to,
+        {{ transfer_destination_group('contacts.transferred_to') }} as transfer_destination,
         contacts.assessed = 'Y' as is_assessed,
         contacts.assessed = 'Y' and contacts.further_intervention_required = 'Y' as is_further_required,
         contacts.assessed = 'Y'

@@ -66,7 +66,7 @@ profiled as (
         contacts.drugs_used,
         contacts.is_not_taken_on,
         contacts.is_transferred_out,
-        contacts.transferred_to
+        contacts.transfer_destination
     from contacts
     left join ethnicities
         on contacts.ethnicity = ethnicities.code
