@@ -633,12 +633,10 @@ def cmd_query(args: argparse.Namespace) -> int:
         rel = con.sql(args.sql)
         if rel is None:
             return 0
-        if args.csv:
-            import csv
+        if args.csv or args.raw:
+            from orchestration.lib.csv_safe import write_csv
 
-            out = csv.writer(sys.stdout)
-            out.writerow(rel.columns)
-            out.writerows(rel.fetchall())
+            write_csv(sys.stdout, rel.columns, rel.fetchall(), raw=args.raw)
         else:
             rel.show(max_rows=args.max_rows, max_width=200)
     except duckdb.Error as e:
@@ -817,7 +815,15 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="query the restricted warehouse (only while no build runs)",
     )
-    q.add_argument("--csv", action="store_true", help="write CSV to stdout instead of a table")
+    q.add_argument(
+        "--csv",
+        action="store_true",
+        help="write CSV to stdout instead of a table; text that a spreadsheet would run as a "
+        "formula (starting =, +, -, @, tab, CR) gets a leading ' (numbers stay numbers)",
+    )
+    q.add_argument(
+        "--raw", action="store_true", help="with --csv: write every value exactly as it is"
+    )
     q.add_argument("--max-rows", type=int, default=40)
     q.set_defaults(func=cmd_query)
 
