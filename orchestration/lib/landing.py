@@ -22,6 +22,7 @@ import csv
 import gzip
 import hashlib
 import io
+import json
 import logging
 import os
 import re
@@ -515,7 +516,7 @@ def read_strictly(path: Path) -> StrictReading:
 @dataclass(frozen=True)
 class HeaderMap:
     positions: dict[str, int]  # spec column -> position in the file
-    extra: dict[str, int]  # normalised extra column name -> position (kept in _extra)
+    extra: dict[str, int]  # normalised extra column name -> position (its name goes in _extra)
     dropped: tuple[str, ...] = ()  # extra columns not kept: their names say they identify people
 
 
@@ -647,10 +648,11 @@ def _select_for(source: spec.Source, hm: HeaderMap) -> str:
     parts.append("$file_name as _file_name")
     parts.append("ordinality as _row_number")
     if hm.extra:
-        pairs = ", ".join(
-            f"'{n.replace(chr(39), chr(39) * 2)}', c{i}" for n, i in sorted(hm.extra.items())
-        )
-        parts.append(f"json_object({pairs}) as _extra")
+        # The extract spec is an allow-list: a column it does not name is dropped. Only its
+        # *name* is kept (a JSON array, the same on every row of the file), so that data quality
+        # can tell the supplier; its values, which may identify people, are never stored.
+        names = json.dumps(sorted(hm.extra)).replace("'", "''")
+        parts.append(f"cast('{names}' as json) as _extra")
     else:
         parts.append("null as _extra")
     return ",\n    ".join(parts)

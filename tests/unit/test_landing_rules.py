@@ -203,7 +203,7 @@ def test_extra_columns_named_like_identifiers_are_not_kept(env, key):
     assert outcome.status == "loaded"
     assert outcome.extra_columns == ["worker_notes"]
     assert outcome.dropped_columns == ["client dob", "postcode"]
-    assert query(home, f"select _extra from raw.{NSP}") == [('{"worker_notes":"called"}',)]
+    assert query(home, f"select _extra from raw.{NSP}") == [('["worker_notes"]',)]
     assert query(home, "select extra_columns, dropped_columns from audit.loads") == [
         ("worker_notes", "client dob,postcode")
     ]
@@ -349,3 +349,32 @@ def test_a_key_file_readable_by_others_is_refused(tmp_path, monkeypatch):
     os.chmod(home.key_file, 0o644)
     with pytest.raises(LinkageKeyError, match="readable by others"):
         load_key(home.key_file)
+
+
+def test_unknown_columns_are_dropped_and_only_their_names_kept(env, key, tmp_path):
+    """Issue 22: the extract spec is an allow-list. A supplier who adds client_name, email,
+    phone or born has the names recorded (audit.loads, raw._extra) and no value stored."""
+    landing_dir, home = env
+    write(
+        landing_dir,
+        NSP,
+        "a.csv",
+        f"{NSP_HEADER},client_name,email,phone,born\n"
+        f"{GOOD_ROW},Jane Doe,jane@example.org,07700 900123,1980-03-12\n",
+    )
+    [outcome] = land(landing_dir, home, key).outcomes
+    assert outcome.status == "loaded"
+    [(extra, dropped)] = query(home, "select extra_columns, dropped_columns from audit.loads")
+    names = set((extra or "").split(",")) | set((dropped or "").split(","))
+    assert {"client_name", "email", "phone", "born"} <= names
+    db = home.warehouse_db.read_bytes()
+    for value in (b"Jane Doe", b"jane@example.org", b"07700 900123"):
+        assert value not in db, value
+    tables = query(
+        home,
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = current_database()",
+    )
+    for schema, table in tables:
+        for (row,) in query(home, f'select to_json(t)::varchar from "{schema}"."{table}" as t'):
+            assert "Jane Doe" not in row and "jane@example.org" not in row, (schema, table)
