@@ -40,7 +40,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 from orchestration.lib.quality import docs
 from orchestration.lib.quality.dialect import adapt_gx_execution_engine, connection_url
 from orchestration.lib.quality.expectations import CUSTOM_EXPECTATIONS
-from orchestration.lib.quality.suites import PROTECTED_COLUMNS, ExpectationSpec, Severity, Suite
+from orchestration.lib.quality.suites import ExpectationSpec, Severity, Suite
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class ExpectationResult:
     unexpected_count: int | None
     unexpected_percent: float | None
     observed_value: Any  # aggregate expectations (row counts, means, column sets)
-    example_values: tuple[Any, ...]  # most frequent failing values (never protected columns)
+    example_values: tuple[Any, ...]  # always empty: failing values are never kept (issue 22)
     example_ids: tuple[Any, ...]  # source record ids of failing rows, when the suite names one
     notes: str
     exception: str | None = None  # GX could not evaluate the rule (counted as failed)
@@ -172,21 +172,27 @@ def _result_format(suite: Suite) -> dict[str, Any]:
 def _scrub(
     result: ExpectationValidationResult, spec: ExpectationSpec, id_column: str | None
 ) -> None:
-    """Remove values of protected columns from a GX result, before it is stored or rendered."""
+    """Keep counts and source record ids only, before a GX result is stored or rendered.
+
+    Issue 22: a failing value can be anything a supplier typed (a name in a free-text field, a
+    date of birth in the wrong column), so no unexpected value is kept, for any column: the
+    Data Docs and feedback pages say how many records failed and which (by record id), and the
+    supplier looks them up in their own system. Aggregates (``observed_value``) are kept except
+    for protected columns.
+    """
     res = result.result
     if not res:
         return
-    if spec.touches_protected:
-        for key in ("partial_unexpected_list", "partial_unexpected_counts", "unexpected_list"):
-            if key in res:
-                res[key] = []
-        if "observed_value" in res:
-            res["observed_value"] = None
+    for key in ("partial_unexpected_list", "partial_unexpected_counts", "unexpected_list"):
+        if key in res:
+            res[key] = []
+    if spec.touches_protected and "observed_value" in res:
+        res["observed_value"] = None
     for key in ("partial_unexpected_index_list", "unexpected_index_list"):
         rows = res.get(key)
         if isinstance(rows, list):
             res[key] = [
-                {k: v for k, v in row.items() if k == id_column or k not in PROTECTED_COLUMNS}
+                {k: v for k, v in row.items() if k == id_column}
                 if isinstance(row, Mapping)
                 else row
                 for row in rows
@@ -194,9 +200,7 @@ def _scrub(
     details = res.get("details")
     if isinstance(details, Mapping) and isinstance(details.get("unexpected_rows"), list):
         details["unexpected_rows"] = [
-            {k: v for k, v in row.items() if k not in PROTECTED_COLUMNS}
-            if isinstance(row, Mapping)
-            else row
+            {k: v for k, v in row.items() if k == id_column} if isinstance(row, Mapping) else row
             for row in details["unexpected_rows"]
         ]
 
