@@ -249,6 +249,20 @@ def _detect_encoding(path: Path, gzipped: bool) -> str:
     return "windows-1252"
 
 
+TRANSCODE_PREFIX = "transcode-"
+
+
+def remove_stale_transcodes(tmp_dir: Path) -> list[Path]:
+    """Delete plaintext transcoded copies a killed landing left behind (one build lands at a
+    time, under the build lock, so none of them is in use); returns what was removed."""
+    removed = []
+    if tmp_dir.is_dir():
+        for stale in tmp_dir.glob(f"{TRANSCODE_PREFIX}*"):
+            stale.unlink(missing_ok=True)
+            removed.append(stale)
+    return removed
+
+
 @contextmanager
 def readable_csv(path: Path, fb: FileBytes, tmp_dir: Path) -> Iterator[tuple[Path, str]]:
     """A path DuckDB can read (UTF-8, maybe gzip) and its compression option.
@@ -261,11 +275,16 @@ def readable_csv(path: Path, fb: FileBytes, tmp_dir: Path) -> Iterator[tuple[Pat
         return
     tmp_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(tmp_dir, 0o700)
-    tmp = tmp_dir / f"transcode-{os.getpid()}-{path.name}.csv"
+    # The copy holds the file's identifiers in plain text: owner-only from its first byte (not
+    # chmod-ed afterwards), hash-named, and removed here or, after a kill, at the next landing.
+    digest = hashlib.sha256(path.name.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    tmp = tmp_dir / f"{TRANSCODE_PREFIX}{os.getpid()}-{digest}.csv"
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with (
             _open_decompressed(path, fb.gzipped) as src,
-            open(tmp, "w", encoding="utf-8", newline="") as dst,
+            open(fd, "w", encoding="utf-8", newline="") as dst,
         ):
             text = io.TextIOWrapper(src, encoding="cp1252", newline="")
             shutil.copyfileobj(text, dst, _CHUNK)
@@ -1105,6 +1124,8 @@ def land(
 ) -> LandingReport:
     """Land every waiting file; returns what happened to each."""
     home.ensure()
+    for stale in remove_stale_transcodes(home.state_dir / "tmp"):
+        log.warning("removed %s, a transcoded copy left by a landing that was killed", stale.name)
     files, ignored = discover(landing)
     report = LandingReport(ignored=ignored)
     con = connect(home)

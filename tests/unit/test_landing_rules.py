@@ -378,3 +378,34 @@ def test_unknown_columns_are_dropped_and_only_their_names_kept(env, key, tmp_pat
     for schema, table in tables:
         for (row,) in query(home, f'select to_json(t)::varchar from "{schema}"."{table}" as t'):
             assert "Jane Doe" not in row and "jane@example.org" not in row, (schema, table)
+
+
+def test_transcoded_copy_is_owner_only_and_a_stale_one_is_removed(env, key, monkeypatch):
+    """Issue 22: a Windows-1252 file is transcoded to a plaintext copy under state/tmp. It is
+    owner-only while it exists, and a copy left by a killed landing is removed at the next."""
+    landing_dir, home = env
+    tmp_dir = home.state_dir / "tmp"
+    tmp_dir.mkdir(parents=True)
+    stale = tmp_dir / "transcode-999-deadbeef.csv"
+    stale.write_text("J,S,1980-03-12\n")
+    write(
+        landing_dir,
+        NSP,
+        "a.csv",
+        f"{NSP_HEADER}\n{GOOD_ROW.replace('A1', 'Agência')}\n".encode("cp1252"),
+    )
+    modes: list[int] = []
+    copy = landing.shutil.copyfileobj
+
+    def spy(src, dst, *args):
+        modes.append(stat.S_IMODE(os.fstat(dst.fileno()).st_mode))
+        modes.append(stat.S_IMODE(os.stat(tmp_dir).st_mode))
+        return copy(src, dst, *args)
+
+    monkeypatch.setattr(landing.shutil, "copyfileobj", spy)
+    [outcome] = land(landing_dir, home, key).outcomes
+    assert outcome.status == "loaded", outcome.error
+    assert outcome.encoding == "windows-1252"
+    assert modes == [0o600, 0o700]
+    assert not stale.exists()
+    assert list(tmp_dir.iterdir()) == []
