@@ -81,7 +81,12 @@ def run_build(
 
     h = Home.at(home).ensure()
     with writer_lock(h, command="smw build", wait_seconds=wait_seconds) as holder:
-        return _run_build_locked(h, landing, holder, tags, verbose, full_refresh, engine, reports)
+        try:
+            return _run_build_locked(
+                h, landing, holder, tags, verbose, full_refresh, engine, reports
+            )
+        finally:
+            h.restrict()  # what the build created (logs, Data Docs, WAL) is owner-only too
 
 
 def _run_build_locked(

@@ -1112,6 +1112,7 @@ def connect(home: Home) -> duckdb.DuckDBPyConnection:
         },
     )
     con.execute("set enable_progress_bar = false")  # long inserts would draw on the terminal
+    os.chmod(home.warehouse_db, 0o600)  # restricted from the moment it exists
     return con
 
 

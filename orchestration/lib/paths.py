@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,20 @@ SUITES_DIR = EXPECTATIONS_DIR / "suites"
 
 DEFAULT_LANDING = Path("landing")
 DEFAULT_HOME = Path("warehouse")
+
+
+#: Folders of the home that hold restricted data (identifiers as received, pseudonymised or
+#: unsuppressed records, record ids, logs, the key): owner-only.
+RESTRICTED_DIRS: tuple[str, ...] = (
+    "archive",
+    "quarantine",
+    "state",
+    "logs",
+    "secrets",
+    "data-docs",
+    "spark",
+    "dagster",
+)
 
 
 @dataclass(frozen=True)
@@ -78,4 +93,22 @@ class Home:
     def ensure(self) -> Home:
         for d in (self.root, self.archive_dir, self.quarantine_dir, self.state_dir):
             d.mkdir(parents=True, exist_ok=True)
+        return self.restrict()
+
+    def restrict(self) -> Home:
+        """Owner-only where the home holds restricted data; group-readable where it publishes.
+
+        The home itself is 0750: its owner's group (the group BI readers run as) may reach the
+        published files (serving.duckdb, exports, reports) and nothing else, others nothing.
+        Restricted folders are 0700 and the warehouse database files 0600. Applied at the start
+        and the end of every build (files DuckDB, GX or Dagster created meanwhile included).
+        """
+        os.chmod(self.root, 0o750)
+        for name in RESTRICTED_DIRS:
+            d = self.root / name
+            if d.is_dir() and not d.is_symlink():
+                os.chmod(d, 0o700)
+        for f in self.root.glob(f"{self.warehouse_db.name}*"):
+            if f.is_file() and not f.is_symlink():
+                os.chmod(f, 0o600)
         return self
