@@ -33,7 +33,7 @@ stg_dip__contacts:
     main_drug_route: {check: code, required: false, code_list: drug_route}
     injecting_status: {check: code, required: false, code_list: injecting_status}
     drinking_days_28: {check: integer, required: false, min: 0, max: 28}
-    daily_units: {check: integer, required: false, min: 0}
+    daily_units: {check: integer, required: false, min: 0, max: 200}
     offence: {check: code, required: false, code_list: offence}
     offender_management: {check: code, required: false, code_list: offender_management}
 stg_ims__agencies:
@@ -59,8 +59,8 @@ stg_ims__nsp_transactions:
     sex: {check: attributor}
     client_la_code: {check: code, required: false, code_list: la_code}
     substance_injected: {check: code, required: true, code_list: ims_injected_substance}
-    needles_issued: {check: integer, required: true, min: 0}
-    syringes_issued: {check: integer, required: false, min: 0}
+    needles_issued: {check: integer, required: true, min: 0, max: 10000}
+    syringes_issued: {check: integer, required: false, min: 0, max: 10000}
     sharps_returned: {check: code, required: false, code_list: yes_no}
     first_visit: {check: code, required: false, code_list: yes_no}
 stg_ims__interventions:
@@ -145,9 +145,9 @@ stg_reference__prevalence_estimates:
     period: {check: period, required: true}
     drug_group: {check: code, required: true, code_list: prevalence_drug_group}
     age_band: {check: code, required: true, code_list: prevalence_age_band}
-    estimate: {check: number, required: true, min: 0}
-    lower_95: {check: number, required: false, min: 0}
-    upper_95: {check: number, required: false, min: 0}
+    estimate: {check: number, required: true, min: 0, max: 10000000}
+    lower_95: {check: number, required: false, min: 0, max: 10000000}
+    upper_95: {check: number, required: false, min: 0, max: 10000000}
 stg_reference__populations:
   source_name: population
   record_key: population_id
@@ -157,7 +157,7 @@ stg_reference__populations:
     year: {check: integer, required: true}
     sex: {check: code, required: true, code_list: population_sex}
     age_band: {check: code, required: true, code_list: population_age_band}
-    population: {check: integer, required: true, min: 0}
+    population: {check: integer, required: true, min: 0, max: 10000000}
 stg_reference__national_benchmarks:
   source_name: national_benchmarks
   record_key: national_benchmark_id
@@ -166,8 +166,8 @@ stg_reference__national_benchmarks:
     indicator_code: {check: text, required: true}
     period: {check: text, required: true}
     breakdown: {check: text, required: false}
-    numerator: {check: number, required: true, min: 0}
-    denominator: {check: number, required: true, min: 0}
+    numerator: {check: number, required: true, min: 0, max: 100000000}
+    denominator: {check: number, required: true, min: 0, max: 100000000}
 {%- endset -%}
 {{ return(fromyaml(checks_yaml)) }}
 {%- endmacro %}

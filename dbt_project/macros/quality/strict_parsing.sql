@@ -17,17 +17,42 @@
     ([0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{2}/[0-9]{2}/[0-9]{4})
 {%- endmacro %}
 
+{#- issue 22: a value above the column's plausible maximum (the `max` of its rule in
+    staging_checks, the project's copy of the extract spec's ranges) is null in staging, like an
+    unparseable value: it reaches no sum (9223372036854775807 needles would overflow one; an
+    estimate of 1e309 is infinite) and marts.fct_row_problems reports it as out_of_range, naming
+    file, record and field. The minimum is reported there too but not applied here (counts
+    already leave out negatives). -#}
+{% macro spec_max(column) -%}
+    {%- set model_name = model.name if model is defined and model.name is defined else '' -%}
+    {%- if model is defined and model.tested_node_unique_id is defined and model.tested_node_unique_id -%}
+        {#- a dbt unit test: the rule is the tested model's -#}
+        {%- set model_name = model.tested_node_unique_id.split('.')[-1] -%}
+    {%- endif -%}
+    {%- set rule = smw.staging_checks().get(model_name, {}).get('columns', {}).get(column, {}) -%}
+    {{ return(rule.get('max')) }}
+{%- endmacro %}
+
+{% macro within_max(value, column) -%}
+    {%- set maximum = smw.spec_max(column) -%}
+    {%- if maximum is none -%}
+        {{ value }}
+    {%- else -%}
+        case when {{ value }} <= {{ maximum }} then {{ value }} end
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro parse_whole_number(column) -%}
     case
         when {{ smw.matches_pattern("trim(" ~ column ~ ")", smw.whole_number_pattern()) }}
-            then {{ smw.cast_whole_number("trim(" ~ column ~ ")") }}
+            then {{ smw.within_max(smw.cast_whole_number("trim(" ~ column ~ ")"), column) }}
     end
 {%- endmacro %}
 
 {% macro parse_decimal_number(column) -%}
     case
         when {{ smw.matches_pattern("trim(" ~ column ~ ")", smw.decimal_number_pattern()) }}
-            then {{ smw.cast_decimal_number("trim(" ~ column ~ ")") }}
+            then {{ smw.within_max(smw.cast_decimal_number("trim(" ~ column ~ ")"), column) }}
     end
 {%- endmacro %}
 
@@ -39,6 +64,16 @@
 
 {% macro default__cast_whole_number(text) -%}
     {{ dbt.safe_cast(text, api.Column.translate_type("bigint")) }}
+{%- endmacro %}
+
+{#- DuckDB's and Spark's (ANSI) cast raise on a whole number beyond bigint (a 20-digit value
+    would stop every build): try_cast gives null, reported as out_of_range. -#}
+{% macro duckdb__cast_whole_number(text) -%}
+    try_cast({{ text }} as bigint)
+{%- endmacro %}
+
+{% macro spark__cast_whole_number(text) -%}
+    try_cast({{ text }} as bigint)
 {%- endmacro %}
 
 {#- PostgreSQL's cast raises instead of giving null: go through numeric, which holds any such text. -#}
