@@ -561,8 +561,19 @@ def _landing_status(h: Home) -> str:
 def _published_status(h: Home) -> str:
     import duckdb
 
+    from orchestration.lib.exports import serving_damage
+
     if not h.serving_db.exists():
         return "Published  nothing yet"
+    damage = serving_damage(h.serving_db)
+    if damage:
+        previous = h.previous_serving_db
+        fix = (
+            f"smw rollback puts the previous version back ({previous.name})"
+            if previous.exists() and not serving_damage(previous)
+            else "there is no readable previous version: the next smw build publishes a new one"
+        )
+        return f"Published  {h.serving_db} is DAMAGED and cannot be read ({damage}); {fix}"
     con = duckdb.connect(str(h.serving_db), read_only=True)
     try:
         rows = con.execute(

@@ -186,14 +186,35 @@ def prune(home: Home) -> None:
             p.unlink()
 
 
-def publication_run_id(serving_file: Path) -> str | None:
+def serving_damage(serving_file: Path) -> str | None:
+    """Why a published serving file cannot be read (truncated, overwritten, not DuckDB), or None
+    when it opens and holds its publication record (or does not exist)."""
     if not serving_file.exists():
         return None
-    con = duckdb.connect(str(serving_file), read_only=True)
     try:
-        row = con.execute(f"select max(run_id) from {PUBLICATION_TABLE}").fetchone()
-    finally:
-        con.close()
+        con = duckdb.connect(str(serving_file), read_only=True)
+        try:
+            con.execute(f"select count(*) from {PUBLICATION_TABLE}").fetchall()
+        finally:
+            con.close()
+    except duckdb.Error as e:
+        return str(e).splitlines()[0]
+    return None
+
+
+def publication_run_id(serving_file: Path) -> str | None:
+    """The run that published ``serving_file``; None when there is none or it is damaged."""
+    if not serving_file.exists():
+        return None
+    try:
+        con = duckdb.connect(str(serving_file), read_only=True)
+        try:
+            row = con.execute(f"select max(run_id) from {PUBLICATION_TABLE}").fetchone()
+        finally:
+            con.close()
+    except duckdb.Error as e:
+        log.warning("%s cannot be read (%s)", serving_file, str(e).splitlines()[0])
+        return None
     return row[0] if row else None
 
 

@@ -182,7 +182,10 @@ def _rotate_in(home: Home, incoming: Path) -> None:
     """Make ``incoming`` the serving database; the current one becomes the previous version."""
     current = home.serving_db
     outgoing = home.root / OUTGOING
-    if current.exists():
+    damage = exports.serving_damage(current)
+    if damage:  # never keep a damaged file as the version to roll back to
+        log.warning("replacing a damaged %s (%s); the previous version is kept", current, damage)
+    if current.exists() and not damage:
         outgoing.unlink(missing_ok=True)
         os.link(current, outgoing)
         _fsync(home.root)
@@ -225,7 +228,7 @@ def recover(home: Home) -> list[str]:
 
 
 def _previous_tables(home: Home) -> set[str]:
-    if not home.serving_db.exists():
+    if not home.serving_db.exists() or exports.serving_damage(home.serving_db):
         return set()
     con = duckdb.connect(str(home.serving_db), read_only=True)
     try:

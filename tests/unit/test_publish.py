@@ -199,3 +199,37 @@ def test_nothing_to_publish_is_an_error(tmp_path):
     with pytest.raises(publish.PublishError, match="nothing to publish"):
         publish.publish(home, "run-1")
     assert not home.serving_db.exists()
+
+
+def _truncate(path: Path, size: int) -> None:
+    path.chmod(0o644)
+    with open(path, "r+b") as f:
+        f.truncate(size)
+    path.chmod(0o444)
+
+
+def test_a_truncated_serving_file_is_reported_rolled_back_and_replaced(tmp_path):
+    """Issue 22: a truncated serving.duckdb does not crash status, rollback or the next publish."""
+    from orchestration.cli import _published_status
+
+    home = Home.at(tmp_path)
+    make_warehouse(home, 3)
+    publish.publish(home, "run-1")
+    make_warehouse(home, 5)
+    publish.publish(home, "run-2")
+    _truncate(home.serving_db, 12_288)  # the headers survive, every block is gone
+    assert exports.serving_damage(home.serving_db)
+    status = _published_status(home)
+    assert "DAMAGED" in status and "smw rollback" in status, status
+    publish.rollback(home)  # the previous, readable version comes back
+    assert exports.serving_damage(home.serving_db) is None
+    assert read(home.serving_db, "select max(run_id) from _publication") == [("run-1",)]
+    # (after a rollback serving and previous share one file: damage a fresh copy instead)
+    home.serving_db.unlink()
+    home.serving_db.write_bytes(b"copied over by accident")
+    assert exports.serving_damage(home.serving_db)
+    make_warehouse(home, 7)
+    publish.publish(home, "run-3")  # the next publish replaces the damaged file
+    assert read(home.serving_db, "select count(*) from rpt_a") == [(7,)]
+    assert exports.serving_damage(home.previous_serving_db) is None  # damage never kept
+    assert "DAMAGED" not in _published_status(home)
