@@ -43,7 +43,8 @@ class WarehouseResource(dg.ConfigurableResource):
         return Path(self.landing).resolve()
 
     def linkage_key(self) -> LinkageKey:
-        return load_key(self.home_dir.key_file)
+        # A key file is created only for a warehouse that holds no pseudonyms yet.
+        return load_key(self.home_dir.key_file, may_create=not _holds_people(self.home_dir))
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         home = self.home_dir.ensure()
@@ -93,3 +94,24 @@ class WarehouseResource(dg.ConfigurableResource):
                     os.environ.pop(name, None)
                 else:
                     os.environ[name] = value
+
+
+def _holds_people(home: Home) -> bool:
+    """Whether the warehouse has landed any file (so its people carry the key's pseudonyms)."""
+    import duckdb
+
+    if not home.warehouse_db.exists():
+        return False
+    con = duckdb.connect(str(home.warehouse_db), read_only=True)
+    try:
+        found = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'audit' and table_name = 'loads'"
+        ).fetchall()[0][0]
+        if not found:
+            return False
+        return bool(
+            con.execute("select count(*) from audit.loads where status = 'loaded'").fetchall()[0][0]
+        )
+    finally:
+        con.close()

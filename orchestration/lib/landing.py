@@ -41,7 +41,9 @@ import duckdb
 from orchestration.lib import spec
 from orchestration.lib.paths import Home
 from orchestration.lib.pseudonym import (
+    KEY_ENV,
     LinkageKey,
+    LinkageKeyMismatch,
     sql_hmac,
     sql_pseudonymise,
 )
@@ -734,6 +736,32 @@ def _friendly_duckdb_error(e: duckdb.Error) -> FileProblem:
     )
 
 
+def warehouse_key_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The fingerprint of the linkage key the warehouse's people were pseudonymised with (the
+    latest landed file's), or None for a warehouse that has landed nothing."""
+    rows = con.execute(
+        "select key_fingerprint from audit.loads where status = 'loaded' "
+        "and key_fingerprint is not null order by load_id desc limit 1"
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def check_key_matches(con: duckdb.DuckDBPyConnection, key: LinkageKey) -> None:
+    """Refuse to land with a key other than the warehouse's: everyone would silently become a
+    new person (issue 22). Nothing is landed; the message says which key is in use, which the
+    warehouse expects, and how to restore it."""
+    expected = warehouse_key_fingerprint(con)
+    if expected is not None and expected != key.fingerprint:
+        raise LinkageKeyMismatch(
+            f"the linkage key in use (fingerprint {key.fingerprint}, from "
+            f"{KEY_ENV if key.origin == 'environment' else key.origin}) is not "
+            f"the key this warehouse was built with (fingerprint {expected}); landing nothing, "
+            "so that no person becomes a new person. Restore the original key (the backup of "
+            f"secrets/linkage.key, or the value of {KEY_ENV} used before) and build again; "
+            "to change the key on purpose, rebuild the home from the archive with the new key."
+        )
+
+
 class Lander:
     """Lands files into one open warehouse connection (DuckDB has one writer)."""
 
@@ -746,6 +774,7 @@ class Lander:
         self.run_id = run_id
         self.ipad, self.opad = key.pads()
         ensure_schema(con)
+        check_key_matches(con, key)
 
     def _next_load_id(self) -> int:
         row = self.con.execute("select nextval('audit.load_id_seq')").fetchone()

@@ -31,6 +31,10 @@ class LinkageKeyError(RuntimeError):
     pass
 
 
+class LinkageKeyMismatch(LinkageKeyError):
+    """The key in use is not the one the warehouse's pseudonyms were made with."""
+
+
 @dataclass(frozen=True)
 class LinkageKey:
     """The secret key. Its repr never shows the value, so it cannot leak into logs."""
@@ -53,8 +57,11 @@ class LinkageKey:
         return hashlib.sha256(b"smw-key-fingerprint|" + self.value).hexdigest()[:12]
 
 
-def load_key(key_file: Path) -> LinkageKey:
-    """The key from ``SMW_LINKAGE_KEY``, else from ``key_file``, created on first use (0600)."""
+def load_key(key_file: Path, may_create: bool = True) -> LinkageKey:
+    """The key from ``SMW_LINKAGE_KEY``, else from ``key_file``, created on first use (0600).
+
+    ``may_create`` is false once the warehouse holds pseudonyms: a lost key file is then an
+    error, never silently replaced by a new key (issue 22)."""
     env = os.environ.get(KEY_ENV)
     if env is not None:
         if len(env.strip()) < 16:
@@ -73,6 +80,13 @@ def load_key(key_file: Path) -> LinkageKey:
         if len(value) < 32:
             raise LinkageKeyError(f"linkage key file {key_file} is too short or empty")
         return LinkageKey(value.encode(), str(key_file))
+    if not may_create:
+        raise LinkageKeyMismatch(
+            f"the linkage key file {key_file} is missing but the warehouse already holds people "
+            f"pseudonymised with it; a new key would make everyone a new person, so none is "
+            f"created. Restore the key file from its backup (owner-only, mode 600), or set "
+            f"{KEY_ENV} to the key's value, and build again"
+        )
     key_file.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(key_file.parent, 0o700)
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -409,3 +409,43 @@ def test_transcoded_copy_is_owner_only_and_a_stale_one_is_removed(env, key, monk
     assert modes == [0o600, 0o700]
     assert not stale.exists()
     assert list(tmp_dir.iterdir()) == []
+
+
+def test_a_different_key_lands_nothing(env, key):
+    """Issue 22: with a key other than the one the warehouse was built with, every person would
+    silently become a new person: landing refuses, names both fingerprints, lands nothing."""
+    from orchestration.lib.pseudonym import LinkageKeyMismatch
+
+    landing_dir, home = env
+    write(landing_dir, NSP, "a.csv", f"{NSP_HEADER}\n{GOOD_ROW}\n")
+    [first] = land(landing_dir, home, key).outcomes
+    assert first.status == "loaded"
+    other = LinkageKey(b"another-key-0123456789-abcdefghijklmn", "environment")
+    write(landing_dir, NSP, "b.csv", f"{NSP_HEADER}\n{GOOD_ROW.replace('T1', 'T2')}\n")
+    with pytest.raises(LinkageKeyMismatch) as e:
+        land(landing_dir, home, other)
+    message = str(e.value)
+    assert other.fingerprint in message and key.fingerprint in message
+    assert KEY_ENV in message and "Restore" in message
+    assert query(home, f"select count(*) from raw.{NSP}") == [(1,)]
+    assert (landing_dir / NSP / "b.csv").exists()  # nothing moved, nothing lost
+    [again] = land(landing_dir, home, key).outcomes  # the right key lands it
+    assert again.status == "loaded"
+
+
+def test_a_lost_key_file_is_not_recreated_for_a_warehouse_with_people(tmp_path, monkeypatch):
+    from orchestration.defs.resources import _holds_people
+    from orchestration.lib.pseudonym import LinkageKeyMismatch
+
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    landing_dir = tmp_path / "landing"
+    home = Home.at(tmp_path / "home")
+    assert not _holds_people(home)
+    key = load_key(home.key_file, may_create=not _holds_people(home))  # first use: created
+    write(landing_dir, NSP, "a.csv", f"{NSP_HEADER}\n{GOOD_ROW}\n")
+    land(landing_dir, home, key)
+    assert _holds_people(home)
+    home.key_file.unlink()
+    with pytest.raises(LinkageKeyMismatch, match="missing"):
+        load_key(home.key_file, may_create=not _holds_people(home))
+    assert not home.key_file.exists()
