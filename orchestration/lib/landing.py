@@ -210,6 +210,15 @@ def _detect_encoding(path: Path, gzipped: bool) -> str:
             for chunk in iter(lambda: f.read(_CHUNK), b""):
                 if not first:
                     first = chunk[:3]
+                    if first[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or (
+                        len(chunk) >= 4
+                        and (chunk[1::2][:2] == b"\0\0" or chunk[0::2][:2] == b"\0\0")
+                    ):
+                        raise FileProblem(
+                            "the file is UTF-16 (Excel's 'Unicode Text'), not UTF-8 or Windows-1252",
+                            "re-save it as 'CSV UTF-8 (Comma delimited)' (Excel: File > Save As) "
+                            "and send it again",
+                        )
                 if b"\x00" in chunk:
                     at = offset + chunk.index(b"\x00")
                     raise FileProblem(

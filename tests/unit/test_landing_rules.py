@@ -449,3 +449,14 @@ def test_a_lost_key_file_is_not_recreated_for_a_warehouse_with_people(tmp_path, 
     with pytest.raises(LinkageKeyMismatch, match="missing"):
         load_key(home.key_file, may_create=not _holds_people(home))
     assert not home.key_file.exists()
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_is_named_with_how_to_resave(env, key, encoding):
+    landing_dir, home = env
+    write(landing_dir, NSP, "a.csv", f"{NSP_HEADER}\n{GOOD_ROW}\n".encode(encoding))
+    [outcome] = land(landing_dir, home, key).outcomes
+    assert outcome.status == "quarantined"
+    assert "UTF-16" in outcome.error, outcome.error
+    errors = list((home.quarantine_dir / NSP).glob("*.error.txt"))
+    assert errors and "UTF-16" in errors[0].read_text() and "CSV UTF-8" in errors[0].read_text()
