@@ -431,8 +431,13 @@ def _ever_landed(home: Home) -> bool:
 def cmd_status(args: argparse.Namespace) -> int:
     """Last run, landing per source (files, rows, rejects, row problems, newest data), and
     what is published and when."""
+    from orchestration.lib.runlock import describe_holder, running_build
+
     h = Home.at(args.home)
     last = h.state_dir / "last_run.json"
+    running = running_build(h) if h.state_dir.exists() else None
+    if running is not None:
+        print(f"Running    a build is in progress now: {describe_holder(running)}")
     if not last.exists() and not h.warehouse_db.exists():
         print(f"no build has run in {h.root} yet")
         return 1

@@ -233,3 +233,20 @@ def test_a_truncated_serving_file_is_reported_rolled_back_and_replaced(tmp_path)
     assert read(home.serving_db, "select count(*) from rpt_a") == [(7,)]
     assert exports.serving_damage(home.previous_serving_db) is None  # damage never kept
     assert "DAMAGED" not in _published_status(home)
+
+
+def test_status_shows_a_build_in_progress(tmp_path, capsys):
+    """Issue 22: smw status says a build is running: pid, command, run id, since when."""
+    import argparse
+
+    from orchestration.cli import cmd_status
+
+    home = Home.at(tmp_path)
+    make_warehouse(home, 2)
+    with writer_lock(home, command="smw build", run_id="feedc0de-1234"):
+        cmd_status(argparse.Namespace(home=str(tmp_path)))
+    out = capsys.readouterr().out
+    assert "Running    a build is in progress now" in out, out
+    assert f"pid {os.getpid()}" in out and "run feedc0de" in out and "since " in out
+    cmd_status(argparse.Namespace(home=str(tmp_path)))
+    assert "Running" not in capsys.readouterr().out
