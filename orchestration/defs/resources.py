@@ -100,18 +100,12 @@ def _holds_people(home: Home) -> bool:
     """Whether the warehouse has landed any file (so its people carry the key's pseudonyms)."""
     import duckdb
 
+    from orchestration.lib.landing import warehouse_key_fingerprint
+
     if not home.warehouse_db.exists():
         return False
     con = duckdb.connect(str(home.warehouse_db), read_only=True)
     try:
-        found = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'audit' and table_name = 'loads'"
-        ).fetchall()[0][0]
-        if not found:
-            return False
-        return bool(
-            con.execute("select count(*) from audit.loads where status = 'loaded'").fetchall()[0][0]
-        )
+        return warehouse_key_fingerprint(con) is not None
     finally:
         con.close()

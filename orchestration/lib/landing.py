@@ -748,6 +748,12 @@ def _friendly_duckdb_error(e: duckdb.Error) -> FileProblem:
 def warehouse_key_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     """The fingerprint of the linkage key the warehouse's people were pseudonymised with (the
     latest landed file's), or None for a warehouse that has landed nothing."""
+    has_audit = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'audit' and table_name = 'loads'"
+    ).fetchall()[0][0]
+    if not has_audit:
+        return None
     rows = con.execute(
         "select key_fingerprint from audit.loads where status = 'loaded' "
         "and key_fingerprint is not null order by load_id desc limit 1"
