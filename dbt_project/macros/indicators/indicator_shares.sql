@@ -43,6 +43,10 @@
         'cohort_second_substance': ('cohort', none),
         'sex_positive_type': ('sex', 'positive_type'),
         'tests_band_known': ('tests_band', none),
+        'substance_group_referral_group': ('substance_group', none),
+        'substance_group_employment_status': ('substance_group', none),
+        'substance_group_accommodation_need': ('substance_group', none),
+        'substance_group_parental_status': ('substance_group', none),
     }) }}
 {%- endmacro %}
 
@@ -54,6 +58,8 @@
         'ethnicity_group', 'residence', 'offence', 'offender_management',
         'drug', 'drug_route', 'injecting_status', 'transfer_destination',
         'positive_type', 'tests_band',
+        'referral_group', 'employment_status', 'accommodation_need', 'parental_status', 'setting',
+        'ethnic_group',
     ]) }}
 {%- endmacro %}
 
@@ -93,5 +99,17 @@
         'tests_band': ('tests_band', none),
         'tests_band_known': ('tests_band', 'known_status'),
         'provider_measure': ('provider', 'provider_measure'),
+        'referral_group': ('referral_group', none),
+        'substance_group_referral_group': ('substance_group', 'referral_group'),
+        'employment_status': ('employment_status', none),
+        'substance_group_employment_status': ('substance_group', 'employment_status'),
+        'accommodation_need': ('accommodation_need', none),
+        'substance_group_accommodation_need': ('substance_group', 'accommodation_need'),
+        'parental_status': ('parental_status', none),
+        'substance_group_parental_status': ('substance_group', 'parental_status'),
+        'setting': ('setting', none),
+        'ethnic_group': ('ethnic_group', none),
+        'course_stage': ('course_stage', none),
+        'top_drug': ('top_drug', none),
     }) }}
 {%- endmacro %}

@@ -201,6 +201,7 @@
         when {{ value_class }} = 'negative' then 'negative_count'
         when {{ value_class }} = 'out_of_range' then 'out_of_range'
         when {{ value_class }} = 'unknown_code' then 'unknown_code'
+        when {{ value_class }} = 'unknown_episode' then 'unknown_reference'
         when {{ value_class }} like 'before_%' or {{ value_class }} in ('after_event', 'in_future')
             then 'impossible_date'
         when {{ value_class }} like 'incomplete_attributor:%' then 'incomplete_attributor'

@@ -10,6 +10,8 @@ is never negative.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from orchestration.lib.demo import areas as geo
@@ -193,6 +195,151 @@ _ENG_PENETRATION = (0.50, 0.49, 0.49, 0.48, 0.47, 0.46, 0.46, 0.47)
 _DRUG = ("opiate", "non_opiate", "non_opiate_alcohol")
 
 
+# Support pack and TOP (second release). Published national figures where the seed reports print
+# them (LEIC = the county JSNA chapter, 2017-18 national column); the rest are plausible NDTMS-like
+# values, constant over the years unless a trend is printed.
+#: Routes into treatment (LEIC Table 10: self 55 %, CJS 19 %, GP 7 %, hospital/A&E 2 %, social
+#: services 2 %, all other 15 % - split here into substance misuse services 5 % and other 10 %).
+_ENG_REFERRAL = {
+    "self": 0.55,
+    "health": 0.09,
+    "criminal_justice": 0.19,
+    "social_services": 0.02,
+    "substance_service": 0.05,
+    "other": 0.10,
+}
+_ENG_EMPLOYMENT = {
+    "regular_employment": 0.19,
+    "unemployed_inactive": 0.44,
+    "long_term_sick": 0.28,
+    "unpaid_voluntary": 0.01,
+    "education": 0.02,
+    "other": 0.06,
+}
+_ENG_HOUSING = {"urgent_problem": 0.10, "housing_problem": 0.15, "no_problem": 0.73, "other": 0.02}
+#: Opiate clients with an urgent housing problem at start (LEIC: national 10 % in 2009-10 to 16 % in 2017-18).
+_ENG_OPIATE_URGENT = (0.13, 0.14, 0.14, 0.15, 0.16, 0.16, 0.17, 0.17)
+#: Living with children: 18 % of new presentations (LEIC: "identical percentage to the national average").
+_ENG_PARENTAL = {
+    "living_with_children": 0.18,
+    "parent_not_living_with_children": 0.33,
+    "not_parent_no_contact": 0.49,
+}
+_ENG_SETTING = {
+    "community": 0.86,
+    "primary_care": 0.08,
+    "inpatient": 0.02,
+    "residential": 0.02,
+    "recovery_house": 0.01,
+    "young_person": 0.01,
+}
+_ENG_ETHNIC = {
+    "white_british": 0.82,
+    "white_other": 0.05,
+    "mixed": 0.03,
+    "asian": 0.04,
+    "black": 0.04,
+    "other": 0.02,
+}
+#: In treatment two years or more (LEIC, 31 March 2017: opiate under two years 48 %, non-opiate
+#: over two years 3 %, non-opiate and alcohol 3 %).
+_ENG_LONG_TERM = {
+    "opiate": 0.52,
+    "non_opiate": 0.03,
+    "non_opiate_alcohol": 0.03,
+    "alcohol_only": 0.02,
+}
+#: Residential rehabilitation: 2 % of the treatment population (LEIC 2017-18).
+_ENG_RESIDENTIAL = 0.02
+#: HCV test of eligible people who have injected (PHE 2016-17: England 83.3 %).
+_ENG_HCV = (0.86, 0.86, 0.85, 0.84, 0.833, 0.83, 0.82, 0.82)
+_ENG_HBV = {"all": 0.42, "completed_or_immune": 0.25}
+#: POM/OTC: 14 % of the treatment population (LEIC Table 5); club drugs about 3 % (LEIC: 7 % of
+#: non-opiate and 2 % of opiate new entrants).
+_ENG_POM_OTC = 0.14
+_ENG_CLUB = 0.03
+_ENG_DEATHS = (2_150, 2_250, 2_350, 2_450, 2_550, 2_700, 2_850, 3_100)
+_ENG_ENGAGED = {
+    "opiate": 0.92,
+    "non_opiate": 0.85,
+    "non_opiate_alcohol": 0.86,
+    "alcohol_only": 0.86,
+}
+#: TOP at the six-month review (LEIC Table 12, national %): abstinence and significant reduction by
+#: drug, with the national number using each drug at start.
+_ENG_TOP = {
+    "opiates": (0.40, 0.25, 60_000),
+    "crack": (0.40, 0.17, 25_000),
+    "cocaine": (0.66, 0.10, 12_000),
+    "amphetamine": (0.57, 0.07, 4_000),
+    "cannabis": (0.44, 0.13, 25_000),
+    "alcohol": (0.32, 0.17, 30_000),
+}
+_ENG_TOP_OTHER = {
+    "top_injecting_stopped": (0.46, 15_000),
+    "top_housing_resolved": (0.36, 5_000),
+    "top_paid_work": (0.10, 70_000),
+}
+
+
+def _support_pack_benchmarks(add: Callable[[str, int, str, float, float], None], y: int) -> None:
+    """England rows of the treatment support pack and TOP indicators for year index y."""
+    drug_new = sum(_ENG_NEW[g][y] for g in _DRUG)
+    drug_tx = sum(_ENG_IN_TX[g][y] for g in _DRUG)
+    add("tx_new_presentations", y, "", drug_new, drug_new)
+    for g in _ENG_NEW:
+        add("tx_new_presentations", y, g, _ENG_NEW[g][y], _ENG_NEW[g][y])
+    eligible = {g: _ENG_NEW[g][y] * 0.98 for g in _ENG_NEW}
+    add(
+        "tx_effective_engagement",
+        y,
+        "",
+        sum(eligible[g] * _ENG_ENGAGED[g] for g in _DRUG),
+        sum(eligible[g] for g in _DRUG),
+    )
+    for g in _ENG_NEW:
+        add("tx_effective_engagement", y, g, eligible[g] * _ENG_ENGAGED[g], eligible[g])
+    recorded_new = drug_new * 0.98
+    for code, shares in (
+        ("tx_referral_source_share", _ENG_REFERRAL),
+        ("tx_employment_share", _ENG_EMPLOYMENT),
+        ("tx_housing_share", _ENG_HOUSING),
+        ("tx_parental_share", _ENG_PARENTAL),
+    ):
+        for value, share in shares.items():
+            add(code, y, value, recorded_new * share, recorded_new)
+    opiate_new = _ENG_NEW["opiate"][y] * 0.98
+    add(
+        "tx_housing_share",
+        y,
+        "opiate|urgent_problem",
+        opiate_new * _ENG_OPIATE_URGENT[y],
+        opiate_new,
+    )
+    recorded_tx = drug_tx * 0.99
+    for code, shares in (("tx_setting_share", _ENG_SETTING), ("tx_ethnicity_share", _ENG_ETHNIC)):
+        for value, share in shares.items():
+            add(code, y, value, recorded_tx * share, recorded_tx)
+    add("tx_residential_rehab", y, "", drug_tx * _ENG_RESIDENTIAL, drug_tx)
+    long_term = {g: _ENG_IN_TX[g][y] * _ENG_LONG_TERM[g] for g in _ENG_IN_TX}
+    add("tx_long_term", y, "", sum(long_term[g] for g in _DRUG), drug_tx)
+    for g in _ENG_IN_TX:
+        add("tx_long_term", y, g, long_term[g], _ENG_IN_TX[g][y])
+    add("tx_pom_otc", y, "", drug_tx * _ENG_POM_OTC, drug_tx)
+    add("tx_club_drugs", y, "", drug_tx * _ENG_CLUB, drug_tx)
+    add("tx_deaths_in_treatment", y, "", _ENG_DEATHS[y], _ENG_DEATHS[y])
+    injected = drug_tx * 0.45
+    eligible_hcv = injected * 0.97
+    add("tx_hcv_tested", y, "", eligible_hcv * _ENG_HCV[y], eligible_hcv)
+    for stage, share in _ENG_HBV.items():
+        add("tx_hbv_vaccinated", y, "" if stage == "all" else stage, injected * share, injected)
+    for drug, (abstinent, reduced, using) in _ENG_TOP.items():
+        add("top_abstinent", y, drug, using * abstinent, using)
+        add("top_reduced_use", y, drug, using * reduced, using)
+    for code, (share, base) in _ENG_TOP_OTHER.items():
+        add(code, y, "", base * share, base)
+
+
 def benchmark_rows() -> list[dict[str, str]]:
     """England numerators and denominators for the indicators with national comparators."""
     rows: list[dict[str, str]] = []
@@ -234,4 +381,5 @@ def benchmark_rows() -> list[dict[str, str]]:
             add("tx_early_unplanned_exit", y, g, _ENG_NEW[g][y] * _ENG_EARLY[g], _ENG_NEW[g][y])
         est = _ENG_OCU_ESTIMATE[y]
         add("tx_penetration", y, "", est * _ENG_PENETRATION[y], est)
+        _support_pack_benchmarks(add, y)
     return rows

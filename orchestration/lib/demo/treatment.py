@@ -207,7 +207,8 @@ def _simulate_careers(rng: np.random.Generator, g: int, rate: np.ndarray) -> dic
             np.where(u < p.p_complete + p.p_custody, CUSTODY, UNPLANNED),
         ),
     ).astype(np.int8)
-    died = (outcome == UNPLANNED) & (rng.random((n, k)) < (0.05 if g == OPIATE else 0.015))
+    # Deaths in treatment: about 1.2 % of people in drug treatment a year, as in England.
+    died = (outcome == UNPLANNED) & (rng.random((n, k)) < (0.085 if g == OPIATE else 0.025))
     cont_p = np.where(outcome == COMPLETED, p.p_return_complete, p.p_return_other)
     cont = (rng.random((n, k)) < cont_p) & ~died
     # Gaps before returning: some completions re-present within six months.
@@ -435,7 +436,7 @@ def _episodes_for_group(
         dest_u < 0.4,
         _INPATIENT,
         np.where(
-            dest_u < 0.55,
+            dest_u < 0.7,  # residential rehabilitation: about 2 % of people in treatment a year
             _RESIDENTIAL,
             _local_provider(
                 la[ci],
@@ -830,11 +831,22 @@ def _top_reviews(rng: np.random.Generator, eps: Table, codes: CodeLists) -> Tabl
     improve = (~is_start) & (rng.random(m) < 0.3)
     housing[improve] = codes.index("top_housing", "no_problem")
     housing[rng.random(m) < 0.04] = -1
+    # Half of those with a housing problem at assessment are of no fixed abode by their TOP start
+    # (decided once per episode); by a later TOP one in three has somewhere, some only for now.
+    urgent = codes.index("top_housing", "urgent_problem")
+    slipped = (acc == codes.index(an, "housing_problem")) & (rng.random(n)[ep] < 0.5)
+    housing = np.where(slipped & (housing >= 0) & (is_start | ~improve), urgent, housing)
+    settled = (~is_start) & (housing == urgent) & (rng.random(m) < 0.15)
+    housing = np.where(settled, codes.index("top_housing", "housing_problem"), housing)
+    housing = housing.astype(np.int16)
     employed = eps["employment"][ep] == codes.index("employment_status", "regular_employment")
     work = np.where(
         employed, rng.integers(10, 21, m), np.where(rng.random(m) < 0.1, rng.integers(1, 11, m), 0)
     )
     work = np.where(rng.random(m) < 0.05, -1, work)
+    # About one in ten without work at start is working ten days or more by a later TOP.
+    into_work = (~is_start) & (~employed) & (work >= 0) & (rng.random(m) < 0.10)
+    work = np.where(into_work, rng.integers(10, 21, m), work)
     return Table(
         episode=ep.astype(np.int32),
         review=day.astype(np.int32),

@@ -7,7 +7,9 @@
       was discharged as transferred_* in the 21 days before its referral (the period test, referral
       date in the period, is applied where periods are).
     Episodes without a linked person (incomplete attributor) cannot be chained: they are left out
-    here and reported by data quality. -#}
+    here and reported by data quality.
+    A closed journey's end category is that of its latest discharge (the latest episode
+    discharged, by discharge date then episode id): completed, transferred or unplanned. -#}
 with
 
 episodes as (
@@ -86,6 +88,24 @@ journeys as (
     from numbered
     group by person_id, journey_number
 
+),
+
+last_discharges as (
+
+    select person_id, journey_number, discharge_category
+    from (
+        select
+            person_id,
+            journey_number,
+            discharge_category,
+            row_number() over (
+                partition by person_id, journey_number order by discharge_date desc, episode_id desc
+            ) as recency
+        from numbered
+        where discharge_date is not null
+    ) as ranked
+    where recency = 1
+
 )
 
 select
@@ -100,6 +120,8 @@ select
     journeys.journey_start_date,
     case when journeys.is_journey_open then null else journeys.journey_last_discharge_date end
         as journey_end_date,
+    case when journeys.is_journey_open then null else last_discharges.discharge_category end
+        as journey_end_category,
     numbered.referral_date,
     numbered.discharge_date
 from numbered
@@ -107,3 +129,5 @@ left join continuations
     on numbered.episode_id = continuations.episode_id
 inner join journeys
     on numbered.person_id = journeys.person_id and numbered.journey_number = journeys.journey_number
+left join last_discharges
+    on numbered.person_id = last_discharges.person_id and numbered.journey_number = last_discharges.journey_number

@@ -2,7 +2,16 @@
     new-presentation episode in the period. Wait = first_intervention_date - referral_date.
     Early unplanned exit: discharged unplanned (not completed, not transferred) within 12 weeks
     (84 days) of starting treatment (first intervention, else triage, else referral). The 12-week
-    window is complete only when the data reach 84 days past the start (data_as_of_date). -#}
+    window is complete only when the data reach 84 days past the start (data_as_of_date).
+    domain (Indicators, second release): the presenting episode's own fields at start
+    (employment, accommodation need, parental status, setting) and its referral group from the
+    code list (self; health: gp, hospital, a_and_e; criminal_justice; social_services;
+    substance_service: drug_service, alcohol_service; other). Empty codes and codes staging could
+    not map ('unknown') are not recorded.
+    domain (tx_effective_engagement): eligible when the first intervention is at least 84 days
+    before the data's end (the latest referral or discharge in the whole extract); engaged when
+    the journey of the presenting episode is still open, ended at least 84 days after the first
+    intervention, or ended with a successful completion. -#}
 with
 
 episodes as (
@@ -23,6 +32,14 @@ periods as (
 
 ),
 
+referral_groups as (
+
+    select code, category as referral_group
+    from {{ ref('code_lists') }}
+    where code_list = 'referral_source'
+
+),
+
 extent as (
 
     select max(coalesce(discharge_date, referral_date)) as data_as_of_date
@@ -37,6 +54,9 @@ first_new as (
     from (
         select
             episodes.*,
+            journeys.journey_id,
+            journeys.journey_end_date,
+            journeys.journey_end_category,
             periods.period,
             periods.midpoint_date,
             row_number() over (
@@ -61,9 +81,12 @@ measured as (
         coalesce(first_new.first_intervention_date, first_new.triage_date, first_new.referral_date)
             as treatment_start_date,
         {{ dbt.datediff('first_new.referral_date', 'first_new.first_intervention_date', 'day') }} as wait_days,
-        extent.data_as_of_date
+        extent.data_as_of_date,
+        referral_groups.referral_group
     from first_new
     cross join extent
+    left join referral_groups
+        on first_new.referral_source = referral_groups.code
 
 )
 
@@ -78,6 +101,10 @@ select
     sex,
     {{ age_at('birth_month', 'midpoint_date') }} as age_at_midpoint,
     referral_source,
+    referral_group,
+    nullif(employment_status, 'unknown') as employment_status,
+    nullif(accommodation_need, 'unknown') as accommodation_need,
+    nullif(parental_status, 'unknown') as parental_status,
     referral_date,
     first_intervention_date,
     first_intervention_date is not null as has_first_intervention,
@@ -93,5 +120,19 @@ select
         false
     ) as is_early_unplanned_exit,
     {{ dbt.dateadd('day', 84, 'treatment_start_date') }} <= data_as_of_date as is_exit_window_complete,
+    journey_id,
+    journey_end_date,
+    journey_end_category,
+    coalesce({{ dbt.dateadd('day', 84, 'first_intervention_date') }} <= data_as_of_date, false)
+        as is_engagement_eligible,
+    coalesce(
+        {{ dbt.dateadd('day', 84, 'first_intervention_date') }} <= data_as_of_date
+        and (
+            journey_end_date is null
+            or journey_end_date >= {{ dbt.dateadd('day', 84, 'first_intervention_date') }}
+            or journey_end_category = 'completed'
+        ),
+        false
+    ) as is_effectively_engaged,
     data_as_of_date
 from measured

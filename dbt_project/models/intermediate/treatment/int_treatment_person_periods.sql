@@ -199,6 +199,7 @@ select
         when summary.is_open_at_period_end then 'in_treatment'
         else coalesce(latest_discharge.latest_discharge_category, 'unknown')
     end as exit_type,
+    latest_episode.episode_id as latest_episode_id,
     latest_episode.journey_id as latest_journey_id,
     latest_episode.journey_start_date as latest_journey_start_date,
     {{ dbt.datediff(

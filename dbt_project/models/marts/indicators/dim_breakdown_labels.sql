@@ -25,6 +25,10 @@ code_lists as (
     'offender_management': 'offender_management',
     'intervention_category': 'category',
     'ims_substance': 'ims_substance',
+    'employment_status': 'employment_status',
+    'accommodation_need': 'accommodation_need',
+    'parental_status': 'parental_status',
+    'setting': 'setting',
 } %}
 
 coded as (

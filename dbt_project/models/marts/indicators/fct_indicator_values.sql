@@ -24,9 +24,14 @@
 
 with
 
-counts as (
+local_counts as (
 
     select * from {{ ref('int_indicator_counts_treatment') }}
+    {# treatment support pack and TOP outcomes (second release, first two tables) #}
+    union all
+    select * from {{ ref('int_indicator_counts_treatment_profile') }}
+    union all
+    select * from {{ ref('int_indicator_counts_top') }}
     union all
     select * from {{ ref('int_indicator_counts_ims') }}
     where indicator_code <> 'all_interventions'
@@ -36,8 +41,7 @@ counts as (
     select * from {{ ref('int_indicator_counts_dip_profile') }}
     union all
     select * from {{ ref('int_indicator_counts_ims_substances') }}
-    union all
-    select * from {{ ref('int_indicator_counts_england') }}
+
     {# needs assessment and criminal justice (second release, third table) #}
     union all
     select * from {{ ref('fct_indicator_counts_needs') }}
@@ -46,6 +50,44 @@ counts as (
     select * from {{ ref('fct_indicator_counts_justice') }}
     union all
     select * from {{ ref('fct_indicator_counts_periods') }}
+
+),
+
+local_breakdown_types as (
+
+    select distinct indicator_code, breakdown_type, breakdown
+    from local_counts
+
+),
+
+england_counts as (
+
+    {#- England's breakdowns take the type of the same breakdown value in the local rows (the
+        benchmark file carries values only: 'opiate', 'self', 'opiate|urgent_problem', ...); a
+        count has no denominator, whatever the file says -#}
+    select
+        england.indicator_code,
+        england.period,
+        england.area_code,
+        coalesce(local_breakdown_types.breakdown_type, england.breakdown_type) as breakdown_type,
+        england.breakdown,
+        england.numerator,
+        case when england_units.unit = 'count' then null else england.denominator end as denominator
+    from {{ ref('int_indicator_counts_england') }} as england
+    inner join {{ ref('indicator_catalogue') }} as england_units
+        on england.indicator_code = england_units.indicator_code
+    left join local_breakdown_types
+        on
+            england.indicator_code = local_breakdown_types.indicator_code
+            and england.breakdown = local_breakdown_types.breakdown
+
+),
+
+counts as (
+
+    select * from local_counts
+    union all
+    select * from england_counts
 
 ),
 
@@ -113,6 +155,7 @@ indicator_sources as (
         indicator_code,
         case
             when indicator_code like 'tx_%' then 'treatment'
+            when indicator_code like 'top_%' then 'treatment'
             when indicator_code like 'nsp_%' then 'nsp'
             when indicator_code = 'ims_intervention_share' then 'intervention'
             when indicator_code like 'ims_%' then 'nsp'

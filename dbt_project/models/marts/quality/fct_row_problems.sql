@@ -25,14 +25,38 @@ with
 ),
 
 {% endfor %}
+top_episodes as (
+
+    {#- domain (TOP outcomes): a TOP must belong to an episode sent in the episodes extract and
+        cannot be dated before that episode's referral (a review before its start) -#}
+    select
+        'ndtms_top' as source_name,
+        tops._load_id as load_id,
+        tops._file_name as file_name,
+        tops._row_number as record_number,
+        tops.top_id as record_key,
+        case when episodes.episode_id is null then 'episode_id' else 'review_date' end as field_name,
+        case when episodes.episode_id is null then 'unknown_episode' else 'before_referral' end as value_class,
+        case
+            when episodes.episode_id is null then 'must be an episode sent in the episodes extract (ndtms_episodes)'
+            else 'date, not before the referral_date of its episode'
+        end as rule
+    from {{ ref('stg_ndtms__top_reviews') }} as tops
+    left join {{ ref('stg_ndtms__episodes') }} as episodes
+        on tops.episode_id = episodes.episode_id
+    where
+        tops.episode_id is not null
+        and (episodes.episode_id is null or tops.review_date < episodes.referral_date)
+
+),
+
 candidates as (
 
     {% for model_name in staged -%}
     select * from {{ model_name | replace('stg_', '') }}
-    {%- if not loop.last %}
     union all
-    {% endif -%}
-    {%- endfor %}
+    {% endfor -%}
+    select * from top_episodes
 
 ),
 

@@ -1,0 +1,114 @@
+{#- Numerators and denominators of the treatment support pack's indicators (domain: Indicators,
+    second release, first table), per local authority of residence and for the region.
+    'all' is drug treatment (opiate, non_opiate, non_opiate_alcohol), as in the first release;
+    substance-group breakdowns include alcohol_only.
+    - "At start" indicators count new presentations: persons with a new-presentation episode
+      referred in the year, with the fields of their first (int_treatment_new_presentations_measured).
+    - "In treatment" indicators count persons in treatment in the year with their latest
+      episode's fields (int_treatment_person_profiles).
+    - Shares are of those recorded; <code>_recorded (tx_referral_source_recorded, ...) is the
+      share of the population with the field recorded, as the IMS substance indicators do.
+    - tx_hcv_tested: of persons in drug treatment who ever injected (latest episode: previously or currently) and
+      are not assessed not_eligible, those tested (hcv_tested = Y); broken down by injecting
+      status. tx_hbv_vaccinated: of everyone who ever injected, a course started, completed or
+      immune ('all') and completed or immune (course_stage completed_or_immune).
+    - tx_club_drugs, tx_pom_otc: persons citing a club drug / a POM or OTC medicine in any
+      substance field of an episode in the year, as a share of persons in treatment (the count is
+      the numerator). tx_residential_rehab and tx_deaths_in_treatment are counts. -#}
+with
+
+new_presentations as (
+
+    select
+        *,
+        case sex when 'M' then 'male' when 'F' then 'female' end as sex_breakdown,
+        {{ age_band_treatment('age_at_midpoint') }} as age_band
+    from {{ ref('int_treatment_new_presentations_measured') }}
+
+),
+
+profiles as (
+
+    select * from {{ ref('int_treatment_person_profiles') }}
+
+),
+
+injectors as (
+
+    select * from profiles where has_ever_injected and is_drug_treatment
+
+),
+
+counts as (
+
+    {# new presentations (persons) #}
+    {{ indicator_counts('new_presentations', 'tx_new_presentations', 'all', "'all'", 'count(*)', where='is_drug_treatment') }}
+    union all
+    {{ indicator_counts('new_presentations', 'tx_new_presentations', 'substance_group', 'substance_group', 'count(*)', where="substance_group <> 'unknown'") }}
+    union all
+    {{ indicator_counts('new_presentations', 'tx_new_presentations', 'sex', 'sex_breakdown', 'count(*)', where='is_drug_treatment and sex_breakdown is not null') }}
+    union all
+    {{ indicator_counts('new_presentations', 'tx_new_presentations', 'age_band', 'age_band', 'count(*)', where='is_drug_treatment') }}
+
+    {# retained 12 weeks or completed #}
+    union all
+    {{ indicator_counts('new_presentations', 'tx_effective_engagement', 'all', "'all'", 'sum(case when is_effectively_engaged then 1 else 0 end)', 'count(*)', where='is_engagement_eligible and is_drug_treatment') }}
+    union all
+    {{ indicator_counts('new_presentations', 'tx_effective_engagement', 'substance_group', 'substance_group', 'sum(case when is_effectively_engaged then 1 else 0 end)', 'count(*)', where="is_engagement_eligible and substance_group <> 'unknown'") }}
+
+    {# shares of new presentations at start, of those recorded, and how many were recorded #}
+    {% for code, field, breakdown_type in [
+        ('tx_referral_source', 'referral_group', 'referral_group'),
+        ('tx_employment', 'employment_status', 'employment_status'),
+        ('tx_housing', 'accommodation_need', 'accommodation_need'),
+        ('tx_parental', 'parental_status', 'parental_status'),
+    ] %}
+    union all
+    {{ indicator_shares('new_presentations', code ~ '_share', breakdown_type, field, where='is_drug_treatment and ' ~ field ~ ' is not null') }}
+    union all
+    {{ indicator_shares('new_presentations', code ~ '_share', 'substance_group_' ~ breakdown_type, "substance_group || '|' || " ~ field, parent='substance_group', where="substance_group <> 'unknown' and " ~ field ~ ' is not null') }}
+    union all
+    {{ indicator_counts('new_presentations', code ~ '_recorded', 'all', "'all'", 'sum(case when ' ~ field ~ ' is not null then 1 else 0 end)', 'count(*)', where='is_drug_treatment') }}
+    {% endfor %}
+
+    {# shares of persons in treatment, of those recorded #}
+    {% for code, field, breakdown_type in [
+        ('tx_setting', 'setting', 'setting'),
+        ('tx_ethnicity', 'ethnic_group', 'ethnic_group'),
+    ] %}
+    union all
+    {{ indicator_shares('profiles', code ~ '_share', breakdown_type, field, where='is_drug_treatment and ' ~ field ~ ' is not null') }}
+    union all
+    {{ indicator_counts('profiles', code ~ '_recorded', 'all', "'all'", 'sum(case when ' ~ field ~ ' is not null then 1 else 0 end)', 'count(*)', where='is_drug_treatment') }}
+    {% endfor %}
+
+    {# persons in treatment #}
+    {% for code, flag, unit in [
+        ('tx_residential_rehab', 'has_residential_episode', 'count'),
+        ('tx_deaths_in_treatment', 'died_in_period', 'count'),
+        ('tx_long_term', 'is_long_term', 'proportion'),
+    ] %}
+    {% set denominator = 'count(*)' if unit == 'proportion' else 'null' %}
+    union all
+    {{ indicator_counts('profiles', code, 'all', "'all'", 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', denominator, where='is_drug_treatment') }}
+    union all
+    {{ indicator_counts('profiles', code, 'substance_group', 'substance_group', 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', denominator, where="substance_group <> 'unknown'") }}
+    {% endfor %}
+    {% for code, flag in [('tx_club_drugs', 'cites_club_drug'), ('tx_pom_otc', 'cites_pom_otc')] %}
+    union all
+    {{ indicator_counts('profiles', code, 'all', "'all'", 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)', where='is_drug_treatment') }}
+    {% endfor %}
+
+    {# blood-borne viruses: persons who ever injected #}
+    union all
+    {{ indicator_counts('injectors', 'tx_hcv_tested', 'all', "'all'", 'sum(case when is_hcv_tested then 1 else 0 end)', 'count(*)', where='is_hcv_eligible') }}
+    union all
+    {{ indicator_counts('injectors', 'tx_hcv_tested', 'injecting_status', 'injecting_status', 'sum(case when is_hcv_tested then 1 else 0 end)', 'count(*)', where='is_hcv_eligible') }}
+    union all
+    {{ indicator_counts('injectors', 'tx_hbv_vaccinated', 'all', "'all'", 'sum(case when is_hbv_started then 1 else 0 end)', 'count(*)') }}
+    union all
+    {{ indicator_counts('injectors', 'tx_hbv_vaccinated', 'course_stage', "'completed_or_immune'", 'sum(case when is_hbv_completed_or_immune then 1 else 0 end)', 'count(*)') }}
+
+)
+
+select * from counts
