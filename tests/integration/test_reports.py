@@ -479,3 +479,32 @@ def test_cli_writes_one_area_with_pdfs(demo_build, tmp_path, capsys):
         )
         == 2
     )
+
+
+SUPPORT_PACK_SECTIONS = (
+    "access",
+    "routes",
+    "who",
+    "engagement",
+    "top-outcomes",
+    "completions",
+    "health-protection",
+    "safeguarding-housing",
+)
+
+
+def test_treatment_pages_are_a_support_pack(reports, rendered):
+    """Every treatment page has the support pack's sections, each with a figure or table, and
+    the region's page shows England beside its own values in the TOP outcomes."""
+    pages = [p for p in reports.pages if p.report == "treatment"]
+    assert pages
+    for page in pages:
+        html = page.html.read_text()
+        for section in SUPPORT_PACK_SECTIONS:
+            start = html.find(f'<section id="{section}">')
+            assert start >= 0, (page.area_code, section)
+            body = html[start : html.find("</section>", start)]
+            assert "<table" in body, (page.area_code, section)
+    region = rendered[f"{REGION}-treatment"]
+    top = next(t for t in region["tables"] if t["caption"].startswith("Abstinent at review"))
+    assert top["rows"] and "England" in top["header"], top["header"]

@@ -322,7 +322,9 @@ _NON_OPIATE_DRUGS = {
     "pom_otc": 2,
     "other": 2,
 }
-_ADJUNCT = {"alcohol": 25, "cannabis": 20, "cocaine": 12, "benzodiazepines": 15, "pom_otc": 5}
+#: Adjunctive drugs of opiate clients. POM/OTC medicines are cited by about one in ten people in
+#: drug treatment (LEIC 2017-18: 8 % locally, 14 % in England).
+_ADJUNCT = {"alcohol": 25, "cannabis": 20, "cocaine": 12, "benzodiazepines": 15, "pom_otc": 22}
 
 
 def _episodes_for_group(

@@ -416,11 +416,17 @@ def intervals(
     ax.set_axisbelow(True)
     from matplotlib.lines import Line2D
 
+    # better / similar / worse always; higher, lower (no judgement) and not compared when shown
+    shown = {comparison for _, p, comparison, _ in rows if p.value is not None and not p.suppressed}
     handles = [
         Line2D([], [], marker="o", color=c, linestyle="none", label=w.capitalize())
         for w, c in COMPARISON_COLOURS.items()
-        if w in ("better", "similar", "worse")
+        if w in ("better", "similar", "worse") or w in shown
     ]
+    if shown - set(COMPARISON_COLOURS):
+        handles.append(
+            Line2D([], [], marker="o", color=LOCAL, linestyle="none", label="Not compared")
+        )
     handles += list(ax.get_legend_handles_labels()[0])
     legend_rows = _top_legend(ax, handles)
     _place(

@@ -160,16 +160,20 @@ class Builder:
         note: str = "",
         n_label: str = "Contacts",
         full_labels: bool = False,
+        england: bool = False,
     ) -> Figure | None:
-        """Shares of one breakdown for the area beside its region (bars and table); a nested
-        breakdown is labelled 'parent: item' with ``full_labels``."""
+        """Shares of one breakdown for the area beside its region (and England with
+        ``england``: bars and table); a nested breakdown is labelled 'parent: item' with
+        ``full_labels``."""
         local = [v for v in self.rows(code, bt) if keep(v)]
         comparator_rows = {
             name: {v.breakdown: v for v in self.rows(code, bt, area=a)}
-            for name, a in self.comparators()
+            for name, a in self.comparators(england)
         }
         comparator_rows = {name: rows for name, rows in comparator_rows.items() if rows}
-        comparator_areas = [(name, a) for name, a in self.comparators() if name in comparator_rows]
+        comparator_areas = [
+            (name, a) for name, a in self.comparators(england) if name in comparator_rows
+        ]
         keys = [v.breakdown for v in local]
         for rows in comparator_rows.values():
             keys += [b for b, v in rows.items() if b not in keys and keep(v)]
@@ -691,7 +695,10 @@ def _decreases_in_areas(b: Builder) -> list[Markup]:
 # treatment profile (support pack)
 
 
+TREATMENT_GROUPS = ("opiate", "non_opiate", "non_opiate_alcohol")
+
 TREATMENT_PROPORTIONS = (
+    "tx_effective_engagement",
     "tx_successful_completion",
     "tx_non_representation",
     "tx_wait_under_3w",
@@ -912,10 +919,12 @@ def treatment(b: Builder) -> list[Section]:
                 note="The trend in the key indicators table is a chi-squared test for linear trend over the latest five years.",
             )
         )
-    sections.append(trends)
 
     # -- completions by substance group and sex ---------------------------------------------------------
-    by_group = Section("completions", "Successful completions by substance group and sex")
+    by_group = Section(
+        "completions",
+        "Exits and re-presentation: successful completions by substance group and sex",
+    )
     for code in ("tx_successful_completion", "tx_non_representation"):
         if code not in data.catalogue:
             continue
@@ -923,8 +932,24 @@ def treatment(b: Builder) -> list[Section]:
         fig = _breakdown_intervals(b, code, title, comparators)
         if fig:
             by_group.add(fig)
-    sections.append(by_group)
-    return sections
+    by_group.add(
+        _count_table(b, "Deaths in treatment by year", _by_group(b, "tx_deaths_in_treatment"))
+    )
+    by_id = {s.id: s for s in [*sections, *_support_pack(b), by_group, trends]}
+    order = (
+        "key-indicators",
+        "in-treatment",
+        "who",
+        "access",
+        "routes",
+        "engagement",
+        "top-outcomes",
+        "completions",
+        "health-protection",
+        "safeguarding-housing",
+        "trends",
+    )
+    return [by_id[i] for i in order]
 
 
 def _breakdown_intervals(b: Builder, code: str, title: str, comparators) -> Figure | None:
@@ -983,6 +1008,347 @@ def _breakdown_intervals(b: Builder, code: str, title: str, comparators) -> Figu
             table_rows,
         ),
     )
+
+
+# -- the support pack's sections ---------------------------------------------------------------
+
+#: One row of a support-pack table: (indicator code, breakdown type, breakdown, label; None for
+#: the catalogue title).
+Item = tuple[str, str, str, str | None]
+
+INTERVAL_NOTE = (
+    "Dots are the area's value and lines its 95% interval; green is significantly better than the "
+    "benchmark (England where benchmarked, else the region), red significantly worse, amber similar; "
+    "blue and purple are significantly higher and lower where higher is neither better nor worse; "
+    "teal has no benchmark. \u2020 provisional: the outcome's follow-up has not yet passed."
+)
+
+
+def _marked(label: str, v: Value | None) -> str:
+    """A chart label with the provisional dagger, kept when the chart shortens the label."""
+    if v is not None and v.is_provisional:
+        return (label if len(label) <= 43 else label[:42] + "\u2026") + " \u2020"
+    return label
+
+
+def _indicator_figure(
+    b: Builder, title: str, items: Sequence[Item], note: str = INTERVAL_NOTE
+) -> Figure | None:
+    """Proportions with their 95% intervals against the region and England: the chart and a
+    table of numerator, denominator, value, interval, comparators, comparison and trend."""
+    comparators = b.comparators(england=True)
+    chart_rows = []
+    table_rows = []
+    for code, bt, br, label in items:
+        if code not in b.data.catalogue:
+            continue
+        v = b.get(code, bt=bt, b=br)
+        if v is None:
+            continue
+        label = label or b.data.catalogue[code].title
+        comp = {name: _published_value(b.get(code, area=a, bt=bt, b=br)) for name, a in comparators}
+        chart_rows.append((_marked(label, v), _point(v), v.comparison, comp))
+        table_rows.append(
+            [
+                Cell(label),
+                count_cell(v),
+                count_cell(v, "denominator"),
+                pct_cell(v, 1),
+                interval_cell(v, 1),
+                *[pct_cell(b.get(code, area=a, bt=bt, b=br), 1) for _, a in comparators],
+                comparison_cell(v),
+                trend_cell(v),
+            ]
+        )
+    if not chart_rows:
+        return None
+    fid = b.figure_id()
+    alt = (
+        f"Chart: {title}, each value with its 95% interval, coloured by comparison with its benchmark. "
+        + "; ".join(
+            f"{lab}: "
+            + (
+                "suppressed"
+                if p.suppressed
+                else f"{p.value * 100:.0f}% ({(c or '').replace('_', ' ')})"
+                if p.value is not None
+                else "no data"
+            )
+            for lab, p, c, _ in chart_rows
+        )
+        + "."
+    )
+    return Figure(
+        fid,
+        title,
+        charts.intervals(fid, chart_rows, alt),
+        alt,
+        Table(
+            title,
+            ["Indicator", "Numerator", "Denominator", "Value", "95% interval"]
+            + [b.area_label(a) for _, a in comparators]
+            + ["Compared with benchmark", "Five-year trend"],
+            table_rows,
+        ),
+        note=note,
+    )
+
+
+def _count_table(b: Builder, title: str, items: Sequence[Item]) -> Table | None:
+    """Counts over the latest five years, the change on the previous year and England's count."""
+    periods = b.periods[-5:]
+    table_rows = []
+    for code, bt, br, label in items:
+        if code not in b.data.catalogue:
+            continue
+        if all(b.get(code, bt=bt, b=br, period=p) is None for p in periods):
+            continue
+        table_rows.append(
+            [
+                Cell(label or b.data.catalogue[code].title),
+                *[count_cell(b.get(code, bt=bt, b=br, period=p)) for p in periods],
+                change_cell(b.get(code, bt=bt, b=br)),
+                count_cell(b.get(code, area=ENGLAND, bt=bt, b=br)),
+            ]
+        )
+    if not table_rows:
+        return None
+    return Table(title, ["", *periods, "Change on previous year", "England"], table_rows)
+
+
+def _by_group(
+    b: Builder, code: str, short: str = "", groups: Sequence[str] = TREATMENT_GROUPS
+) -> list[Item]:
+    """The indicator for drug treatment and by substance group, labelled '<short>: <group>'
+    when the rows share a chart with other indicators."""
+    prefix = f"{short}: " if short else ""
+    return [
+        (code, "all", "all", f"{prefix}all drug treatment" if short else "All drug treatment")
+    ] + [
+        (
+            code,
+            "substance_group",
+            g,
+            prefix + b.data.item_label("substance_group", g).lower()
+            if short
+            else b.data.item_label("substance_group", g),
+        )
+        for g in groups
+    ]
+
+
+def _labelled(b: Builder, items: Sequence[Item]) -> list[Item]:
+    """Items whose missing label is the breakdown's label (the catalogue title for 'all')."""
+    return [
+        (code, bt, br, label or (None if bt == "all" else b.data.item_label(bt, br)))
+        for code, bt, br, label in items
+    ]
+
+
+def _support_pack(b: Builder) -> list[Section]:
+    """The support pack's sections beyond the key indicators (domain: Indicators, second
+    release): each with local n and % against the region and England and the trend."""
+    sections: list[Section] = []
+    when = f"{b.area_name}, {b.period}"
+
+    access = Section("access", "Access and waiting times")
+    access.intro.append(
+        Markup(
+            "New presentations are people starting a new treatment journey in the year (a person "
+            "counts once); waits run from referral to the first intervention."
+        )
+    )
+    access.add(
+        _count_table(
+            b,
+            "New presentations to treatment by year",
+            _by_group(b, "tx_new_presentations", groups=(*TREATMENT_GROUPS, "alcohol_only")),
+        )
+    )
+    access.add(
+        _indicator_figure(
+            b,
+            f"Waiting times, {when}",
+            [("tx_wait_under_3w", "all", "all", None), ("tx_wait_over_6w", "all", "all", None)],
+        )
+    )
+    sections.append(access)
+
+    routes = Section("routes", "Routes into treatment")
+    routes.add(
+        b.share_figure(
+            f"New presentations by referral route, {when}",
+            "tx_referral_source_share",
+            "referral_group",
+            n_label="New presentations",
+            england=True,
+            dp=1,
+        )
+    )
+    routes.add(
+        _indicator_figure(
+            b,
+            f"Referral source recorded, {when}",
+            [("tx_referral_source_recorded", "all", "all", None)],
+        )
+    )
+    sections.append(routes)
+
+    who = Section("who", "Who is in treatment")
+    who.add(
+        b.share_figure(
+            f"People in treatment by ethnic group, {when}",
+            "tx_ethnicity_share",
+            "ethnic_group",
+            n_label="People",
+            england=True,
+            dp=1,
+        )
+    )
+    who.add(
+        b.share_figure(
+            f"People in treatment by setting of their latest episode, {when}",
+            "tx_setting_share",
+            "setting",
+            n_label="People",
+            england=True,
+            dp=1,
+        )
+    )
+    who.add(
+        _indicator_figure(
+            b,
+            f"Club drugs and medicines, {when}",
+            [("tx_club_drugs", "all", "all", None), ("tx_pom_otc", "all", "all", None)],
+        )
+    )
+    sections.append(who)
+
+    engagement = Section("engagement", "Engagement and time in treatment")
+    engagement.add(
+        _indicator_figure(
+            b,
+            f"Engagement, early exits and time in treatment, {when}",
+            [
+                ("tx_effective_engagement", "all", "all", None),
+                *_by_group(b, "tx_effective_engagement", "Engaged")[1:],
+                ("tx_early_unplanned_exit", "all", "all", None),
+                ("tx_long_term", "all", "all", None),
+                *_by_group(b, "tx_long_term", "Two years or more")[1:],
+            ],
+        )
+    )
+    engagement.add(
+        _count_table(
+            b,
+            "People in residential rehabilitation by year",
+            _by_group(b, "tx_residential_rehab"),
+        )
+    )
+    sections.append(engagement)
+
+    top = Section("top-outcomes", "Treatment outcomes (TOP) at the six-month review")
+    top.intro.append(
+        Markup(
+            "Of people in drug treatment with a TOP at the start and a review 150 to 240 days "
+            "later; an outcome belongs to the year of its review and stays provisional until "
+            "240 days after the year ends."
+        )
+    )
+    drugs = [v.breakdown for v in b.rows("top_abstinent", "top_drug")]
+    top.add(
+        _indicator_figure(
+            b,
+            f"Abstinent at review, by drug used at start, {when}",
+            _labelled(b, [("top_abstinent", "top_drug", d, None) for d in drugs]),
+        )
+    )
+    top.add(
+        _indicator_figure(
+            b,
+            f"Reduced use (at most half the days) at review, by drug, {when}",
+            _labelled(
+                b,
+                [
+                    ("top_reduced_use", "top_drug", v.breakdown, None)
+                    for v in b.rows("top_reduced_use", "top_drug")
+                ],
+            ),
+        )
+    )
+    top.add(
+        _indicator_figure(
+            b,
+            f"Injecting, housing and work at review, {when}",
+            [
+                ("top_injecting_stopped", "all", "all", None),
+                ("top_housing_resolved", "all", "all", None),
+                ("top_paid_work", "all", "all", None),
+            ],
+        )
+    )
+    sections.append(top)
+
+    health = Section("health-protection", "Health protection: hepatitis B and C")
+    health.add(
+        _indicator_figure(
+            b,
+            f"Hepatitis testing and vaccination of people who have injected, {when}",
+            _labelled(
+                b,
+                [
+                    ("tx_hcv_tested", "all", "all", None),
+                    ("tx_hcv_tested", "injecting_status", "currently", "HCV tested: injecting now"),
+                    (
+                        "tx_hcv_tested",
+                        "injecting_status",
+                        "previously",
+                        "HCV tested: injected before",
+                    ),
+                    ("tx_hbv_vaccinated", "all", "all", None),
+                    (
+                        "tx_hbv_vaccinated",
+                        "course_stage",
+                        "completed_or_immune",
+                        "HBV course completed or immune",
+                    ),
+                ],
+            ),
+        )
+    )
+    sections.append(health)
+
+    housing = Section(
+        "safeguarding-housing", "Safeguarding, housing and employment at the start of treatment"
+    )
+    for title, code, bt in (
+        ("Parental status of new presentations", "tx_parental_share", "parental_status"),
+        ("Accommodation need of new presentations", "tx_housing_share", "accommodation_need"),
+        ("Employment status of new presentations", "tx_employment_share", "employment_status"),
+    ):
+        housing.add(
+            b.share_figure(
+                f"{title}, {when}",
+                code,
+                bt,
+                n_label="New presentations",
+                england=True,
+                dp=1,
+            )
+        )
+    housing.add(
+        _indicator_figure(
+            b,
+            f"Recorded at the start of treatment, {when}",
+            [
+                ("tx_parental_recorded", "all", "all", None),
+                ("tx_housing_recorded", "all", "all", None),
+                ("tx_employment_recorded", "all", "all", None),
+            ],
+        )
+    )
+    sections.append(housing)
+    return sections
 
 
 # ============================================================================================

@@ -1,0 +1,214 @@
+"""Treatment support pack and TOP outcome indicators (domain: Indicators, second release, first
+two tables) published on the session demo warehouse (issue 15)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.slow
+
+REGION = "E54000008"
+ENGLAND = "E92000001"
+
+#: The codes of the domain's first two tables (treatment, then TOP outcomes).
+TREATMENT_CODES = (
+    "tx_new_presentations",
+    "tx_effective_engagement",
+    "tx_referral_source_share",
+    "tx_setting_share",
+    "tx_residential_rehab",
+    "tx_long_term",
+    "tx_employment_share",
+    "tx_housing_share",
+    "tx_parental_share",
+    "tx_ethnicity_share",
+    "tx_hcv_tested",
+    "tx_hbv_vaccinated",
+    "tx_club_drugs",
+    "tx_pom_otc",
+    "tx_deaths_in_treatment",
+)
+TOP_CODES = (
+    "top_abstinent",
+    "top_reduced_use",
+    "top_injecting_stopped",
+    "top_housing_resolved",
+    "top_paid_work",
+)
+#: Shares of those recorded and the proportion that says how many were recorded.
+RECORDED = {
+    "tx_referral_source_share": ("tx_referral_source_recorded", "referral_group"),
+    "tx_employment_share": ("tx_employment_recorded", "employment_status"),
+    "tx_housing_share": ("tx_housing_recorded", "accommodation_need"),
+    "tx_parental_share": ("tx_parental_recorded", "parental_status"),
+    "tx_setting_share": ("tx_setting_recorded", "setting"),
+    "tx_ethnicity_share": ("tx_ethnicity_recorded", "ethnic_group"),
+}
+
+
+def rows(db, sql, params=None):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_every_code_of_the_domain_tables_is_catalogued_and_served(demo_build):
+    db = demo_build.home.serving_db
+    catalogue = {
+        r[0]: r[1:]
+        for r in rows(
+            db,
+            "select indicator_code, definition, numerator_text, method, polarity, follow_up_days "
+            "from rpt_indicator_catalogue",
+        )
+    }
+    codes = (*TREATMENT_CODES, *TOP_CODES)
+    assert set(codes) <= set(catalogue), set(codes) - set(catalogue)
+    for code in codes:
+        definition, numerator_text, method, polarity, follow_up = catalogue[code]
+        assert definition and numerator_text and method and polarity, code
+        if code.startswith("top_"):
+            assert follow_up == 240, code  # provisional until 240 days after the year
+    served = {
+        r[0]
+        for r in rows(
+            db,
+            "select distinct indicator_code from rpt_indicator_values "
+            "where area_code = ? and not is_suppressed and value is not null",
+            [REGION],
+        )
+    }
+    assert set(codes) <= served, set(codes) - served
+
+
+def test_every_local_row_names_its_comparator_and_england_where_benchmarked(demo_build):
+    """A local authority always has a comparator (England where benchmarked, else the region);
+    the region compares with England wherever England has the row."""
+    db = demo_build.home.serving_db
+    codes = (*TREATMENT_CODES, *TOP_CODES)
+    marks = ", ".join("?" for _ in codes)
+    unnamed = rows(
+        db,
+        f"select indicator_value_id from rpt_indicator_values where indicator_code in ({marks}) "
+        f"and area_type = 'la' and comparator_area_code is null",
+        list(codes),
+    )
+    assert not unnamed
+    # every new indicator has England figures in the demo, so England is the region's comparator
+    for code in codes:
+        found = rows(
+            db,
+            "select distinct comparator_area_code from rpt_indicator_values "
+            "where indicator_code = ? and area_code = ? and breakdown_type in ('all', 'top_drug')",
+            [code, REGION],
+        )
+        assert found == [(ENGLAND,)], (code, found)
+    # England's rows carry the breakdown type of the local rows they are compared with
+    typed = rows(
+        db,
+        "select breakdown_type from rpt_indicator_values "
+        "where indicator_code = 'tx_referral_source_share' and area_code = ? and breakdown = 'self'",
+        [ENGLAND],
+    )
+    assert typed and {t for (t,) in typed} == {"referral_group"}
+
+
+def test_shares_are_of_those_recorded_and_add_up(demo_build):
+    """Each share's slices add up to its denominator (those recorded), which is the numerator of
+    <code>_recorded; a substance group's slices add up to that group's recorded count."""
+    db = demo_build.home.warehouse_db
+    for share, (recorded, bt) in RECORDED.items():
+        bad = rows(
+            db,
+            """
+            select s.area_code, s.period from marts.fct_indicator_values as s
+            inner join marts.fct_indicator_values as r
+                on r.indicator_code = ? and r.area_code = s.area_code and r.period = s.period
+                and r.breakdown_type = 'all'
+            where s.indicator_code = ? and s.breakdown_type = ?
+            group by s.area_code, s.period, r.numerator
+            having sum(s.numerator) <> max(s.denominator) or max(s.denominator) <> min(s.denominator)
+                or max(s.denominator) <> r.numerator
+            """,
+            [recorded, share, bt],
+        )
+        assert not bad, (share, bad[:3])
+        checked = rows(
+            db,
+            "select count(*) from marts.fct_indicator_values where indicator_code = ? and breakdown_type = ?",
+            [share, bt],
+        )[0][0]
+        assert checked > 0, share
+    nested = rows(
+        db,
+        """
+        select indicator_code, area_code, period, split_part(breakdown, '|', 1)
+        from marts.fct_indicator_values
+        where indicator_code like 'tx_%_share' and breakdown_type like 'substance_group_%'
+        group by 1, 2, 3, 4
+        having sum(numerator) <> max(denominator) or max(denominator) <> min(denominator)
+        """,
+    )
+    assert not nested
+
+
+def test_in_treatment_indicators_share_the_people_in_treatment(demo_build):
+    """The denominators of time in treatment, club drugs and POM/OTC are the published people in
+    treatment (one count, so disclosure control sees one cell)."""
+    db = demo_build.home.warehouse_db
+    bad = rows(
+        db,
+        """
+        select v.indicator_code, v.area_code, v.period, v.breakdown from marts.fct_indicator_values as v
+        inner join marts.fct_indicator_values as t
+            on t.indicator_code = 'tx_in_treatment' and t.area_code = v.area_code
+            and t.period = v.period and t.breakdown_type = v.breakdown_type and t.breakdown = v.breakdown
+        where v.indicator_code in ('tx_long_term', 'tx_club_drugs', 'tx_pom_otc')
+            and v.area_type <> 'country' and v.denominator <> t.numerator
+        """,
+    )
+    assert not bad
+    # new presentations: the count is the early unplanned exits' denominator
+    bad = rows(
+        db,
+        """
+        select v.area_code, v.period, v.breakdown from marts.fct_indicator_values as v
+        inner join marts.fct_indicator_values as e
+            on e.indicator_code = 'tx_early_unplanned_exit' and e.area_code = v.area_code
+            and e.period = v.period and e.breakdown_type = v.breakdown_type and e.breakdown = v.breakdown
+        where v.indicator_code = 'tx_new_presentations' and v.area_type <> 'country'
+            and v.numerator <> e.denominator
+        """,
+    )
+    assert not bad
+
+
+def test_top_outcomes_are_provisional_until_240_days_after_the_year(demo_build):
+    db = demo_build.home.serving_db
+    flagged = rows(
+        db,
+        "select distinct period, is_provisional from rpt_indicator_values "
+        "where indicator_code = 'top_abstinent' and area_code = ? and period_type in ('year', 'ytd')",
+        [REGION],
+    )
+    by_period = dict(flagged)
+    latest = max(by_period)
+    assert by_period[latest] is True
+    # a year more than 240 days before the data's end is final
+    assert any(not p for period, p in by_period.items() if period < latest)
+
+
+def test_support_pack_publishes_no_count_of_1_to_4(demo_build):
+    codes = (*TREATMENT_CODES, *TOP_CODES, *(r for r, _ in RECORDED.values()))
+    small = rows(
+        demo_build.home.serving_db,
+        "select indicator_code, area_code, period, breakdown, numerator, denominator "
+        "from rpt_indicator_values where indicator_code in ("
+        + ", ".join("?" for _ in codes)
+        + ") and area_code <> ? and (numerator between 1 and 4 or denominator between 1 and 4)",
+        [*codes, ENGLAND],
+    )
+    assert not small, small[:5]
