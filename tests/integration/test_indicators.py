@@ -53,6 +53,7 @@ def test_every_indicator_for_every_area_and_covered_year(demo_build):
         "tx_early_unplanned_exit",
         "tx_penetration",
         # the support pack and TOP outcomes (second release): every one is benchmarked
+        "tx_substance_group_share",
         "tx_new_presentations",
         "tx_effective_engagement",
         "tx_referral_source_share",

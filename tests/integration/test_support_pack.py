@@ -13,6 +13,7 @@ ENGLAND = "E92000001"
 
 #: The codes of the domain's first two tables (treatment, then TOP outcomes).
 TREATMENT_CODES = (
+    "tx_substance_group_share",
     "tx_new_presentations",
     "tx_effective_engagement",
     "tx_referral_source_share",
@@ -234,3 +235,41 @@ def test_support_pack_publishes_no_count_of_1_to_4(demo_build):
         [*codes, ENGLAND],
     )
     assert not small, small[:5]
+
+
+def test_completions_cross_tab_and_substance_group_shares(demo_build):
+    """Completions by substance group and sex (the JSNA cross-tab): a group's males and females
+    are within the group; the substance groups' shares of everyone in treatment add up to it and
+    their slices are the published people in treatment by group."""
+    db = demo_build.home.warehouse_db
+    over = rows(
+        db,
+        """
+        select x.area_code, x.period, split_part(x.breakdown, '|', 1) from marts.fct_indicator_values as x
+        inner join marts.fct_indicator_values as g
+            on g.indicator_code = x.indicator_code and g.area_code = x.area_code and g.period = x.period
+            and g.breakdown_type = 'substance_group' and g.breakdown = split_part(x.breakdown, '|', 1)
+        where x.indicator_code = 'tx_successful_completion' and x.breakdown_type = 'substance_group_sex'
+        group by 1, 2, 3, g.numerator, g.denominator
+        having sum(x.numerator) > g.numerator or sum(x.denominator) > g.denominator
+        """,
+    )
+    assert not over
+    assert rows(
+        db,
+        "select count(*) from marts.fct_indicator_values "
+        "where indicator_code = 'tx_successful_completion' and breakdown_type = 'substance_group_sex'",
+    )[0][0]
+    bad = rows(
+        db,
+        """
+        select s.area_code, s.period from marts.fct_indicator_values as s
+        inner join marts.fct_indicator_values as t
+            on t.indicator_code = 'tx_in_treatment' and t.area_code = s.area_code and t.period = s.period
+            and t.breakdown_type = 'substance_group' and t.breakdown = s.breakdown
+        where s.indicator_code = 'tx_substance_group_share' and s.area_type <> 'country'
+        group by 1, 2
+        having sum(s.numerator) <> max(s.denominator) or sum(t.numerator) <> max(s.denominator)
+        """,
+    )
+    assert not bad

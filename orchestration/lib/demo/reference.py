@@ -286,6 +286,9 @@ def _support_pack_benchmarks(add: Callable[[str, int, str, float, float], None],
     """England rows of the treatment support pack and TOP indicators for year index y."""
     drug_new = sum(_ENG_NEW[g][y] for g in _DRUG)
     drug_tx = sum(_ENG_IN_TX[g][y] for g in _DRUG)
+    everyone = sum(_ENG_IN_TX[g][y] for g in _ENG_IN_TX)
+    for g in _ENG_IN_TX:
+        add("tx_substance_group_share", y, g, _ENG_IN_TX[g][y], everyone)
     add("tx_new_presentations", y, "", drug_new, drug_new)
     for g in _ENG_NEW:
         add("tx_new_presentations", y, g, _ENG_NEW[g][y], _ENG_NEW[g][y])

@@ -932,6 +932,7 @@ def treatment(b: Builder) -> list[Section]:
         fig = _breakdown_intervals(b, code, title, comparators)
         if fig:
             by_group.add(fig)
+    by_group.add(_completions_by_group_and_sex(b))
     by_group.add(
         _count_table(b, "Deaths in treatment by year", _by_group(b, "tx_deaths_in_treatment"))
     )
@@ -950,6 +951,50 @@ def treatment(b: Builder) -> list[Section]:
         "trends",
     )
     return [by_id[i] for i in order]
+
+
+def _completions_by_group_and_sex(b: Builder) -> Table | None:
+    """The JSNA chapter's cross-tab: completions and people in treatment by substance group,
+    the rate for persons, males and females, and England's rate for persons."""
+    code = "tx_successful_completion"
+    if code not in b.data.catalogue:
+        return None
+    table_rows = []
+    for g in (*TREATMENT_GROUPS, "alcohol_only"):
+        persons = b.get(code, bt="substance_group", b=g)
+        if persons is None:
+            continue
+        table_rows.append(
+            [
+                Cell(b.data.item_label("substance_group", g)),
+                count_cell(persons),
+                count_cell(persons, "denominator"),
+                pct_cell(persons, 1),
+                pct_cell(b.get(code, bt="substance_group_sex", b=f"{g}|male"), 1),
+                pct_cell(b.get(code, bt="substance_group_sex", b=f"{g}|female"), 1),
+                pct_cell(b.get(code, area=ENGLAND, bt="substance_group", b=g), 1),
+            ]
+        )
+    persons = b.get(code)
+    if persons is not None:
+        table_rows.append(
+            [
+                Cell("All drug treatment"),
+                count_cell(persons),
+                count_cell(persons, "denominator"),
+                pct_cell(persons, 1),
+                pct_cell(b.get(code, bt="sex", b="male"), 1),
+                pct_cell(b.get(code, bt="sex", b="female"), 1),
+                pct_cell(b.get(code, area=ENGLAND), 1),
+            ]
+        )
+    if not table_rows:
+        return None
+    return Table(
+        f"Successful completions by substance group and sex, {b.area_name}, {b.period}",
+        ["Group", "Completions", "In treatment", "Persons", "Males", "Females", "England persons"],
+        table_rows,
+    )
 
 
 def _breakdown_intervals(b: Builder, code: str, title: str, comparators) -> Figure | None:
@@ -1195,6 +1240,16 @@ def _support_pack(b: Builder) -> list[Section]:
     sections.append(routes)
 
     who = Section("who", "Who is in treatment")
+    who.add(
+        b.share_figure(
+            f"People in treatment by substance group, share of everyone in treatment, {when}",
+            "tx_substance_group_share",
+            "substance_group",
+            n_label="People",
+            england=True,
+            dp=1,
+        )
+    )
     who.add(
         b.share_figure(
             f"People in treatment by ethnic group, {when}",

@@ -1,6 +1,8 @@
 {#- Numerators and denominators of the treatment indicators (domain: Indicators), per local
     authority of residence and for the region. 'all' means drug treatment (opiate, non_opiate,
-    non_opiate_alcohol); alcohol_only is its own breakdown. -#}
+    non_opiate_alcohol); alcohol_only is its own breakdown. tx_substance_group_share: people in
+    each substance group as a share of everyone in treatment with a known group, alcohol only
+    included (the JSNA chapter's "% of total"). -#}
 with
 
 person_periods as (
@@ -44,7 +46,14 @@ counts as (
     {{ indicator_counts('person_periods', code, 'substance_group', 'substance_group', 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)', where="substance_group <> 'unknown'") }}
     union all
     {{ indicator_counts('person_periods', code, 'sex', 'sex_breakdown', 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)', where='is_drug_treatment and sex_breakdown is not null') }}
+    union all
+    {# substance group by sex, as the JSNA chapter's cross-tab ('opiate|male') #}
+    {{ indicator_counts('person_periods', code, 'substance_group_sex', "substance_group || '|' || sex_breakdown", 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)', where="substance_group <> 'unknown' and sex_breakdown is not null") }}
     {% endfor %}
+
+    {# each substance group's share of everyone in treatment (alcohol only included) #}
+    union all
+    {{ indicator_shares('person_periods', 'tx_substance_group_share', 'substance_group', 'substance_group', where="substance_group <> 'unknown'") }}
 
     {% for code, flag, denominator, base in [
         ('tx_wait_under_3w', 'is_wait_under_3w', 'count(*)', 'has_first_intervention'),

@@ -12,7 +12,9 @@
     - the DIP funnel: taken onto the caseload and not taken on, with further intervention
       required as total;
     - the treatment bullseye's rings, with the OCU prevalence estimate (prev_rate's numerator)
-      as total; a provider's persons in treatment by substance group, with its persons in
+      as total;
+    - people in treatment by substance group, alcohol only included, with everyone in
+      treatment with a known group (tx_substance_group_share's denominator) as total; a provider's persons in treatment by substance group, with its persons in
       treatment as total;
     - the quarters of a financial year, with the year (or the year to date) as total.
     Breakdowns that are not complete partitions (sex leaves out I and U; alcohol only is outside
@@ -104,6 +106,18 @@ breakdown_members as (
         'prevalence_estimate|' || period || '|' || area_code || '|drug_group|ocu' as total_cell_id
     from cells
     where quantity = 'bullseye_people' and breakdown_type = 'ring'
+
+    union all
+
+    {# the four substance groups (drug treatment and alcohol only) add up to everyone in
+       treatment with a known group, the denominator of tx_substance_group_share #}
+    select
+        'all_groups|' || period || '|' || area_code as group_id,
+        cell_id,
+        false as is_total,
+        'tx_people_known_group|' || period || '|' || area_code || '|all|all' as total_cell_id
+    from cells
+    where quantity = 'tx_people' and breakdown_type = 'substance_group'
 
     union all
 

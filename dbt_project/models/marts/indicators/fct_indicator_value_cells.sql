@@ -65,6 +65,7 @@ quantities as (
         ('mdt_positive_share', 'mdt_tests', 'mdt_tests', 'parent'),
         ('mdt_repeat_testers', 'mdt_positive_people', 'mdt_positive_people', 'parent'),
         ('provider_flows', 'provider_flows', none, 'same'),
+        ('tx_substance_group_share', 'tx_people', 'tx_people_known_group', 'all'),
         ('tx_new_presentations', 'tx_new_presentations', none, 'same'),
         ('tx_effective_engagement', 'tx_engaged_12w', 'tx_new_engagement_eligible', 'same'),
         ('tx_referral_source_share', 'tx_new_referral_group', 'tx_new_referral_group', 'parent'),
