@@ -929,7 +929,7 @@ def treatment(b: Builder) -> list[Section]:
         if code not in data.catalogue:
             continue
         title = f"{data.catalogue[code].title}, {b.area_name}, {b.period}"
-        fig = _breakdown_intervals(b, code, title, comparators)
+        fig = _breakdown_intervals(b, code, title)
         if fig:
             by_group.add(fig)
     by_group.add(_completions_by_group_and_sex(b))
@@ -997,61 +997,16 @@ def _completions_by_group_and_sex(b: Builder) -> Table | None:
     )
 
 
-def _breakdown_intervals(b: Builder, code: str, title: str, comparators) -> Figure | None:
-    data = b.data
+def _breakdown_intervals(b: Builder, code: str, title: str) -> Figure | None:
+    """An indicator by substance group and by sex, each with its interval and comparators."""
     rows = b.rows(code, "substance_group") + b.rows(code, "sex")
-    if not rows:
-        return None
-    chart_rows = []
-    table_rows = []
-    for v in rows:
-        label = data.item_label(v.breakdown_type, v.breakdown)
-        comp_values = {}
-        comp_cells = []
-        for name, a in comparators:
-            r = b.get(code, area=a, bt=v.breakdown_type, b=v.breakdown)
-            comp_values[name] = r.value if r is not None and not r.is_suppressed else None
-            comp_cells.append(pct_cell(r, 1))
-        chart_rows.append((label, _point(v), v.comparison, comp_values))
-        table_rows.append(
-            [
-                Cell(label),
-                count_cell(v),
-                count_cell(v, "denominator"),
-                pct_cell(v, 1),
-                interval_cell(v, 1),
-                *comp_cells,
-                comparison_cell(v),
-            ]
-        )
-    fid = b.figure_id()
-    alt = (
-        f"Chart: {title}, each group's value with its 95% interval. "
-        + "; ".join(
-            f"{lab}: "
-            + (
-                "suppressed"
-                if p.suppressed
-                else f"{p.value * 100:.0f}%"
-                if p.value is not None
-                else "no data"
-            )
-            for lab, p, _, _ in chart_rows
-        )
-        + "."
-    )
-    return Figure(
-        fid,
+    return _indicator_figure(
+        b,
         title,
-        charts.intervals(fid, chart_rows, alt),
-        alt,
-        Table(
-            title,
-            ["Group", "Numerator", "Denominator", "Value", "95% interval"]
-            + [b.area_label(a) for _, a in comparators]
-            + ["Compared with benchmark"],
-            table_rows,
-        ),
+        [
+            (code, v.breakdown_type, v.breakdown, b.data.item_label(v.breakdown_type, v.breakdown))
+            for v in rows
+        ],
     )
 
 
