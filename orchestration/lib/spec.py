@@ -76,7 +76,13 @@ def _attributor() -> tuple[Column, ...]:
     return (
         Column("first_initial", "attributor", True, description="first initial (identifier)"),
         Column("surname_initial", "attributor", True, description="surname initial (identifier)"),
-        Column("date_of_birth", "attributor", True, description="date of birth (identifier)"),
+        Column(
+            "date_of_birth",
+            "attributor",
+            True,
+            description="date of birth (identifier); not after the event, not in the future, at most"
+            " 110 years before the event, or the record is rejected (counted nowhere, linked to nobody)",
+        ),
         Column("sex", "code", True, "sex", description="M, F, I indeterminate, U not stated"),
     )
 

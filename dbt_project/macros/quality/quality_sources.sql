@@ -133,8 +133,9 @@ invalid_date: >
   record.
 impossible_date: >
   The date cannot be right: before the date it must follow (a discharge, triage or first
-  intervention before the referral), in the future, or a date of birth after the event. Check
-  the dates on your system and re-send the record.
+  intervention before the referral), in the future, or a date of birth after the event, in the
+  future or more than 110 years before it. A record with such a date of birth is left out of
+  every figure until corrected. Check the dates on your system and re-send the record.
 invalid_number: >
   Send a number (a whole number where the specification says integer), without units or words.
 negative_count: >

@@ -15,8 +15,8 @@
                      below min (0); out_of_range when above max (or too large to hold)
       period         blank when required; malformed_period (not YYYY-YY)
       attributor     (person-level sources) incomplete_attributor:<missing|invalid>_<part> from
-                     landing's attributor_status; after_event when the birth month is after the
-                     month of the event -#}
+                     landing's attributor_status; staging's birth_month_problem (in_future,
+                     after_event, over_110_years_before_event: see smw.birth_month_problem) -#}
 
 {% macro row_problem_checks(declared) -%}
     {%- set checks = [] -%}
@@ -135,10 +135,7 @@
                     when attributor_status like '%invalid_{{ part }}%'
                         then 'incomplete_attributor:invalid_{{ part }}'
                     {%- if part == 'date_of_birth' and event_date %}
-                    when
-                        {{ dbt.safe_cast(dbt.concat(['birth_month', "'-01'"]), api.Column.translate_type('date')) }}
-                        > {{ event_date }}
-                        then 'after_event'
+                    else birth_month_problem
                     {%- endif %}
                 end
             {%- endset -%}
@@ -146,7 +143,9 @@
                 'field': part,
                 'value_class': sql,
                 'rule': 'attributor: ' ~ ('sex M, F, I or U' if part == 'sex' else (
-                    'date of birth, not after ' ~ event_date if part == 'date_of_birth' and event_date
+                    'date of birth, not in the future, not after ' ~ event_date
+                    ~ ', not more than 110 years before it (the record is rejected)'
+                    if part == 'date_of_birth' and event_date
                     else part | replace('_', ' ')))
                     ~ ', required for linkage',
             }) -%}
@@ -202,7 +201,7 @@
         when {{ value_class }} = 'out_of_range' then 'out_of_range'
         when {{ value_class }} = 'unknown_code' then 'unknown_code'
         when {{ value_class }} = 'unknown_episode' then 'unknown_reference'
-        when {{ value_class }} like 'before_%' or {{ value_class }} in ('after_event', 'in_future')
+        when {{ value_class }} like 'before_%' or {{ value_class }} in ('after_event', 'in_future', 'over_110_years_before_event')
             then 'impossible_date'
         when {{ value_class }} like 'incomplete_attributor:%' then 'incomplete_attributor'
     end
@@ -215,4 +214,31 @@
 
 {% macro default__today() -%}
     cast({{ dbt.current_timestamp() }} as date)
+{%- endmacro %}
+
+
+{#- issue 22 (domain: People): a date of birth that cannot be true rejects the record. Only the
+    birth month reaches the warehouse (landing keeps no full date of birth), so the checks are
+    made on months: 'after_event' when the birth month is after the month of the record's event,
+    'in_future' when it is after the current month (a record whose event date is unreadable or
+    itself in the future), 'over_110_years_before_event' when it is more than 110 years (1,320
+    months) before the event's month. A date of birth later in the
+    event's own month, or up to a month more than 110 years before it, cannot be told apart and
+    is accepted. Staging sets person_id to null on such a record (it is linked to nobody), the
+    models that count leave it out, and marts.fct_row_problems reports the class on the field
+    date_of_birth. Null when the birth month is unknown. -#}
+{% macro birth_month_problem(birth_month, event_date) -%}
+    {%- set birth = "(cast(substring(" ~ birth_month ~ ", 1, 4) as integer) * 12 + cast(substring("
+        ~ birth_month ~ ", 6, 2) as integer))" -%}
+    {%- set event = "(cast(extract(year from " ~ event_date ~ ") as integer) * 12 + cast(extract(month from "
+        ~ event_date ~ ") as integer))" -%}
+    {%- set today = smw.today() -%}
+    {%- set now = "(cast(extract(year from " ~ today ~ ") as integer) * 12 + cast(extract(month from "
+        ~ today ~ ") as integer))" -%}
+    case
+        when {{ birth_month }} is null then null
+        when {{ birth }} > {{ event }} then 'after_event'
+        when {{ birth }} > {{ now }} then 'in_future'
+        when {{ event }} - {{ birth }} > 1320 then 'over_110_years_before_event'
+    end
 {%- endmacro %}

@@ -16,7 +16,7 @@ transactions as (
     from {{ ref('int_nsp_transactions_accumulated') }} as nsp
     inner join {{ ref('stg_ims__agencies') }} as agencies
         on nsp.agency_code = agencies.agency_code
-    where nsp.transaction_date is not null
+    where nsp.transaction_date is not null and nsp.birth_month_problem is null
 
 ),
 
@@ -46,7 +46,10 @@ interventions as (
     from {{ ref('int_ims_interventions_accumulated') }} as interventions
     inner join {{ ref('stg_ims__agencies') }} as agencies
         on interventions.agency_code = agencies.agency_code
-    where interventions.intervention_date is not null and interventions.intervention_category is not null
+    where
+        interventions.intervention_date is not null
+        and interventions.intervention_category is not null
+        and interventions.birth_month_problem is null
 
 ),
 

@@ -8,6 +8,7 @@ with
 contacts as (
 
     select * from {{ ref('stg_dip__contacts') }}
+    where birth_month_problem is null  -- rejected: impossible date of birth (issue 22)
 
 ),
 

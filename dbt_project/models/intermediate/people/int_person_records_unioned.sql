@@ -2,36 +2,42 @@
     (domain: Area of a record): NSP visits and interventions in the agency's local authority,
     treatment episodes in the client's area of residence, DIP contacts in the recording CJIT's
     area, drug tests in the custody suite's area. Records with an incomplete attributor are kept
-    (person_id null): they count as activity but cannot be linked. -#}
+    (person_id null): they count as activity but cannot be linked. Records rejected for an
+    impossible date of birth (birth_month_problem, issue 22) are left out: they count nowhere. -#}
 with
 
 nsp as (
 
     select * from {{ ref('int_nsp_transactions_accumulated') }}
+    where birth_month_problem is null
 
 ),
 
 interventions as (
 
     select * from {{ ref('int_ims_interventions_accumulated') }}
+    where birth_month_problem is null
 
 ),
 
 episodes as (
 
     select * from {{ ref('stg_ndtms__episodes') }}
+    where birth_month_problem is null
 
 ),
 
 contacts as (
 
     select * from {{ ref('stg_dip__contacts') }}
+    where birth_month_problem is null
 
 ),
 
 tests as (
 
     select * from {{ ref('stg_mdt__drug_tests') }}
+    where birth_month_problem is null
 
 ),
 

@@ -10,6 +10,7 @@ with
 episodes as (
 
     select * from {{ ref('stg_ndtms__episodes') }}
+    where birth_month_problem is null  -- rejected: impossible date of birth (issue 22)
 
 ),
 

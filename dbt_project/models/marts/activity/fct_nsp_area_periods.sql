@@ -5,6 +5,7 @@ with
 transactions as (
 
     select * from {{ ref('int_nsp_transactions_accumulated') }}
+    where birth_month_problem is null  -- rejected: impossible date of birth (issue 22)
 
 ),
 

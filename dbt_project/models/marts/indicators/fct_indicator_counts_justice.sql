@@ -61,7 +61,7 @@ episodes as (
 tests as (
 
     select * from {{ ref('stg_mdt__drug_tests') }}
-    where test_date is not null
+    where test_date is not null and birth_month_problem is null
 
 ),
 

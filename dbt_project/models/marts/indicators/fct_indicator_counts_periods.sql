@@ -183,6 +183,7 @@ transactions as (
         on
             covered_windows.source = 'nsp'
             and nsp.transaction_date between covered_windows.start_date and covered_windows.end_date
+    where nsp.birth_month_problem is null
 
 ),
 

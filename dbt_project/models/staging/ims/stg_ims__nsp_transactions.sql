@@ -25,6 +25,19 @@ latest as (
 
 ),
 
+{#- issue 22 (domain: People): a record whose date of birth cannot be true (after its event, in
+    the future, more than 110 years before the event: smw.birth_month_problem) is rejected. It
+    stays here, so that marts.fct_row_problems reports it, but is linked to nobody (person_id
+    null) and the models that count leave it out (birth_month_problem is not null). -#}
+checked as (
+
+    select
+        *,
+        {{ smw.birth_month_problem('birth_month', parse_date('transaction_date')) }} as birth_month_problem
+    from latest
+
+),
+
 typed as (
 
     select
@@ -42,7 +55,8 @@ typed as (
         {{ clean_text('transaction_date') }} as transaction_date_text,
         {{ clean_text('needles_issued') }} as needles_issued_text,
         {{ clean_text('syringes_issued') }} as syringes_issued_text,
-        person_id,
+        case when birth_month_problem is null then person_id end as person_id,
+        birth_month_problem,
         birth_month,
         attributor_status,
         attributor_status = 'complete' as has_complete_attributor,
@@ -51,7 +65,7 @@ typed as (
         _row_number,
         _extra is not null as has_extra_columns
 
-    from latest
+    from checked
 
 )
 

@@ -25,6 +25,19 @@ latest as (
 
 ),
 
+{#- issue 22 (domain: People): a record whose date of birth cannot be true (after its event, in
+    the future, more than 110 years before the event: smw.birth_month_problem) is rejected. It
+    stays here, so that marts.fct_row_problems reports it, but is linked to nobody (person_id
+    null) and the models that count leave it out (birth_month_problem is not null). -#}
+checked as (
+
+    select
+        *,
+        {{ smw.birth_month_problem('birth_month', parse_date('referral_date')) }} as birth_month_problem
+    from latest
+
+),
+
 typed as (
 
     select
@@ -54,7 +67,8 @@ typed as (
         {{ clean_text('triage_date') }} as triage_date_text,
         {{ clean_text('first_intervention_date') }} as first_intervention_date_text,
         {{ clean_text('discharge_date') }} as discharge_date_text,
-        person_id,
+        case when birth_month_problem is null then person_id end as person_id,
+        birth_month_problem,
         birth_month,
         attributor_status,
         attributor_status = 'complete' as has_complete_attributor,
@@ -63,7 +77,7 @@ typed as (
         _row_number,
         _extra is not null as has_extra_columns
 
-    from latest
+    from checked
 
 )
 
