@@ -563,3 +563,110 @@ def test_sql_rule_counts_rows_and_reports_record_ids_only(tmp_path: Path) -> Non
     stored = "\n".join(p.read_text() for p in (tmp_path / "docs").rglob("*.json"))
     stored += "\n".join(p.read_text() for p in (tmp_path / "docs").rglob("*.html"))
     assert "EP-1" in stored and "pseudo-" not in stored, "person values never stored"
+
+
+# --- plausible ranges (issue 22) --------------------------------------------------------------
+
+_RAW_PREFIX = {
+    "ims_nsp_transactions": "nsp",
+    "dip_contacts": "dip",
+    "ndtms_top": "top",
+    "prevalence_estimates": "prev",
+    "population": "pop",
+    "national_benchmarks": "bench",
+}
+
+
+def test_every_numeric_column_with_a_plausible_range_has_a_warning_rule() -> None:
+    suites = {s.table: s for s in load_suites(layers=["raw"])}
+    ranged = [
+        (source, column)
+        for source in SOURCES_BY_NAME.values()
+        for column in source.columns
+        if column.type in ("integer", "number") and column.max_value is not None
+    ]
+    assert len(ranged) >= 17 and {s.name for s, _ in ranged} == set(_RAW_PREFIX)
+    for source, column in ranged:
+        rule = suites[f"raw.{source.name}"].rule(
+            f"raw_{_RAW_PREFIX[source.name]}_{column.name}_in_range"
+        )
+        assert rule.severity == "warning", rule.rule  # a bad row reports, never blocks
+        query = rule.kwargs["unexpected_rows_query"]
+        # the bounds are the spec's, rendered from orchestration/lib/spec.py
+        assert f"trim({column.name})" in query and f"<= {int(column.max_value)}" in query, query
+
+
+def test_out_of_range_helper_names_a_column_without_a_range(tmp_path: Path) -> None:
+    path = _write_suite(
+        tmp_path,
+        "raw",
+        "population",
+        """
+        suite: raw.population
+        table: raw.population
+        expectations:
+          - type: expect_query_to_return_no_rows
+            kwargs:
+              unexpected_rows_query: select la_code from {batch} where {{ out_of_range('year') }}
+            severity: warning
+            rule: pop_year_in_range
+            notes: year has no range in the spec
+        """,
+    )
+    with pytest.raises(SuiteError, match="no range"):
+        load_suite(path)
+
+
+def test_values_out_of_range_warn_with_counts_and_record_ids_never_values(tmp_path: Path) -> None:
+    nsp = SOURCES_BY_NAME["ims_nsp_transactions"]
+    prev = SOURCES_BY_NAME["prevalence_estimates"]
+    # needles: 9223372036854775807 (above 10,000), a 20-digit count (beyond a bigint), 10001,
+    # -3 (below 0); 10000 and an empty value pass; 'lots' is not a number (another rule's).
+    needles = ["9223372036854775807", "99999999999999999999", "10001", "-3", "10000", None, "lots"]
+    # estimates: 1e309 (infinite as a double), -1e309, 10000001; 2.5e3 passes.
+    estimates = ["1e309", "-1e309", "10000001", "2.5e3"]
+
+    def rows(source, values, column, key):
+        out = []
+        for i, value in enumerate(values, 1):
+            row = {c: None for c in source.raw_columns}
+            row.update({key: f"K{i}", column: value, "_load_id": 1, "_row_number": i})
+            out.append(row)
+        return out
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        con.execute("create schema raw")
+        for source, data in (
+            (nsp, rows(nsp, needles, "needles_issued", "transaction_id")),
+            (prev, rows(prev, estimates, "estimate", "la_code")),
+        ):
+            columns = _table_columns(f"raw.{source.name}")
+            cols = ", ".join(f'"{c}" {t}' for c, t in columns.items())
+            con.execute(f"create table raw.{source.name} ({cols})")
+            names = list(columns)
+            con.executemany(
+                f"insert into raw.{source.name} values ({', '.join('?' for _ in names)})",
+                [[r.get(c) for c in names] for r in data],
+            )
+    finally:
+        con.close()
+    suites = [
+        s
+        for s in load_suites(layers=["raw"])
+        if s.table in {"raw.ims_nsp_transactions", "raw.prevalence_estimates"}
+    ]
+    docs = tmp_path / "docs"
+    rules = _by_rule(validate(tmp_path / "w.duckdb", suites, docs, "ranges"))
+    needles_rule = rules["raw_nsp_needles_issued_in_range"]
+    assert (needles_rule.success, needles_rule.severity) == (False, "warning")
+    assert not needles_rule.blocking
+    assert needles_rule.unexpected_count == 4
+    assert set(needles_rule.example_ids) == {"K1", "K2", "K3", "K4"}
+    estimate_rule = rules["raw_prev_estimate_in_range"]
+    assert (estimate_rule.success, estimate_rule.unexpected_count) == (False, 3)
+    assert rules["raw_nsp_syringes_issued_in_range"].success  # all empty
+    stored = "\n".join(p.read_text() for p in docs.rglob("*") if p.suffix in (".json", ".html"))
+    assert "raw_nsp_needles_issued_in_range" in stored, "Data Docs name the rule"
+    for value in ("9223372036854775807", "99999999999999999999", "10001", "1e309", "10000001"):
+        assert value not in stored, f"the value {value} was stored"

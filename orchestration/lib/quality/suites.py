@@ -28,6 +28,7 @@ import yaml
 from great_expectations.expectations.expectation import Expectation
 from great_expectations.expectations.metadata_types import FailureSeverity
 
+from orchestration.lib import spec as extract_spec
 from orchestration.lib.paths import CODE_LISTS_CSV, SEEDS_DIR, SUITES_DIR
 from orchestration.lib.quality.expectations import CUSTOM_EXPECTATIONS
 from orchestration.lib.spec import IDENTIFYING_FIELDS
@@ -331,19 +332,60 @@ def _sql_age(event_date_column: str, birth_month_column: str = "birth_month") ->
     return f"floor(date_diff('month', {birth}, {_sql_date(event_date_column)}) / 12)"
 
 
+#: The shapes staging accepts (dbt macros whole_number_pattern, decimal_number_pattern).
+_WHOLE_NUMBER_SHAPE = "[+-]?[0-9]+"
+_DECIMAL_NUMBER_SHAPE = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"
+
+
+def _sql_literal(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else repr(float(number))
+
+
+def _sql_out_of_range(table: str, column: str) -> str:
+    """True when ``column`` of a raw table reads as a number (staging's shapes) but lies outside
+    the plausible range the extract spec gives it (``orchestration/lib/spec.py``), or cannot be
+    held at all (beyond a bigint, or infinite as a double, like 1e309): the values staging turns
+    to null (above the maximum) or reports as negative, never summed (issue 22)."""
+    schema, _, name = table.partition(".")
+    source = extract_spec.SOURCES_BY_NAME.get(name) if schema == "raw" else None
+    column_spec = source.column(column) if source and column in source.column_names else None
+    if column_spec is None or column_spec.type not in ("integer", "number"):
+        raise jinja2.TemplateError(f"out_of_range: {column!r} is no numeric column of {table}")
+    if column_spec.min_value is None and column_spec.max_value is None:
+        raise jinja2.TemplateError(f"out_of_range: the spec gives {table}.{column} no range")
+    c = f"trim({column})"
+    whole = column_spec.type == "integer"
+    shape = _WHOLE_NUMBER_SHAPE if whole else _DECIMAL_NUMBER_SHAPE
+    value = f"try_cast({c} as {'bigint' if whole else 'double'})"
+    bounds = []
+    if column_spec.min_value is not None:
+        bounds.append(f"{value} >= {_sql_literal(column_spec.min_value)}")
+    if column_spec.max_value is not None:
+        bounds.append(f"{value} <= {_sql_literal(column_spec.max_value)}")
+    # null (too large for a bigint) or infinite fails every bound: coalesce(..., false)
+    return f"(regexp_full_match({c}, '{shape}') and not coalesce({' and '.join(bounds)}, false))"
+
+
 #: Helpers the SQL of ``expect_query_to_return_no_rows`` may call, as Jinja expressions
 #: (``{{ date('referral_date') }}``). ``{batch}`` (the table) is left for GX to fill in.
+#: ``{{ out_of_range('needles_issued') }}`` (:func:`_sql_out_of_range`) also knows the table.
 SQL_HELPERS = {"date": _sql_date, "whole_number": _sql_whole_number, "age": _sql_age}
 _SQL_TEMPLATES = jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined)
 
 
-def _render_sql(kwargs: Mapping[str, Any], where: str) -> dict[str, Any]:
+def _render_sql(kwargs: Mapping[str, Any], where: str, table: str = "") -> dict[str, Any]:
     out = dict(kwargs)
     query = out.get("unexpected_rows_query")
     if isinstance(query, str):
+
+        def out_of_range(column: str) -> str:
+            return _sql_out_of_range(table, column)
+
         try:
             out["unexpected_rows_query"] = " ".join(
-                _SQL_TEMPLATES.from_string(query).render(**SQL_HELPERS).split()
+                _SQL_TEMPLATES.from_string(query)
+                .render(**SQL_HELPERS, out_of_range=out_of_range)
+                .split()
             )
         except jinja2.TemplateError as e:
             raise SuiteError(f"{where}: kwargs.unexpected_rows_query: {e}") from None
@@ -367,7 +409,7 @@ def _pydantic_message(exc: Exception) -> str:
 
 
 def _parse_expectation(
-    raw: Any, index: int, path: Path, code_lists: Mapping[str, Sequence[str]]
+    raw: Any, index: int, path: Path, code_lists: Mapping[str, Sequence[str]], table: str = ""
 ) -> ExpectationSpec:
     if not isinstance(raw, Mapping):
         raise SuiteError(f"{path}: expectation {index + 1} must be a mapping")
@@ -405,7 +447,7 @@ def _parse_expectation(
             f"{where}: kwargs may not set {sorted(reserved)}: severity, rule and notes are "
             "set beside kwargs, and the runner chooses the result format"
         )
-    kwargs = _render_sql(_resolve_code_lists(kwargs, code_lists, where), where)
+    kwargs = _render_sql(_resolve_code_lists(kwargs, code_lists, where), where, table)
     spec = ExpectationSpec(
         rule=rule,
         type=type_name,
@@ -459,7 +501,7 @@ def load_suite(path: Path, code_lists: Mapping[str, Sequence[str]] | None = None
     if not isinstance(items, list):
         raise SuiteError(f"{path}: expectations must be a list")
     lists = load_code_lists() if code_lists is None else code_lists
-    specs = [_parse_expectation(item, i, path, lists) for i, item in enumerate(items)]
+    specs = [_parse_expectation(item, i, path, lists, table) for i, item in enumerate(items)]
     seen: set[str] = set()
     for spec in specs:
         if spec.rule in seen:
