@@ -52,8 +52,15 @@
 {% macro parse_decimal_number(column) -%}
     case
         when {{ smw.matches_pattern("trim(" ~ column ~ ")", smw.decimal_number_pattern()) }}
-            then {{ smw.within_max(smw.cast_decimal_number("trim(" ~ column ~ ")"), column) }}
+            then {{ smw.within_max(smw.finite_or_null(smw.cast_decimal_number("trim(" ~ column ~ ")")), column) }}
     end
+{%- endmacro %}
+
+{#- issue 22: a decimal beyond double range casts to +-infinity (-1e309 would pass a maximum):
+    nothing non-finite is kept. NaN compares above every number on DuckDB, PostgreSQL and Spark,
+    so it fails the test too (the shape already refuses the words inf, nan, Infinity). -#}
+{% macro finite_or_null(value) -%}
+    case when abs({{ value }}) <= 1.7976931348623157e308 then {{ value }} end
 {%- endmacro %}
 
 {#- The cast of text already of the right shape: null when a whole number does not fit a bigint;
