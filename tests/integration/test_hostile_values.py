@@ -73,6 +73,14 @@ def hostile(demo_build, tmp_path_factory):
         row.update(estimate=value, lower_95="", upper_95="")
     _write(landing / "prevalence_estimates" / "2099 hostile.csv", prevalence)
 
+    # Population and England benchmarks: a count beyond a bigint, a numerator of 1e309.
+    population = _last_sent(demo_build, "population")[:1]
+    population[0]["population"] = "99999999999999999999"
+    _write(landing / "population" / "2099 hostile.csv", population)
+    benchmarks = _last_sent(demo_build, "national_benchmarks")[:1]
+    benchmarks[0]["numerator"] = "1e309"
+    _write(landing / "national_benchmarks" / "2099 hostile.csv", benchmarks)
+
     summary = run_build(home.root, landing, reports=False)
     return {
         "home": home,
@@ -136,6 +144,12 @@ def test_each_value_is_reported_naming_file_record_and_field(hostile):
     assert expected <= problems
     classes = {p[4] for p in problems if p[0] == "prevalence_estimates" and p[3] == "estimate"}
     assert classes == {"out_of_range", "not_a_number"}
+    assert ("population", "2099 hostile.csv", "population", "out_of_range") in {
+        (p[0], p[1], p[3], p[4]) for p in problems
+    }
+    assert ("national_benchmarks", "2099 hostile.csv", "numerator", "out_of_range") in {
+        (p[0], p[1], p[3], p[4]) for p in problems
+    }
     assert len(
         [p for p in problems if p[0] == "prevalence_estimates" and p[1] == prev_file]
     ) >= len(prev)

@@ -43,7 +43,7 @@ periods as (
 estimates as (
 
     select * from {{ ref('stg_reference__prevalence_estimates') }}
-    where drug_group = 'ocu'
+    where drug_group = 'ocu' and estimate is not null  -- unreadable or impossible: reported, not used (issue 22)
 
 ),
 
