@@ -845,7 +845,7 @@ class Lander:
                 source, path, load_id, p, sha=fb.sha256, size=fb.size, encoding=fb.encoding
             )
 
-        stored = self._archive(source, path, load_id)
+        stored = self._archive(source, path, load_id, fb.sha256)
         outcome = FileOutcome(
             source.name,
             path.name,
@@ -881,7 +881,7 @@ class Lander:
         fb: FileBytes,
     ) -> int:
         n_cols = len(header)
-        archive_path = self._archive_path(source, load_id, file_name)
+        archive_path = self._archive_path(source, load_id, file_name, fb.sha256)
         params: dict[str, object] = {"path": str(path), "load_id": load_id, "file_name": file_name}
         if source.person_level:
             params["ipad"] = self.ipad
@@ -997,11 +997,13 @@ class Lander:
             [row[c] for c in cols],
         )
 
-    def _archive_path(self, source: spec.Source, load_id: int, file_name: str) -> Path:
-        return self.home.archive_dir / source.name / f"{load_id:07d}__{file_name}"
+    def _archive_path(
+        self, source: spec.Source, load_id: int, file_name: str, sha: str = ""
+    ) -> Path:
+        return self.home.archive_dir / source.name / stored_name(load_id, file_name, sha)
 
-    def _archive(self, source: spec.Source, path: Path, load_id: int) -> Path:
-        dest = self._archive_path(source, load_id, path.name)
+    def _archive(self, source: spec.Source, path: Path, load_id: int, sha: str = "") -> Path:
+        dest = self._archive_path(source, load_id, path.name, sha)
         _move(path, dest, restricted=True)
         return dest
 
@@ -1019,9 +1021,20 @@ class Lander:
         if not same_name:
             return None
         load_id, status, _, stored_at, encoding, error, duplicate_of = same_name[-1]
-        if not stored_at or Path(stored_at).exists():
+        if not stored_at:
             return None
-        _move(path, Path(stored_at), restricted=True)
+        dest = Path(stored_at)
+        if len(dest.name.encode("utf-8", "surrogateescape")) > MAX_STORED_NAME_BYTES:
+            # Recorded before names were bounded: a name the file system refuses. Store the
+            # file under its bounded name and say so in its audit record.
+            dest = dest.with_name(stored_name(int(load_id), path.name, sha))
+            self.con.execute(
+                "update audit.loads set stored_at = ? where load_id = ?", [str(dest), load_id]
+            )
+            stored_at = str(dest)
+        if dest.exists():
+            return None
+        _move(path, dest, restricted=True)
         log.info("completed moving %s/%s for load %d (%s)", source.name, path.name, load_id, status)
         return FileOutcome(
             source.name,
@@ -1046,7 +1059,7 @@ class Lander:
         encoding: str,
         original: int,
     ) -> FileOutcome:
-        dest = self._archive_path(source, load_id, path.name)
+        dest = self._archive_path(source, load_id, path.name, sha)
         self._audit(
             load_id=load_id,
             source=source.name,
@@ -1086,8 +1099,8 @@ class Lander:
         encoding: str = "",
     ) -> FileOutcome:
         qdir = self.home.quarantine_dir / source.name
-        dest = qdir / f"{load_id:07d}__{path.name}"
-        note = dest.with_name(dest.name + ".error.txt")
+        dest = qdir / stored_name(load_id, path.name, sha)
+        note = dest.with_name(dest.name + _NOTE_SUFFIX)
         self._audit(
             load_id=load_id,
             source=source.name,
@@ -1132,6 +1145,31 @@ class Lander:
             error=p.problem,
             stored_at=str(dest),
         )
+
+
+#: Longest name, in bytes, of a file landing stores (archive or quarantine). File systems allow
+#: 255; the quarantine's ``.error.txt`` note adds 10, and a margin is kept for copies' suffixes.
+MAX_STORED_NAME_BYTES = 200
+_NOTE_SUFFIX = ".error.txt"
+
+
+def stored_name(load_id: int, file_name: str, sha: str = "") -> str:
+    """The archive or quarantine name of a file: ``<load id>__<name as received>``, or, for a
+    name too long to store with its note (a 236-character name once wedged landing), a readable
+    prefix of the name, ``~``, 16 hex digits of the content hash (of the name when the content
+    could not be read) and the name's extension. The name as received stays in ``audit.loads``."""
+    name = f"{load_id:07d}__{file_name}"
+    if len(name.encode("utf-8", "surrogateescape")) <= MAX_STORED_NAME_BYTES:
+        return name
+    lower = file_name.lower()
+    ext = next((e for e in (".csv.gz", ".csv", ".gz") if lower.endswith(e)), "")
+    ext = file_name[len(file_name) - len(ext) :] if ext else ""
+    digest = sha or hashlib.sha256(file_name.encode("utf-8", "surrogateescape")).hexdigest()
+    tail = f"~{digest[:16]}{ext}"
+    room = MAX_STORED_NAME_BYTES - len(f"{load_id:07d}__".encode()) - len(tail.encode())
+    prefix = file_name[: len(file_name) - len(ext)] if ext else file_name
+    prefix = prefix.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore")
+    return f"{load_id:07d}__{prefix}{tail}"
 
 
 def _move(src: Path, dest: Path, *, restricted: bool) -> None:

@@ -1,0 +1,89 @@
+"""Landing never wedges (issue 22, section 4): each case a small hostile file or a scripted
+accident. Long names, files still being copied in, moves that fail, quarantine notes, symbolic
+links and mixed encodings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.lib import landing
+from orchestration.lib.paths import Home
+from orchestration.lib.pseudonym import LinkageKey
+
+NSP = "ims_nsp_transactions"
+NSP_HEADER = (
+    "transaction_id,agency_code,transaction_date,first_initial,surname_initial,"
+    "date_of_birth,sex,substance_injected,needles_issued"
+)
+GOOD = f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n"
+
+
+@pytest.fixture()
+def key() -> LinkageKey:
+    return LinkageKey(b"hostile-test-key-0123456789-abcdefghij", "test")
+
+
+@pytest.fixture()
+def env(tmp_path: Path) -> tuple[Path, Home]:
+    landing_dir = tmp_path / "landing"
+    landing_dir.mkdir()
+    return landing_dir, Home.at(tmp_path / "home")
+
+
+def write(landing_dir: Path, name: str, content: str | bytes, source: str = NSP) -> Path:
+    d = landing_dir / source
+    d.mkdir(parents=True, exist_ok=True)
+    p = d / name
+    p.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return p
+
+
+def query(home: Home, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(home.warehouse_db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def land(landing_dir: Path, home: Home, key: LinkageKey) -> landing.LandingReport:
+    return landing.land(landing_dir, home, key, "hostile-test")
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Names too long to store
+
+
+def test_names_of_240_and_250_characters_are_stored_under_a_bounded_name(env, key):
+    landing_dir, home = env
+    long_good = "extract-" + "x" * 238 + ".csv"  # 250 characters
+    long_bad = "broken-" + "é" * 10 + "y" * 219 + ".csv"  # 240 characters, 250 bytes
+    write(landing_dir, long_good, GOOD)
+    write(landing_dir, long_bad, b"\x00junk")
+    report = land(landing_dir, home, key)
+    by_name = {o.file_name: o for o in report.outcomes}
+    assert by_name[long_good].status == "loaded" and by_name[long_bad].status == "quarantined"
+    for o in report.outcomes:
+        stored = Path(o.stored_at)
+        assert stored.exists(), o.file_name
+        assert len(stored.name.encode()) <= landing.MAX_STORED_NAME_BYTES
+        assert stored.name.endswith(f"~{o.sha256[:16]}.csv")  # content hash, extension kept
+        assert stored.name.startswith(f"{o.load_id:07d}__{o.file_name[:20]}")  # readable
+    note = Path(by_name[long_bad].stored_at + ".error.txt").read_text()
+    assert long_bad in note and "binary data" in note
+    assert query(home, "select file_name, status from audit.loads order by status") == [
+        (long_good, "loaded"),
+        (long_bad, "quarantined"),
+    ]
+    assert query(home, f"select distinct _file_name from raw.{NSP}") == [(long_good,)]
+    assert not list((landing_dir / NSP).iterdir())  # nothing left to retry: not wedged
+    assert land(landing_dir, home, key).outcomes == []
+
+
+def test_short_names_are_stored_as_before():
+    assert landing.stored_name(12, "2020-04.csv", "ab" * 32) == "0000012__2020-04.csv"
+    bounded = landing.stored_name(12, "é" * 300 + ".csv.gz", "")
+    assert bounded.endswith(".csv.gz") and len(bounded.encode()) <= 200
