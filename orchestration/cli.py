@@ -39,6 +39,8 @@ class BuildSummary:
     rows_loaded: int = 0
     quarantined: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)  # left in landing for the next build
+    landing_warnings: list[str] = field(default_factory=list)  # landed nothing, moved nothing
     models_built: int = 0
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)
@@ -272,6 +274,13 @@ def _run_output(log_file: Path, verbose: bool) -> Iterator[None]:
 def _summarise_landing(h: Home, summary: BuildSummary) -> None:
     import duckdb
 
+    from orchestration.lib.landing import read_notes
+
+    notes = read_notes(h, summary.run_id)
+    if notes:
+        summary.ignored = list(notes.get("ignored", []))
+        summary.waiting = list(notes.get("waiting", []))
+        summary.landing_warnings = list(notes.get("warnings", []))
     if not h.warehouse_db.exists():
         return
     try:
@@ -315,6 +324,12 @@ def print_summary(s: BuildSummary, out=sys.stdout) -> None:
     )
     for q in s.quarantined:
         w(f"             quarantined {q}\n")
+    for q in s.waiting:
+        w(f"             waiting     {q}\n")
+    for q in s.landing_warnings:
+        w(f"             WARNING     {q}\n")
+    for q in s.ignored:
+        w(f"             ignored     {q}\n")
     w(f"  Built      {s.models_built} dbt models and seeds\n")
     if s.step_seconds:
         dbt_s = s.step_seconds.get("dbt_models")

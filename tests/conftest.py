@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,14 @@ def read_extract(path: Path) -> list[dict[str, str]]:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Parse the dbt project once, before any test worker starts (xdist's controller, or the
-    only process), so workers never write dbt's manifest at the same time."""
+    only process), so workers never write dbt's manifest at the same time.
+
+    Tests write extracts and land them at once: landing's wait for files still being copied in
+    is off unless a test sets it (``tests/unit/test_landing_hostile.py``); smw run as a
+    subprocess inherits this."""
+    from orchestration.lib.landing import SETTLE_ENV
+
+    os.environ.setdefault(SETTLE_ENV, "0")
     if not hasattr(config, "workerinput"):
         from orchestration.defs.transform import ensure_manifest
 

@@ -48,6 +48,10 @@ def land_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     )
     for item in report.ignored:
         context.log.warning(f"ignored in landing folder: {item}")
+    for item in report.waiting:
+        context.log.warning(f"waiting in landing folder: {item}")
+    for item in report.warnings:
+        context.log.warning(f"landing: {item}")
     per_source: dict[str, list[landing.FileOutcome]] = defaultdict(list)
     for o in report.outcomes:
         per_source[o.source].append(o)

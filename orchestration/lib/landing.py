@@ -27,6 +27,7 @@ import logging
 import os
 import re
 import shutil
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -102,6 +103,10 @@ class FileOutcome:
 class LandingReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    #: Files left in the landing folder for the next build (still being written), one line each.
+    waiting: list[str] = field(default_factory=list)
+    #: Problems that landed nothing and moved nothing (a dangling link, a move that failed).
+    warnings: list[str] = field(default_factory=list)
 
     def by_status(self, status: Status) -> list[FileOutcome]:
         return [o for o in self.outcomes if o.status == status]
@@ -140,6 +145,88 @@ def discover(landing: Path) -> tuple[list[tuple[spec.Source, Path]], list[str]]:
             if f.is_file() and not any(p.startswith(".") for p in f.relative_to(entry).parts):
                 found.append((src, f))
     return found, ignored
+
+
+# --------------------------------------------------------------------------------------------
+# Files still being copied in
+
+SETTLE_ENV = "SMW_LANDING_SETTLE_SECONDS"
+#: A file changed less than this many seconds ago may still be being copied in.
+DEFAULT_SETTLE_SECONDS = 5.0
+
+
+def settle_seconds() -> float:
+    """How long a file must be unchanged before it lands: ``SMW_LANDING_SETTLE_SECONDS``, else 5."""
+    configured = os.environ.get(SETTLE_ENV, "").strip()
+    if not configured:
+        return DEFAULT_SETTLE_SECONDS
+    try:
+        seconds = float(configured)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise ValueError(
+            f"{SETTLE_ENV}={configured!r}: expected a number of seconds from 0 to 3600"
+        )
+    return seconds
+
+
+def _changed_at(st: os.stat_result) -> float:
+    """When the file last changed: its ctime too, which a copy that keeps the sender's mtime
+    (``cp -p``, Windows Explorer) cannot set back."""
+    return max(st.st_mtime, st.st_ctime)
+
+
+def _fingerprint(st: os.stat_result) -> tuple[int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def settle(
+    files: list[tuple[spec.Source, Path]],
+    landing: Path,
+    seconds: float,
+    *,
+    clock: Callable[[], float] | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> tuple[list[tuple[spec.Source, Path, tuple[int, int, int]]], list[str]]:
+    """Files unchanged for ``seconds``, with their size and times, and the ones still being
+    written (one line each, for the report).
+
+    A file that changed less than ``seconds`` ago is watched until it is that old (one wait for
+    the whole batch, at most ``seconds``): unchanged by then, it lands; changed again, it is
+    left in the landing folder for the next build, never landed half-copied.
+    """
+    clock = clock or time.time
+    sleep = sleep or time.sleep
+    first: dict[Path, os.stat_result] = {}
+    waiting: list[str] = []
+    for _, path in files:
+        try:
+            first[path] = os.stat(path)
+        except OSError as e:  # removed or renamed since it was listed
+            waiting.append(f"{path.relative_to(landing)}: gone while listed ({e.strerror})")
+    if seconds > 0 and first:
+        wait = seconds - (clock() - max(map(_changed_at, first.values())))
+        if wait > 0:
+            sleep(wait + 0.05)
+    ready: list[tuple[spec.Source, Path, tuple[int, int, int]]] = []
+    for src, path in files:
+        if path not in first:
+            continue
+        try:
+            st = os.stat(path)
+        except OSError as e:
+            waiting.append(f"{path.relative_to(landing)}: gone while listed ({e.strerror})")
+            continue
+        age = clock() - _changed_at(st)
+        if _fingerprint(st) != _fingerprint(first[path]) or age < seconds:
+            waiting.append(
+                f"{path.relative_to(landing)}: still being written (changed {max(age, 0):.1f} s "
+                f"ago, size {st.st_size:,} bytes); left for the next build"
+            )
+            continue
+        ready.append((src, path, _fingerprint(st)))
+    return ready, waiting
 
 
 # --------------------------------------------------------------------------------------------
@@ -1209,8 +1296,9 @@ def land(
     home.ensure()
     for stale in remove_stale_transcodes(home.state_dir / "tmp"):
         log.warning("removed %s, a transcoded copy left by a landing that was killed", stale.name)
-    files, ignored = discover(landing)
-    report = LandingReport(ignored=ignored)
+    found, ignored = discover(landing)
+    files, waiting = settle(found, landing, settle_seconds())
+    report = LandingReport(ignored=ignored, waiting=waiting)
     con = connect(home)
     try:
         lander = Lander(con, home, key, run_id)
@@ -1218,11 +1306,21 @@ def land(
         # which releases the GIL): the two readings of a file no longer add up. It only reads.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smw-strict-read") as ahead:
             upcoming = ahead.submit(read_strictly, files[0][1]) if files else None
-            for i, (src, path) in enumerate(files, 1):
+            for i, (src, path, settled) in enumerate(files, 1):
                 assert upcoming is not None
                 reading = upcoming.result()
                 if i < len(files):
                     upcoming = ahead.submit(read_strictly, files[i][1])
+                try:
+                    changed = _fingerprint(os.stat(path)) != settled
+                except OSError:
+                    changed = True
+                if changed:  # written to while it was read: what was read may be half of it
+                    report.waiting.append(
+                        f"{path.relative_to(landing)}: still being written (changed while it "
+                        "was read); left for the next build"
+                    )
+                    continue
                 outcome = lander.land_file(src, path, reading)
                 report.outcomes.append(outcome)
                 if progress:
@@ -1230,4 +1328,37 @@ def land(
         con.execute("checkpoint")
     finally:
         con.close()
+        _write_notes(home, run_id, report)
+    for line in report.waiting:
+        log.warning("waiting: %s", line)
     return report
+
+
+LAST_LANDING = "last_landing.json"
+
+
+def _write_notes(home: Home, run_id: str, report: LandingReport) -> None:
+    """What the build summary and ``smw status`` show beside ``audit.loads``: files ignored,
+    waiting, and problems that moved nothing (``state/last_landing.json``)."""
+    path = home.state_dir / LAST_LANDING
+    staged = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    notes = {
+        "run_id": run_id,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "ignored": report.ignored,
+        "waiting": report.waiting,
+        "warnings": report.warnings,
+    }
+    staged.write_text(json.dumps(notes, indent=2) + "\n", encoding="utf-8")
+    os.replace(staged, path)
+
+
+def read_notes(home: Home, run_id: str | None = None) -> dict | None:
+    """The notes of the last landing (of ``run_id`` when given), or None."""
+    try:
+        notes = json.loads((home.state_dir / LAST_LANDING).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if run_id is not None and notes.get("run_id") != run_id:
+        return None
+    return notes

@@ -87,3 +87,64 @@ def test_short_names_are_stored_as_before():
     assert landing.stored_name(12, "2020-04.csv", "ab" * 32) == "0000012__2020-04.csv"
     bounded = landing.stored_name(12, "é" * 300 + ".csv.gz", "")
     assert bounded.endswith(".csv.gz") and len(bounded.encode()) <= 200
+
+
+# --------------------------------------------------------------------------------------------
+# 2. A file still being copied in
+
+
+def test_a_file_still_being_written_waits_for_the_next_build(env, key, monkeypatch):
+    landing_dir, home = env
+    monkeypatch.setenv(landing.SETTLE_ENV, "0.3")
+    write(landing_dir, "a-done.csv", GOOD)
+    growing = write(landing_dir, "b-copying.csv", f"{NSP_HEADER}\nT2,A1,2020-04-01,J,S,")
+    real_sleep = landing.time.sleep
+
+    def copy_goes_on(seconds: float) -> None:  # the copy writes more while landing waits
+        with open(growing, "a") as f:
+            f.write("1980-03-12,M,heroin,10\n")
+        real_sleep(seconds)
+
+    monkeypatch.setattr(landing.time, "sleep", copy_goes_on)
+    report = land(landing_dir, home, key)
+    assert [(o.file_name, o.status) for o in report.outcomes] == [("a-done.csv", "loaded")]
+    [waiting] = report.waiting
+    assert waiting.startswith(f"{NSP}/b-copying.csv: still being written (changed 0.")
+    assert waiting.endswith("left for the next build")
+    assert growing.exists()
+    assert query(home, "select file_name from audit.loads") == [("a-done.csv",)]
+    assert landing.read_notes(home, "hostile-test")["waiting"] == [waiting]
+
+    monkeypatch.setattr(landing.time, "sleep", real_sleep)  # the copy has finished
+    report = land(landing_dir, home, key)
+    assert [(o.file_name, o.status, o.rows) for o in report.outcomes] == [
+        ("b-copying.csv", "loaded", 1)
+    ]
+    assert report.waiting == []
+
+
+def test_a_file_written_while_it_is_read_is_not_landed(env, key, monkeypatch):
+    landing_dir, home = env
+    path = write(landing_dir, "a.csv", GOOD)
+    real = landing.read_strictly
+
+    def read_while_copying(p: Path) -> landing.StrictReading:
+        reading = real(p)
+        with open(p, "a") as f:
+            f.write("T2,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n")
+        return reading
+
+    monkeypatch.setattr(landing, "read_strictly", read_while_copying)
+    report = land(landing_dir, home, key)
+    assert report.outcomes == [] and path.exists()
+    assert report.waiting == [
+        f"{NSP}/a.csv: still being written (changed while it was read); left for the next build"
+    ]
+
+
+def test_the_settle_setting_is_checked(monkeypatch):
+    monkeypatch.delenv(landing.SETTLE_ENV, raising=False)
+    assert landing.settle_seconds() == 5.0
+    monkeypatch.setenv(landing.SETTLE_ENV, "soon")
+    with pytest.raises(ValueError, match="SMW_LANDING_SETTLE_SECONDS='soon': expected a number"):
+        landing.settle_seconds()
