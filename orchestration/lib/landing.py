@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import gzip
 import hashlib
 import io
@@ -74,6 +75,11 @@ IDENTIFYING_EXTRA = re.compile(
 csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_CHARS + 1))
 
 
+class NotStored(Exception):
+    """A file that could be neither landed nor quarantined (nothing recorded, nothing moved):
+    it stays in the landing folder and is tried again at the next build."""
+
+
 class FileProblem(Exception):
     """A file-level problem: the file cannot be landed and goes to quarantine."""
 
@@ -97,6 +103,9 @@ class FileOutcome:
     duplicate_of: int | None = None
     stored_at: str = ""  # archive or quarantine path
     dropped_columns: list[str] = field(default_factory=list)
+    #: Why the file is still in the landing folder although its outcome is recorded (the move
+    #: failed); the next build finishes the move without recording the file again.
+    move_error: str | None = None
 
 
 @dataclass
@@ -932,7 +941,7 @@ class Lander:
                 source, path, load_id, p, sha=fb.sha256, size=fb.size, encoding=fb.encoding
             )
 
-        stored = self._archive(source, path, load_id, fb.sha256)
+        stored, move_error = self._archive(source, path, load_id, fb.sha256)
         outcome = FileOutcome(
             source.name,
             path.name,
@@ -944,6 +953,7 @@ class Lander:
             sorted(hm.extra),
             stored_at=str(stored),
             dropped_columns=list(hm.dropped),
+            move_error=move_error,
         )
         log.info("landed %s/%s: %d rows (load %d)", source.name, path.name, rows, load_id)
         if hm.dropped:
@@ -1089,10 +1099,25 @@ class Lander:
     ) -> Path:
         return self.home.archive_dir / source.name / stored_name(load_id, file_name, sha)
 
-    def _archive(self, source: spec.Source, path: Path, load_id: int, sha: str = "") -> Path:
+    def _archive(
+        self, source: spec.Source, path: Path, load_id: int, sha: str
+    ) -> tuple[Path, str | None]:
         dest = self._archive_path(source, load_id, path.name, sha)
-        _move(path, dest, restricted=True)
-        return dest
+        return dest, self._store(path, dest, load_id, "landed")
+
+    def _store(self, path: Path, dest: Path, load_id: int, what: str) -> str | None:
+        """Move a file whose outcome is recorded to ``dest``; a failure is returned (and
+        logged), not raised: the outcome stands, and the next build finishes the move."""
+        try:
+            _move(path, dest, restricted=True)
+        except OSError as e:
+            problem = (
+                f"{what} (load {load_id}) but {_move_problem(path, dest, e)}; it stays in the "
+                "landing folder and the next build moves it, without recording it again"
+            )
+            log.warning("%s: %s", path.name, problem)
+            return problem
+        return None
 
     def _unfinished_move(
         self, source: spec.Source, path: Path, sha: str, history: list[tuple]
@@ -1120,9 +1145,25 @@ class Lander:
             )
             stored_at = str(dest)
         if dest.exists():
-            return None
-        _move(path, dest, restricted=True)
-        log.info("completed moving %s/%s for load %d (%s)", source.name, path.name, load_id, status)
+            if not _same_content(dest, path):
+                return None  # stored already: this is the same name sent again
+            # An older version copied it across file systems and could not remove the source.
+            try:
+                path.unlink()
+                move_error = None
+            except OSError as e:
+                move_error = (
+                    f"{status} (load {load_id}) and stored in {dest.parent}, but it cannot be "
+                    f"removed from the landing folder ({e.strerror}); the next build tries again"
+                )
+        else:
+            move_error = self._store(path, dest, int(load_id), status)
+        if status == "quarantined":
+            self._write_note_if_missing(dest, source, path.name, int(load_id), error or "")
+        if move_error is None:
+            log.info(
+                "completed moving %s/%s for load %d (%s)", source.name, path.name, load_id, status
+            )
         return FileOutcome(
             source.name,
             path.name,
@@ -1134,6 +1175,7 @@ class Lander:
             error=error,
             duplicate_of=duplicate_of,
             stored_at=stored_at,
+            move_error=move_error,
         )
 
     def _duplicate(
@@ -1160,7 +1202,7 @@ class Lander:
             duplicate_of=original,
             stored_at=str(dest),
         )
-        _move(path, dest, restricted=True)
+        move_error = self._store(path, dest, load_id, "recorded as a duplicate")
         log.info("skipped %s/%s: same content as load %d", source.name, path.name, original)
         return FileOutcome(
             source.name,
@@ -1172,6 +1214,7 @@ class Lander:
             encoding,
             duplicate_of=original,
             stored_at=str(dest),
+            move_error=move_error,
         )
 
     def _quarantine(
@@ -1187,7 +1230,18 @@ class Lander:
     ) -> FileOutcome:
         qdir = self.home.quarantine_dir / source.name
         dest = qdir / stored_name(load_id, path.name, sha)
-        note = dest.with_name(dest.name + _NOTE_SUFFIX)
+        # The note is written first: a file is never in quarantine without it. If even the note
+        # cannot be written, nothing is recorded and the file waits in landing for the next build.
+        try:
+            qdir.mkdir(parents=True, exist_ok=True)
+            os.chmod(qdir, 0o700)
+            _write_note(dest, source, path.name, load_id, p.problem, p.fix)
+        except OSError as e:
+            raise NotStored(
+                f"{p.problem}; it could not be quarantined ({e.strerror or e}: {e.filename}), "
+                "so nothing was recorded: it stays in the landing folder and the next build "
+                "tries again"
+            ) from None
         self._audit(
             load_id=load_id,
             source=source.name,
@@ -1200,26 +1254,7 @@ class Lander:
             error=p.problem,
             stored_at=str(dest),
         )
-        qdir.mkdir(parents=True, exist_ok=True)
-        os.chmod(qdir, 0o700)
-        note.write_text(
-            "\n".join(
-                [
-                    f"File:     {path.name}",
-                    f"Source:   {source.name} ({source.description})",
-                    f"Received: {datetime.now(UTC).isoformat(timespec='seconds')} (load {load_id})",
-                    f"Problem:  {path.name}: {p.problem}",
-                    f"To fix:   {p.fix}",
-                    "",
-                    "Nothing from this file was loaded. The rest of the batch landed as normal.",
-                    "When a corrected file is placed in the landing folder, it will be loaded.",
-                    f"The file is kept here unchanged: {dest}",
-                    "",
-                ]
-            ),
-            encoding="utf-8",
-        )
-        _move(path, dest, restricted=True)
+        move_error = self._store(path, dest, load_id, f"quarantined ({p.problem})")
         log.warning("quarantined %s/%s: %s (%s)", source.name, path.name, p.problem, p.fix)
         return FileOutcome(
             source.name,
@@ -1231,7 +1266,52 @@ class Lander:
             encoding,
             error=p.problem,
             stored_at=str(dest),
+            move_error=move_error,
         )
+
+    def _write_note_if_missing(
+        self, dest: Path, source: spec.Source, file_name: str, load_id: int, problem: str
+    ) -> None:
+        """A quarantined file whose note was lost (or never written, by an older version)."""
+        note = dest.with_name(dest.name + _NOTE_SUFFIX)
+        if dest.exists() and not note.exists():
+            fix = "correct the problem above and send the file again"
+            _write_note(dest, source, file_name, load_id, problem, fix)
+
+
+def _write_note(
+    dest: Path, source: spec.Source, file_name: str, load_id: int, problem: str, fix: str
+) -> None:
+    """The readable ``.error.txt`` beside a quarantined file (written whole or not at all)."""
+    note = dest.with_name(dest.name + _NOTE_SUFFIX)
+    staged = note.with_name(f".{note.name}{_PARTIAL}")
+    staged.write_text(
+        "\n".join(
+            [
+                f"File:     {file_name}",
+                f"Source:   {source.name} ({source.description})",
+                f"Received: {datetime.now(UTC).isoformat(timespec='seconds')} (load {load_id})",
+                f"Problem:  {file_name}: {problem}",
+                f"To fix:   {fix}",
+                "",
+                "Nothing from this file was loaded. The rest of the batch landed as normal.",
+                "When a corrected file is placed in the landing folder, it will be loaded.",
+                f"The file is kept here unchanged: {dest}",
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    os.replace(staged, note)
+
+
+def _same_content(a: Path, b: Path) -> bool:
+    try:
+        if os.stat(a).st_size != os.stat(b).st_size:
+            return False
+        return hash_file(a)[0] == hash_file(b)[0]
+    except OSError:
+        return False
 
 
 #: Longest name, in bytes, of a file landing stores (archive or quarantine). File systems allow
@@ -1259,11 +1339,53 @@ def stored_name(load_id: int, file_name: str, sha: str = "") -> str:
     return f"{load_id:07d}__{prefix}{tail}"
 
 
+_PARTIAL = ".partial"
+
+
 def _move(src: Path, dest: Path, *, restricted: bool) -> None:
+    """Move a file from landing to the archive or quarantine: all of it, or (raising OSError)
+    nothing, so that it is never in both places and a failed move is simply tried again.
+
+    A rename within one file system; across file systems a copy beside the destination, renamed
+    into place, then the source removed (the copy is removed again if the source cannot be).
+    """
     dest.parent.mkdir(parents=True, exist_ok=True)
     if restricted:
         os.chmod(dest.parent, 0o700)
-    shutil.move(str(src), str(dest))
+    try:
+        os.rename(src, dest)
+        return
+    except OSError as e:
+        if e.errno != errno.EXDEV:
+            raise
+    staged = dest.with_name(f".{dest.name}{_PARTIAL}")
+    try:
+        shutil.copyfile(src, staged)
+        shutil.copystat(src, staged)
+        os.replace(staged, dest)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    try:
+        os.unlink(src)
+    except BaseException:
+        dest.unlink(missing_ok=True)  # not moved after all: one place only
+        raise
+
+
+def remove_partial_moves(home: Home) -> list[Path]:
+    """Delete copies a move across file systems left half-written when it was killed."""
+    removed = []
+    for folder in (home.archive_dir, home.quarantine_dir):
+        for partial in folder.glob(f"*/.*{_PARTIAL}"):
+            partial.unlink(missing_ok=True)
+            removed.append(partial)
+    return removed
+
+
+def _move_problem(path: Path, dest: Path, e: OSError) -> str:
+    where = f" ({e.filename})" if e.filename else ""
+    return f"could not be moved to {dest.parent} ({e.strerror or e}{where})"
 
 
 def connect(home: Home) -> duckdb.DuckDBPyConnection:
@@ -1296,6 +1418,8 @@ def land(
     home.ensure()
     for stale in remove_stale_transcodes(home.state_dir / "tmp"):
         log.warning("removed %s, a transcoded copy left by a landing that was killed", stale.name)
+    for stale in remove_partial_moves(home):
+        log.warning("removed %s, a partial copy left by a move that was killed", stale)
     found, ignored = discover(landing)
     files, waiting = settle(found, landing, settle_seconds())
     report = LandingReport(ignored=ignored, waiting=waiting)
@@ -1321,8 +1445,15 @@ def land(
                         "was read); left for the next build"
                     )
                     continue
-                outcome = lander.land_file(src, path, reading)
+                try:
+                    outcome = lander.land_file(src, path, reading)
+                except NotStored as e:
+                    report.warnings.append(f"{path.relative_to(landing)}: {e}")
+                    log.warning("%s: %s", path.relative_to(landing), e)
+                    continue
                 report.outcomes.append(outcome)
+                if outcome.move_error:
+                    report.warnings.append(f"{path.relative_to(landing)}: {outcome.move_error}")
                 if progress:
                     progress(i, len(files), outcome)
         con.execute("checkpoint")

@@ -4,6 +4,7 @@ links and mixed encodings."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -148,3 +149,111 @@ def test_the_settle_setting_is_checked(monkeypatch):
     monkeypatch.setenv(landing.SETTLE_ENV, "soon")
     with pytest.raises(ValueError, match="SMW_LANDING_SETTLE_SECONDS='soon': expected a number"):
         landing.settle_seconds()
+
+
+# --------------------------------------------------------------------------------------------
+# 3. A move that fails is reported and finished by the next build, never recorded twice
+
+
+def _failing_moves(monkeypatch, landing_dir: Path, how: str) -> None:
+    """Script the accident: the landing folder (or the archive) refuses the move."""
+    import errno
+
+    real_rename, real_unlink = os.rename, os.unlink
+
+    def rename(src, dest, *a, **k):
+        if how == "landing folder not writable" and str(src).startswith(str(landing_dir)):
+            raise PermissionError(errno.EACCES, "Permission denied", str(src))
+        if how == "archive not writable":
+            raise PermissionError(errno.EACCES, "Permission denied", str(dest))
+        if how == "other file system, source not removable" and str(src).startswith(
+            str(landing_dir)
+        ):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        return real_rename(src, dest, *a, **k)
+
+    def unlink(path, *a, **k):
+        if how != "archive not writable" and str(path).startswith(str(landing_dir)):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_unlink(path, *a, **k)
+
+    monkeypatch.setattr(landing.os, "rename", rename)
+    monkeypatch.setattr(landing.os, "unlink", unlink)
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        "landing folder not writable",
+        "archive not writable",
+        "other file system, source not removable",
+    ],
+)
+@pytest.mark.parametrize("kind", ["loaded", "duplicate", "quarantined"])
+def test_a_failed_move_is_reported_and_finished_next_build_exactly_once(
+    env, key, monkeypatch, how, kind
+):
+    landing_dir, home = env
+    if kind == "duplicate":
+        write(landing_dir, "a.csv", GOOD)
+        land(landing_dir, home, key)
+    content = b"\x00junk" if kind == "quarantined" else GOOD
+    path = write(landing_dir, "b.csv", content)
+    expected_rows = [(0,)] if kind == "quarantined" else [(1,)]
+    with monkeypatch.context() as m:
+        _failing_moves(m, landing_dir, how)
+        for _ in range(2):  # the accident persists for two builds: still one record
+            report = land(landing_dir, home, key)
+            [outcome] = report.outcomes
+            assert outcome.status == kind and outcome.move_error
+            [warning] = report.warnings
+            assert warning.startswith(f"{NSP}/b.csv: ")
+            assert "could not be moved to " in warning and "Permission denied" in warning
+            assert "next build moves it, without recording it again" in warning
+            assert path.read_bytes() == (
+                content if isinstance(content, bytes) else content.encode()
+            )
+            assert not Path(outcome.stored_at).exists()  # never in both places
+            assert query(home, f"select count(*) from raw.{NSP}") == expected_rows
+            assert query(home, "select count(*) from audit.loads where file_name = 'b.csv'") == [
+                (1,)
+            ]
+    report = land(landing_dir, home, key)  # put right: the move is finished
+    [outcome] = report.outcomes
+    assert outcome.status == kind and outcome.move_error is None and report.warnings == []
+    assert not path.exists() and Path(outcome.stored_at).exists()
+    assert query(home, f"select count(*) from raw.{NSP}") == expected_rows
+    assert query(home, "select count(*) from audit.loads where file_name = 'b.csv'") == [(1,)]
+    assert land(landing_dir, home, key).outcomes == []
+
+
+def test_a_copy_left_in_landing_by_an_older_move_is_removed_not_landed_again(env, key):
+    landing_dir, home = env
+    path = write(landing_dir, "a.csv", GOOD)
+    [first] = land(landing_dir, home, key).outcomes
+    write(landing_dir, "a.csv", GOOD)  # copied to the archive, the source never removed
+    [again] = land(landing_dir, home, key).outcomes
+    assert (again.status, again.load_id, again.rows) == ("loaded", first.load_id, 0)
+    assert not path.exists()
+    assert query(home, "select count(*) from audit.loads") == [(1,)]
+    assert query(home, f"select count(*) from raw.{NSP}") == [(1,)]
+
+
+def test_a_quarantine_that_cannot_be_written_records_nothing(env, key, monkeypatch):
+    landing_dir, home = env
+    path = write(landing_dir, "bad.csv", b"\x00junk")
+    with monkeypatch.context() as m:
+
+        def refuse(*a, **k):
+            raise PermissionError(13, "Permission denied", "quarantine/x.error.txt")
+
+        m.setattr(landing, "_write_note", refuse)
+        report = land(landing_dir, home, key)
+    assert report.outcomes == [] and path.exists()
+    [warning] = report.warnings
+    assert warning.startswith(f"{NSP}/bad.csv: the file holds binary data")
+    assert "could not be quarantined (Permission denied" in warning
+    assert query(home, "select count(*) from audit.loads") == [(0,)]
+    [outcome] = land(landing_dir, home, key).outcomes
+    assert outcome.status == "quarantined" and Path(outcome.stored_at + ".error.txt").exists()
+    assert query(home, "select count(*) from audit.loads") == [(1,)]
