@@ -394,7 +394,19 @@ def readable_csv(path: Path, fb: FileBytes, tmp_dir: Path) -> Iterator[tuple[Pat
             open(fd, "w", encoding="utf-8", newline="") as dst,
         ):
             text = io.TextIOWrapper(src, encoding="cp1252", newline="")
-            shutil.copyfileobj(text, dst, _CHUNK)
+            try:
+                shutil.copyfileobj(text, dst, _CHUNK)
+            except UnicodeDecodeError as e:
+                raise FileProblem(
+                    f"the file could not be converted from Windows-1252 ({e.reason}, byte "
+                    f"0x{e.object[e.start]:02X})",
+                    "save the file as UTF-8 (or Windows-1252) CSV and send it again",
+                ) from None
+            except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+                raise FileProblem(
+                    f"the compressed file is corrupt or truncated ({e})",
+                    "compress and send the file again",
+                ) from None
         yield tmp, "none"
     finally:
         tmp.unlink(missing_ok=True)
