@@ -129,12 +129,16 @@ class LandingReport:
 # Discovery
 
 
-def discover(landing: Path) -> tuple[list[tuple[spec.Source, Path]], list[str]]:
+def discover(
+    landing: Path, problems: list[str] | None = None
+) -> tuple[list[tuple[spec.Source, Path]], list[str]]:
     """Files waiting in ``<landing>/<source>/``, in landing order, and what was ignored.
 
     Within a source, files land in name order (suppliers name extracts by date), so a record
     re-sent in a later file replaces the earlier version. Dotfiles are ignored silently
     (editor and tool droppings); anything else outside a known source folder is reported.
+    A symbolic link to a file lands as that file (and is archived as its content); a link that
+    leads nowhere is added to ``problems``, naming it and where it points.
     """
     found: list[tuple[spec.Source, Path]] = []
     ignored: list[str] = []
@@ -151,9 +155,25 @@ def discover(landing: Path) -> tuple[list[tuple[spec.Source, Path]], list[str]]:
             continue
         src = spec.SOURCES_BY_NAME[entry.name]
         for f in sorted(entry.rglob("*")):
-            if f.is_file() and not any(p.startswith(".") for p in f.relative_to(entry).parts):
+            if any(p.startswith(".") for p in f.relative_to(entry).parts):
+                continue
+            if f.is_file():
                 found.append((src, f))
+            elif f.is_symlink() and problems is not None:
+                problems.append(_dangling(f, landing))
     return found, ignored
+
+
+def _dangling(link: Path, landing: Path) -> str:
+    try:
+        target = os.readlink(link)
+    except OSError:
+        target = "?"
+    return (
+        f"{link.relative_to(landing)}: a symbolic link to {target}, which does not exist or "
+        "cannot be followed (a dangling link); nothing landed from it. Put the file itself in "
+        "the landing folder, or remove the link"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1358,18 +1378,22 @@ def _move(src: Path, dest: Path, *, restricted: bool) -> None:
     """Move a file from landing to the archive or quarantine: all of it, or (raising OSError)
     nothing, so that it is never in both places and a failed move is simply tried again.
 
-    A rename within one file system; across file systems a copy beside the destination, renamed
-    into place, then the source removed (the copy is removed again if the source cannot be).
+    A rename within one file system; across file systems, or for a symbolic link, a copy of the
+    content beside the destination, renamed into place, then the source (the link) removed;
+    the copy is removed again if the source cannot be.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
     if restricted:
         os.chmod(dest.parent, 0o700)
-    try:
-        os.rename(src, dest)
-        return
-    except OSError as e:
-        if e.errno != errno.EXDEV:
-            raise
+    if not src.is_symlink():
+        try:
+            os.rename(src, dest)
+            return
+        except OSError as e:
+            if e.errno != errno.EXDEV:
+                raise
+    # Another file system, or a symbolic link: stored as the content it leads to, not as a
+    # link (whose target may change or vanish); the link itself is removed, its target kept.
     staged = dest.with_name(f".{dest.name}{_PARTIAL}")
     try:
         shutil.copyfile(src, staged)
@@ -1432,9 +1456,12 @@ def land(
         log.warning("removed %s, a transcoded copy left by a landing that was killed", stale.name)
     for stale in remove_partial_moves(home):
         log.warning("removed %s, a partial copy left by a move that was killed", stale)
-    found, ignored = discover(landing)
+    dangling: list[str] = []
+    found, ignored = discover(landing, dangling)
     files, waiting = settle(found, landing, settle_seconds())
-    report = LandingReport(ignored=ignored, waiting=waiting)
+    report = LandingReport(ignored=ignored, waiting=waiting, warnings=dangling)
+    for line in dangling:
+        log.warning("%s", line)
     con = connect(home)
     try:
         lander = Lander(con, home, key, run_id)

@@ -316,3 +316,36 @@ def test_every_quarantined_file_has_its_note(env, key, monkeypatch):
     assert "Problem:  moved-later.csv: the file holds binary data" in note
     assert _quarantine_without_notes(home) == []
     assert len(list(home.quarantine_dir.rglob("*.error.txt"))) == len(corpus)
+
+
+# --------------------------------------------------------------------------------------------
+# 5. Symbolic links
+
+
+def test_a_link_lands_as_its_file_and_a_dangling_link_is_reported(env, key, tmp_path):
+    landing_dir, home = env
+    elsewhere = tmp_path / "share" / "2020-04.csv"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text(GOOD)
+    folder = landing_dir / NSP
+    folder.mkdir()
+    (folder / "linked.csv").symlink_to(elsewhere)
+    (folder / "dangling.csv").symlink_to(tmp_path / "share" / "gone.csv")
+    report = land(landing_dir, home, key)
+    [outcome] = report.outcomes
+    assert (outcome.file_name, outcome.status, outcome.rows) == ("linked.csv", "loaded", 1)
+    archived = Path(outcome.stored_at)
+    assert archived.is_file() and not archived.is_symlink()
+    assert archived.read_text() == GOOD  # the content, kept even if the target changes
+    assert elsewhere.read_text() == GOOD  # the target is not the warehouse's to move
+    assert not (folder / "linked.csv").is_symlink()
+    expected = (
+        f"{NSP}/dangling.csv: a symbolic link to {tmp_path / 'share' / 'gone.csv'}, which does "
+        "not exist or cannot be followed (a dangling link); nothing landed from it. Put the "
+        "file itself in the landing folder, or remove the link"
+    )
+    assert report.warnings == [expected]
+    assert landing.read_notes(home)["warnings"] == [expected]
+    assert (folder / "dangling.csv").is_symlink()  # left for the operator
+    again = land(landing_dir, home, key)
+    assert again.outcomes == [] and again.warnings == [expected]  # reported every build
