@@ -358,22 +358,63 @@ def _detect_encoding(path: Path, gzipped: bool) -> str:
             )
         if utf8_ok:
             return "utf-8-sig" if first.startswith(codecs.BOM_UTF8) else "utf-8"
-        offset = 0
-        with _open_decompressed(path, gzipped) as f:
-            for chunk in iter(lambda: f.read(_CHUNK), b""):
-                bad = _CP1252_UNDEFINED.search(chunk)
-                if bad:
-                    raise FileProblem(
-                        "the file cannot be decoded as UTF-8 or Windows-1252 (bad byte at byte "
-                        f"{offset + bad.start():,})",
-                        "save the file as UTF-8 (or Windows-1252) CSV",
-                    )
-                offset += len(chunk)
+        _check_windows_1252(path, gzipped)
     except (OSError, EOFError, zlib.error) as e:
         raise FileProblem(
             f"the compressed file is corrupt or truncated ({e})", "compress and send the file again"
         ) from None
     return "windows-1252"
+
+
+#: A well-formed UTF-8 sequence of two to four bytes (a character beyond ASCII).
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
+
+
+def _check_windows_1252(path: Path, gzipped: bool) -> None:
+    """A file that is not UTF-8 is Windows-1252 only if every byte is defined there and no line
+    holds UTF-8 text: a file mixing the two (rows pasted from another file, two exports joined)
+    would land with either half garbled, so it is refused naming a line of each. Streaming,
+    line by line."""
+    offset = 0
+    number = 1
+    utf8_line: int | None = None
+    other: tuple[int, int] | None = None  # (line, byte) of the first byte that is not UTF-8
+    with _open_decompressed(path, gzipped) as f:
+        for line in iter(lambda: f.readline(_CHUNK), b""):
+            bad = _CP1252_UNDEFINED.search(line)
+            if bad:
+                raise FileProblem(
+                    "the file cannot be decoded as UTF-8 or Windows-1252 (bad byte at byte "
+                    f"{offset + bad.start():,}) on line {number}",
+                    "save the file as UTF-8 (or Windows-1252) CSV",
+                )
+            if not line.isascii() and (utf8_line is None or other is None):
+                if utf8_line is None and _UTF8_MULTIBYTE.search(line):
+                    utf8_line = number
+                if other is None:
+                    try:
+                        line.decode("utf-8")
+                    except UnicodeDecodeError as e:
+                        if e.reason != "unexpected end of data" or line.endswith(b"\n"):
+                            other = (number, line[e.start])
+            if utf8_line is not None and other is not None:
+                where = (
+                    f"line {utf8_line} holds UTF-8 text and a byte (0x{other[1]:02X}) that is not"
+                    if utf8_line == other[0]
+                    else f"line {utf8_line} holds UTF-8 text but line {other[0]} holds a byte "
+                    f"(0x{other[1]:02X}) that is not"
+                )
+                raise FileProblem(
+                    f"the file mixes UTF-8 and Windows-1252: {where} UTF-8 (Windows-1252); "
+                    "read as either, part of it would be garbled",
+                    "save the whole file in one encoding ('CSV UTF-8') and send it again",
+                )
+            offset += len(line)
+            number += line.endswith(b"\n")
 
 
 TRANSCODE_PREFIX = "transcode-"
@@ -443,6 +484,7 @@ class _Lines:
         self.text = text
         self.number = 0
         self.ending = ""
+        self.bom_line = 0  # the first line holding a byte order mark past the file's start
 
     def __iter__(self) -> _Lines:
         return self
@@ -458,6 +500,8 @@ class _Lines:
         if not line:
             raise StopIteration
         self.number += 1
+        if not self.bom_line and _BOM in line:
+            self.bom_line = self.number
         if line.endswith("\r\n"):
             self.ending = "\r\n"
         elif line.endswith(("\n", "\r")):
@@ -474,6 +518,22 @@ class _Lines:
 
 
 _ENDING_NAMES = {"\r\n": "CRLF", "\n": "LF", "\r": "CR"}
+#: A byte order mark: allowed as a file's first character only (``utf-8-sig`` removes it).
+_BOM = "\ufeff"
+
+
+def _bom_problem(record: int, line: int, row: list[str], header: list[str]) -> FileProblem:
+    """A byte order mark inside the file (two files joined, one of them saved with a BOM) is
+    refused, not stripped: it would silently become part of a key or value, and a joined file
+    may hold a second header row too."""
+    column = next((i for i, v in enumerate(row) if _BOM in v), 0)
+    name = header[column].replace(_BOM, "").strip() if column < len(header) else f"{column + 1}"
+    return FileProblem(
+        f"{_where(record, line)}: field '{name}' holds a byte order mark (U+FEFF) inside the "
+        "file, as when two files are joined together; it would become part of the value",
+        "send each file separately, or join them without the second file's byte order mark "
+        "(and its header row)",
+    )
 
 
 def _where(record: int, line: int) -> str:
@@ -522,6 +582,7 @@ def iter_records(path: Path, compression: str) -> Iterator[tuple[int, int, list[
         record = -1
         end = 0
         file_ending: str | None = None
+        header: list[str] = []
         while True:
             start = end + 1
             try:
@@ -543,6 +604,10 @@ def iter_records(path: Path, compression: str) -> Iterator[tuple[int, int, list[
             if not row:
                 continue
             record += 1
+            if lines.bom_line and any(_BOM in v for v in row):
+                raise _bom_problem(record, lines.bom_line, row, header or row)
+            if record == 0:
+                header = row
             yield record, start, row
 
 
@@ -551,10 +616,13 @@ def read_header(path: Path, compression: str) -> list[str]:
     opener: Callable[..., io.BufferedIOBase] = gzip.open if compression == "gzip" else open
     with opener(path, "rb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        lines = _Lines(text)
         try:
-            row = next(csv.reader(_Lines(text)), None)
+            row = next(csv.reader(lines), None)
         except csv.Error as e:
             raise _csv_problem(e, 0, 1, 1) from None
+    if row and lines.bom_line and any(_BOM in v for v in row):
+        raise _bom_problem(0, lines.bom_line, row, row)
     if not row or all(not c.strip() for c in row):
         raise FileProblem(
             "the file has no header row (the first line is empty)",

@@ -4,6 +4,7 @@ links and mixed encodings."""
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from pathlib import Path
@@ -349,3 +350,95 @@ def test_a_link_lands_as_its_file_and_a_dangling_link_is_reported(env, key, tmp_
     assert (folder / "dangling.csv").is_symlink()  # left for the operator
     again = land(landing_dir, home, key)
     assert again.outcomes == [] and again.warnings == [expected]  # reported every build
+
+
+# --------------------------------------------------------------------------------------------
+# 6. Encodings: mixed UTF-8 and Windows-1252, a byte order mark inside the file
+
+ROW2 = "T2,A1,2020-04-01,J,S,1980-03-12,M,{},10\n"
+MIXED = (
+    "the file mixes UTF-8 and Windows-1252: line {} holds UTF-8 text {} byte (0xE9) that is "
+    "not UTF-8 (Windows-1252); read as either, part of it would be garbled"
+)
+
+
+@pytest.mark.parametrize(
+    "content,error",
+    [
+        (  # a row pasted from a UTF-8 file into a Windows-1252 one
+            GOOD.encode() + ROW2.format("Zoë").encode() + ROW2.format("café").encode("cp1252"),
+            MIXED.format(3, "but line 4 holds a"),
+        ),
+        (
+            GOOD.encode() + ROW2.format("café").encode("cp1252") + ROW2.format("Zoë").encode(),
+            MIXED.format(4, "but line 3 holds a"),
+        ),
+        (
+            GOOD.encode() + "T2,A1,2020-04-01,J,S,1980-03-12,M,Zoë".encode() + b",caf\xe9\n",
+            MIXED.format(3, "and a"),
+        ),
+    ],
+)
+def test_a_file_mixing_utf8_and_windows_1252_is_quarantined_naming_the_lines(
+    env, key, content, error
+):
+    landing_dir, home = env
+    write(landing_dir, "mixed.csv", content)
+    [outcome] = land(landing_dir, home, key).outcomes
+    assert outcome.status == "quarantined"
+    assert outcome.error == error
+    assert "'CSV UTF-8'" in Path(outcome.stored_at + ".error.txt").read_text()
+    assert query(home, f"select count(*) from raw.{NSP}") == [(0,)]
+
+
+def test_windows_1252_alone_still_lands(env, key):
+    landing_dir, home = env
+    write(landing_dir, "w.csv", (GOOD + ROW2.format("café Zoë")).encode("cp1252"))
+    [outcome] = land(landing_dir, home, key).outcomes
+    assert (outcome.status, outcome.encoding, outcome.rows) == ("loaded", "windows-1252", 2)
+    assert query(home, f"select substance_injected from raw.{NSP} order by 1") == [
+        ("café Zoë",),
+        ("heroin",),
+    ]
+
+
+BOM = "\ufeff"
+
+
+@pytest.mark.parametrize(
+    "content,where",
+    [
+        # two UTF-8 files saved with a BOM, joined (`cat a.csv b.csv`): the second header is line 3
+        (
+            (BOM + GOOD + BOM + GOOD.replace("T1", "T2")).encode(),
+            "record 2 (line 3): field 'transaction_id'",
+        ),
+        # joined without the second header: the BOM would start the key T2
+        (
+            (BOM + GOOD + BOM + ROW2.format("heroin")).encode(),
+            "record 2 (line 3): field 'transaction_id'",
+        ),
+        (
+            (GOOD + ROW2.format("her" + BOM + "oin")).encode(),
+            "record 2 (line 3): field 'substance_injected'",
+        ),
+        ((BOM + BOM + GOOD).encode(), "the header row (line 1): field 'transaction_id'"),
+        # the same, Windows-1252: the joined BOM is UTF-8, so the file mixes encodings
+        (
+            GOOD.encode("cp1252") + codecs.BOM_UTF8 + ROW2.format("café").encode("cp1252"),
+            "the file mixes UTF-8 and Windows-1252: line 3 holds UTF-8 text and a byte (0xE9)",
+        ),
+    ],
+)
+def test_a_byte_order_mark_inside_the_file_never_becomes_part_of_a_key(env, key, content, where):
+    landing_dir, home = env
+    write(landing_dir, "joined.csv", content)
+    [outcome] = land(landing_dir, home, key).outcomes
+    assert outcome.status == "quarantined"
+    assert outcome.error.startswith(where)
+    if "mixes" not in where:
+        assert outcome.error.endswith(
+            "holds a byte order mark (U+FEFF) inside the file, as when two files are joined "
+            "together; it would become part of the value"
+        )
+    assert query(home, f"select count(*) from raw.{NSP}") == [(0,)]
