@@ -367,7 +367,7 @@ def _detect_encoding(path: Path, gzipped: bool) -> str:
 
 
 #: A well-formed UTF-8 sequence of two to four bytes (a character beyond ASCII).
-_UTF8_MULTIBYTE = re.compile(
+UTF8_MULTIBYTE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
     rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
     rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}"
@@ -393,7 +393,7 @@ def _check_windows_1252(path: Path, gzipped: bool) -> None:
                     "save the file as UTF-8 (or Windows-1252) CSV",
                 )
             if not line.isascii() and (utf8_line is None or other is None):
-                if utf8_line is None and _UTF8_MULTIBYTE.search(line):
+                if utf8_line is None and UTF8_MULTIBYTE.search(line):
                     utf8_line = number
                 if other is None:
                     try:
