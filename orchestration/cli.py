@@ -653,6 +653,35 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Reconcile archive, audit.loads, raw and serving; exit 1 on a discrepancy (after
+    ``--reland``, on one that remains)."""
+    from orchestration.lib import verify
+    from orchestration.lib.runlock import BuildLockedError, writer_lock
+
+    home = Home.at(args.home)
+    report = verify.verify(home)
+    print(verify.format_report(report))
+    if args.reland and any(f.reland for f in report.findings):
+        from orchestration.defs.resources import _holds_people
+        from orchestration.lib.pseudonym import load_key
+
+        try:
+            with writer_lock(home, command="smw verify --reland"):
+                key = load_key(home.key_file, may_create=not _holds_people(home))
+                done = verify.reland(home, key, f"verify-{uuid.uuid4()}", report)
+        except BuildLockedError as e:
+            print(f"smw verify: {e}; not re-landing while it runs", file=sys.stderr)
+            return 4
+        for line in done:
+            print(f"relanded {line}")
+        report = verify.verify(home)
+        print(verify.format_report(report))
+    elif any(f.reland for f in report.findings):
+        print("         smw verify --reland lands the archived files raw does not hold")
+    return 0 if report.clean else 1
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     """Run one read-only SQL query on serving.duckdb (or, with --restricted, the warehouse)."""
     import duckdb
@@ -840,6 +869,17 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("rollback", help="put the previous published serving database back")
     r.add_argument("--home", default=str(DEFAULT_HOME))
     r.set_defaults(func=cmd_rollback)
+
+    v = sub.add_parser(
+        "verify", help="reconcile archive, audit.loads, raw and serving (exit 1 on a discrepancy)"
+    )
+    v.add_argument("--home", default=str(DEFAULT_HOME))
+    v.add_argument(
+        "--reland",
+        action="store_true",
+        help="land again the archived files raw does not hold (under the build lock)",
+    )
+    v.set_defaults(func=cmd_verify)
 
     q = sub.add_parser(
         "query", help="run one read-only SQL query on serving.duckdb (or the restricted warehouse)"

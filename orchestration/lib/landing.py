@@ -210,7 +210,7 @@ def _fingerprint(st: os.stat_result) -> tuple[int, int, int]:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def settle(
+def settle_files(
     files: list[tuple[spec.Source, Path]],
     landing: Path,
     seconds: float,
@@ -1517,8 +1517,10 @@ def land(
     key: LinkageKey,
     run_id: str,
     progress: Callable[[int, int, FileOutcome], None] | None = None,
+    settle: float | None = None,
 ) -> LandingReport:
-    """Land every waiting file; returns what happened to each."""
+    """Land every waiting file; returns what happened to each. ``settle``: seconds a file must
+    be unchanged (default :func:`settle_seconds`)."""
     home.ensure()
     for stale in remove_stale_transcodes(home.state_dir / "tmp"):
         log.warning("removed %s, a transcoded copy left by a landing that was killed", stale.name)
@@ -1526,7 +1528,7 @@ def land(
         log.warning("removed %s, a partial copy left by a move that was killed", stale)
     dangling: list[str] = []
     found, ignored = discover(landing, dangling)
-    files, waiting = settle(found, landing, settle_seconds())
+    files, waiting = settle_files(found, landing, settle_seconds() if settle is None else settle)
     report = LandingReport(ignored=ignored, waiting=waiting, warnings=dangling)
     for line in dangling:
         log.warning("%s", line)
