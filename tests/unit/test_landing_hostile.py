@@ -442,3 +442,25 @@ def test_a_byte_order_mark_inside_the_file_never_becomes_part_of_a_key(env, key,
             "together; it would become part of the value"
         )
     assert query(home, f"select count(*) from raw.{NSP}") == [(0,)]
+
+
+def test_a_row_recorded_under_a_name_too_long_to_store_is_finished_under_a_bounded_one(
+    env, key, monkeypatch
+):
+    """What older versions left: the row committed with an archive name the file system
+    refuses, the file still in landing. The next build moves it and corrects the record."""
+    landing_dir, home = env
+    name = "extract-" + "x" * 238 + ".csv"
+    path = write(landing_dir, name, GOOD)
+    with monkeypatch.context() as m:
+        m.setattr(
+            landing, "stored_name", lambda load_id, file_name, sha="": f"{load_id:07d}__{file_name}"
+        )
+        [first] = land(landing_dir, home, key).outcomes
+    assert first.move_error and "File name too long" in first.move_error and path.exists()
+    [again] = land(landing_dir, home, key).outcomes
+    assert again.move_error is None and not path.exists()
+    [(stored_at,)] = query(home, "select stored_at from audit.loads")
+    assert stored_at == again.stored_at and Path(stored_at).exists()
+    assert len(Path(stored_at).name) <= landing.MAX_STORED_NAME_BYTES
+    assert query(home, f"select count(*) from raw.{NSP}") == [(1,)]
