@@ -575,6 +575,13 @@ def _landing_status(h: Home) -> str:
         out += [f"  {s}/{f}: {e}" for s, f, e, _ in rejected]
         if n_rejected > len(rejected):
             out.append(f"  ... and {n_rejected - len(rejected)} more (audit.loads)")
+    from orchestration.lib.landing import read_notes
+
+    notes = read_notes(h) or {}
+    for label, lines in (("Waiting", notes.get("waiting")), ("Warning", notes.get("warnings"))):
+        if lines:
+            out.append(f"{label:<10} at the last landing ({notes.get('at', '?')}):")
+            out += [f"  {line}" for line in lines]
     return "\n".join(out)
 
 

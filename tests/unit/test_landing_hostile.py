@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.cli import main
 from orchestration.lib import landing
 from orchestration.lib.paths import Home
 from orchestration.lib.pseudonym import LinkageKey
@@ -323,7 +324,7 @@ def test_every_quarantined_file_has_its_note(env, key, monkeypatch):
 # 5. Symbolic links
 
 
-def test_a_link_lands_as_its_file_and_a_dangling_link_is_reported(env, key, tmp_path):
+def test_a_link_lands_as_its_file_and_a_dangling_link_is_reported(env, key, tmp_path, capsys):
     landing_dir, home = env
     elsewhere = tmp_path / "share" / "2020-04.csv"
     elsewhere.parent.mkdir()
@@ -350,6 +351,9 @@ def test_a_link_lands_as_its_file_and_a_dangling_link_is_reported(env, key, tmp_
     assert (folder / "dangling.csv").is_symlink()  # left for the operator
     again = land(landing_dir, home, key)
     assert again.outcomes == [] and again.warnings == [expected]  # reported every build
+    assert main(["status", "--home", str(home.root)]) == 0
+    status = capsys.readouterr().out
+    assert "Warning    at the last landing (" in status and f"  {expected}" in status
 
 
 # --------------------------------------------------------------------------------------------
