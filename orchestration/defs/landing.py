@@ -6,7 +6,7 @@ import dagster as dg
 
 from orchestration.defs.freshness import raw_table_metadata
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib import landing, spec
+from orchestration.lib import landing, spec, verify
 
 LANDING_GROUP = "landing"
 
@@ -43,9 +43,12 @@ def land_extracts(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                 f"quarantined {outcome.source}/{outcome.file_name}: {outcome.error}"
             )
 
-    report = landing.land(
-        warehouse.landing_dir, home, warehouse.linkage_key(), context.run.run_id, progress
-    )
+    key = warehouse.linkage_key()
+    # smw verify's archive <-> audit.loads <-> raw reconciliation: an archived file raw does not
+    # hold (a landing whose transaction was lost) is landed again before anything new.
+    for line in verify.before_landing(home, key, context.run.run_id):
+        context.log.warning(f"verify: {line}")
+    report = landing.land(warehouse.landing_dir, home, key, context.run.run_id, progress)
     for item in report.ignored:
         context.log.warning(f"ignored in landing folder: {item}")
     for item in report.waiting:

@@ -95,7 +95,7 @@ def _audit(home: Home) -> tuple[list[tuple], dict[tuple[str, int], int]]:
         con.close()
 
 
-def verify(home: Home) -> VerifyReport:
+def verify(home: Home, *, serving: bool = True) -> VerifyReport:
     report = VerifyReport()
     loads, raw_counts = _audit(home)
     recorded = {Path(stored_at) for *_, stored_at in loads if stored_at}
@@ -171,7 +171,7 @@ def verify(home: Home) -> VerifyReport:
             )
 
     # serving.duckdb <-> _publication
-    tables = _verify_serving(home, report)
+    tables = _verify_serving(home, report) if serving else 0
     report.checked = {
         "loads": len(loads),
         "archived files": len(archived),
@@ -268,6 +268,18 @@ def reland(home: Home, key: object, run_id: str, report: VerifyReport) -> list[s
     done += [f"not landed again: {w}" for w in landed.warnings + landed.waiting]
     shutil.rmtree(folder, ignore_errors=True)
     return done
+
+
+def before_landing(home: Home, key: object, run_id: str) -> list[str]:
+    """What every build does before it lands: verify archive, audit.loads and raw (serving is
+    checked when it publishes), land again the archived files raw does not hold, and say what
+    else disagrees (one line each, for the run log)."""
+    report = verify(home, serving=False)
+    lines = [f"relanded {line}" for line in reland(home, key, run_id, report)]
+    lines += [f"PROBLEM [{f.check}] {f.message}" for f in report.findings if f.reland is None]
+    for line in lines:
+        log.warning("verify: %s", line)
+    return lines
 
 
 def _sha(path: Path) -> str:

@@ -147,3 +147,22 @@ def test_serving_that_differs_from_its_publication_record_is_named(landed, capsy
     home.serving_db.write_bytes(b"not a database")
     assert main(["verify", "--home", str(home.root)]) == 1
     assert "is damaged" in capsys.readouterr().out
+
+
+def test_every_build_relands_an_orphaned_archive_file_before_landing(landed):
+    home, _ = landed
+    con = duckdb.connect(str(home.warehouse_db), read_only=True)
+    [(load_id, stored)] = con.execute(
+        "select load_id, stored_at from audit.loads where file_name = 'b.csv'"
+    ).fetchall()
+    con.close()
+    _sql(
+        home,
+        f"delete from raw.{NSP} where _load_id = {load_id}",
+        f"delete from audit.loads where load_id = {load_id}",
+    )
+    key = LinkageKey(b"verify-test-key-0123456789-abcdefghijk", "environment")
+    [line] = verify.before_landing(home, key, "next-build")
+    assert line.startswith(f"relanded archive/{NSP}/{Path(stored).name}: landed again as load ")
+    assert verify.verify(home).clean
+    assert verify.before_landing(home, key, "after") == []
