@@ -987,10 +987,27 @@ class Lander:
         ensure_schema(con)
         check_key_matches(con, key)
 
+    #: The load id the next file lands under instead of a new one (``smw verify --reland``
+    #: lands an archived file again under the id it had, so record versions keep their order).
+    forced_load_id: int | None = None
+
     def _next_load_id(self) -> int:
+        if self.forced_load_id is not None:
+            load_id, self.forced_load_id = self.forced_load_id, None
+            return load_id
         row = self.con.execute("select nextval('audit.load_id_seq')").fetchone()
         assert row is not None
         return int(row[0])
+
+    def advance_load_ids_past(self, load_id: int) -> None:
+        """Make the next new load id greater than ``load_id`` (after a lost transaction log the
+        sequence may lag behind ids already in the archive)."""
+        row = self.con.execute("select nextval('audit.load_id_seq')").fetchone()
+        assert row is not None
+        if int(row[0]) < load_id:
+            self.con.execute(
+                "select max(nextval('audit.load_id_seq')) from range(?)", [load_id - int(row[0])]
+            )
 
     def land_file(self, source: spec.Source, path: Path, reading: StrictReading) -> FileOutcome:
         """Land one file. ``reading``: what :func:`read_strictly` found in it (``land`` reads

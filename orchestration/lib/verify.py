@@ -233,9 +233,10 @@ def reland(home: Home, key: object, run_id: str, report: VerifyReport) -> list[s
     """Land again, from the archive, the files raw does not hold; returns what was done.
 
     Each is copied (under its name as received) into ``state/reland/<source>/`` and landed from
-    there like any new file (its rows, one audit row, archived under a new load id); the
-    orphaned archive copy is removed only once the new one is recorded with the same content.
-    Hold the build lock while calling."""
+    there like any new file (its rows and one audit row), under the load id its archive name
+    carries when that id is free, so that record versions keep their order; it is stored in the
+    archive again under that name. Under a new id, the orphaned copy is removed once the new
+    one is recorded with the same content. Hold the build lock while calling."""
     from orchestration.lib import landing
 
     todo = [f.reland for f in report.findings if f.reland is not None]
@@ -244,29 +245,46 @@ def reland(home: Home, key: object, run_id: str, report: VerifyReport) -> list[s
     folder = home.state_dir / "reland"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, mode=0o700)
-    copies: dict[Path, Path] = {}
-    for source, path in todo:
-        target = folder / source / _LOAD_PREFIX.sub("", path.name)
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        shutil.copyfile(path, target)
-        copies[target] = path
-    landed = landing.land(folder, home, key, run_id, settle=0)  # type: ignore[arg-type]
     done: list[str] = []
-    for outcome in landed.outcomes:
-        original = copies.get(folder / outcome.source / outcome.file_name)
-        stored = Path(outcome.stored_at) if outcome.stored_at else None
-        if original is None or stored is None or not stored.exists():
-            continue
-        if outcome.status in ("loaded", "duplicate") and _sha(stored) == _sha(original):
-            original.unlink()
-            done.append(
-                f"{original.relative_to(home.root)}: landed again as load {outcome.load_id} "
-                f"({outcome.status}, {outcome.rows:,} rows), archived as {stored.name}"
+    con = landing.connect(home)
+    try:
+        lander = landing.Lander(con, home, key, run_id)  # type: ignore[arg-type]
+        used = {int(r[0]) for r in con.execute("select load_id from audit.loads").fetchall()}
+        highest = max(used, default=0)
+        for source, original in todo:
+            prefix = _LOAD_PREFIX.match(original.name)
+            old_id = int(prefix[0][:7]) if prefix else None
+            target = folder / source / _LOAD_PREFIX.sub("", original.name)
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            shutil.copyfile(original, target)
+            sha = _sha(original)
+            if old_id is not None and old_id not in used:
+                lander.forced_load_id = old_id
+                highest = max(highest, old_id)
+            outcome = lander.land_file(
+                spec.SOURCES_BY_NAME[source], target, landing.read_strictly(target)
             )
-        else:
-            done.append(f"{original.relative_to(home.root)}: {outcome.status} ({outcome.error})")
-    done += [f"not landed again: {w}" for w in landed.warnings + landed.waiting]
-    shutil.rmtree(folder, ignore_errors=True)
+            lander.forced_load_id = None
+            used.add(outcome.load_id)
+            stored = Path(outcome.stored_at) if outcome.stored_at else None
+            what = f"{original.relative_to(home.root)}: "
+            if outcome.move_error or stored is None or not stored.exists():
+                done.append(what + f"{outcome.status}, not archived ({outcome.move_error})")
+                continue
+            if stored != original and _sha(stored) == sha:
+                original.unlink()
+            if outcome.status == "quarantined":
+                done.append(what + f"quarantined as load {outcome.load_id} ({outcome.error})")
+            else:
+                done.append(
+                    what + f"landed again as load {outcome.load_id} ({outcome.status}, "
+                    f"{outcome.rows:,} rows), archived as {stored.name}"
+                )
+        lander.advance_load_ids_past(highest)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+        shutil.rmtree(folder, ignore_errors=True)
     return done
 
 

@@ -57,7 +57,7 @@ def test_a_clean_warehouse_verifies_clean(landed, capsys):
 
 
 def test_an_archived_file_raw_does_not_hold_is_named_and_relanded_once(landed, capsys):
-    home, _ = landed
+    home, landing_dir = landed
     # kill -9 and a lost warehouse.duckdb.wal: the file moved, its transaction is gone
     [(load_id, stored)] = (
         duckdb.connect(str(home.warehouse_db), read_only=True)
@@ -68,6 +68,9 @@ def test_an_archived_file_raw_does_not_hold_is_named_and_relanded_once(landed, c
         home,
         f"delete from raw.{NSP} where _load_id = {load_id}",
         f"delete from audit.loads where load_id = {load_id}",
+        # the lost log held the sequence's advance too
+        "drop sequence audit.load_id_seq",
+        "create sequence audit.load_id_seq start 1",
     )
     assert main(["verify", "--home", str(home.root)]) == 1
     out = capsys.readouterr().out
@@ -80,19 +83,32 @@ def test_an_archived_file_raw_does_not_hold_is_named_and_relanded_once(landed, c
 
     assert main(["verify", "--home", str(home.root), "--reland"]) == 0
     out = capsys.readouterr().out
-    assert f"relanded archive/{NSP}/{name}: landed again as load " in out
-    assert "(loaded, 2 rows)" in out
+    # under its own load id (record versions keep their order), stored where it was
+    assert (
+        f"relanded archive/{NSP}/{name}: landed again as load {load_id} (loaded, 2 rows), "
+        f"archived as {name}" in out
+    )
     assert out.rstrip().endswith("clean    archive, audit.loads, raw and serving agree")
     con = duckdb.connect(str(home.warehouse_db), read_only=True)
     try:
         assert con.execute(f"select count(*) from raw.{NSP}").fetchall() == [(3,)]
         assert con.execute(
-            "select file_name, status from audit.loads where file_name = 'a.csv'"
-        ).fetchall() == [("a.csv", "loaded")]
+            "select load_id, file_name, status from audit.loads where file_name = 'a.csv'"
+        ).fetchall() == [(load_id, "a.csv", "loaded")]
+        assert con.execute(
+            f"select distinct _load_id from raw.{NSP} where _file_name = 'a.csv'"
+        ).fetchall() == [(load_id,)]
     finally:
         con.close()
-    assert not Path(stored).exists()
+    assert Path(stored).exists()
     assert main(["verify", "--home", str(home.root), "--reland"]) == 0  # nothing more to do
+    capsys.readouterr()
+    # a new file gets a new load id, past every id in use
+    (landing_dir / NSP / "c.csv").write_text(f"{HEADER}\n{ROW.format('T9')}\n")
+    key = LinkageKey(b"verify-test-key-0123456789-abcdefghijk", "environment")
+    [new] = landing.land(landing_dir, home, key, "after").outcomes
+    assert new.status == "loaded" and new.load_id == 4
+    assert main(["verify", "--home", str(home.root)]) == 0
 
 
 def test_raw_and_audit_disagreeing_and_a_missing_archive_file_are_named(landed, capsys):
