@@ -52,6 +52,12 @@ class VerifyReport:
         return not self.findings
 
 
+def _in_home(home: Home, stored_at: str) -> Path:
+    """Where a stored file recorded as ``stored_at`` is in ``home``."""
+    kind, source, name = Path(stored_at).parts[-3:]
+    return home.root / kind / source / name
+
+
 def _stored_files(folder: Path) -> list[Path]:
     """Files landing stored under ``folder/<source>/`` (notes and partial copies excluded)."""
     if not folder.is_dir():
@@ -79,8 +85,8 @@ def _audit(home: Home) -> tuple[list[tuple], dict[tuple[str, int], int]]:
         if ("audit", "loads") not in tables:
             return [], {}
         loads = con.execute(
-            "select load_id, source, file_name, status, rows, stored_at from audit.loads "
-            "order by load_id"
+            "select load_id, source, file_name, status, rows, stored_at, "
+            "case when status = 'loaded' then sha256 end from audit.loads order by load_id"
         ).fetchall()
         counts: dict[tuple[str, int], int] = {}
         for src in spec.SOURCES:
@@ -98,11 +104,14 @@ def _audit(home: Home) -> tuple[list[tuple], dict[tuple[str, int], int]]:
 def verify(home: Home, *, serving: bool = True) -> VerifyReport:
     report = VerifyReport()
     loads, raw_counts = _audit(home)
-    recorded = {Path(stored_at) for *_, stored_at in loads if stored_at}
+    # Stored paths are compared inside this home (a home copied or moved elsewhere keeps the
+    # paths of where it was in audit.loads): <archive|quarantine>/<source>/<name>.
+    recorded = {_in_home(home, row[5]) for row in loads if row[5]}
+    loaded_sha = {sha: load_id for load_id, *_, sha in loads if sha}
 
     # archive and quarantine <-> audit.loads
-    for load_id, source, file_name, status, _, stored_at in loads:
-        if stored_at and not Path(stored_at).exists():
+    for load_id, source, file_name, status, _, stored_at, _ in loads:
+        if stored_at and not _in_home(home, stored_at).exists():
             report.findings.append(
                 Finding(
                     "archive",
@@ -112,7 +121,7 @@ def verify(home: Home, *, serving: bool = True) -> VerifyReport:
                 )
             )
         elif status == "quarantined" and stored_at:
-            note = Path(stored_at + _NOTE)
+            note = _in_home(home, stored_at + _NOTE)
             if not note.exists():
                 report.findings.append(
                     Finding(
@@ -124,7 +133,19 @@ def verify(home: Home, *, serving: bool = True) -> VerifyReport:
     archived = _stored_files(home.archive_dir)
     quarantined = _stored_files(home.quarantine_dir)
     for path in archived:
-        if path not in recorded:
+        if path in recorded:
+            continue
+        same = loaded_sha.get(_sha(path))
+        if same is not None:  # its content is held: a stray copy, not lost rows
+            report.findings.append(
+                Finding(
+                    "archive",
+                    f"{path.relative_to(home.root)}: in the archive but no audit.loads row "
+                    f"records it; its content is load {same}'s (raw holds it), so it is a copy "
+                    "that can be removed",
+                )
+            )
+        else:
             report.findings.append(
                 Finding(
                     "archive",
@@ -147,7 +168,7 @@ def verify(home: Home, *, serving: bool = True) -> VerifyReport:
 
     # audit.loads <-> raw
     loaded: set[tuple[str, int]] = set()
-    for load_id, source, file_name, status, rows, _ in loads:
+    for load_id, source, file_name, status, rows, _, _ in loads:
         if status != "loaded":
             continue
         loaded.add((source, int(load_id)))

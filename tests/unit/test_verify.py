@@ -182,3 +182,23 @@ def test_every_build_relands_an_orphaned_archive_file_before_landing(landed):
     assert line.startswith(f"relanded archive/{NSP}/{Path(stored).name}: landed again as load ")
     assert verify.verify(home).clean
     assert verify.before_landing(home, key, "after") == []
+
+
+def test_a_copied_home_verifies_clean_and_a_stray_copy_is_not_relanded(landed, tmp_path):
+    import shutil
+
+    home, _ = landed
+    copy = Home.at(tmp_path / "copied-home")
+    shutil.copytree(home.root, copy.root)  # audit.loads still names the first home's paths
+    assert verify.verify(copy).clean
+    key = LinkageKey(b"verify-test-key-0123456789-abcdefghijk", "environment")
+    assert verify.before_landing(copy, key, "copied") == []
+    [a] = sorted((copy.archive_dir / NSP).glob("*a.csv"))
+    shutil.copyfile(a, a.with_name("0000077__a-again.csv"))
+    [finding] = verify.verify(copy).findings
+    assert finding.reland is None
+    assert finding.message == (
+        f"archive/{NSP}/0000077__a-again.csv: in the archive but no audit.loads row records it; "
+        "its content is load 1's (raw holds it), so it is a copy that can be removed"
+    )
+    assert verify.before_landing(copy, key, "copied") == [f"PROBLEM [archive] {finding.message}"]
