@@ -8,6 +8,13 @@ a CSV extract is moved to ``<home>/quarantine/<source>/`` with a readable ``.err
 rest of the batch still lands. Landed files move to ``<home>/archive/<source>/`` (restricted),
 never deleted.
 
+Landing never wedges (issue 22): stored names are bounded (:func:`stored_name`); a file still
+being written waits for the next build (:func:`settle_files`); a move is all or nothing and one
+that fails is reported and finished by the next build without recording the file again
+(:meth:`Lander._unfinished_move`); a quarantined file always has its ``.error.txt``; a symbolic
+link lands as its file and a dangling one is reported. What moved nothing is in the report's
+``waiting`` and ``warnings`` and in ``state/last_landing.json``.
+
 Two readers must agree before anything lands. Python's ``csv`` module reads the file strictly,
 streaming (record count, characters, field counts, line endings, record sizes: every problem is
 named by record and line), then DuckDB's CSV reader reads it again for the insert. When they
