@@ -8,6 +8,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 import time
 import uuid
@@ -18,7 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from orchestration.lib.exit_codes import Exit, disk_full_message, is_disk_full
 from orchestration.lib.paths import DEFAULT_HOME, DEFAULT_LANDING, Home
+from orchestration.lib.pseudonym import LinkageKeyError
 
 log = logging.getLogger("smw")
 
@@ -48,6 +51,7 @@ class BuildSummary:
     published: dict[str, int] = field(default_factory=dict)
     exports: str = ""
     failures: list[str] = field(default_factory=list)
+    failure_kinds: list[str] = field(default_factory=list)  # the error class of each failure
     failure_message: str = ""  # the one line written to state/last_failure.json
     interrupted_before: str = ""  # a previous build that died, found and cleaned up by this one
     full_refresh: bool = False
@@ -195,6 +199,7 @@ def _run_build_locked(
                 else "failed"
             )
             summary.failures.append(f"{ev.step_key}: {msg}")
+            summary.failure_kinds.append(err.cls_name if err else "")
     summary.log_file = str(log_file)
     if not summary.success:
         failure = runlog.read_last_failure(h)
@@ -415,13 +420,27 @@ def cmd_build(args: argparse.Namespace) -> int:
         )
     except BuildLockedError as e:
         print(f"smw build: {e}; not starting a second one (use --wait SECONDS to queue)")
-        return 4
+        return Exit.BUSY
     print_summary(summary)
     if not summary.success:
-        return 1
+        return _failed_build_code(summary)
     if args.strict and summary.files.get("quarantined", 0):
-        return 3
-    return 0
+        return Exit.QUARANTINED
+    return Exit.OK
+
+
+def _failed_build_code(summary: BuildSummary) -> Exit:
+    """The exit code of a failed build: a linkage key that is not the warehouse's, a full disk
+    (with one line naming where and how much to free), or any other failure."""
+    if any(kind in ("LinkageKeyMismatch", "LinkageKeyError") for kind in summary.failure_kinds):
+        return Exit.KEY_MISMATCH
+    texts = [*summary.failures, summary.failure_message]
+    full = next((t for t in texts if is_disk_full(t)), None)
+    if full is not None:
+        found = re.search(r"No space left on device: '([^']+)'", full)
+        print(disk_full_message("build", Path(summary.home), found.group(1) if found else None))
+        return Exit.DISK_FULL
+    return Exit.FAILED
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -455,7 +474,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"Running    a build is in progress now: {describe_holder(running)}")
     if not last.exists() and not h.warehouse_db.exists():
         print(f"no build has run in {h.root} yet")
-        return 1
+        return Exit.FAILED
     ok = True
     if last.exists():
         s = json.loads(last.read_text())
@@ -471,7 +490,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"Last run   none recorded in {h.root} (files were landed without a build)")
     print(_landing_status(h))
     print(_published_status(h))
-    return 0 if ok else 1
+    return Exit.OK if ok else Exit.FAILED
 
 
 def _landing_status(h: Home) -> str:
@@ -650,7 +669,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         path = rollback(home)
     except (PublishError, BuildLockedError) as e:
         print(f"smw rollback: {e}", file=sys.stderr)
-        return 1
+        return Exit.FAILED
     now = published_version(home) or {}
     print(
         f"rolled back: {path} now holds run {str(now.get('run_id', '?'))[:8]} "
@@ -679,14 +698,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 done = verify.reland(home, key, f"verify-{uuid.uuid4()}", report)
         except BuildLockedError as e:
             print(f"smw verify: {e}; not re-landing while it runs", file=sys.stderr)
-            return 4
+            return Exit.BUSY
         for line in done:
             print(f"relanded {line}")
         report = verify.verify(home)
         print(verify.format_report(report))
     elif any(f.reland for f in report.findings):
         print("         smw verify --reland lands the archived files raw does not hold")
-    return 0 if report.clean else 1
+    return Exit.OK if report.clean else Exit.FAILED
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -700,7 +719,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         con = connect_restricted(home) if args.restricted else connect_serving(home)
     except (WarehouseBusyError, FileNotFoundError) as e:
         print(f"smw query: {e}", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     try:
         rel = con.sql(args.sql)
         if rel is None:
@@ -713,7 +732,7 @@ def cmd_query(args: argparse.Namespace) -> int:
             rel.show(max_rows=args.max_rows, max_width=200)
     except duckdb.Error as e:
         print(f"smw query: {e}", file=sys.stderr)
-        return 1
+        return Exit.FAILED
     finally:
         con.close()
     return 0
@@ -736,7 +755,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
     except (ServingDataError, ValueError) as e:
         print(f"smw report: {e}", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     areas = len({p.area_code for p in index.pages})
     plural = "s" if areas != 1 else ""
     print(f"Reports    {len(index.pages)} pages for {areas} area{plural} in {index.out_dir}")
@@ -761,7 +780,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         scales = [float(s) for s in args.scale.split(",") if s.strip()]
     except ValueError:
         print(f"smw bench: --scale takes numbers separated by commas, not {args.scale!r}")
-        return 2
+        return Exit.USAGE
     out = Path(args.out)
     # SIGTERM unwinds like Ctrl-C, so the throwaway PostgreSQL server is stopped and deleted
     import signal
@@ -780,10 +799,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         )
     except PostgresUnavailable as e:
         print(f"smw bench: {e} (or run with --no-postgres)", file=sys.stderr)
-        return 2
+        return Exit.USAGE
     except RuntimeError as e:
         print(f"smw bench: {e}", file=sys.stderr)
-        return 1
+        return Exit.FAILED
     print()
     print((out / "bench.md").read_text())
     print(f"Results    {out / 'bench.json'} and {out / 'bench.md'}")
@@ -958,7 +977,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    result: Any = args.func(args)
+    try:
+        result: Any = args.func(args)
+    except OSError as e:
+        if not is_disk_full(e):
+            raise
+        print(disk_full_message(args.command, Path(getattr(args, "home", ".")), e.filename))
+        return Exit.DISK_FULL
+    except LinkageKeyError as e:
+        print(f"smw {args.command}: {e}", file=sys.stderr)
+        return Exit.KEY_MISMATCH
     return int(result or 0)
 
 

@@ -111,6 +111,9 @@ class ProgressHandler(logging.Handler):
         step = meta.get("step_key") or ""
         kind = getattr(event, "event_type_value", None)
         if kind == "STEP_START":
+            from orchestration.lib.runlock import record_step
+
+            record_step(step)
             self.steps[step] = _StepProgress(time.monotonic(), last_line=time.monotonic())
             self._write_line(f"  ...     {step}")
             return

@@ -52,6 +52,8 @@ def describe_holder(holder: dict[str, Any]) -> str:
         parts.append(f"run {str(holder['run_id'])[:8]}")
     if holder.get("started_at"):
         parts.append(f"since {holder['started_at']}")
+    if holder.get("step"):
+        parts.append(f"step {holder['step']} since {holder.get('step_started_at', '?')}")
     return ", ".join(parts)
 
 
@@ -164,6 +166,18 @@ def record_run_id(home: Home, run_id: str) -> None:
     if holder.get("run_id") != run_id:
         holder["run_id"] = run_id
         _write_holder(held.fd, holder)
+
+
+def record_step(step: str) -> None:
+    """Note the step a build of this process has started in the record of every lock it holds,
+    so that ``smw status`` can say where a running build is (and since when)."""
+    with _guard:
+        held = list(_held.items())
+    for path, lock in held:
+        holder = _read_holder(path) or {}
+        holder["step"] = step
+        holder["step_started_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+        _write_holder(lock.fd, holder)
 
 
 def running_build(home: Home) -> dict[str, Any] | None:
