@@ -535,6 +535,11 @@ def _bom_problem(record: int, line: int, row: list[str], header: list[str]) -> F
     may hold a second header row too."""
     column = next((i for i, v in enumerate(row) if _BOM in v), 0)
     name = header[column].replace(_BOM, "").strip() if column < len(header) else f"{column + 1}"
+    # a header read from a damaged file can hold line breaks and control characters: show them
+    # escaped, and no more than 60 characters of it, so the message stays one readable line
+    name = "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
+    if len(name) > 60:
+        name = name[:57] + "..."
     return FileProblem(
         f"{_where(record, line)}: field '{name}' holds a byte order mark (U+FEFF) inside the "
         "file, as when two files are joined together; it would become part of the value",
