@@ -111,6 +111,7 @@ def _run_build_locked(
     from orchestration.defs.outputs import NO_REPORTS_RUN_CONFIG
     from orchestration.defs.progress import progress_totals
     from orchestration.lib import runlog
+    from orchestration.lib.dagster_instance import mark_run_interrupted, open_instance
     from orchestration.lib.runlock import record_run_id
 
     started = datetime.now(UTC)
@@ -137,7 +138,12 @@ def _run_build_locked(
     run_tags = {**(tags or {}), "smw/trigger": (tags or {}).get("smw/trigger", "cli")}
     if full_refresh:
         run_tags["smw/full_refresh"] = "true"
-    with dg.DagsterInstance.ephemeral() as instance, _run_output(log_file, verbose):
+    # The home's persistent instance: the Dagster UI (smw dagster-dev) shows this run.
+    with open_instance(h) as instance, _run_output(log_file, verbose):
+        if holder.get("interrupted"):
+            mark_run_interrupted(
+                instance, str(holder["interrupted"].get("run_id") or ""), interrupted
+            )
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
@@ -490,7 +496,18 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"Last run   none recorded in {h.root} (files were landed without a build)")
     print(_landing_status(h))
     print(_published_status(h))
+    print(_dagster_status(h))
     return Exit.OK if ok else Exit.FAILED
+
+
+def _dagster_status(h: Home) -> str:
+    """The persistent Dagster instance: runs, schedules and sensors on or off, the daemon."""
+    from orchestration.lib.dagster_instance import describe_status, instance_status
+
+    try:
+        return describe_status(h, instance_status(h))
+    except Exception as e:  # noqa: BLE001 - status reports, it never fails on this
+        return f"Dagster    cannot read {h.dagster_dir}: {str(e).splitlines()[0]}"
 
 
 def _landing_status(h: Home) -> str:
@@ -818,13 +835,25 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_dagster_dev(args: argparse.Namespace) -> int:
+    """The Dagster UI and daemon on the home's persistent instance (every build's runs)."""
+    from orchestration.lib.dagster_instance import ensure_dagster_home
+
+    home = Home.at(args.home)
     env = dict(
         os.environ,
-        SMW_HOME=str(Path(args.home).resolve()),
+        SMW_HOME=str(home.root),
         SMW_LANDING=str(Path(args.landing).resolve()),
+        DAGSTER_HOME=str(ensure_dagster_home(home)),
     )
     exe = Path(sys.executable).parent / "dagster"
-    os.execve(str(exe), [str(exe), "dev", "-m", "orchestration.definitions"], env)
+    argv = [str(exe), "dev", "-m", "orchestration.definitions", "--port", str(args.port)]
+    if args.host:
+        argv += ["--host", args.host]
+    print(
+        f"Dagster UI on http://{args.host or 'localhost'}:{args.port}, instance {env['DAGSTER_HOME']}"
+    )
+    sys.stdout.flush()
+    os.execve(str(exe), argv, env)
     return 0  # pragma: no cover
 
 
@@ -967,6 +996,8 @@ def parser() -> argparse.ArgumentParser:
 
     dd = sub.add_parser("dagster-dev", help="open the Dagster UI on the same definitions")
     paths(dd)
+    dd.add_argument("--port", type=int, default=3000, help="the UI's port (default 3000)")
+    dd.add_argument("--host", help="the address to listen on (default localhost)")
     dd.set_defaults(func=cmd_dagster_dev)
     return p
 
