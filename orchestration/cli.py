@@ -50,6 +50,7 @@ class BuildSummary:
     checks_warned: list[str] = field(default_factory=list)
     published: dict[str, int] = field(default_factory=dict)
     exports: str = ""
+    postgres: str = ""  # where the PostgreSQL serving schema was loaded (SMW_POSTGRES_URL)
     failures: list[str] = field(default_factory=list)
     failure_kinds: list[str] = field(default_factory=list)  # the error class of each failure
     failure_message: str = ""  # the one line written to state/last_failure.json
@@ -176,13 +177,16 @@ def _run_build_locked(
             )
             if duration is not None:
                 summary.model_seconds[key.to_user_string()] = round(float(duration.value), 3)
-        if key.path[0] == "published":
+        if key.path == ["published", "serving_database"]:
             md = ev.step_materialization_data.materialization.metadata
             summary.published = {
                 k.split("/", 1)[1]: int(v.value) for k, v in md.items() if k.startswith("rows/")
             }
             if "exports" in md:
                 summary.exports = str(md["exports"].value)
+        if key.path == ["published", "postgres_serving"]:
+            md = ev.step_materialization_data.materialization.metadata
+            summary.postgres = f"{md['url'].value} schema {md['schema'].value}"
     for ev in result.get_asset_check_evaluations():
         name = f"{ev.asset_key.to_user_string()}:{ev.check_name}"
         if ev.passed:
@@ -362,6 +366,8 @@ def print_summary(s: BuildSummary, out=sys.stdout) -> None:
         w(f"  Published  {h.serving_db} : {tables}\n")
         if s.exports:
             w(f"             Parquet exports in {h.exports_dir} (-> {s.exports})\n")
+        if s.postgres:
+            w(f"             PostgreSQL {s.postgres} (read-only role smw_reader)\n")
     else:
         w(f"  Published  nothing this run; serving stays as it was ({h.serving_db})\n")
     for f in s.failures:
@@ -725,6 +731,39 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return Exit.OK if report.clean else Exit.FAILED
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Load the version published now (serving.duckdb) into a PostgreSQL schema for BI tools."""
+    from orchestration.lib import postgres_serving as pg
+    from orchestration.lib.runlock import BuildLockedError, writer_lock
+
+    home = Home.at(args.home)
+    url = args.postgres or pg.configured_url()
+    if not url:
+        print(f"smw publish: give --postgres URL or set {pg.URL_ENV}", file=sys.stderr)
+        return Exit.USAGE
+    if not home.serving_db.exists():
+        print(
+            f"smw publish: nothing is published yet in {home.root} (run smw build)", file=sys.stderr
+        )
+        return Exit.USAGE
+    try:
+        with writer_lock(home, command="smw publish", wait_seconds=args.wait):
+            load = pg.load_serving(home.serving_db, url, args.schema or pg.configured_schema())
+    except BuildLockedError as e:
+        print(f"smw publish: {e} (use --wait SECONDS to queue)", file=sys.stderr)
+        return Exit.BUSY
+    except pg.PostgresServingError as e:
+        print(f"smw publish: {e}", file=sys.stderr)
+        return Exit.FAILED
+    rows = ", ".join(f"{t} ({n:,} rows)" for t, n in load.tables.items())
+    print(
+        f"Published  run {load.run_id[:8]} to {load.url} schema {load.schema} in {load.seconds:.1f} s"
+    )
+    print(f"  {rows}")
+    print(f"  read-only role: {pg.READER_ROLE} (SELECT on {load.schema} only)")
+    return Exit.OK
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     """Run one read-only SQL query on serving.duckdb (or, with --restricted, the warehouse)."""
     import duckdb
@@ -935,6 +974,24 @@ def parser() -> argparse.ArgumentParser:
         help="land again the archived files raw does not hold (under the build lock)",
     )
     v.set_defaults(func=cmd_verify)
+
+    pb = sub.add_parser(
+        "publish",
+        help="load what is published now (serving.duckdb) into a PostgreSQL schema for BI tools",
+    )
+    pb.add_argument("--home", default=str(DEFAULT_HOME))
+    pb.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="postgresql://user:password@host:5432/dbname (default SMW_POSTGRES_URL)",
+    )
+    pb.add_argument(
+        "--schema", help="the PostgreSQL schema (default SMW_POSTGRES_SCHEMA or serving)"
+    )
+    pb.add_argument(
+        "--wait", type=float, default=0.0, metavar="SECONDS", help="wait for a running build"
+    )
+    pb.set_defaults(func=cmd_publish)
 
     q = sub.add_parser(
         "query", help="run one read-only SQL query on serving.duckdb (or the restricted warehouse)"

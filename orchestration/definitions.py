@@ -20,7 +20,7 @@ from orchestration.defs.hooks import build_run_failure_sensor, record_step_failu
 from orchestration.defs.landing import land_extracts
 from orchestration.defs.outputs import area_reports
 from orchestration.defs.progress import terminal_progress
-from orchestration.defs.publish import build_publish_asset
+from orchestration.defs.publish import build_publish_asset, postgres_serving_schema
 from orchestration.defs.quality import build_gx_checks
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.sensors import build_landing_sensor
@@ -78,6 +78,7 @@ def build_definitions(
             with_raw_freshness(land_extracts),
             dbt_models,
             publish,
+            postgres_serving_schema,
             data_quality_feedback,
             area_reports,
         ],
