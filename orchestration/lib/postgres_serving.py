@@ -40,6 +40,8 @@ DEFAULT_SCHEMA = "serving"
 READER_ROLE = "smw_reader"
 #: How long the load waits for a lock (a reader's long transaction on a table being replaced).
 LOCK_TIMEOUT = "5min"
+#: Seconds to wait for the server to answer (an unreachable host fails the step, never hangs it).
+CONNECT_TIMEOUT = 15
 
 _DECIMAL = re.compile(r"^DECIMAL\((\d+),\s*(\d+)\)$")
 #: DuckDB column types as PostgreSQL types (what the serving tables use, and a little more).
@@ -113,10 +115,23 @@ def redact(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return "<unparsable URL>"
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))
+    if parts.password is not None:
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@"))
+    query = re.sub(r"(?i)(^|&)(password)=[^&]*", r"\1\2=***", parts.query)
+    return urlunsplit(parts._replace(query=query))
+
+
+def _scrub(message: str, url: str) -> str:
+    """A driver message with the URL's password (if it ever echoes it) replaced by ***."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    secret = os.environ.get(READER_PASSWORD_ENV)
+    for p in (password, secret):
+        if p:
+            message = message.replace(p, "***")
+    return message
 
 
 def _ident(name: str) -> str:
@@ -204,6 +219,9 @@ def _ensure_reader(cur, schema: str) -> None:  # type: ignore[no-untyped-def]
     if password:
         cur.execute(f"alter role {READER_ROLE} password {_literal(password)}")
     cur.execute(f"grant usage on schema {_ident(schema)} to {READER_ROLE}")
+    # SELECT only, even for a role someone created with more: no CREATE, no writes.
+    cur.execute(f"revoke create on schema {_ident(schema)} from {READER_ROLE}")
+    cur.execute(f"revoke all on all tables in schema {_ident(schema)} from {READER_ROLE}")
     cur.execute(f"grant select on all tables in schema {_ident(schema)} to {READER_ROLE}")
 
 
@@ -232,14 +250,19 @@ def load_serving(serving_db: Path, url: str, schema: str = DEFAULT_SCHEMA) -> Po
     import psycopg2
 
     t0 = time.monotonic()
-    tables, counts, run_id = _read_serving(serving_db)
-    table_comments = _table_comment(serving_db)
+    try:
+        tables, counts, run_id = _read_serving(serving_db)
+        table_comments = _table_comment(serving_db)
+    except duckdb.Error as e:
+        raise PostgresServingError(
+            f"cannot read {serving_db}: {str(e).splitlines()[0]}; nothing loaded into PostgreSQL"
+        ) from e
     order = sorted(t for t in tables if t != "_publication") + ["_publication"]
     try:
-        con = psycopg2.connect(libpq_url(url))
+        con = psycopg2.connect(libpq_url(url), connect_timeout=CONNECT_TIMEOUT)
     except psycopg2.Error as e:
         raise PostgresServingError(
-            f"cannot connect to PostgreSQL at {redact(url)}: {str(e).strip()}"
+            f"cannot connect to PostgreSQL at {redact(url)}: {_scrub(str(e).strip(), url)}"
         ) from e
     current = ""
     try:
@@ -288,7 +311,8 @@ def load_serving(serving_db: Path, url: str, schema: str = DEFAULT_SCHEMA) -> Po
         where = f" loading {current}" if current else ""
         raise PostgresServingError(
             f"PostgreSQL load into {redact(url)} schema {schema} failed{where}: "
-            f"{str(e).strip().splitlines()[0]}; the previous version there is unchanged"
+            f"{_scrub(str(e).strip().splitlines()[0], url)}; the previous version there is "
+            "unchanged"
         ) from e
     except PostgresServingError as e:
         raise PostgresServingError(f"{e}; the previous version there is unchanged") from e

@@ -249,3 +249,34 @@ def test_the_build_step_loads_only_when_the_url_is_set(demo_build, server, monke
     assert mat.metadata["schema"].value == "from_build"
     run_id = signature(demo_build.home.serving_db)[0]
     assert server.query("select max(run_id) from from_build._publication")[0][0] == run_id
+
+
+def test_an_unreachable_server_fails_the_step_naming_it_never_the_password(demo_build, monkeypatch):
+    """The build's PostgreSQL step fails with a message naming the server (password hidden);
+    serving.duckdb, published before it, is untouched. No PostgreSQL needed."""
+    import dagster as dg
+
+    from orchestration.defs.publish import postgres_serving_schema
+    from orchestration.defs.resources import WarehouseResource
+
+    secret = "s3cret-Pa55"
+    before = signature(demo_build.home.serving_db)
+    monkeypatch.setenv(pg.URL_ENV, f"postgresql://loader:{secret}@127.0.0.1:1/publichealth")
+    result = dg.materialize(
+        [postgres_serving_schema],
+        resources={
+            "warehouse": WarehouseResource(
+                home=str(demo_build.home.root), landing=str(demo_build.landing)
+            )
+        },
+        raise_on_error=False,
+    )
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    message = failure.step_failure_data.error.message
+    assert "cannot connect to PostgreSQL at postgresql://loader:***@127.0.0.1:1" in message
+    assert all(secret not in str(e) for e in result.all_events)
+    assert signature(demo_build.home.serving_db) == before
+    assert pg.redact(f"postgresql://u@/db?host=/x&password={secret}") == (
+        "postgresql://u@/db?host=/x&password=***"
+    )
