@@ -134,6 +134,11 @@ def _scrub(message: str, url: str) -> str:
     return message
 
 
+def _one_line(error: BaseException) -> str:
+    """A driver message on one line (libpq adds hints on lines of their own)."""
+    return " ".join(line.strip() for line in str(error).strip().splitlines() if line.strip())
+
+
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -256,14 +261,15 @@ def load_serving(serving_db: Path, url: str, schema: str = DEFAULT_SCHEMA) -> Po
     except duckdb.Error as e:
         raise PostgresServingError(
             f"cannot read {serving_db}: {str(e).splitlines()[0]}; nothing loaded into PostgreSQL"
-        ) from e
+        ) from None  # the message carries the driver's; smw's summary shows it
     order = sorted(t for t in tables if t != "_publication") + ["_publication"]
     try:
         con = psycopg2.connect(libpq_url(url), connect_timeout=CONNECT_TIMEOUT)
     except psycopg2.Error as e:
         raise PostgresServingError(
-            f"cannot connect to PostgreSQL at {redact(url)}: {_scrub(str(e).strip(), url)}"
-        ) from e
+            "PostgreSQL load failed: "
+            f"cannot connect to PostgreSQL at {redact(url)}: {_scrub(_one_line(e), url)}"
+        ) from None  # the message carries the driver's; smw's summary shows it
     current = ""
     try:
         with tempfile.TemporaryDirectory(prefix="smw-pg-load-") as tmp:
@@ -313,9 +319,12 @@ def load_serving(serving_db: Path, url: str, schema: str = DEFAULT_SCHEMA) -> Po
             f"PostgreSQL load into {redact(url)} schema {schema} failed{where}: "
             f"{_scrub(str(e).strip().splitlines()[0], url)}; the previous version there is "
             "unchanged"
-        ) from e
+        ) from None  # the message carries the driver's; smw's summary shows it
     except PostgresServingError as e:
-        raise PostgresServingError(f"{e}; the previous version there is unchanged") from e
+        raise PostgresServingError(
+            f"PostgreSQL load into {redact(url)} schema {schema} failed: {e}; "
+            "the previous version there is unchanged"
+        ) from None
     finally:
         con.close()
     return PostgresLoad(
