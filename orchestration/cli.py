@@ -50,6 +50,7 @@ class BuildSummary:
     checks_warned: list[str] = field(default_factory=list)
     published: dict[str, int] = field(default_factory=dict)
     exports: str = ""
+    postgres: str = ""  # where the PostgreSQL serving schema was loaded (SMW_POSTGRES_URL)
     failures: list[str] = field(default_factory=list)
     failure_kinds: list[str] = field(default_factory=list)  # the error class of each failure
     failure_message: str = ""  # the one line written to state/last_failure.json
@@ -111,6 +112,7 @@ def _run_build_locked(
     from orchestration.defs.outputs import NO_REPORTS_RUN_CONFIG
     from orchestration.defs.progress import progress_totals
     from orchestration.lib import runlog
+    from orchestration.lib.dagster_instance import mark_run_interrupted, open_instance
     from orchestration.lib.runlock import record_run_id
 
     started = datetime.now(UTC)
@@ -137,7 +139,12 @@ def _run_build_locked(
     run_tags = {**(tags or {}), "smw/trigger": (tags or {}).get("smw/trigger", "cli")}
     if full_refresh:
         run_tags["smw/full_refresh"] = "true"
-    with dg.DagsterInstance.ephemeral() as instance, _run_output(log_file, verbose):
+    # The home's persistent instance: the Dagster UI (smw dagster-dev) shows this run.
+    with open_instance(h) as instance, _run_output(log_file, verbose):
+        if holder.get("interrupted"):
+            mark_run_interrupted(
+                instance, str(holder["interrupted"].get("run_id") or ""), interrupted
+            )
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
@@ -170,13 +177,16 @@ def _run_build_locked(
             )
             if duration is not None:
                 summary.model_seconds[key.to_user_string()] = round(float(duration.value), 3)
-        if key.path[0] == "published":
+        if key.path == ["published", "serving_database"]:
             md = ev.step_materialization_data.materialization.metadata
             summary.published = {
                 k.split("/", 1)[1]: int(v.value) for k, v in md.items() if k.startswith("rows/")
             }
             if "exports" in md:
                 summary.exports = str(md["exports"].value)
+        if key.path == ["published", "postgres_serving"]:
+            md = ev.step_materialization_data.materialization.metadata
+            summary.postgres = f"{md['url'].value} schema {md['schema'].value}"
     for ev in result.get_asset_check_evaluations():
         name = f"{ev.asset_key.to_user_string()}:{ev.check_name}"
         if ev.passed:
@@ -356,6 +366,8 @@ def print_summary(s: BuildSummary, out=sys.stdout) -> None:
         w(f"  Published  {h.serving_db} : {tables}\n")
         if s.exports:
             w(f"             Parquet exports in {h.exports_dir} (-> {s.exports})\n")
+        if s.postgres:
+            w(f"             PostgreSQL {s.postgres} (read-only role smw_reader)\n")
     else:
         w(f"  Published  nothing this run; serving stays as it was ({h.serving_db})\n")
     for f in s.failures:
@@ -490,7 +502,18 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"Last run   none recorded in {h.root} (files were landed without a build)")
     print(_landing_status(h))
     print(_published_status(h))
+    print(_dagster_status(h))
     return Exit.OK if ok else Exit.FAILED
+
+
+def _dagster_status(h: Home) -> str:
+    """The persistent Dagster instance: runs, schedules and sensors on or off, the daemon."""
+    from orchestration.lib.dagster_instance import describe_status, instance_status
+
+    try:
+        return describe_status(h, instance_status(h))
+    except Exception as e:  # noqa: BLE001 - status reports, it never fails on this
+        return f"Dagster    cannot read {h.dagster_dir}: {str(e).splitlines()[0]}"
 
 
 def _landing_status(h: Home) -> str:
@@ -708,6 +731,39 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return Exit.OK if report.clean else Exit.FAILED
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Load the version published now (serving.duckdb) into a PostgreSQL schema for BI tools."""
+    from orchestration.lib import postgres_serving as pg
+    from orchestration.lib.runlock import BuildLockedError, writer_lock
+
+    home = Home.at(args.home)
+    url = args.postgres or pg.configured_url()
+    if not url:
+        print(f"smw publish: give --postgres URL or set {pg.URL_ENV}", file=sys.stderr)
+        return Exit.USAGE
+    if not home.serving_db.exists():
+        print(
+            f"smw publish: nothing is published yet in {home.root} (run smw build)", file=sys.stderr
+        )
+        return Exit.USAGE
+    try:
+        with writer_lock(home, command="smw publish", wait_seconds=args.wait):
+            load = pg.load_serving(home.serving_db, url, args.schema or pg.configured_schema())
+    except BuildLockedError as e:
+        print(f"smw publish: {e} (use --wait SECONDS to queue)", file=sys.stderr)
+        return Exit.BUSY
+    except pg.PostgresServingError as e:
+        print(f"smw publish: {e}", file=sys.stderr)
+        return Exit.FAILED
+    rows = ", ".join(f"{t} ({n:,} rows)" for t, n in load.tables.items())
+    print(
+        f"Published  run {load.run_id[:8]} to {load.url} schema {load.schema} in {load.seconds:.1f} s"
+    )
+    print(f"  {rows}")
+    print(f"  read-only role: {pg.READER_ROLE} (SELECT on {load.schema} only)")
+    return Exit.OK
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     """Run one read-only SQL query on serving.duckdb (or, with --restricted, the warehouse)."""
     import duckdb
@@ -818,13 +874,25 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_dagster_dev(args: argparse.Namespace) -> int:
+    """The Dagster UI and daemon on the home's persistent instance (every build's runs)."""
+    from orchestration.lib.dagster_instance import ensure_dagster_home
+
+    home = Home.at(args.home)
     env = dict(
         os.environ,
-        SMW_HOME=str(Path(args.home).resolve()),
+        SMW_HOME=str(home.root),
         SMW_LANDING=str(Path(args.landing).resolve()),
+        DAGSTER_HOME=str(ensure_dagster_home(home)),
     )
     exe = Path(sys.executable).parent / "dagster"
-    os.execve(str(exe), [str(exe), "dev", "-m", "orchestration.definitions"], env)
+    argv = [str(exe), "dev", "-m", "orchestration.definitions", "--port", str(args.port)]
+    if args.host:
+        argv += ["--host", args.host]
+    print(
+        f"Dagster UI on http://{args.host or 'localhost'}:{args.port}, instance {env['DAGSTER_HOME']}"
+    )
+    sys.stdout.flush()
+    os.execve(str(exe), argv, env)
     return 0  # pragma: no cover
 
 
@@ -907,6 +975,24 @@ def parser() -> argparse.ArgumentParser:
     )
     v.set_defaults(func=cmd_verify)
 
+    pb = sub.add_parser(
+        "publish",
+        help="load what is published now (serving.duckdb) into a PostgreSQL schema for BI tools",
+    )
+    pb.add_argument("--home", default=str(DEFAULT_HOME))
+    pb.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="postgresql://user:password@host:5432/dbname (default SMW_POSTGRES_URL)",
+    )
+    pb.add_argument(
+        "--schema", help="the PostgreSQL schema (default SMW_POSTGRES_SCHEMA or serving)"
+    )
+    pb.add_argument(
+        "--wait", type=float, default=0.0, metavar="SECONDS", help="wait for a running build"
+    )
+    pb.set_defaults(func=cmd_publish)
+
     q = sub.add_parser(
         "query", help="run one read-only SQL query on serving.duckdb (or the restricted warehouse)"
     )
@@ -967,6 +1053,8 @@ def parser() -> argparse.ArgumentParser:
 
     dd = sub.add_parser("dagster-dev", help="open the Dagster UI on the same definitions")
     paths(dd)
+    dd.add_argument("--port", type=int, default=3000, help="the UI's port (default 3000)")
+    dd.add_argument("--host", help="the address to listen on (default localhost)")
     dd.set_defaults(func=cmd_dagster_dev)
     return p
 

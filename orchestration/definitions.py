@@ -1,7 +1,8 @@
 """The one Dagster ``Definitions`` of smw: landing → dbt → checks → publish → reports.
 
 ``dagster dev`` loads ``defs`` (paths from SMW_HOME and SMW_LANDING); ``smw build`` calls
-:func:`build_definitions` with its own paths and runs the same job in-process.
+:func:`build_definitions` with its own paths and runs the same job in-process. Both record into
+the home's persistent Dagster instance, ``<home>/dagster`` (``lib/dagster_instance.py``).
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from orchestration.defs.hooks import build_run_failure_sensor, record_step_failu
 from orchestration.defs.landing import land_extracts
 from orchestration.defs.outputs import area_reports
 from orchestration.defs.progress import terminal_progress
-from orchestration.defs.publish import build_publish_asset
+from orchestration.defs.publish import build_publish_asset, postgres_serving_schema
 from orchestration.defs.quality import build_gx_checks
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.sensors import build_landing_sensor
 from orchestration.defs.transform import DBT_PROJECT, build_dbt_assets, ensure_manifest
+from orchestration.lib.dagster_instance import default_running
 from orchestration.lib.dbt_launcher import launcher_script
 from orchestration.lib.paths import DEFAULT_HOME, DEFAULT_LANDING
 from orchestration.lib.spark import selected_engine
@@ -42,6 +44,11 @@ DBT_EXECUTABLE = str(
 )
 #: Run config that rebuilds every dbt model from scratch (incremental models included).
 FULL_REFRESH_RUN_CONFIG = {"ops": {"dbt_models": {"config": {"full_refresh": True}}}}
+
+
+def _schedule_status(name: str) -> dg.DefaultScheduleStatus:
+    running = default_running(name)
+    return dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED
 
 
 def build_definitions(
@@ -71,6 +78,7 @@ def build_definitions(
             with_raw_freshness(land_extracts),
             dbt_models,
             publish,
+            postgres_serving_schema,
             data_quality_feedback,
             area_reports,
         ],
@@ -83,6 +91,7 @@ def build_definitions(
                 cron_schedule="0 6 * * *",
                 execution_timezone="Europe/London",
                 description="Every morning: land whatever arrived overnight and rebuild.",
+                default_status=_schedule_status(DAILY_SCHEDULE),
             ),
             dg.ScheduleDefinition(
                 name=MONTHLY_FULL_REFRESH_SCHEDULE,
@@ -91,6 +100,7 @@ def build_definitions(
                 execution_timezone="Europe/London",
                 run_config=FULL_REFRESH_RUN_CONFIG,
                 tags={"smw/full_refresh": "true"},
+                default_status=_schedule_status(MONTHLY_FULL_REFRESH_SCHEDULE),
                 description="First of the month, 02:00: rebuild every dbt model from scratch "
                 "(dbt build --full-refresh), then validate and publish as usual.",
             ),

@@ -14,6 +14,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.lib import runlog
+from orchestration.lib.dagster_instance import default_running
 from orchestration.lib.paths import Home
 
 
@@ -53,7 +54,9 @@ def build_run_failure_sensor(home: Path) -> dg.SensorDefinition:
     # makes when someone materializes assets by hand in the UI (the failure hook is not on those).
     @dg.run_failure_sensor(
         name="record_run_failure",
-        default_status=dg.DefaultSensorStatus.RUNNING,
+        default_status=dg.DefaultSensorStatus.RUNNING
+        if default_running("record_run_failure")
+        else dg.DefaultSensorStatus.STOPPED,
         description=f"Writes every failed run to {home}/state/last_failure.json for smw status.",
     )
     def record_run_failure(context: dg.RunFailureSensorContext) -> None:

@@ -5,9 +5,11 @@ import dagster as dg
 
 from orchestration.defs.freshness import PUBLISHED_FRESHNESS
 from orchestration.defs.resources import WarehouseResource
+from orchestration.lib import postgres_serving
 from orchestration.lib import publish as publishing
 
 PUBLISH_KEY = dg.AssetKey(["published", "serving_database"])
+POSTGRES_KEY = dg.AssetKey(["published", "postgres_serving"])
 
 
 def build_publish_asset(serving_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
@@ -51,3 +53,38 @@ def build_publish_asset(serving_keys: list[dg.AssetKey]) -> dg.AssetsDefinition:
         return dg.MaterializeResult(metadata=metadata)
 
     return serving_database
+
+
+@dg.asset(
+    key=POSTGRES_KEY,
+    deps=[PUBLISH_KEY],
+    group_name="publish",
+    kinds={"postgres"},
+    output_required=False,
+    description="With SMW_POSTGRES_URL set: what was just published, loaded into a PostgreSQL "
+    "schema (SMW_POSTGRES_SCHEMA, default serving) in one transaction, readable by the "
+    "read-only role smw_reader, with the dbt docs as comments (lib/postgres_serving.py). "
+    "Without it, nothing: smw stays DuckDB-only.",
+)
+def postgres_serving_schema(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    url = postgres_serving.configured_url()
+    if not url:
+        context.log.info(f"{postgres_serving.URL_ENV} is not set: no PostgreSQL serving")
+        return
+    load = postgres_serving.load_serving(
+        warehouse.home_dir.serving_db, url, postgres_serving.configured_schema()
+    )
+    context.log.info(
+        f"loaded {len(load.tables)} tables into {load.url} schema {load.schema} "
+        f"in {load.seconds:.1f} s"
+    )
+    yield dg.MaterializeResult(
+        metadata={
+            "url": load.url,
+            "schema": load.schema,
+            "run_id": load.run_id,
+            "dagster/row_count": sum(load.tables.values()),
+            "seconds": load.seconds,
+            **{f"rows/{t}": n for t, n in load.tables.items()},
+        }
+    )

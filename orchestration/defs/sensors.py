@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.lib.dagster_instance import default_running
 from orchestration.lib.landing import discover
 
 
@@ -23,7 +24,9 @@ def build_landing_sensor(job, landing: Path) -> dg.SensorDefinition:
         name="landing_folder_sensor",
         job=job,
         minimum_interval_seconds=60,
-        default_status=dg.DefaultSensorStatus.RUNNING,
+        default_status=dg.DefaultSensorStatus.RUNNING
+        if default_running("landing_folder_sensor")
+        else dg.DefaultSensorStatus.STOPPED,
         description=f"Starts a build when extract files wait in {landing}.",
     )
     def landing_folder_sensor(context: dg.SensorEvaluationContext):

@@ -90,6 +90,12 @@ class Home:
     def state_dir(self) -> Path:
         return self.root / "state"
 
+    @property
+    def dagster_dir(self) -> Path:
+        """The home's persistent Dagster instance (``DAGSTER_HOME``): runs, materializations,
+        check results, schedule and sensor state (``lib/dagster_instance.py``)."""
+        return self.root / "dagster"
+
     def ensure(self) -> Home:
         for d in (self.root, self.archive_dir, self.quarantine_dir, self.state_dir):
             d.mkdir(parents=True, exist_ok=True)

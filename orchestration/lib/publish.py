@@ -35,6 +35,7 @@ import duckdb
 from orchestration.lib import exports
 from orchestration.lib.paths import Home
 from orchestration.lib.runlock import writer_lock
+from orchestration.lib.serving_docs import comment_statements, serving_docs
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,7 @@ def build_serving_file(
             [[t, counts[t], checksums[t], run_id, published_at] for t in tables],
         )
         con.execute("detach warehouse")
+        _comment_tables(con, [*tables, PUBLICATION_TABLE])
         con.execute("checkpoint")
     finally:
         con.close()
@@ -143,6 +145,27 @@ def build_serving_file(
     target.chmod(0o444)
     _fsync(target)
     return counts, checksums
+
+
+def _comment_tables(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    """Table and column comments from the dbt docs, for BI tools (lib/serving_docs.py)."""
+    try:
+        docs = serving_docs()
+    except FileNotFoundError as e:
+        log.warning("published without table and column comments: %s", e)
+        return
+    for t in tables:
+        columns = [
+            r[0]
+            for r in con.execute(
+                "select column_name from duckdb_columns() where database_name = "
+                "current_database() and schema_name = 'main' and table_name = ? "
+                "order by column_index",
+                [t],
+            ).fetchall()
+        ]
+        for statement in comment_statements(t, docs.get(t), columns, schema="main"):
+            con.execute(statement)
 
 
 def check_serving_file(path: Path, counts: dict[str, int], checksums: dict[str, int]) -> None:

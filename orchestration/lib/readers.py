@@ -22,8 +22,9 @@ class WarehouseBusyError(RuntimeError):
 
 
 def sqlalchemy_url(database: Path) -> str:
-    """The SQLAlchemy URL (duckdb-engine) for a read-only connection, as BI tools take it."""
-    return f"duckdb:///{Path(database).resolve()}?access_mode=read_only"
+    """The SQLAlchemy URL for a read-only connection, as BI tools take it: smw's dialect
+    (duckdb-engine with reflection that works, ``lib/sqlalchemy_duckdb.py``)."""
+    return f"duckdb+smw:///{Path(database).resolve()}?access_mode=read_only"
 
 
 def connect_serving(home: Home) -> duckdb.DuckDBPyConnection:
