@@ -10,6 +10,7 @@ import pytest
 
 from orchestration.lib import spec
 from orchestration.lib.methods import comparison, count_interval, wilson_interval
+from tests.integration.test_support_pack import TOP_CODES, TREATMENT_CODES
 
 pytestmark = pytest.mark.slow
 
@@ -53,27 +54,8 @@ def test_every_indicator_for_every_area_and_covered_year(demo_build):
         "tx_early_unplanned_exit",
         "tx_penetration",
         # the support pack and TOP outcomes (second release): every one is benchmarked
-        "tx_substance_group_share",
-        "tx_new_presentations",
-        "tx_effective_engagement",
-        "tx_referral_source_share",
-        "tx_setting_share",
-        "tx_residential_rehab",
-        "tx_long_term",
-        "tx_employment_share",
-        "tx_housing_share",
-        "tx_parental_share",
-        "tx_ethnicity_share",
-        "tx_hcv_tested",
-        "tx_hbv_vaccinated",
-        "tx_club_drugs",
-        "tx_pom_otc",
-        "tx_deaths_in_treatment",
-        "top_abstinent",
-        "top_reduced_use",
-        "top_injecting_stopped",
-        "top_housing_resolved",
-        "top_paid_work",
+        *TREATMENT_CODES,
+        *TOP_CODES,
     }
 
 

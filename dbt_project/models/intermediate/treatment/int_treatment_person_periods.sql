@@ -11,7 +11,10 @@
       period is a completion and no later episode starts in the period, nor is another episode
       still open after it;
     - re-presentation (domain: tx_non_representation): a new referral within 182 days after that
-      discharge, looked for beyond the period end. -#}
+      discharge, looked for beyond the period end;
+    - across the episodes in the period (domain: tx_club_drugs, tx_pom_otc, tx_residential_rehab,
+      tx_deaths_in_treatment): a club drug or a POM/OTC medicine cited in any substance field, a
+      residential setting, a discharge for death in the period. -#}
 with
 
 episodes as (
@@ -113,7 +116,22 @@ summary as (
         min(case when is_referred_in_period and is_new_presentation_episode then referral_date end)
             as new_presentation_date,
         count(*) as episodes_in_period,
-        max(case when is_ocu then 1 else 0 end) = 1 as has_ocu_episode
+        max(case when is_ocu then 1 else 0 end) = 1 as has_ocu_episode,
+        max(
+            case
+                when
+                    substance_1 in ({{ club_drug_codes() }})
+                    or substance_2 in ({{ club_drug_codes() }})
+                    or substance_3 in ({{ club_drug_codes() }})
+                    then 1
+                else 0
+            end
+        ) = 1 as cites_club_drug,
+        max(case when 'pom_otc' in (substance_1, substance_2, substance_3) then 1 else 0 end) = 1
+            as cites_pom_otc,
+        max(case when setting = 'residential' then 1 else 0 end) = 1 as has_residential_episode,
+        max(case when discharge_reason = 'died' and is_discharged_in_period then 1 else 0 end) = 1
+            as died_in_period
     from overlapping
     group by person_id, period
 
@@ -179,6 +197,10 @@ select
     end as substance_group,
     summary.group_rank between 2 and 4 as is_drug_treatment,
     summary.has_ocu_episode,
+    summary.cites_club_drug,
+    summary.cites_pom_otc,
+    summary.has_residential_episode,
+    summary.died_in_period,
     people.sex,
     {{ age_at('people.birth_month', 'latest_episode.period_midpoint_date') }} as age_at_midpoint,
     summary.episodes_in_period,

@@ -7,10 +7,10 @@
       HCV-eligible unless assessed not_eligible (an empty or unknown test value is eligible and
       not tested); an HBV course started, completed or immune, and completed or immune (every
       person who ever injected is in the HBV denominator: not_eligible is an HCV value);
-    - across every episode overlapping the year: whether any cites a club drug (ecstasy,
-      ketamine, ghb_gbl, mephedrone, methamphetamine, nps_other) or a POM/OTC medicine in any
-      substance field, whether any is in a residential setting, and whether an episode ended with
-      the person's death in the year;
+    - across every episode overlapping the year (int_treatment_person_periods): whether any cites
+      a club drug (ecstasy, ketamine, ghb_gbl, mephedrone, methamphetamine, nps_other) or a POM/OTC
+      medicine in any substance field, whether any is in a residential setting, and whether an
+      episode ended with the person's death in the year;
     - time in treatment: the latest journey has lasted two years (730 days) or more at the year
       end, or at the journey's end when it ended in the year (journey_days).
     Codes staging could not map ('unknown') count as not recorded. -#}
@@ -25,55 +25,12 @@ person_periods as (
 episodes as (
 
     select * from {{ ref('int_treatment_episodes_grouped') }}
-    where person_id is not null and referral_date is not null
-
-),
-
-periods as (
-
-    select * from {{ ref('int_financial_years_generated') }}
 
 ),
 
 ethnic_groups as (
 
     select code, category from {{ ref('code_lists') }} where code_list = 'ethnicity'
-
-),
-
-overlapping as (
-
-    {#- every episode of the person overlapping the year (as int_treatment_person_periods) -#}
-    select
-        episodes.person_id,
-        periods.period,
-        max(
-            case
-                when
-                    episodes.substance_1 in ({{ club_drug_codes() }})
-                    or episodes.substance_2 in ({{ club_drug_codes() }})
-                    or episodes.substance_3 in ({{ club_drug_codes() }})
-                    then 1
-                else 0
-            end
-        ) = 1 as cites_club_drug,
-        max(
-            case when 'pom_otc' in (episodes.substance_1, episodes.substance_2, episodes.substance_3) then 1 else 0 end
-        ) = 1 as cites_pom_otc,
-        max(case when episodes.setting = 'residential' then 1 else 0 end) = 1 as has_residential_episode,
-        max(
-            case
-                when episodes.discharge_reason = 'died' and episodes.discharge_date between periods.start_date and periods.end_date
-                    then 1
-                else 0
-            end
-        ) = 1 as died_in_period
-    from episodes
-    inner join periods
-        on
-            episodes.referral_date <= periods.end_date
-            and (episodes.discharge_date is null or episodes.discharge_date >= periods.start_date)
-    group by episodes.person_id, periods.period
 
 )
 
@@ -105,16 +62,14 @@ select
         latest.injecting_status in ('previously', 'currently') and latest.hbv_vaccination in ('completed', 'immune'),
         false
     ) as is_hbv_completed_or_immune,
-    overlapping.cites_club_drug,
-    overlapping.cites_pom_otc,
-    overlapping.has_residential_episode,
-    overlapping.died_in_period,
+    person_periods.cites_club_drug,
+    person_periods.cites_pom_otc,
+    person_periods.has_residential_episode,
+    person_periods.died_in_period,
     person_periods.journey_days,
     coalesce(person_periods.journey_days >= 730, false) as is_long_term
 from person_periods
 inner join episodes as latest
     on person_periods.latest_episode_id = latest.episode_id
-inner join overlapping
-    on person_periods.person_id = overlapping.person_id and person_periods.period = overlapping.period
 left join ethnic_groups
     on latest.ethnicity = ethnic_groups.code
