@@ -465,9 +465,71 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"landing folder {landing} is empty: generating demo extracts (scale {args.scale}) ..."
         )
         generate(landing, scale=args.scale, seed=args.seed)
-    return cmd_build(
+    code = cmd_build(
         argparse.Namespace(home=args.home, landing=args.landing, strict=False, verbose=args.verbose)
     )
+    if code == Exit.OK:
+        # The demo's numbers beside the seed reports' own figures; informative here (smw
+        # calibrate is the command whose exit code holds the line).
+        _calibrate(home, landing, None, None, quiet=True)
+    return code
+
+
+def _calibrate(
+    home: Home, landing: Path, scale: float | None, figures_file: str | None, quiet: bool = False
+) -> int:
+    from orchestration.lib.calibration import (
+        FIGURES_PATH,
+        CalibrationError,
+        calibrate,
+        demo_scale,
+        load_figures,
+        write_outputs,
+    )
+    from orchestration.lib.outputs import write_outputs_index
+
+    where = "the --scale option"
+    if scale is None:
+        scale = demo_scale(landing)
+        where = f"{landing / '.demo-manifest.json'}"
+    if scale is None:
+        scale, where = 1.0, f"no demo manifest in {landing}: assumed"
+    try:
+        figures = load_figures(Path(figures_file) if figures_file else FIGURES_PATH)
+        summary = calibrate(home.serving_db, figures, scale)
+    except CalibrationError as e:
+        print(f"smw calibrate: {e}", file=sys.stderr)
+        return Exit.USAGE
+    page, md = write_outputs(summary, home.root)
+    write_outputs_index(home)
+    totals = summary.totals
+    compared = totals["within"] + totals["outside"] + totals["missing"]
+    print(
+        f"calibration (scale {scale:g}, from {where}): {totals['within']} of {compared} "
+        f"figures compared are within tolerance; {totals['not_in_demo']} not in the demo yet, "
+        f"{totals['not_reproducible']} not reproducible, {totals['out_of_scope']} out of scope "
+        f"({len(summary.outcomes)} figures, {summary.measures} measures)"
+    )
+    print(f"  page {page}\n  table {md}")
+    if not quiet:
+        for o in summary.failures:
+            f = o.figure
+            print(
+                f"  {o.verdict.upper()} {f.figure_id} (line {f.line}): published {f.published:g}, "
+                f"smw {'-' if o.smw is None else format(o.smw, '.4g')}"
+                + (f" ({o.detail})" if o.detail else "")
+            )
+    return Exit.FAILED if summary.failures else Exit.OK
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Compare serving with the seed reports' published figures; exit 1 when a figure is
+    outside its tolerance or missing from serving."""
+    scale = args.scale
+    if scale is not None and scale <= 0:
+        print("smw calibrate: --scale must be above 0", file=sys.stderr)
+        return Exit.USAGE
+    return _calibrate(Home.at(args.home), Path(args.landing), scale, args.figures)
 
 
 def _ever_landed(home: Home) -> bool:
@@ -974,6 +1036,25 @@ def parser() -> argparse.ArgumentParser:
         help="land again the archived files raw does not hold (under the build lock)",
     )
     v.set_defaults(func=cmd_verify)
+
+    cal = sub.add_parser(
+        "calibrate",
+        help="the published numbers against the seed reports' own figures (exit 1 when one is "
+        "outside its tolerance)",
+    )
+    cal.add_argument("--home", default=str(DEFAULT_HOME))
+    cal.add_argument(
+        "--landing",
+        default=str(DEFAULT_LANDING),
+        help="where the demo was generated: its manifest gives the scale (default ./landing)",
+    )
+    cal.add_argument(
+        "--scale", type=float, default=None, help="the demo's scale, instead of the manifest's"
+    )
+    cal.add_argument(
+        "--figures", default=None, help="another figures file (default: the project's own)"
+    )
+    cal.set_defaults(func=cmd_calibrate)
 
     pb = sub.add_parser(
         "publish",

@@ -76,6 +76,13 @@ def outputs_of(home: Home) -> list[Output]:
             "Harm-reduction overview, treatment profile and DIP activity profile for each area.",
         ),
         Output(
+            "Calibration against the published reports",
+            home.root / "calibration" / "index.html",
+            "everyone with access to published statistics",
+            "Each figure of the seed reports beside what smw publishes for it: within tolerance, "
+            "outside, or why it cannot be compared (smw calibrate).",
+        ),
+        Output(
             "Data quality reports",
             home.data_docs_dir / "index.html",
             "restricted: data-quality engagement lead, warehouse team",

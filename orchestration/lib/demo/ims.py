@@ -504,9 +504,20 @@ def _fresh_cohort(
     return np.concatenate(persons), np.concatenate(las)
 
 
+#: Brief-intervention clients' main substances as the IMS overview prints them for 2020-21,
+#: per client of the cohort (alcohol 2,364, cannabis 425, cocaine 373, other opiates 145 and no
+#: substance 325 of 4,713); every year is given these shares.
+_BI_MAIN_2020 = {
+    "alcohol": 2364 / 4713,
+    "cannabis": 425 / 4713,
+    "cocaine": 373 / 4713,
+    "other_opiates": 145 / 4713,
+    "none": 325 / 4713,
+}
+
 _BI_NEW_MAIN = {
     "alcohol": 63.2,
-    "cannabis": 11.4,
+    "cannabis": 10.5,
     "cocaine": 10.1,
     "none": 9.7,
     "amphetamine": 1.2,
@@ -566,7 +577,11 @@ def _bi_cohort(
         cand = np.flatnonzero(ocu_ok & (pool.service == la) & ~np.isin(pool.person, taken))
         pri = rng.random(len(cand)) + 1.0 * ~pool.injector[cand]
         ocu_sel = pool.person[cand[np.argsort(-pri, kind="stable")[:n_ocu]]]
-        ocu_main = np.where(rng.random(len(ocu_sel)) < 0.85, heroin, other_op).astype(np.int16)
+        # Exact shares, 84 % heroin: with the opiate users kept from last year and those met
+        # in treatment, the report's 783 heroin and 145 other opiates among BI clients.
+        ocu_main = np.array([heroin, other_op], np.int16)[
+            exact_categories(rng, len(ocu_sel), np.array([0.84, 0.16]))
+        ]
         n_tx = min(int(round(0.08 * rest)), rest - len(ocu_sel))
         taken = np.concatenate([taken, ocu_sel])
         tcand = np.flatnonzero(tx_ok & (tx_service == la) & ~np.isin(treated.person, taken))
@@ -584,13 +599,26 @@ def _bi_cohort(
         move = rng.random(k) < 0.1
         home[move] = geo.pick_neighbour(rng, home[move])
         new = people.add(dob, sex, home, np.full(k, la, np.int8))
-        new_main = new_main_codes[categories(rng, k, new_main_p)]
+        new_main = new_main_codes[exact_categories(rng, k, new_main_p)]
         block = np.concatenate([keep, ocu_sel, tx_sel, new]).astype(np.int32)
         taken = np.concatenate([taken, tx_sel])
         persons.append(block)
         las.append(np.full(n, la, np.int8))
         mains.append(np.concatenate([keep_m, ocu_main, tx_main, new_main]).astype(np.int16))
-    return np.concatenate(persons), np.concatenate(las), np.concatenate(mains)
+    main = np.concatenate(mains)
+    # The report's main substances, exactly (of a few hundred people, the draws above miss
+    # them by more than their tolerance): opiates within opiates, the rest within drugs.
+    c = {k: codes.index(ims, k) for k in (*_BI_MAIN_2020, "other_drug")}
+    drugs = [c["other_drug"], *codes.indices(ims, ["amphetamine", "benzodiazepines", "nps"])]
+    for name, donors, spill in (
+        ("other_opiates", [heroin], heroin),
+        ("none", [alcohol], alcohol),
+        ("cocaine", drugs, c["other_drug"]),
+        ("cannabis", drugs, c["other_drug"]),
+        ("alcohol", drugs, c["other_drug"]),
+    ):
+        _exact_count(rng, main, c[name], round(_BI_MAIN_2020[name] * len(main)), donors, spill)
+    return np.concatenate(persons), np.concatenate(las), main
 
 
 def _treatment_to_ims(codes: CodeLists) -> np.ndarray:
@@ -872,24 +900,26 @@ def _interventions(
         )
     )
     take_ps = rng.random(len(psych_p)) < 0.90
-    take_ip = rng.random(len(iped_p)) < 0.28
+    take_ip = _exactly(rng, len(iped_p), 0.28)
     n_ps, n_ip = int(take_ps.sum()), int(take_ip.sum())
     ps_total = int(round(pwid_total * n_ps / max(n_ps + 0.45 * n_ip, 1)))
     ip_total = max(pwid_total - ps_total, n_ip)
     ps_counts = spread(rng, max(ps_total, n_ps), n_ps, 1.0)
     ip_counts = spread(rng, ip_total, n_ip, 1.5)
     # Main and second substance per client-year.
-    ps_main, ps_second = _psych_substances(rng, psych_t[take_ps], codes)
+    ps_main, ps_second = _psych_substances(rng, psych_t[take_ps], len(psych_p), codes)
     ip_main = np.where(
         rng.random(n_ip) < 0.85,
         codes.index(ims, "anabolic_steroids"),
         codes.index(ims, "other_iped"),
     )
     ip_second = np.full(n_ip, -1, np.int16)
-    rec = rng.random(n_ip) < 0.143  # 4 % of the whole IPED cohort
+    rec = _exactly(rng, n_ip, 0.143)  # 4 % of the whole IPED cohort (151 of 3,773)
+    # Exact shares (the report's 80 / 8 / 3 / 2 / 2 %, the rest cannabis): of ~151 people, a
+    # random draw would miss a printed share by more than its 2-point tolerance.
     ip_second[rec] = codes.indices(
         ims, ["other_iped", "alcohol", "heroin", "cocaine", "other_drug", "cannabis"]
-    )[categories(rng, int(rec.sum()), np.array([80, 8, 3, 2, 2, 5], float))]
+    )[exact_categories(rng, int(rec.sum()), np.array([80, 8, 3, 2, 2, 5], float))]
     bi_second = np.full(n_bi, -1, np.int16)
     rec = rng.random(n_bi) < 0.25
     alcohol = codes.index(ims, "alcohol")
@@ -944,11 +974,51 @@ def _interventions(
     )
 
 
+def _exactly(rng: np.random.Generator, n: int, share: float) -> np.ndarray:
+    """A mask of exactly ``round(share * n)`` of ``n`` places, chosen at random."""
+    mask = np.zeros(n, bool)
+    mask[rng.permutation(n)[: int(round(share * n))]] = True
+    return mask
+
+
+#: PWID psychoactive substances as the IMS overview prints them for 2020-21, per person of the
+#: cohort: main substance recorded for 5,536 of 6,361 (heroin 4,749, crack 191, amphetamines 84);
+#: second substance for 1,055 (crack 704, heroin 99, steroids 38; the rest alcohol, cannabis and
+#: benzodiazepines). Every year is given these shares, exactly.
+PSYCH_MAIN_RECORDED = 5536 / 6361
+PSYCH_MAIN = {"crack": 191 / 5536, "amphetamine": 84 / 5536}
+PSYCH_SECOND_RECORDED = 1055 / 6361
+PSYCH_SECOND = {
+    "heroin": 99,
+    "crack": 704,
+    "anabolic_steroids": 38,
+    "alcohol": 90,
+    "cannabis": 70,
+    "benzodiazepines": 54,
+}
+
+
+def _exact_count(
+    rng: np.random.Generator, values: np.ndarray, code: int, k: int, donors: list[int], spill: int
+) -> None:
+    """Make exactly ``k`` of ``values`` equal ``code`` (in place): a surplus becomes ``spill``,
+    a shortfall is taken at random from values in ``donors`` (as far as they go)."""
+    have = np.flatnonzero(values == code)
+    if len(have) > k:
+        values[rng.choice(have, len(have) - k, replace=False)] = spill
+    elif len(have) < k:
+        pool = np.flatnonzero(np.isin(values, donors))
+        take = min(k - len(have), len(pool))
+        values[rng.choice(pool, take, replace=False)] = code
+
+
 def _psych_substances(
-    rng: np.random.Generator, types: np.ndarray, codes: CodeLists
+    rng: np.random.Generator, types: np.ndarray, n_cohort: int, codes: CodeLists
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per client with interventions: main substance mostly heroin (blank for a few), second
-    for ~19 % (mostly crack) — 87 % and 17 % of the whole cohort."""
+    """Per client with interventions (most of the cohort of ``n_cohort``): main substance mostly
+    heroin, crack for crack users, amphetamine or another drug for the rest; a second substance
+    for some. The counts the report prints are met exactly (``PSYCH_MAIN``, ``PSYCH_SECOND``):
+    of a few hundred people, random draws would miss them by more than their tolerance."""
     ims = "ims_substance"
     n = len(types)
     c = {
@@ -959,11 +1029,8 @@ def _psych_substances(
             "crack",
             "cocaine",
             "amphetamine",
-            "alcohol",
             "other_drug",
-            "anabolic_steroids",
-            "cannabis",
-            "benzodiazepines",
+            *PSYCH_SECOND,
         )
     }
     main = np.full(n, c["heroin"], np.int16)
@@ -976,14 +1043,37 @@ def _psych_substances(
         [c["amphetamine"], c["cocaine"], c["other_drug"], c["other_drug"], c["other_drug"]]
     )
     main[non] = non_main[-1 - types[non]]
-    main[rng.random(n) < 0.035] = -1
+    blank = np.flatnonzero(~_exactly(rng, n, min(PSYCH_MAIN_RECORDED * n_cohort / max(n, 1), 1)))
+    main[blank] = -1
+    recorded = int((main >= 0).sum())
+    # Crack users beyond the printed count record powder cocaine; amphetamine users beyond it
+    # "another drug".
+    _exact_count(
+        rng, main, c["crack"], round(PSYCH_MAIN["crack"] * recorded), [c["cocaine"]], c["cocaine"]
+    )
+    _exact_count(
+        rng,
+        main,
+        c["amphetamine"],
+        round(PSYCH_MAIN["amphetamine"] * recorded),
+        [c["other_drug"]],
+        c["other_drug"],
+    )
     second = np.full(n, -1, np.int16)
-    rec = rng.random(n) < 0.19
-    alt = np.array(
-        [c["heroin"], c["anabolic_steroids"], c["alcohol"], c["cannabis"], c["benzodiazepines"]]
-    )[categories(rng, n, np.array([0.3, 0.12, 0.25, 0.18, 0.15]))]
-    second[rec] = np.where((types[rec] == BOTH) | (types[rec] == OPIATE_ONLY), c["crack"], alt[rec])
-    flip = rec & (types >= 0) & (rng.random(n) < 0.3)
-    second[flip] = alt[flip]
-    second[second == main] = -1
+    n_second = min(int(round(PSYCH_SECOND_RECORDED * n_cohort)), n)
+    counts = allocate(n_second, np.array(list(PSYCH_SECOND.values()), float))
+    free = np.ones(n, bool)
+    for name, k in zip(PSYCH_SECOND, counts, strict=True):
+        code = c[name]
+        # Heroin as a second drug mostly for people on another opiate (methadone); crack for
+        # opiate users; the rest for anyone: never the person's own main substance.
+        prefer = {
+            "heroin": main == c["other_opiates"],
+            "crack": (types == OPIATE_ONLY) | (types == BOTH),
+        }.get(name, np.zeros(n, bool))
+        cand = np.flatnonzero(free & (main != code))
+        pri = rng.random(len(cand)) + 2.0 * prefer[cand]
+        pick = cand[np.argsort(-pri, kind="stable")[:k]]
+        second[pick] = code
+        free[pick] = False
     return main, second

@@ -44,6 +44,39 @@ KNOWSLEY = geo.AREA_INDEX["E08000011"]
 ST_HELENS = geo.AREA_INDEX["E08000013"]
 FY_2015 = 2  # 2015-16: targeted drug testing began in the custody suites
 
+#: Contacts by sex and age band, from the Sefton DIP profile 2015-16 (Table 1, % of each sex):
+#: bands 18-24, 25-29, 30-34, 35-39, 40-44, 45-49, 50+. Every team and year is given this shape.
+DIP_AGE_EDGES = np.array([25, 30, 35, 40, 45, 50])
+DIP_AGE_SHARE = {
+    SEX_MALE: np.array([18, 19, 15, 17, 17, 9, 5], float),
+    SEX_FEMALE: np.array([7, 20, 20, 16, 20, 10, 8], float),
+}
+#: Ages drawn within a band for new criminal-justice clients (50+ drawn up to 64).
+_BAND_LOW = np.array([18, 25, 30, 35, 40, 45, 50])
+_BAND_HIGH = np.array([25, 30, 35, 40, 45, 50, 65])
+
+
+def _by_band(
+    rng: np.random.Generator, band: np.ndarray, k: int, sex: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exactly DIP_AGE_SHARE's mix for ``k`` people of one sex: which of the candidates (whose
+    age bands are ``band``, best first) to take, and the ages of the people to add for the
+    bands the candidates cannot fill."""
+    # Rounded at random (in proportion to the remainders), not to the largest remainder:
+    # cells are small, and the largest band would win every one.
+    raw = k * DIP_AGE_SHARE[sex] / DIP_AGE_SHARE[sex].sum()
+    want = np.floor(raw).astype(np.int64)
+    rest = raw - want
+    short = k - int(want.sum())
+    if short:
+        want[rng.choice(len(raw), short, replace=False, p=rest / rest.sum())] += 1
+    chosen = [np.flatnonzero(band == b)[:w] for b, w in enumerate(want)]
+    missing = want - np.array([len(x) for x in chosen])
+    gap = np.repeat(np.arange(len(want)), missing)
+    ages = _BAND_LOW[gap] + rng.random(len(gap)) * (_BAND_HIGH[gap] - _BAND_LOW[gap])
+    return np.sort(np.concatenate(chosen)), ages
+
+
 #: DIP contacts per team in 2015-16 (Merseyside teams average 699; Sefton 510).
 CONTACTS_2015 = {
     "E06000049": 330,
@@ -403,8 +436,9 @@ def _people_for_contacts(
     """A person for every contact; some people have several contacts in the year.
 
     Opiate and crack users come from the OCU population (active this year, living in the
-    contact's area, of the contact's sex and drug type), preferring people known to treatment
-    and under 40; others are criminal-justice clients, partly the same people as last year.
+    contact's area, of the contact's sex and drug type), chosen so that contacts have the
+    Sefton profile's ages (DIP_AGE_SHARE) and a little more often people known to treatment;
+    others are criminal-justice clients, partly the same people as last year.
     """
     n = len(c)
     person = np.full(n, -1, np.int32)
@@ -412,20 +446,24 @@ def _people_for_contacts(
     # Candidates grouped by (home, sex, drug type), best priority first.
     cand = np.flatnonzero(pool.active(y))
     age = tl.years_between(pool.dob[cand], tl.FY_MID[y])
-    pri = rng.random(len(cand)) + 0.1 * pool.treated[cand] + 0.15 * (age < 40) - 0.3 * (age >= 50)
     group = (pool.home[cand].astype(np.int64) * 2 + pool.sex[cand]) * 3 + pool.drug_type[cand]
-    order = np.lexsort((-pri, group))
+    # Within a group, people known to treatment a little more often first.
+    order = np.lexsort((rng.random(len(cand)) - 0.1 * pool.treated[cand], group))
     cand, group = cand[order], group[order]
+    cand_band = np.searchsorted(DIP_AGE_EDGES, age[order], side="right")
     taken = np.zeros(len(pool), bool)
     prev_p, prev_h = cj_prev
     again = rng.random(len(prev_p)) < 0.15
     prev_sex = people.sex[prev_p] if len(prev_p) else np.zeros(0, np.int8)
     prev_taken = np.zeros(len(prev_p), bool)
-    cell = (c["residence"].astype(np.int64) * 2 + c["sex"]) * 5 + c["profile"]
+    # One cell per team, residence, sex and drug profile: each team's contacts get the age mix.
+    cell = (
+        (c["cjit"].astype(np.int64) * 1000 + c["residence"].astype(np.int64)) * 2 + c["sex"]
+    ) * 5 + c["profile"]
     for key in np.unique(cell):
         rows = np.flatnonzero(cell == key)
         rows = rows[rng.permutation(len(rows))]
-        res, rem = divmod(int(key), 10)
+        res, rem = divmod(int(key) % 10_000, 10)
         sex, profile = divmod(rem, 5)
         # Repeat contacts: about 1.12 contacts per person.
         k = max(1, int(np.ceil(len(rows) / 1.12)))
@@ -433,11 +471,13 @@ def _people_for_contacts(
         if profile <= CRACK_ONLY and res < geo.N_AREAS:
             g = (res * 2 + sex) * 3 + profile
             lo, hi = np.searchsorted(group, [g, g + 1])
-            options = cand[lo:hi]
-            options = options[~taken[options]][:k]
+            free = ~taken[cand[lo:hi]]
+            options, option_band = cand[lo:hi][free], cand_band[lo:hi][free]
+            pick, ages = _by_band(rng, option_band, k, sex)
+            options = options[pick]
             taken[options] = True
             got = pool.person[options]
-            short = k - len(got)
+            short = len(ages)
             if short:
                 extra = new_untreated(
                     rng,
@@ -446,18 +486,23 @@ def _people_for_contacts(
                     y,
                     y + rng.geometric(0.3, short),
                     sex=np.full(short, sex, np.int8),
+                    age_at_mid=ages,
                     drug_type=np.full(short, profile, np.int8),
                 )
                 pool.extend(extra)
                 taken = np.concatenate([taken, np.ones(short, bool)])
                 got = np.concatenate([got, extra.person])
         else:
-            ok = np.flatnonzero(again & ~prev_taken & (prev_h == res) & (prev_sex == sex))[:k]
+            ok = np.flatnonzero(again & ~prev_taken & (prev_h == res) & (prev_sex == sex))
+            prev_age = tl.years_between(people.dob[prev_p[ok]], tl.FY_MID[y])
+            pick, age_new = _by_band(
+                rng, np.searchsorted(DIP_AGE_EDGES, prev_age, side="right"), k, sex
+            )
+            ok = ok[pick]
             prev_taken[ok] = True
             got = prev_p[ok]
-            short = k - len(got)
+            short = len(age_new)
             if short:
-                age_new = 18 + rng.gamma(1.6, 5.5, short)
                 dob = dob_for_age(rng, age_new, tl.FY_MID[y])
                 service = np.full(short, res if res < geo.N_AREAS else c["cjit"][rows[0]], np.int8)
                 new = people.add(

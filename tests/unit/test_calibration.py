@@ -1,0 +1,259 @@
+"""smw calibrate's figures file and comparison rules, on a hand-made serving database."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.lib.calibration import (
+    FIGURES_PATH,
+    CalibrationError,
+    calibrate,
+    load_figures,
+    write_outputs,
+)
+from orchestration.lib.calibration.check import COLUMNS, REPORTS, STATISTICS, STATUSES
+
+REGION = "E54000008"
+
+
+def _serving(path: Path, rows: list[tuple]) -> Path:
+    con = duckdb.connect(str(path))
+    con.execute(
+        """create table rpt_indicator_values (
+            indicator_code varchar, period varchar, area_code varchar, area_type varchar,
+            breakdown_type varchar, breakdown varchar, numerator double, denominator double,
+            value double, change_absolute double, change_relative double, is_suppressed boolean)"""
+    )
+    con.executemany(
+        "insert into rpt_indicator_values values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )
+    con.close()
+    return path
+
+
+def _figures(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({c: row.get(c, "") for c in COLUMNS})
+    return path
+
+
+def _figure(fid: str, **kw: str) -> dict[str, str]:
+    base = {
+        "figure_id": fid,
+        "report": "IMS",
+        "reference": "Client cohorts",
+        "measure": "cohort size",
+        "label": fid,
+        "indicator_code": "ims_cohort_size",
+        "area_code": REGION,
+        "period": "2020-21",
+        "breakdown_type": "cohort",
+        "breakdown": "bi_only",
+        "statistic": "count",
+        "published": "1000",
+        "status": "compare",
+    }
+    base.update(kw)
+    return base
+
+
+@pytest.fixture
+def serving(tmp_path: Path) -> Path:
+    row = ("ims_cohort_size", "2020-21", REGION, "region", "cohort")
+    age = ("ims_cohort_age_share", "2020-21", REGION, "region", "cohort_age_band")
+    return _serving(
+        tmp_path / "serving.duckdb",
+        [
+            (*row, "bi_only", 1040.0, None, 1040.0, -400.0, -0.2778, False),
+            (*row, "pwid_iped", 60.0, None, 60.0, None, None, False),
+            (*age, "bi_only|30-34", 300.0, 1000.0, 0.3, None, None, False),
+            (*age, "bi_only|35-39", 330.0, 1000.0, 0.33, None, None, False),
+            (*age, "bi_only|40-44", None, None, None, None, None, True),
+            (
+                "nsp_clients",
+                "2020-21",
+                "E1",
+                "la",
+                "cohort",
+                "pwid_iped",
+                5,
+                None,
+                5,
+                -2,
+                -0.3,
+                False,
+            ),
+            (
+                "nsp_clients",
+                "2020-21",
+                "E2",
+                "la",
+                "cohort",
+                "pwid_iped",
+                5,
+                None,
+                5,
+                1,
+                0.2,
+                False,
+            ),
+            (
+                "nsp_clients",
+                "2020-21",
+                "E3",
+                "la",
+                "cohort",
+                "pwid_iped",
+                5,
+                None,
+                5,
+                -1,
+                -0.1,
+                False,
+            ),
+        ],
+    )
+
+
+def test_the_project_figures_file_reads_and_says_why_for_every_figure_not_compared() -> None:
+    figures = load_figures(FIGURES_PATH)
+    assert len({f.figure_id for f in figures}) == len(figures)
+    assert {f.report for f in figures} <= set(REPORTS)
+    for f in figures:
+        assert f.status in STATUSES
+        if f.status != "compare":
+            assert f.note, f.figure_id
+        else:
+            assert f.statistic in STATISTICS and f.published is not None, f.figure_id
+            if f.statistic in ("share", "change_relative"):
+                assert -1 <= f.published <= 1, f"{f.figure_id}: shares are proportions"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"published": "12%"}, "line 2: field 'published' is not a number: '12%'"),
+        ({"published": "inf"}, "line 2: field 'published' is not finite"),
+        ({"status": "maybe"}, "line 2: field 'status' must be one of"),
+        (
+            {"status": "out_of_scope"},
+            "line 2: field 'note' is empty: a out_of_scope figure says why",
+        ),
+        ({"statistic": "mean"}, "line 2: field 'statistic' must be one of"),
+        ({"breakdown": ""}, "line 2: field 'breakdown' is empty"),
+        ({"report": "XYZ"}, "line 2: field 'report' must be one of"),
+        ({"tolerance": "-1"}, "line 2: field 'tolerance' is negative"),
+    ],
+)
+def test_a_bad_figure_is_named_by_line_and_field(
+    tmp_path: Path, change: dict[str, str], message: str
+) -> None:
+    path = _figures(tmp_path / "figures.csv", [_figure("a", **change)])
+    with pytest.raises(CalibrationError, match=message.replace("(", r"\(").replace("%", "%")):
+        load_figures(path)
+
+
+def test_repeated_ids_and_wrong_columns_are_refused(tmp_path: Path) -> None:
+    path = _figures(tmp_path / "f.csv", [_figure("a"), _figure("a")])
+    with pytest.raises(CalibrationError, match="line 3: field 'figure_id' repeats line 2"):
+        load_figures(path)
+    bad = tmp_path / "g.csv"
+    bad.write_text("figure_id,report\nx,IMS\n", encoding="utf-8")
+    with pytest.raises(CalibrationError, match="line 1: the columns must be"):
+        load_figures(bad)
+
+
+def test_counts_shares_sums_changes_and_areas(tmp_path: Path, serving: Path) -> None:
+    path = _figures(
+        tmp_path / "figures.csv",
+        [
+            _figure("count-within", published="1000"),  # +4 %
+            _figure("count-outside", published="980"),  # +6.1 %
+            _figure("count-own-tolerance", published="980", tolerance="0.07"),
+            _figure(
+                "age-sum",
+                indicator_code="ims_cohort_age_share",
+                breakdown_type="cohort_age_band",
+                breakdown="bi_only|30-34+bi_only|35-39",
+                statistic="share",
+                published="0.64",
+            ),
+            _figure(
+                "suppressed",
+                indicator_code="ims_cohort_age_share",
+                breakdown_type="cohort_age_band",
+                breakdown="bi_only|40-44",
+                statistic="share",
+                published="0.1",
+            ),
+            _figure("no-row", breakdown="pwid_psychoactive"),
+            _figure("change", statistic="change_count", published="-400"),
+            _figure("change-pct", statistic="change_relative", published="-0.30"),
+            _figure(
+                "areas",
+                indicator_code="nsp_clients",
+                breakdown="pwid_iped",
+                statistic="areas_falling",
+                published="2",
+            ),
+            _figure("elsewhere", status="not_in_demo", note="the demo does not cover it"),
+            _figure("scope", status="out_of_scope", note="no such measure", indicator_code=""),
+        ],
+    )
+    summary = calibrate(serving, load_figures(path), scale=1.0)
+    got = {o.figure.figure_id: o for o in summary.outcomes}
+    assert got["count-within"].verdict == "within"
+    assert got["count-within"].difference == pytest.approx(0.04)
+    assert got["count-outside"].verdict == "outside"
+    assert got["count-own-tolerance"].verdict == "within"
+    assert got["age-sum"].smw == pytest.approx(0.63) and got["age-sum"].verdict == "within"
+    assert got["suppressed"].verdict == "missing"
+    assert got["suppressed"].detail == "suppressed in serving"
+    assert got["no-row"].verdict == "missing"
+    assert got["change"].verdict == "within"
+    assert got["change-pct"].difference == pytest.approx(0.0222) and got["change-pct"].verdict == (
+        "outside"
+    )
+    assert got["areas"].smw == 2 and got["areas"].verdict == "within"
+    assert got["elsewhere"].verdict == "not_in_demo" and got["scope"].verdict == "out_of_scope"
+    assert {o.figure.figure_id for o in summary.failures} == {
+        "count-outside",
+        "suppressed",
+        "no-row",
+        "change-pct",
+    }
+    page, md = write_outputs(summary, tmp_path / "home")
+    text = page.read_text(encoding="utf-8")
+    assert "OUTSIDE tolerance" in text and "the demo does not cover it" in text
+    assert "| IMS | 11 | 5 | 2 | 2 | 1 | 0 | 1 |" in md.read_text(encoding="utf-8")
+
+
+def test_a_small_demo_is_compared_at_scale_one_within_its_sampling_error(
+    tmp_path: Path, serving: Path
+) -> None:
+    """At scale 0.06 the 1,040 counted stand for 17,333: far off 1,000 whatever the noise;
+    60 stand for 1,000, and a sample of 60 cannot tell 1,000 from 1,100 (three standard errors
+    of 60 are 39%)."""
+    path = _figures(
+        tmp_path / "figures.csv",
+        [_figure("big"), _figure("small", breakdown="pwid_iped", published="1100")],
+    )
+    summary = calibrate(serving, load_figures(path), scale=0.06)
+    got = {o.figure.figure_id: o for o in summary.outcomes}
+    assert got["big"].verdict == "outside"
+    assert got["small"].smw == pytest.approx(1000)
+    assert got["small"].verdict == "within"
+    assert got["small"].tolerance == pytest.approx(3 / math.sqrt(1100 * 0.06))
+
+
+def test_missing_serving_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CalibrationError, match="does not exist: build"):
+        calibrate(tmp_path / "nothing.duckdb", [], 1.0)
