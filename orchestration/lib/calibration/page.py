@@ -43,6 +43,8 @@ def _difference(o: Outcome) -> str:
         return str(o.difference)
     if o.figure.statistic == "areas_falling":
         return f"{o.difference:+.0f}"
+    if abs(o.difference) < 0.0005:
+        return "0.0%" if o.figure.relative else "0.0 pts"
     if o.figure.relative:
         return f"{o.difference * 100:+.1f}%"
     return f"{o.difference * 100:+.1f} pts"
@@ -116,7 +118,9 @@ def markdown(summary: Summary) -> str:
 
 
 _STYLE = """
-body{font-family:system-ui,sans-serif;margin:2rem;max-width:85rem;color:#222}
+body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}
+table.figs{width:100%;table-layout:fixed}
+table.figs td{overflow-wrap:anywhere}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}
 td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
@@ -164,7 +168,10 @@ def page(summary: Summary) -> str:
             )
         sections.append(
             f'<h2 id="{report.lower()}">{e(report)}: {e(title)}</h2>'
-            '<table><thead><tr><th>Figure</th><th>smw row</th><th class="n">Published</th>'
+            '<table class="figs"><colgroup><col style="width:22%"><col style="width:15%">'
+            '<col style="width:8%"><col style="width:8%"><col style="width:9%">'
+            '<col style="width:9%"><col style="width:9%"><col style="width:20%"></colgroup>'
+            '<thead><tr><th>Figure</th><th>smw row</th><th class="n">Published</th>'
             '<th class="n">smw</th><th class="n">Difference</th><th class="n">Tolerance</th>'
             "<th>Verdict</th><th>Why</th></tr></thead><tbody>" + "".join(trs) + "</tbody></table>"
         )
