@@ -504,9 +504,10 @@ def _calibrate(
     write_outputs_index(home)
     totals = summary.totals
     compared = totals["within"] + totals["outside"] + totals["missing"]
+    small = f", {totals['too_small']} withheld at this scale" if totals["too_small"] else ""
     print(
         f"calibration (scale {scale:g}, from {where}): {totals['within']} of {compared} "
-        f"figures compared are within tolerance; {totals['not_in_demo']} not in the demo yet, "
+        f"figures compared are within tolerance{small}; {totals['not_in_demo']} not in the demo yet, "
         f"{totals['not_reproducible']} not reproducible, {totals['out_of_scope']} out of scope "
         f"({len(summary.outcomes)} figures, {summary.measures} measures)"
     )

@@ -233,7 +233,7 @@ def test_counts_shares_sums_changes_and_areas(tmp_path: Path, serving: Path) -> 
     page, md = write_outputs(summary, tmp_path / "home")
     text = page.read_text(encoding="utf-8")
     assert "OUTSIDE tolerance" in text and "the demo does not cover it" in text
-    assert "| IMS | 11 | 5 | 2 | 2 | 1 | 0 | 1 |" in md.read_text(encoding="utf-8")
+    assert "| IMS | 11 | 5 | 2 | 2 | 0 | 1 | 0 | 1 |" in md.read_text(encoding="utf-8")
 
 
 def test_a_small_demo_is_compared_at_scale_one_within_its_sampling_error(
@@ -249,6 +249,7 @@ def test_a_small_demo_is_compared_at_scale_one_within_its_sampling_error(
     summary = calibrate(serving, load_figures(path), scale=0.06)
     got = {o.figure.figure_id: o for o in summary.outcomes}
     assert got["big"].verdict == "outside"
+    assert not [o for o in summary.outcomes if o.verdict == "too_small"]
     assert got["small"].smw == pytest.approx(1000)
     assert got["small"].verdict == "within"
     assert got["small"].tolerance == pytest.approx(3 / math.sqrt(1100 * 0.06))
@@ -257,3 +258,25 @@ def test_a_small_demo_is_compared_at_scale_one_within_its_sampling_error(
 def test_missing_serving_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(CalibrationError, match="does not exist: build"):
         calibrate(tmp_path / "nothing.duckdb", [], 1.0)
+
+
+def test_a_figure_suppressed_in_a_small_demo_is_too_small_not_a_failure(
+    tmp_path: Path, serving: Path
+) -> None:
+    path = _figures(
+        tmp_path / "figures.csv",
+        [
+            _figure(
+                "band",
+                indicator_code="ims_cohort_age_share",
+                breakdown_type="cohort_age_band",
+                breakdown="bi_only|40-44",
+                statistic="share",
+                published="0.1",
+            )
+        ],
+    )
+    small = calibrate(serving, load_figures(path), scale=0.03)
+    assert small.outcomes[0].verdict == "too_small" and not small.failures
+    full = calibrate(serving, load_figures(path), scale=1.0)
+    assert full.outcomes[0].verdict == "missing" and full.failures

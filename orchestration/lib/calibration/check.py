@@ -68,7 +68,15 @@ STATUSES: dict[str, str] = {
 }
 
 #: verdicts of an outcome, in the order the page counts them
-VERDICTS = ("within", "outside", "missing", "not_in_demo", "not_reproducible", "out_of_scope")
+VERDICTS = (
+    "within",
+    "outside",
+    "missing",
+    "too_small",
+    "not_in_demo",
+    "not_reproducible",
+    "out_of_scope",
+)
 
 
 class CalibrationError(ValueError):
@@ -278,6 +286,14 @@ def _sampling_allowance(figure: Figure, scale: float, rows: Sequence[tuple]) -> 
     return 0.0
 
 
+def _suppressed(figure: Figure, scale: float) -> Outcome:
+    """Withheld by disclosure control: a failure at scale 1 (the figure cannot be shown), but
+    expected of a small demo, whose counts are a fraction of the report's."""
+    if scale < 1:
+        return Outcome(figure, "too_small", detail=f"suppressed in serving at scale {scale:g}")
+    return Outcome(figure, "missing", detail="suppressed in serving")
+
+
 def _compare(con: duckdb.DuckDBPyConnection, figure: Figure, scale: float) -> Outcome:
     rows = _serving_rows(con, figure)
     published = float(figure.published or 0.0)
@@ -303,7 +319,7 @@ def _compare(con: duckdb.DuckDBPyConnection, figure: Figure, scale: float) -> Ou
         numerators = [r[3] for r in picked]
         denominators = {r[4] for r in picked}
         if any(n is None for n in numerators) or None in denominators:
-            return Outcome(figure, "missing", detail="suppressed in serving")
+            return _suppressed(figure, scale)
         if len(denominators) != 1:
             raise CalibrationError(
                 f"{FIGURES_PATH.name} line {figure.line}: the rows of {figure.breakdown} "
@@ -315,12 +331,9 @@ def _compare(con: duckdb.DuckDBPyConnection, figure: Figure, scale: float) -> Ou
             index = {"change_absolute": 6, "change_relative": 7}[column]
         values = [r[index] for r in picked]
         if any(v is None for v in values):
-            suppressed = any(r[8] for r in picked)
-            return Outcome(
-                figure,
-                "missing",
-                detail="suppressed in serving" if suppressed else f"{column} is empty in serving",
-            )
+            if any(r[8] for r in picked):
+                return _suppressed(figure, scale)
+            return Outcome(figure, "missing", detail=f"{column} is empty in serving")
         if len(values) > 1 and figure.statistic in ("rate", "change_relative", "denominator"):
             raise CalibrationError(
                 f"{FIGURES_PATH.name} line {figure.line}: a {figure.statistic} cannot add "

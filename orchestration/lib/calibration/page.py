@@ -18,6 +18,7 @@ _VERDICT_TEXT = {
     "within": "within tolerance",
     "outside": "OUTSIDE tolerance",
     "missing": "not in serving",
+    "too_small": "withheld at this scale",
     "not_in_demo": "not in the demo yet",
     "not_reproducible": "not reproducible",
     "out_of_scope": "out of scope",

@@ -25,6 +25,7 @@ testing began.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -548,6 +549,19 @@ _MENTIONS = {  # per profile: always-mentioned drugs, then optional (drug, proba
 }
 
 
+def _exact_within(
+    rng: np.random.Generator, group: np.ndarray, probs: Callable[[int], np.ndarray]
+) -> np.ndarray:
+    """A category per row, in exactly the proportions ``probs(g)`` within each group ``g``
+    (a team and sex: the published profile is one team's, and a few hundred independent draws
+    would miss its shares by more than their tolerance)."""
+    out = np.zeros(len(group), np.int64)
+    for g in np.unique(group):
+        rows = np.flatnonzero(group == g)
+        out[rows] = exact_categories(rng, len(rows), probs(int(g)))
+    return out
+
+
 def _contact_details(rng: np.random.Generator, c: Table, codes: CodeLists) -> Table:
     """What the monitoring form records about the client: drugs, route, injecting, alcohol,
     offence — each drawn consistently with the contact's drug profile and sex."""
@@ -581,38 +595,49 @@ def _contact_details(rng: np.random.Generator, c: Table, codes: CodeLists) -> Ta
     }
     route = np.full(n, -1, np.int16)
     route_codes = codes.indices("drug_route", ["injected", "smoked", "sniffed", "oral", "other"])
-    for drug in set(main_drug.tolist()):
-        rows = np.flatnonzero(main_drug == drug)
-        p = np.array(route_p.get(drug, [0.05, 0.15, 0.1, 0.6, 0.1]))
-        route[rows] = route_codes[categories(rng, len(rows), p)]
+    drug_names = sorted(set(main_drug.tolist()), key=str)
+    drug_index = np.array([drug_names.index(d) for d in main_drug])
+    team_drug = c["cjit"].astype(np.int64) * len(drug_names) + drug_index
+    other_route = [0.05, 0.15, 0.1, 0.6, 0.1]
+    route[:] = route_codes[
+        _exact_within(
+            rng,
+            team_drug,
+            lambda g: np.array(route_p.get(drug_names[g % len(drug_names)], other_route)),
+        )
+    ]
     route[rng.random(n) < 0.004] = -1
     # Injecting status (recorded for ~77 %).
     inj = "injecting_status"
     ocu = profile <= CRACK_ONLY
     injector_like = ocu & (rng.random(n) < np.where(profile == CRACK_ONLY, 0.2, 0.55))
-    status = np.where(
-        injector_like,
-        np.where(
-            rng.random(n) < 0.42, codes.index(inj, "currently"), codes.index(inj, "previously")
-        ),
-        np.where(rng.random(n) < 0.97, codes.index(inj, "never"), codes.index(inj, "previously")),
-    ).astype(np.int16)
-    status[rng.random(n) < 0.23] = -1
+    # Per team, exactly 77 % recorded and of them the Sefton profile's 10 % currently and 14 %
+    # previously injecting: the most injector-like people first.
+    status = np.full(n, -1, np.int16)
+    likeness = 2.0 * injector_like + ocu + rng.random(n)
+    for team in np.unique(c["cjit"]):
+        rows = np.flatnonzero(c["cjit"] == team)
+        rows = rows[rng.permutation(len(rows))[: int(round(0.77 * len(rows)))]]
+        rows = rows[np.argsort(-likeness[rows], kind="stable")]
+        current, previous, _ = allocate(len(rows), np.array([0.10, 0.14, 0.76]))
+        status[rows[:current]] = codes.index(inj, "currently")
+        status[rows[current : current + previous]] = codes.index(inj, "previously")
+        status[rows[current + previous :]] = codes.index(inj, "never")
     # Alcohol in the 28 days before assessment.
-    male = c["sex"] == SEX_MALE
-    band = np.where(
-        male,
-        categories(rng, n, np.array([0.40, 0.35, 0.25])),
-        categories(rng, n, np.array([0.62, 0.21, 0.17])),
-    )
+    team_sex = c["cjit"].astype(np.int64) * 2 + c["sex"]
+    days_p = {SEX_MALE: np.array([0.40, 0.35, 0.25]), SEX_FEMALE: np.array([0.62, 0.21, 0.17])}
+    band = _exact_within(rng, team_sex, lambda g: days_p[g % 2])
     days = np.where(
         band == 0, 0, np.where(band == 1, rng.integers(1, 5, n), rng.integers(5, 29, n))
     )
-    unit_band = np.where(
-        male,
-        categories(rng, n, np.array([12, 26, 13, 9], float)),
-        categories(rng, n, np.array([13, 18, 5, 2], float)),
-    )
+    units_p = {
+        SEX_MALE: np.array([12, 26, 13, 9], float),
+        SEX_FEMALE: np.array([13, 18, 5, 2], float),
+    }
+    # Units among the drinkers only (the published shares are of all contacts of each sex).
+    drinkers = band > 0
+    unit_band = np.zeros(n, np.int64)
+    unit_band[drinkers] = _exact_within(rng, team_sex[drinkers], lambda g: units_p[g % 2])
     lo = np.array([1, 7, 16, 25])[unit_band]
     hi = np.array([6, 15, 24, 40])[unit_band]
     units = np.where(days == 0, 0, lo + (rng.random(n) * (hi - lo + 1)).astype(np.int64))
@@ -638,11 +663,8 @@ def _contact_details(rng: np.random.Generator, c: Table, codes: CodeLists) -> Ta
         "robbery": 4,
         "fraud": 4,
     }
-    offence = np.where(
-        c["cjit"] == SEFTON,
-        categories(rng, n, codes.weights(off, sefton_like)),
-        categories(rng, n, codes.weights(off, merseyside)),
-    ).astype(np.int16)
+    offence_p = {True: codes.weights(off, sefton_like), False: codes.weights(off, merseyside)}
+    offence = _exact_within(rng, c["cjit"], lambda g: offence_p[g == SEFTON]).astype(np.int16)
     om = categories(
         rng, n, codes.weights("offender_management", {"none": 99, "iom": 0.7, "mappa": 0.3})
     )
