@@ -27,7 +27,8 @@ MEANING: dict[Exit, tuple[str, str]] = {
     Exit.OK: ("success", "nothing"),
     Exit.FAILED: (
         "the command ran and something failed: a build step or blocking check, a verify "
-        "discrepancy, a query error, the last build failed (status)",
+        "discrepancy, a calibration figure outside its tolerance, a query error, the last build "
+        "failed (status)",
         "read the output and the run log it names; serving is unchanged by a failed build",
     ),
     Exit.USAGE: (

@@ -182,7 +182,7 @@ def test_counts_shares_sums_changes_and_areas(tmp_path: Path, serving: Path) -> 
                 "age-sum",
                 indicator_code="ims_cohort_age_share",
                 breakdown_type="cohort_age_band",
-                breakdown="bi_only|30-34+bi_only|35-39",
+                breakdown="bi_only|30-34 + bi_only|35-39",
                 statistic="share",
                 published="0.64",
             ),

@@ -1,7 +1,7 @@
 """Read the published figures file and compare each figure with serving.
 
 A figure is compared with one serving row of ``rpt_indicator_values`` (or the sum of several: a
-breakdown ``a+b`` adds the rows' numerators, as "63% aged between 30 and 54" adds five age bands).
+breakdown ``a + b`` (spaces around the plus: ``50+`` is one breakdown) adds the rows' numerators, as "63% aged between 30 and 54" adds five age bands).
 Counts are compared at scale 1 (the demo's counts divided by its scale); below scale 1 each
 tolerance is widened by three standard errors of what a sample of that size can show, so the
 test suite's small demo is held to what it can reproduce and no more.
@@ -307,7 +307,7 @@ def _compare(con: duckdb.DuckDBPyConnection, figure: Figure, scale: float) -> Ou
         return Outcome(
             figure, verdict, float(falling), diff, figure.base_tolerance, f"of {len(local)} areas"
         )
-    wanted = figure.breakdown.split("+")
+    wanted = [b.strip() for b in figure.breakdown.split(" + ")]
     picked = [r for r in rows if r[0] == figure.area_code and r[2] in wanted]
     found = {r[2] for r in picked}
     missing = [b for b in wanted if b not in found]

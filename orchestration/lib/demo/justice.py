@@ -45,38 +45,77 @@ KNOWSLEY = geo.AREA_INDEX["E08000011"]
 ST_HELENS = geo.AREA_INDEX["E08000013"]
 FY_2015 = 2  # 2015-16: targeted drug testing began in the custody suites
 
-#: Contacts by sex and age band, from the Sefton DIP profile 2015-16 (Table 1, % of each sex):
-#: bands 18-24, 25-29, 30-34, 35-39, 40-44, 45-49, 50+. Every team and year is given this shape.
+#: Contacts by sex and age band, from the Sefton DIP profile 2015-16 (Table 1, contacts of each
+#: sex): bands 18-24, 25-29, 30-34, 35-39, 40-44, 45-49, 50+. The cells printed only as bounds
+#: (male 18-24 "<85" and 50+ "<25"; female 18-24 and 50+) are worked back from their shares.
+#: Every team and year is given this shape.
 DIP_AGE_EDGES = np.array([25, 30, 35, 40, 45, 50])
 DIP_AGE_SHARE = {
-    SEX_MALE: np.array([18, 19, 15, 17, 17, 9, 5], float),
-    SEX_FEMALE: np.array([7, 20, 20, 16, 20, 10, 8], float),
+    SEX_MALE: np.array([81, 84, 69, 75, 76, 41, 23], float),
+    SEX_FEMALE: np.array([4, 12, 12, 10, 12, 6, 5], float),
 }
 #: Ages drawn within a band for new criminal-justice clients (50+ drawn up to 64).
 _BAND_LOW = np.array([18, 25, 30, 35, 40, 45, 50])
 _BAND_HIGH = np.array([25, 30, 35, 40, 45, 50, 65])
 
 
+class _BandQuota:
+    """Splits contacts over the age bands in DIP_AGE_SHARE's mix, carrying each split's rounding
+    over to the next (per sex), so that a team's contacts, summed over its many small cells,
+    hold the mix to within one contact per band."""
+
+    def __init__(self) -> None:
+        self.carry = {sx: np.zeros(len(share)) for sx, share in DIP_AGE_SHARE.items()}
+
+    def split(self, k: int, sex: int) -> np.ndarray:
+        share = DIP_AGE_SHARE[sex]
+        raw = k * share / share.sum() + self.carry[sex]
+        want = np.maximum(np.floor(raw), 0).astype(np.int64)
+        short = k - int(want.sum())
+        if short > 0:
+            want[np.argsort(-(raw - want), kind="stable")[:short]] += 1
+        elif short < 0:
+            for i in np.argsort(raw - want, kind="stable"):
+                take = min(int(want[i]), -short)
+                want[i] -= take
+                short += take
+                if short == 0:
+                    break
+        self.carry[sex] = raw - want
+        return want
+
+
+def _owners(
+    rng: np.random.Generator, band: np.ndarray, n: int, sex: int, quota: _BandQuota
+) -> np.ndarray:
+    """Which of the ``len(band)`` people has each of ``n`` contacts: one each, then the repeat
+    contacts spread over the age bands in DIP_AGE_SHARE's mix (contacts, not people, are what
+    the profile counts)."""
+    k = len(band)
+    extra = [np.arange(k)]
+    for b, w in enumerate(quota.split(n - k, sex)):
+        idx = np.flatnonzero(band == b)
+        idx = idx if len(idx) else np.arange(k)
+        extra.append(idx[rng.integers(0, len(idx), w)])
+    return np.concatenate(extra)
+
+
 def _by_band(
-    rng: np.random.Generator, band: np.ndarray, k: int, sex: int
+    rng: np.random.Generator, band: np.ndarray, k: int, sex: int, quota: _BandQuota
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exactly DIP_AGE_SHARE's mix for ``k`` people of one sex: which of the candidates (whose
     age bands are ``band``, best first) to take, and the ages of the people to add for the
     bands the candidates cannot fill."""
-    # Rounded at random (in proportion to the remainders), not to the largest remainder:
-    # cells are small, and the largest band would win every one.
-    raw = k * DIP_AGE_SHARE[sex] / DIP_AGE_SHARE[sex].sum()
-    want = np.floor(raw).astype(np.int64)
-    rest = raw - want
-    short = k - int(want.sum())
-    if short:
-        want[rng.choice(len(raw), short, replace=False, p=rest / rest.sum())] += 1
+    want = quota.split(k, sex)
     chosen = [np.flatnonzero(band == b)[:w] for b, w in enumerate(want)]
     missing = want - np.array([len(x) for x in chosen])
     gap = np.repeat(np.arange(len(want)), missing)
     ages = _BAND_LOW[gap] + rng.random(len(gap)) * (_BAND_HIGH[gap] - _BAND_LOW[gap])
     return np.sort(np.concatenate(chosen)), ages
 
+
+#: White British share of Sefton's DIP contacts in 2015-16 (the profile: 93 %, as Merseyside).
+SEFTON_2015_WHITE_BRITISH = 0.93
 
 #: DIP contacts per team in 2015-16 (Merseyside teams average 699; Sefton 510).
 CONTACTS_2015 = {
@@ -213,6 +252,8 @@ def simulate_justice(
             c = _funnel(rng, la, y, int(targets[la, y]), exact, vocab, codes)
             persons, new_cj = _people_for_contacts(rng, c, y, people, pool, cj_prev)
             c["person"] = persons
+            if exact:
+                people.pin_profile(persons, white_british=SEFTON_2015_WHITE_BRITISH)
             year_cj.append(new_cj)
             year_contacts.append(c)
         dip_y = Table.concat(year_contacts)
@@ -458,6 +499,7 @@ def _people_for_contacts(
     prev_sex = people.sex[prev_p] if len(prev_p) else np.zeros(0, np.int8)
     prev_taken = np.zeros(len(prev_p), bool)
     # One cell per team, residence, sex and drug profile: each team's contacts get the age mix.
+    quota = _BandQuota()
     cell = (
         (c["cjit"].astype(np.int64) * 1000 + c["residence"].astype(np.int64)) * 2 + c["sex"]
     ) * 5 + c["profile"]
@@ -468,13 +510,12 @@ def _people_for_contacts(
         sex, profile = divmod(rem, 5)
         # Repeat contacts: about 1.12 contacts per person.
         k = max(1, int(np.ceil(len(rows) / 1.12)))
-        owner = np.concatenate([np.arange(k), rng.integers(0, k, len(rows) - k)])
         if profile <= CRACK_ONLY and res < geo.N_AREAS:
             g = (res * 2 + sex) * 3 + profile
             lo, hi = np.searchsorted(group, [g, g + 1])
             free = ~taken[cand[lo:hi]]
             options, option_band = cand[lo:hi][free], cand_band[lo:hi][free]
-            pick, ages = _by_band(rng, option_band, k, sex)
+            pick, ages = _by_band(rng, option_band, k, sex, quota)
             options = options[pick]
             taken[options] = True
             got = pool.person[options]
@@ -497,7 +538,7 @@ def _people_for_contacts(
             ok = np.flatnonzero(again & ~prev_taken & (prev_h == res) & (prev_sex == sex))
             prev_age = tl.years_between(people.dob[prev_p[ok]], tl.FY_MID[y])
             pick, age_new = _by_band(
-                rng, np.searchsorted(DIP_AGE_EDGES, prev_age, side="right"), k, sex
+                rng, np.searchsorted(DIP_AGE_EDGES, prev_age, side="right"), k, sex, quota
             )
             ok = ok[pick]
             prev_taken[ok] = True
@@ -511,6 +552,10 @@ def _people_for_contacts(
                 )
                 new_cj.append(new)
                 got = np.concatenate([got, new])
+        got_age = tl.years_between(people.dob[got], tl.FY_MID[y])
+        owner = _owners(
+            rng, np.searchsorted(DIP_AGE_EDGES, got_age, side="right"), len(rows), sex, quota
+        )
         person[rows] = got[owner]
     cj = np.concatenate(new_cj) if new_cj else np.zeros(0, np.int32)
     return person, cj

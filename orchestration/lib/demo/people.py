@@ -111,6 +111,13 @@ class PersonRegistry:
         self.surname_initial: np.ndarray = np.empty(0, np.int8)
         self.sex_code: np.ndarray = np.empty(0, np.int8)
         self.ethnicity: np.ndarray = np.empty(0, np.int8)
+        self._pinned: list[tuple[np.ndarray, float]] = []
+
+    def pin_profile(self, persons: np.ndarray, white_british: float) -> None:
+        """People of a team-year a published profile describes exactly (Sefton's DIP contacts
+        in 2015-16): their sex is recorded (never "not stated"), and exactly ``white_british``
+        of them are White British, as the profile prints."""
+        self._pinned.append((np.unique(np.asarray(persons, np.int64)), white_british))
 
     def __len__(self) -> int:
         return sum(len(c[0]) for c in self._chunks)
@@ -166,6 +173,8 @@ class PersonRegistry:
         u = rng.random(n)
         sex_code[u < 0.003] = ns  # not stated
         sex_code[(u >= 0.003) & (u < 0.0035)] = ind  # indeterminate
+        for ids, _ in self._pinned:
+            sex_code[ids] = np.where(self.sex[ids] == SEX_MALE, m, f)
         self.sex_code = sex_code
         eth_codes = list(_ETHNICITY)
         p = np.array(list(_ETHNICITY.values()))
@@ -190,6 +199,14 @@ class PersonRegistry:
             raise RuntimeError("could not make attributors unique")
         self.first_initial = fi
         self.surname_initial = si
+        white_british = codes.index("ethnicity", "A")
+        others = codes.indices("ethnicity", eth_codes[1:])
+        for ids, share in self._pinned:
+            order = ids[rng.permutation(len(ids))]
+            k = int(round(share * len(ids)))
+            self.ethnicity[order[:k]] = white_british
+            rest = order[k:][self.ethnicity[order[k:]] == white_british]
+            self.ethnicity[rest] = others[rng.choice(len(others), len(rest), p=p[1:] / p[1:].sum())]
 
 
 LETTER_LOOKUP = np.array([*_LETTERS.tolist(), ""], dtype=object)
