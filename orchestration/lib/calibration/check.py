@@ -350,6 +350,9 @@ def _compare(con: duckdb.DuckDBPyConnection, figure: Figure, scale: float) -> Ou
     else:
         diff = smw - published
     tolerance = max(figure.base_tolerance, _sampling_allowance(figure, scale, picked))
+    if is_count and relative and published:
+        # A count is never held closer than one (12 against 11 is as close as counts get).
+        tolerance = max(tolerance, 1.0 / abs(published))
     verdict = "within" if abs(diff) <= tolerance + 1e-9 else "outside"
     return Outcome(figure, verdict, smw, diff, tolerance)
 
