@@ -74,6 +74,8 @@ def serving(tmp_path: Path) -> Path:
         [
             (*row, "bi_only", 1040.0, None, 1040.0, -400.0, -0.2778, False),
             (*row, "pwid_iped", 60.0, None, 60.0, None, None, False),
+            ("ims_cohort_size", "2020-21", "E92000001", "country", "cohort", "bi_only")
+            + (9e4, None, 9e4, None, None, False),
             (*age, "bi_only|30-34", 300.0, 1000.0, 0.3, None, None, False),
             (*age, "bi_only|35-39", 330.0, 1000.0, 0.33, None, None, False),
             (*age, "bi_only|40-44", None, None, None, None, None, True),
@@ -280,3 +282,18 @@ def test_a_figure_suppressed_in_a_small_demo_is_too_small_not_a_failure(
     assert small.outcomes[0].verdict == "too_small" and not small.failures
     full = calibrate(serving, load_figures(path), scale=1.0)
     assert full.outcomes[0].verdict == "missing" and full.failures
+
+
+def test_england_rows_are_reference_data_never_scaled_and_absent_rows_are_too_small(
+    tmp_path: Path, serving: Path
+) -> None:
+    path = _figures(
+        tmp_path / "figures.csv",
+        [
+            _figure("england", area_code="E92000001", published="90000"),
+            _figure("absent", breakdown="pwid_psychoactive"),
+        ],
+    )
+    got = {o.figure.figure_id: o for o in calibrate(serving, load_figures(path), 0.03).outcomes}
+    assert got["england"].smw == 90000 and got["england"].tolerance == 0.05
+    assert got["absent"].verdict == "too_small"

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 FIGURES_PATH = Path(__file__).with_name("published_figures.csv")
+ENGLAND = "E92000001"
 
 COLUMNS = (
     "figure_id",
@@ -262,8 +263,9 @@ def _serving_rows(con: duckdb.DuckDBPyConnection, figure: Figure) -> list[tuple]
 
 
 def _sampling_allowance(figure: Figure, scale: float, rows: Sequence[tuple]) -> float:
-    """Three standard errors of the compared number at the demo's scale (0 at scale 1)."""
-    if scale >= 1:
+    """Three standard errors of the compared number at the demo's scale (0 at scale 1, and
+    for England's rows, which are reference data)."""
+    if scale >= 1 or figure.area_code == ENGLAND:
         return 0.0
     stat = figure.statistic
     published = figure.published or 0.0
@@ -312,7 +314,10 @@ def _compare(con: duckdb.DuckDBPyConnection, figure: Figure, scale: float) -> Ou
     found = {r[2] for r in picked}
     missing = [b for b in wanted if b not in found]
     if missing:
-        return Outcome(figure, "missing", detail=f"no serving row for {', '.join(missing)}")
+        detail = f"no serving row for {', '.join(missing)}"
+        if scale < 1:  # a category nobody in a small demo falls into has no row
+            return Outcome(figure, "too_small", detail=f"{detail} at scale {scale:g}")
+        return Outcome(figure, "missing", detail=detail)
     column, is_count, _, relative = STATISTICS[figure.statistic]
     index = {"numerator": 3, "denominator": 4, "value": 5}.get(column)
     if figure.statistic == "share" and len(picked) > 1:
@@ -340,7 +345,8 @@ def _compare(con: duckdb.DuckDBPyConnection, figure: Figure, scale: float) -> Ou
                 f"several breakdowns ({figure.breakdown})"
             )
         smw = float(sum(values))
-        if is_count:
+        if is_count and figure.area_code != ENGLAND:
+            # England's rows are the national benchmarks: reference data, never scaled.
             smw /= scale
     if relative:
         if published == 0:
