@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from orchestration.lib import spec
-from orchestration.lib.methods import comparison, count_interval, wilson_interval
 from tests.integration.test_support_pack import TOP_CODES, TREATMENT_CODES
+from tests.methods import comparison, count_interval, wilson_interval
 
 pytestmark = pytest.mark.slow
 

@@ -1,7 +1,7 @@
 """Indicator methods against Public Health England's own expected outputs.
 
 Every row of the PHEindicatormethods oracle (tests/data/phe_indicator_methods/) is checked against
-the Python methods (orchestration/lib/methods.py) and against the dbt macros
+the Python methods (tests/methods.py, a test oracle) and against the dbt macros
 (dbt_project/macros/methods/): the macros are compiled once, in one `dbt compile --inline`, and the
 SQL runs in DuckDB over the same rows.
 """
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.lib import methods
+from tests import methods
 from tests.dbt_inline import compile_inline
 
 ORACLE_DIR = Path(__file__).resolve().parents[1] / "data" / "phe_indicator_methods"

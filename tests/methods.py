@@ -1,5 +1,6 @@
 """Statistical methods for public-health indicators: the Python twins of the dbt macros in
-``dbt_project/macros/methods/``, for reports and tests.
+``dbt_project/macros/methods/``, a test oracle (the dbt macros compute what is published; these
+check them, and are themselves checked against PHE's expected outputs).
 
 Methodology (domain: Methods) follows Public Health England's indicator methods, the
 PHEindicatormethods R package (publichealthengland/PHEindicatormethods, now OHID/UKHSA), which
