@@ -43,6 +43,7 @@ from orchestration.lib.reports.model import (
     number,
     pct_cell,
     pct_span,
+    provisional_to,
     trend_cell,
 )
 
@@ -239,7 +240,13 @@ def _point(v: Value | None) -> Point:
         return Point(None)
     if v.is_suppressed:
         return Point(None, suppressed=True)
-    return Point(v.value, lower=v.lower_95, upper=v.upper_95)
+    return Point(
+        v.value,
+        lower=v.lower_95,
+        upper=v.upper_95,
+        provisional=bool(v.is_provisional),
+        provisional_to=provisional_to(v) if v.is_provisional else None,
+    )
 
 
 def _published_value(v: Value | None) -> float | None:
@@ -723,10 +730,9 @@ def treatment(b: Builder) -> list[Section]:
         v = b.get(code)
         title = data.catalogue[code].title
         comp_values = {name: _published_value(b.get(code, area=a)) for name, a in comparators}
-        marked = title
-        if v is not None and v.is_provisional:  # the dagger must survive the chart's truncation
-            marked = (title if len(title) <= 43 else title[:42] + "\u2026") + " \u2020"
-        rows.append((marked, _point(v), v.comparison if v is not None else "", comp_values))
+        rows.append(
+            (_marked(title, v), _point(v), v.comparison if v is not None else "", comp_values)
+        )
         table_rows.append(
             [
                 Cell(title),
@@ -1025,9 +1031,9 @@ INTERVAL_NOTE = (
 
 
 def _marked(label: str, v: Value | None) -> str:
-    """A chart label with the provisional dagger, kept when the chart shortens the label."""
+    """A chart label with the provisional dagger (labels wrap, never cut short)."""
     if v is not None and v.is_provisional:
-        return (label if len(label) <= 43 else label[:42] + "\u2026") + " \u2020"
+        return label + " \u2020"
     return label
 
 
