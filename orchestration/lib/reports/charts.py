@@ -255,7 +255,10 @@ def _withheld(ax, gid: str, at: float, horizontal: bool = True, above: float | N
 
 def _wrap(label: str, width: int = 38) -> str:
     """The whole label, wrapped onto lines of about ``width`` characters (never cut short)."""
-    return textwrap.fill(str(label), width=width, break_long_words=False) or str(label)
+    return (
+        textwrap.fill(str(label), width=width, break_long_words=False, break_on_hyphens=False)
+        or str(label)
+    )
 
 
 @_styled
