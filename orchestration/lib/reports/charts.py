@@ -255,10 +255,9 @@ def _withheld(ax, gid: str, at: float, horizontal: bool = True, above: float | N
 
 def _wrap(label: str, width: int = 38) -> str:
     """The whole label, wrapped onto lines of about ``width`` characters (never cut short)."""
-    return (
-        textwrap.fill(str(label), width=width, break_long_words=False, break_on_hyphens=False)
-        or str(label)
-    )
+    return textwrap.fill(
+        str(label), width=width, break_long_words=False, break_on_hyphens=False
+    ) or str(label)
 
 
 @_styled
@@ -667,6 +666,21 @@ def trend_panels(
     for k in range(len(panels), nrows * cols):
         axes[k // cols][k % cols].set_visible(False)
     handles, labels = axes[0][0].get_legend_handles_labels()
+    if any(p.provisional and not p.suppressed for _, points, _ in panels for p in points):
+        from matplotlib.lines import Line2D
+
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                markersize=4,
+                markerfacecolor="white",
+                markeredgecolor=NEUTRAL,
+                linestyle="none",
+                label="Provisional",
+            )
+        )
     rows = _top_legend(axes[0][0], handles) if handles else 0
     _place(
         fig,
