@@ -28,12 +28,14 @@
 {#- domain (Disclosure control): secondary suppression. Counts are cells; a group is a set of
     cells whose sum is published as a total cell. When a group has exactly one suppressed cell
     and its total is published, that cell could be recovered by subtraction, so the next
-    smallest unsuppressed cell of the group (non-zero cells first) is suppressed too - or, when
-    the group has no other cell, its total. A cell may sit in several groups (a local authority
+    smallest unsuppressed cell of the group is suppressed too - non-zero cells first, and among
+    those a complement ("not known", "not stated", "not recorded": is_complement) before a named
+    group, since either protects the cell equally and hiding the residual category loses less -
+    or, when the group has no other cell, its total. A cell may sit in several groups (a local authority
     x breakdown cell is in its area group and its breakdown group), so the rule is applied in
     rounds until nothing changes; a data test checks that the last round left no group
     recoverable. Returns cell_id, is_suppressed, suppression_round (0 = primary).
-      cells:       cell_id, cell_count, is_primary_suppressed
+      cells:       cell_id, cell_count, is_primary_suppressed, is_complement
       memberships: group_id, cell_id, is_total -#}
 {% macro secondary_suppression(cells, memberships, rounds=8) -%}
     {{ return(adapter.dispatch('secondary_suppression', 'smw')(cells, memberships, rounds)) }}
@@ -80,7 +82,11 @@
             memberships.cell_id,
             row_number() over (
                 partition by memberships.group_id
-                order by case when cells.cell_count = 0 then 1 else 0 end, cells.cell_count, memberships.cell_id
+                order by
+                    case when cells.cell_count = 0 then 1 else 0 end,
+                    case when cells.is_complement then 0 else 1 end,
+                    cells.cell_count,
+                    memberships.cell_id
             ) as candidate_rank
         from {{ memberships }} as memberships
         inner join exposed_{{ r }} as exposed
@@ -143,6 +149,7 @@
         select
             cell_id,
             cell_count,
+            case when is_complement then 0 else 1 end as complement_order,
             is_primary_suppressed as is_suppressed,
             case when is_primary_suppressed then 0 end as suppression_round
         from {{ cells }}
@@ -154,6 +161,7 @@
         select
             state.cell_id,
             state.cell_count,
+            state.complement_order,
             state.is_suppressed,
             state.suppression_round,
             memberships.group_id,
@@ -179,6 +187,7 @@
                 order by
                     case when is_candidate then 0 else 1 end,
                     case when cell_count = 0 then 1 else 0 end,
+                    complement_order,
                     cell_count,
                     cell_id
             ) as candidate_rank
@@ -191,6 +200,7 @@
         select
             cell_id,
             max(cell_count) as cell_count,
+            max(complement_order) as complement_order,
             max(case
                 when is_suppressed then 1
                 when group_id is not null and suppressed_cells = 1 and is_total_published = 1
@@ -210,4 +220,22 @@
     ){% endfor %}
 
     select cell_id, is_suppressed, suppression_round from state_{{ rounds }}
+{%- endmacro %}
+
+{#- domain (Disclosure control): a breakdown that is a residual category of recording - sex
+    not known ('unknown'), ethnicity not stated, offence not known, not recorded - alone or as
+    one part of a nested breakdown ('unknown|25-29'). Secondary suppression hides these before
+    named groups. 'not_known' is not one: it is "not known to treatment" (the bullseye's
+    outer ring, people with positive tests), a finding rather than a gap in recording. -#}
+{% macro is_complement_breakdown(breakdown_column) -%}
+    {%- set codes = ['unknown', 'not_stated', 'not_recorded'] -%}
+    (
+        {%- for code in codes %}
+        {{ breakdown_column }} = '{{ code }}'
+        or {{ breakdown_column }} like '{{ code }}|%'
+        or {{ breakdown_column }} like '%|{{ code }}'
+        {%- if not loop.last %}
+        or{% endif %}
+        {%- endfor %}
+    )
 {%- endmacro %}

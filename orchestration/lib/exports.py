@@ -1,7 +1,9 @@
 """Parquet exports of the published serving tables, for analysts and tools that prefer files.
 
 Each published version is exported into its own folder, ``<home>/export-versions/<version>/``
-(one ``<table>.parquet`` per serving table and a ``manifest.json`` written last).
+(one ``<table>.parquet`` per serving table, the long indicator download
+``indicator_data_long.csv``/``.parquet`` with its column dictionary
+(:mod:`orchestration.lib.long_download`), and a ``manifest.json`` written last).
 ``<home>/exports`` is a symbolic link to the current version's folder and is replaced with one
 ``rename``: whoever opens ``exports/`` sees one complete set, the old one or the new one, never
 a mix. The previous version's folder is kept until the next publish, so a reader that resolved
@@ -21,6 +23,8 @@ from typing import Any
 
 import duckdb
 
+from orchestration.lib import long_download
+from orchestration.lib.long_download import write_long_download
 from orchestration.lib.paths import Home
 
 log = logging.getLogger(__name__)
@@ -133,11 +137,20 @@ def write_export_set(serving_file: Path, folder: Path) -> ExportSet:
             _fsync(target)
     finally:
         con.close()
+    downloads = []
+    if "rpt_indicator_values" in {t["table"] for t in tables}:
+        long_rows = write_long_download(serving_file, folder)
+        for name in (long_download.CSV_NAME, long_download.PARQUET_NAME):
+            _fsync(folder / name)
+            downloads.append(
+                {"file": name, "rows": long_rows, "columns": long_download.DICTIONARY_NAME}
+            )
     manifest = {
         "run_id": run_id,
         "published_at": published_at,
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "tables": tables,
+        "downloads": downloads,
     }
     staged = folder / f".{MANIFEST}.tmp"
     staged.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib import long_download
 from orchestration.lib.paths import Home
 
 INDEX_NAME = "index.html"
@@ -68,6 +69,26 @@ def outputs_of(home: Home) -> list[Output]:
             home.exports_dir / "manifest.json",
             "everyone with access to published statistics",
             "Every published table as a Parquet file, with a manifest.",
+        ),
+        Output(
+            "Indicator data download (CSV)",
+            home.exports_dir / long_download.CSV_NAME,
+            "everyone with access to published statistics; spreadsheets",
+            "Every published indicator value, one row each (Fingertips-style long format): "
+            "indicator, area, sex, age, category, period, value, 95% limits, count, "
+            "denominator, value note, recent trend, compared to England / region.",
+        ),
+        Output(
+            "Indicator data download (Parquet)",
+            home.exports_dir / long_download.PARQUET_NAME,
+            "everyone with access to published statistics; analysis tools",
+            "The same rows as the CSV download, typed.",
+        ),
+        Output(
+            "Indicator data download: column dictionary",
+            home.exports_dir / long_download.DICTIONARY_NAME,
+            "everyone with access to published statistics",
+            "What each column of the indicator data download holds.",
         ),
         Output(
             "Area profile reports",

@@ -3,7 +3,10 @@
 Text stays text in the SVG (``svg.fonttype = none``) so pages are searchable and the tests can
 read every number a chart prints. Value labels that are counts are wrapped in a group whose id
 contains ``-count-``; count axes tick in multiples of five. A withheld value is drawn as no bar
-with ``*`` where it would be. Supplier text reaches charts as labels only: matplotlib escapes it
+and a neutral grey hollow marker labelled "suppressed" (group ids contain ``-suppressed-``),
+placed off the value scale so it never reads as a value. A provisional value is drawn grey and
+labelled "provisional to <date>" (ids contain ``-provisional-``): it never takes a comparison
+colour. Labels wrap and are never cut short. Supplier text reaches charts as labels only: matplotlib escapes it
 in the SVG, and maths parsing is off so ``$`` is just a character.
 """
 
@@ -13,6 +16,7 @@ import functools
 import io
 import math
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -50,16 +54,25 @@ COMPARISON_COLOURS = {
     "higher": "#1565c0",
     "lower": "#6a1b9a",
 }
+#: Provisional and suppressed values: never a comparison colour.
+NEUTRAL = "#757575"
 
 
 @dataclass
 class Point:
-    """A value to plot; ``suppressed`` draws ``*`` instead of a mark."""
+    """A value to plot; ``suppressed`` draws a neutral "suppressed" marker instead of a mark;
+    ``provisional`` (with ``provisional_to``, the date it is provisional to) draws it grey."""
 
     value: float | None
     suppressed: bool = False
     lower: float | None = None
     upper: float | None = None
+    provisional: bool = False
+    provisional_to: str | None = None
+
+    @property
+    def provisional_text(self) -> str:
+        return f"provisional to {self.provisional_to}" if self.provisional_to else "provisional"
 
 
 def _styled(draw):
@@ -80,8 +93,13 @@ def _figure(width: float, height: float) -> Figure:
 
 
 def _label_width(labels) -> float:
-    """Inches taken by the longest tick label (DejaVu Sans at 9 points)."""
-    return 0.066 * max((len(str(lab)) for lab in labels), default=0)
+    """Inches taken by the longest line of the tick labels (DejaVu Sans at 9 points)."""
+    return 0.066 * max((len(line) for lab in labels for line in str(lab).split("\n")), default=0)
+
+
+def _lines(labels) -> int:
+    """The most lines any (wrapped) label takes."""
+    return max((str(lab).count("\n") + 1 for lab in labels), default=1)
 
 
 def _place(
@@ -194,12 +212,52 @@ def _count_label(ax, x, y, n: float, gid: str, **kw) -> None:
     ax.text(x, y, f"{n:,.0f}", gid=gid, fontsize=8, **kw)
 
 
-def _star(ax, x, y, **kw) -> None:
-    ax.text(x, y, "*", fontsize=10, fontweight="bold", color="#b71c1c", **kw)
+def _withheld(ax, gid: str, at: float, horizontal: bool = True, above: float | None = None) -> None:
+    """A suppressed value: a grey hollow marker labelled "suppressed", never coloured and never
+    at a value. ``at`` is the category's position; the marker sits at a fixed place of the
+    axes (the far end of a horizontal value axis, mid-height of a vertical one), away from 0."""
+    from matplotlib import transforms
+
+    if horizontal:
+        trans = transforms.blended_transform_factory(ax.transAxes, ax.transData)
+        xy, text_xy, kw = (0.97, at), (0.955, at), {"ha": "right", "va": "center"}
+    elif above is not None:  # on top of a stacked bar: beside what is shown, not at a value
+        trans = ax.transData
+        xy, text_xy, kw = (at, above), (at, above), {"ha": "center", "va": "bottom"}
+    else:
+        trans = transforms.blended_transform_factory(ax.transData, ax.transAxes)
+        xy, text_xy, kw = (at, 0.5), (at, 0.56), {"ha": "center", "va": "bottom", "rotation": 90}
+    ax.plot(
+        [xy[0]],
+        [xy[1]],
+        marker="o",
+        markersize=4 if above is not None else 6,
+        markerfacecolor="none",
+        markeredgecolor=NEUTRAL,
+        markeredgewidth=1.2,
+        linestyle="none",
+        transform=trans,
+        clip_on=False,
+        gid=f"{gid}-mark",
+    )
+    ax.text(
+        *text_xy,
+        "suppressed",
+        fontsize=7,
+        style="italic",
+        color=NEUTRAL,
+        transform=trans,
+        clip_on=False,
+        gid=f"{gid}-label",
+        **kw,
+    )
 
 
-def _short(label: str, width: int = 38) -> str:
-    return label if len(label) <= width else label[: width - 1] + "\u2026"
+def _wrap(label: str, width: int = 38) -> str:
+    """The whole label, wrapped onto lines of about ``width`` characters (never cut short)."""
+    return textwrap.fill(
+        str(label), width=width, break_long_words=False, break_on_hyphens=False
+    ) or str(label)
 
 
 @_styled
@@ -220,12 +278,16 @@ def bars_over_time(
     top = 0.0
     bottoms = [0.0] * len(periods)
     labelled: set[str] = set()
+    withheld_at: dict[int, int] = {}  # stacked: position -> first withheld series
     for s, (name, points) in enumerate(series):
         colour = SERIES[s % len(SERIES)]
         for i, p in enumerate(points):
             x = i if stacked else i - 0.4 + width * (s + 0.5)
             if p.suppressed:
-                _star(ax, x, bottoms[i] if stacked else 0, ha="center", va="bottom")
+                if stacked:
+                    withheld_at.setdefault(i, s)
+                else:
+                    _withheld(ax, f"{chart_id}-suppressed-{s}-{i}", x, horizontal=False)
                 continue
             if p.value is None:
                 continue
@@ -253,6 +315,16 @@ def bars_over_time(
                         ha="center",
                         va="bottom",
                     )
+    for i, s in withheld_at.items():
+        _withheld(
+            ax,
+            f"{chart_id}-suppressed-{s}-{i}",
+            i,
+            horizontal=False,
+            above=bottoms[i] + (top or 1) * 0.03,
+        )
+    if withheld_at:
+        top = max(top, max(bottoms)) * 1.12
     ax.set_xticks(range(len(periods)), [p for p in periods], rotation=0)
     ax.tick_params(axis="x", labelsize=8)
     top = top or 1
@@ -299,7 +371,7 @@ def share_bars(
         for i, p in enumerate(points):
             y = i - 0.4 + height * (s + 0.5)
             if p.suppressed:
-                _star(ax, 0.003, y, va="center", ha="left")
+                _withheld(ax, f"{chart_id}-suppressed-{s}-{i}", y)
                 continue
             if p.value is None:
                 continue
@@ -307,7 +379,7 @@ def share_bars(
             top = max(top, p.value)
             if s == 0:
                 ax.text(p.value + 0.005, y, f"{p.value * 100:.{dp}f}%", va="center", fontsize=8)
-    ax.set_yticks(range(rows), [_short(c) for c in categories])
+    ax.set_yticks(range(rows), [_wrap(c) for c in categories])
     ax.invert_yaxis()
     ax.set_xlim(0, min(1.0, max(top, 0.05) * 1.2))
     _pct_axis(ax.xaxis)
@@ -327,7 +399,7 @@ def share_bars(
     ax.set_axisbelow(True)
     _place(
         fig,
-        left=0.2 + _label_width(_short(c) for c in categories),
+        left=0.2 + _label_width(_wrap(c) for c in categories),
         right=0.45,
         legend_rows=legend_rows,
     )
@@ -342,7 +414,7 @@ def funnel(chart_id: str, stages: Sequence[tuple[str, Point, str]], alt: str) ->
     top = max((p.value or 0 for _, p, _ in stages), default=0) or 1
     for i, (_label, p, share) in enumerate(stages):
         if p.suppressed:
-            _star(ax, 0, i, ha="center", va="center")
+            _withheld(ax, f"{chart_id}-suppressed-{i}", i)
             continue
         if p.value is None:
             continue
@@ -358,15 +430,38 @@ def funnel(chart_id: str, stages: Sequence[tuple[str, Point, str]], alt: str) ->
             va="center",
             color="white" if p.value > top * 0.15 else "black",
         )
-    ax.set_yticks(range(len(stages)), [_short(s[0], 44) for s in stages])
+    ax.set_yticks(range(len(stages)), [_wrap(s[0], 44) for s in stages])
     ax.invert_yaxis()
     ax.set_xlim(-top / 2 * 1.05, top / 2 * 2.1)
     ax.set_xticks([])
     ax.spines["bottom"].set_visible(False)
     ax.spines["left"].set_visible(False)
     ax.tick_params(axis="y", length=0)
-    _place(fig, left=0.2 + _label_width(_short(st[0], 44) for st in stages), bottom=0.1, right=0.1)
+    _place(fig, left=0.2 + _label_width(_wrap(st[0], 44) for st in stages), bottom=0.1, right=0.1)
     return _svg(fig, chart_id, alt)
+
+
+def _value_range(values: Sequence[float | None]) -> tuple[float, float]:
+    """An axis range for proportions that fits the values (a 0-1% indicator is not flattened
+    on a 0-100% axis): from 0 when the values are near it, padded, within 0-1."""
+    found = [v for v in values if v is not None and not math.isnan(v)]
+    if not found:
+        return 0.0, 1.0
+    lo, hi = min(found), max(found)
+    span = max(hi - lo, hi * 0.2, 0.002)
+    lo = 0.0 if lo <= span * 1.5 else max(0.0, lo - span * 0.35)
+    hi = min(1.0, hi + span * 0.35) if hi < 1.0 else 1.0
+    return lo, max(hi, lo + 0.002)
+
+
+def _pct_decimals(lo: float, hi: float) -> int:
+    span = (hi - lo) * 100
+    return 0 if span >= 5 else 1 if span >= 0.5 else 2
+
+
+def _pct_scale(axis, lo: float, hi: float) -> None:
+    axis.set_major_formatter(ticker.PercentFormatter(xmax=1.0, decimals=_pct_decimals(lo, hi)))
+    axis.set_major_locator(ticker.MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
 
 
 @_styled
@@ -376,48 +471,90 @@ def intervals(
     alt: str,
 ) -> Markup:
     """Each indicator's value with its 95% interval, coloured by comparison, with the
-    comparators as markers (the support pack's local vs England view)."""
-    fig = _figure(7.2, max(1.6, 0.45 * len(rows) + 0.8))
-    ax = fig.add_subplot()
+    comparators as markers (the support pack's local vs England view). Each indicator has its
+    own row and its own scale; provisional values are grey and say until when, suppressed ones
+    are a neutral labelled marker."""
+    labels = [_wrap(r[0], 46) for r in rows]
+    heights = [0.42 + 0.14 * (lab.count("\n")) for lab in labels]
+    fig = _figure(7.2, max(1.2, sum(heights) + 0.25 * len(rows) + 0.5))
+    axes = fig.subplots(len(rows), 1, squeeze=False, gridspec_kw={"height_ratios": heights or [1]})
     markers = {"Region": ("|", REGION), "England": ("D", ENGLAND)}
     seen: set[str] = set()
-    for i, (_, p, comparison, comparators) in enumerate(rows):
+    comparator_handles = []
+    for i, ((_, p, comparison, comparators), label) in enumerate(zip(rows, labels, strict=True)):
+        ax = axes[i][0]
+        shown_values = [p.value, p.lower, p.upper] if not p.suppressed else []
+        lo, hi = _value_range([*shown_values, *comparators.values()])
         for name, value in comparators.items():
             if value is None:
                 continue
             marker, colour = markers.get(name, ("s", SERIES[3]))
-            ax.plot(
+            (line,) = ax.plot(
                 [value],
-                [i],
+                [0],
                 marker=marker,
                 color=colour,
                 markersize=9 if marker == "|" else 5,
                 markeredgewidth=2,
                 linestyle="none",
-                label=name if name not in seen else None,
+                label=name,
             )
+            if name not in seen:
+                comparator_handles.append(line)
             seen.add(name)
         if p.suppressed:
-            _star(ax, 0.005, i, va="center")
-            continue
-        if p.value is None:
-            continue
-        colour = COMPARISON_COLOURS.get(comparison, LOCAL)
-        if p.lower is not None and p.upper is not None:
-            ax.plot([p.lower, p.upper], [i, i], color=colour, linewidth=2.2, solid_capstyle="butt")
-        ax.plot([p.value], [i], marker="o", color=colour, markersize=7, linestyle="none")
-        ax.text(p.value, i - 0.3, f"{p.value * 100:.0f}%", ha="center", fontsize=7.5)
-    ax.set_yticks(range(len(rows)), [_short(r[0], 46) for r in rows])
-    ax.invert_yaxis()
-    ax.set_ylim(len(rows) - 0.5, -0.8)
-    ax.set_xlim(0, 1)
-    _pct_axis(ax.xaxis)
-    ax.grid(axis="x", color="#e0e0e0", linewidth=0.6)
-    ax.set_axisbelow(True)
+            _withheld(ax, f"{chart_id}-suppressed-{i}", 0)
+        elif p.value is not None:
+            if p.provisional:
+                colour, gid = NEUTRAL, f"{chart_id}-provisional-{i}"
+            else:
+                colour, gid = COMPARISON_COLOURS.get(comparison, LOCAL), f"{chart_id}-value-{i}"
+            if p.lower is not None and p.upper is not None:
+                ax.plot(
+                    [p.lower, p.upper],
+                    [0, 0],
+                    color=colour,
+                    linewidth=2.2,
+                    solid_capstyle="butt",
+                    gid=f"{gid}-interval",
+                )
+            ax.plot(
+                [p.value],
+                [0],
+                marker="o",
+                color=colour,
+                markersize=7,
+                linestyle="none",
+                gid=f"{gid}-dot",
+                markerfacecolor="white" if p.provisional else colour,
+            )
+            dp = max(_pct_decimals(lo, hi), 0 if p.value >= 0.1 else 1)
+            text = f"{p.value * 100:.{dp}f}%"
+            if p.provisional:
+                text += f" ({p.provisional_text})"
+            where = (p.value - lo) / (hi - lo) if hi > lo else 0.5
+            ax.text(
+                p.value,
+                0.33,
+                text,
+                ha="right" if where > 0.65 else "left" if where < 0.35 else "center",
+                fontsize=7.5,
+                color="#212121",
+                gid=f"{gid}-text",
+            )
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(-0.5, 0.75)
+        ax.set_yticks([0], [label])
+        ax.tick_params(axis="y", length=0)
+        _pct_scale(ax.xaxis, lo, hi)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.grid(axis="x", color="#e0e0e0", linewidth=0.6)
+        ax.set_axisbelow(True)
     from matplotlib.lines import Line2D
 
     # better / similar / worse always; higher, lower (no judgement) and not compared when shown
-    shown = {comparison for _, p, comparison, _ in rows if p.value is not None and not p.suppressed}
+    final = [(p, c) for _, p, c, _ in rows if p.value is not None and not p.suppressed]
+    shown = {c for p, c in final if not p.provisional}
     handles = [
         Line2D([], [], marker="o", color=c, linestyle="none", label=w.capitalize())
         for w, c in COMPARISON_COLOURS.items()
@@ -427,13 +564,28 @@ def intervals(
         handles.append(
             Line2D([], [], marker="o", color=LOCAL, linestyle="none", label="Not compared")
         )
-    handles += list(ax.get_legend_handles_labels()[0])
-    legend_rows = _top_legend(ax, handles)
+    if any(p.provisional for p, _ in final):
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                color=NEUTRAL,
+                markerfacecolor="white",
+                linestyle="none",
+                label="Provisional (not compared)",
+            )
+        )
+    handles += comparator_handles
+    legend_rows = _top_legend(axes[0][0], handles)
     _place(
         fig,
-        left=0.2 + _label_width(_short(r[0], 46) for r in rows),
+        left=0.2 + _label_width(labels),
         right=0.3,
+        top=0.15,
+        bottom=0.3,
         legend_rows=legend_rows,
+        hspace=0.9,
     )
     return _svg(fig, chart_id, alt)
 
@@ -446,15 +598,17 @@ def trend_panels(
     alt: str,
 ) -> Markup:
     """Small multiples: each indicator's value over the years with its 95% interval band, and
-    comparator lines."""
+    comparator lines; each panel has its own scale, provisional years are hollow grey points."""
     cols = 2
     nrows = max(1, math.ceil(len(panels) / cols))
-    fig = _figure(7.2, 1.9 * nrows + 0.3)
+    titles = [_wrap(t, 44) for t, _, _ in panels]
+    title_lines = max((t.count("\n") + 1 for t in titles), default=1)
+    fig = _figure(7.2, (1.75 + 0.15 * title_lines) * nrows + 0.3)
     axes = fig.subplots(nrows, cols, squeeze=False)
     xs = list(range(len(periods)))
-    for k, (title, points, comparators) in enumerate(panels):
+    for k, ((_, points, comparators), title) in enumerate(zip(panels, titles, strict=True)):
         ax = axes[k // cols][k % cols]
-        ax.set_title(_short(title, 44), fontsize=8.5)
+        ax.set_title(title, fontsize=8.5)
         ys = [p.value if not p.suppressed else None for p in points]
         lo = [p.lower if not p.suppressed else None for p in points]
         hi = [p.upper if not p.suppressed else None for p in points]
@@ -476,6 +630,18 @@ def trend_panels(
             markersize=3,
             label="Area",
         )
+        for x, p in zip(xs, points, strict=True):
+            if p.provisional and p.value is not None and not p.suppressed:
+                ax.plot(
+                    [x],
+                    [p.value],
+                    marker="o",
+                    markersize=4,
+                    markerfacecolor="white",
+                    markeredgecolor=NEUTRAL,
+                    linestyle="none",
+                    gid=f"{chart_id}-provisional-{k}-{x}",
+                )
         for name, values in comparators.items():
             colour = ENGLAND if name == "England" else REGION
             ax.plot(
@@ -488,25 +654,43 @@ def trend_panels(
             )
         for x, p in zip(xs, points, strict=True):
             if p.suppressed:
-                _star(ax, x, 0.01, ha="center")
-        ax.set_ylim(0, 1)
-        _pct_axis(ax.yaxis)
+                _withheld(ax, f"{chart_id}-suppressed-{k}-{x}", x, horizontal=False)
+        bottom, top = _value_range(
+            [*ys, *lo, *hi, *(v for values in comparators.values() for v in values)]
+        )
+        ax.set_ylim(bottom, top)
+        _pct_scale(ax.yaxis, bottom, top)
         ax.set_xticks([xs[0], xs[-1]], [periods[0], periods[-1]])
         ax.tick_params(labelsize=7)
         ax.grid(axis="y", color="#eeeeee", linewidth=0.6)
     for k in range(len(panels), nrows * cols):
         axes[k // cols][k % cols].set_visible(False)
     handles, labels = axes[0][0].get_legend_handles_labels()
+    if any(p.provisional and not p.suppressed for _, points, _ in panels for p in points):
+        from matplotlib.lines import Line2D
+
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                markersize=4,
+                markerfacecolor="white",
+                markeredgecolor=NEUTRAL,
+                linestyle="none",
+                label="Provisional",
+            )
+        )
     rows = _top_legend(axes[0][0], handles) if handles else 0
     _place(
         fig,
         left=0.5,
         bottom=0.3,
-        top=0.3,
+        top=0.3 + 0.15 * (title_lines - 1),
         right=0.2,
         legend_rows=rows,
-        hspace=0.55 * 1.9 / 1.9,
-        wspace=0.25,
+        hspace=0.55 + 0.2 * (title_lines - 1),
+        wspace=0.3,
     )
     return _svg(fig, chart_id, alt)
 
@@ -529,7 +713,7 @@ def grouped_shares(
         for i, p in enumerate(points):
             x = i - 0.4 + width * (g + 0.5)
             if p.suppressed:
-                _star(ax, x, 0, ha="center", va="bottom")
+                _withheld(ax, f"{chart_id}-suppressed-{g}-{i}", x, horizontal=False)
                 continue
             if p.value is None:
                 continue
@@ -537,7 +721,7 @@ def grouped_shares(
             if n <= 2 and len(categories) <= 9:
                 ax.text(x, p.value, f"{p.value * 100:.0f}%", ha="center", va="bottom", fontsize=7)
             top = max(top, p.value)
-    ax.set_xticks(range(len(categories)), [_short(c, 16) for c in categories])
+    ax.set_xticks(range(len(categories)), [_wrap(c, 16) for c in categories])
     ax.tick_params(axis="x", labelsize=8)
     ax.set_ylim(0, min(1.0, max(top, 0.05) * 1.25))
     _pct_axis(ax.yaxis)
@@ -549,7 +733,13 @@ def grouped_shares(
     ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
     ax.set_axisbelow(True)
     ax.set_xlim(-0.6, len(categories) - 0.4)
-    _place(fig, left=0.55, right=0.45, legend_rows=rows)
+    _place(
+        fig,
+        left=0.55,
+        right=0.45,
+        bottom=0.2 + 0.15 * _lines(_wrap(c, 16) for c in categories),
+        legend_rows=rows,
+    )
     return _svg(fig, chart_id, alt)
 
 
@@ -567,23 +757,25 @@ def share_panels(
         len(panels), 1, squeeze=False, sharex=True, gridspec_kw={"height_ratios": heights}
     )
     top = max((p.value or 0 for _, _, pts in panels for p in pts), default=0)
-    for ax, (title, labels, points) in zip((a[0] for a in axes), panels, strict=True):
-        ax.set_title(_short(title, 70), fontsize=8.5)
+    for j, (ax, (title, labels, points)) in enumerate(
+        zip((a[0] for a in axes), panels, strict=True)
+    ):
+        ax.set_title(_wrap(title, 90), fontsize=8.5)
         for i, p in enumerate(points):
             if p.suppressed:
-                _star(ax, 0.003, i, va="center")
+                _withheld(ax, f"{chart_id}-suppressed-{j}-{i}", i)
                 continue
             if p.value is None:
                 continue
             ax.barh(i, p.value, height=0.7, color=LOCAL)
             ax.text(p.value + 0.005, i, f"{p.value * 100:.{dp}f}%", va="center", fontsize=8)
-        ax.set_yticks(range(len(labels)), [_short(lab) for lab in labels])
+        ax.set_yticks(range(len(labels)), [_wrap(lab) for lab in labels])
         ax.set_ylim(len(labels) - 0.5, -0.5)
         ax.grid(axis="x", color="#e0e0e0", linewidth=0.6)
         ax.set_axisbelow(True)
     axes[-1][0].set_xlim(0, min(1.0, max(top, 0.05) * 1.2))
     _pct_axis(axes[-1][0].xaxis)
-    labels = [_short(lab) for _, labs, _ in panels for lab in labs]
+    labels = [_wrap(lab) for _, labs, _ in panels for lab in labs]
     _place(
         fig,
         left=0.2 + _label_width(labels),
@@ -637,9 +829,220 @@ def bullseye(chart_id: str, rings: Sequence[tuple[str, Point]], alt: str) -> Mar
                 (0.0, k - 0.2), 0.06, 0.4, facecolor=colours[k % len(colours)], edgecolor="#90a4ae"
             )
         )
-        key.text(0.09, k, _short(label, 44), va="center", fontsize=8.5)
+        key.text(0.09, k, _wrap(label, 44), va="center", fontsize=8.5)
         if p.suppressed:
-            _star(key, 0.95, k, va="center", ha="right")
+            _withheld(key, f"{chart_id}-suppressed-{k}", k)
         elif p.value is not None:
             _count_label(key, 0.95, k, p.value, f"{chart_id}-count-0-{k}", va="center", ha="right")
+    return _svg(fig, chart_id, alt)
+
+
+@_styled
+def compare_areas(
+    chart_id: str,
+    rows: Sequence[tuple[str, Point, str]],
+    benchmarks: dict[str, float | None],
+    alt: str,
+) -> Markup:
+    """Fingertips' compare-areas view of one indicator: a bar per area with its 95% interval
+    whiskers, coloured by comparison (provisional grey, suppressed a neutral marker), and the
+    benchmarks (England, the region) as vertical lines. The scale fits the indicator."""
+    labels = [_wrap(r[0], 30) for r in rows]
+    fig = _figure(7.2, max(1.6, 0.3 * len(rows) + 0.15 * sum(lab.count("\n") for lab in labels)))
+    ax = fig.add_subplot()
+    lo, hi = _value_range(
+        [
+            *(x for _, p, _ in rows if not p.suppressed for x in (p.value, p.upper)),
+            *benchmarks.values(),
+        ]
+    )
+    lo = 0.0  # bars start at zero
+    for i, (_, p, comparison) in enumerate(rows):
+        if p.suppressed:
+            _withheld(ax, f"{chart_id}-suppressed-{i}", i)
+            continue
+        if p.value is None:
+            continue
+        if p.provisional:
+            colour, gid = NEUTRAL, f"{chart_id}-provisional-{i}"
+        else:
+            colour, gid = COMPARISON_COLOURS.get(comparison, LOCAL), f"{chart_id}-value-{i}"
+        ax.barh(i, p.value, height=0.62, color=colour, gid=f"{gid}-bar")
+        if p.lower is not None and p.upper is not None:
+            ax.errorbar(
+                [p.value],
+                [i],
+                xerr=[[p.value - p.lower], [p.upper - p.value]],
+                fmt="none",
+                ecolor="#37474f",
+                elinewidth=1,
+                capsize=2.5,
+                gid=f"{chart_id}-whisker-{i}",
+            )
+        dp = 1 if p.value < 0.1 else 0
+        text = f"{p.value * 100:.{dp}f}%" + (" \u2020" if p.provisional else "")
+        ax.text(
+            (p.upper if p.upper is not None else p.value) + (hi - lo) * 0.01,
+            i,
+            text,
+            va="center",
+            fontsize=7,
+            color="#212121",
+        )
+    from matplotlib.lines import Line2D
+
+    handles = []
+    for name, value in benchmarks.items():
+        if value is None:
+            continue
+        colour = ENGLAND if name == "England" else REGION
+        ax.axvline(value, color=colour, linestyle="--", linewidth=1.2)
+        handles.append(
+            Line2D([], [], color=colour, linestyle="--", label=f"{name} {value * 100:.1f}%")
+        )
+    judged = {
+        c for _, p, c in rows if p.value is not None and not p.suppressed and not p.provisional
+    }
+    handles = [
+        Line2D([], [], marker="s", color=c, linestyle="none", label=w.capitalize())
+        for w, c in COMPARISON_COLOURS.items()
+        if w in judged
+    ] + handles
+    provisional = [p for _, p, _ in rows if p.provisional and not p.suppressed]
+    if provisional:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="s",
+                color=NEUTRAL,
+                linestyle="none",
+                label=f"\u2020 {provisional[0].provisional_text.capitalize()} (not compared)",
+            )
+        )
+    ax.set_yticks(range(len(rows)), labels)
+    ax.set_ylim(len(rows) - 0.5, -0.6)
+    ax.set_xlim(lo, min(1.0, hi * 1.12) if hi < 1 else 1.0)
+    _pct_scale(ax.xaxis, lo, hi)
+    ax.grid(axis="x", color="#e0e0e0", linewidth=0.6)
+    ax.set_axisbelow(True)
+    legend_rows = _top_legend(ax, handles)
+    _place(fig, left=0.2 + _label_width(labels), right=0.6, legend_rows=legend_rows)
+    return _svg(fig, chart_id, alt)
+
+
+@_styled
+def spine(
+    chart_id: str,
+    rows: Sequence[tuple[str, Point, str, Sequence[float], float | None]],
+    alt: str,
+) -> Markup:
+    """A spine chart: per headline indicator, the range of the region's areas (lowest to
+    highest, the middle half darker), the area's value as a dot coloured by comparison
+    (provisional grey, suppressed a neutral marker) and the region's value as a black line.
+    Each row is scaled to its own range, so every indicator reads alike; the numbers are
+    printed beside it."""
+    labels = [_wrap(r[0], 40) for r in rows]
+    fig = _figure(7.2, max(1.4, 0.36 * len(rows) + 0.14 * sum(lab.count("\n") for lab in labels)))
+    ax = fig.add_subplot()
+    for i, (_, p, comparison, others, benchmark) in enumerate(rows):
+        values = sorted(v for v in others if v is not None)
+        if not values:
+            continue
+        low, high = values[0], values[-1]
+        span = (high - low) or 1.0
+
+        def x(v: float, low: float = low, span: float = span) -> float:
+            return max(-0.05, min(1.05, (v - low) / span))
+
+        ax.barh(i, 1.0, left=0.0, height=0.55, color="#e0e0e0", gid=f"{chart_id}-range-{i}")
+        q1 = values[len(values) // 4]
+        q3 = values[(3 * len(values)) // 4]
+        ax.barh(i, x(q3) - x(q1), left=x(q1), height=0.55, color="#b0bec5")
+        if benchmark is not None:
+            ax.plot([x(benchmark)] * 2, [i - 0.35, i + 0.35], color=ENGLAND, linewidth=2)
+        if p.suppressed:
+            # a hollow grey marker off the range (never at a value) and the word in its column
+            ax.plot(
+                [1.04],
+                [i],
+                marker="o",
+                markersize=6,
+                markerfacecolor="none",
+                markeredgecolor=NEUTRAL,
+                linestyle="none",
+                gid=f"{chart_id}-suppressed-{i}-mark",
+            )
+        elif p.value is not None:
+            if p.provisional:
+                colour, gid = NEUTRAL, f"{chart_id}-provisional-{i}"
+            else:
+                colour, gid = COMPARISON_COLOURS.get(comparison, LOCAL), f"{chart_id}-value-{i}"
+            ax.plot(
+                [x(p.value)],
+                [i],
+                marker="o",
+                markersize=8,
+                color=colour,
+                markerfacecolor="white" if p.provisional else colour,
+                markeredgewidth=1.5,
+                linestyle="none",
+                gid=f"{gid}-dot",
+            )
+        shown = "suppressed" if p.suppressed else "" if p.value is None else f"{p.value * 100:.1f}%"
+        bench = "" if benchmark is None else f"{benchmark * 100:.1f}%"
+        ax.text(
+            1.38,
+            i,
+            shown,
+            va="center",
+            ha="right",
+            fontsize=7.5,
+            color=NEUTRAL if p.suppressed else "#212121",
+            style="italic" if p.suppressed else "normal",
+            gid=f"{chart_id}-suppressed-{i}-label" if p.suppressed else None,
+        )
+        ax.text(1.62, i, bench, va="center", ha="right", fontsize=7.5, color="#424242")
+        ax.text(1.86, i, f"{low * 100:.1f}%", va="center", ha="right", fontsize=7.5)
+        ax.text(2.1, i, f"{high * 100:.1f}%", va="center", ha="right", fontsize=7.5)
+    for pos, head in ((1.38, "Area"), (1.62, "Region"), (1.86, "Lowest"), (2.1, "Highest")):
+        ax.text(pos, -0.85, head, ha="right", fontsize=7.5, fontweight="bold")
+    ax.set_yticks(range(len(rows)), labels)
+    ax.set_ylim(len(rows) - 0.5, -1.1)
+    ax.set_xlim(-0.08, 2.14)
+    ax.set_xticks([])
+    ax.spines["bottom"].set_visible(False)
+    ax.tick_params(axis="y", length=0)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    judged = {
+        c
+        for _, p, c, _, _ in rows
+        if p.value is not None and not p.suppressed and not p.provisional
+    }
+    handles = [
+        Line2D([], [], marker="o", color=c, linestyle="none", label=w.capitalize())
+        for w, c in COMPARISON_COLOURS.items()
+        if w in judged
+    ]
+    if any(p.provisional and not p.suppressed and p.value is not None for _, p, _, _, _ in rows):
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                color=NEUTRAL,
+                markerfacecolor="white",
+                linestyle="none",
+                label="Provisional",
+            )
+        )
+    handles += [
+        Line2D([], [], color=ENGLAND, linewidth=2, label="Region"),
+        Patch(color="#e0e0e0", label="Region's areas: lowest to highest"),
+        Patch(color="#b0bec5", label="Middle half"),
+    ]
+    legend_rows = _top_legend(ax, handles)
+    _place(fig, left=0.2 + _label_width(labels), right=0.15, legend_rows=legend_rows)
     return _svg(fig, chart_id, alt)

@@ -43,6 +43,7 @@ from orchestration.lib.reports.model import (
     number,
     pct_cell,
     pct_span,
+    provisional_to,
     trend_cell,
 )
 
@@ -239,7 +240,13 @@ def _point(v: Value | None) -> Point:
         return Point(None)
     if v.is_suppressed:
         return Point(None, suppressed=True)
-    return Point(v.value, lower=v.lower_95, upper=v.upper_95)
+    return Point(
+        v.value,
+        lower=v.lower_95,
+        upper=v.upper_95,
+        provisional=bool(v.is_provisional),
+        provisional_to=provisional_to(v) if v.is_provisional else None,
+    )
 
 
 def _published_value(v: Value | None) -> float | None:
@@ -723,10 +730,9 @@ def treatment(b: Builder) -> list[Section]:
         v = b.get(code)
         title = data.catalogue[code].title
         comp_values = {name: _published_value(b.get(code, area=a)) for name, a in comparators}
-        marked = title
-        if v is not None and v.is_provisional:  # the dagger must survive the chart's truncation
-            marked = (title if len(title) <= 43 else title[:42] + "\u2026") + " \u2020"
-        rows.append((marked, _point(v), v.comparison if v is not None else "", comp_values))
+        rows.append(
+            (_marked(title, v), _point(v), v.comparison if v is not None else "", comp_values)
+        )
         table_rows.append(
             [
                 Cell(title),
@@ -776,6 +782,7 @@ def treatment(b: Builder) -> list[Section]:
             )
         )
     sections.append(key)
+    sections.append(_compare_areas(b) if b.is_region else _spine(b))
 
     # -- numbers in treatment -------------------------------------------------------------------
     numbers = Section("in-treatment", "People in treatment")
@@ -939,6 +946,7 @@ def treatment(b: Builder) -> list[Section]:
     by_id = {s.id: s for s in [*sections, *_support_pack(b), by_group, trends]}
     order = (
         "key-indicators",
+        "compare-areas" if b.is_region else "spine",
         "in-treatment",
         "who",
         "access",
@@ -951,6 +959,152 @@ def treatment(b: Builder) -> list[Section]:
         "trends",
     )
     return [by_id[i] for i in order]
+
+
+def _region_areas(b: Builder) -> list[str]:
+    """The local authorities of the page's region (of the region itself on its page)."""
+    region = b.area if b.is_region else b.region
+    return [
+        a.code
+        for a in b.data.report_areas()
+        if a.kind == "la" and region is not None and b.data.region_of(a.code) == region
+    ]
+
+
+def _value_words(v: Value | None) -> str:
+    if v is None:
+        return "no data"
+    if v.is_suppressed:
+        return "suppressed"
+    if v.value is None:
+        return "no data"
+    if v.is_provisional:
+        return f"{v.value * 100:.1f}% (provisional to {provisional_to(v)})"
+    return f"{v.value * 100:.1f}% ({(v.comparison or '').replace('_', ' ')})"
+
+
+def _compare_areas(b: Builder) -> Section:
+    """Per headline indicator, every area of the region side by side: bars with 95% interval
+    whiskers coloured by comparison, England and the region as lines (Fingertips' compare
+    areas)."""
+    section = Section("compare-areas", f"Compare areas: {b.area_name}'s local authorities")
+    areas = _region_areas(b)
+    for code in TREATMENT_PROPORTIONS:
+        if code not in b.data.catalogue or not areas:
+            continue
+        title = b.data.catalogue[code].title
+        values = {a: b.get(code, area=a) for a in areas}
+        if all(v is None for v in values.values()):
+            continue
+        rows = [(b.area_label(a), _point(values[a]), _comparison_of(values[a])) for a in areas]
+        benchmarks = {
+            "England": _published_value(b.get(code, area=ENGLAND)),
+            "Region": _published_value(b.get(code, area=b.area)),
+        }
+        fid = b.figure_id()
+        alt = (
+            f"Compare-areas bar chart: {title}, {b.period}, each local authority of {b.area_name} "
+            "with its 95% interval. "
+            + "; ".join(f"{b.area_label(a)} {_value_words(values[a])}" for a in areas)
+            + "."
+        )
+        section.add(
+            Figure(
+                fid,
+                f"{title}: areas compared, {b.period}",
+                charts.compare_areas(fid, rows, benchmarks, alt),
+                alt,
+                Table(
+                    f"{title} by area, {b.period}",
+                    [
+                        "Area",
+                        "Numerator",
+                        "Denominator",
+                        "Value",
+                        "95% interval",
+                        "Compared with benchmark",
+                    ],
+                    [
+                        [
+                            Cell(b.area_label(a)),
+                            count_cell(values[a]),
+                            count_cell(values[a], "denominator"),
+                            pct_cell(values[a], 1),
+                            interval_cell(values[a], 1),
+                            comparison_cell(values[a]),
+                        ]
+                        for a in areas
+                    ],
+                ),
+                note="Bars are each area's value and whiskers its 95% interval, coloured by comparison with the benchmark; grey bars are provisional and not compared; dashed lines are England and the region.",
+            )
+        )
+    return section
+
+
+def _comparison_of(v: Value | None) -> str:
+    return v.comparison if v is not None else ""
+
+
+def _spine(b: Builder) -> Section:
+    """A spine chart of the headline indicators: the area against the range of its region's
+    areas, with the region's value."""
+    section = Section("spine", f"Spine chart: {b.area_name} against the region's areas")
+    areas = _region_areas(b)
+    rows = []
+    table_rows = []
+    alt_parts = []
+    for code in TREATMENT_PROPORTIONS:
+        if code not in b.data.catalogue:
+            continue
+        v = b.get(code)
+        others = [_published_value(b.get(code, area=a)) for a in areas]
+        others = [x for x in others if x is not None]
+        if v is None or not others:
+            continue
+        region = _published_value(b.get(code, area=b.region)) if b.region else None
+        title = b.data.catalogue[code].title
+        rows.append((_marked(title, v), _point(v), v.comparison, others, region))
+        alt_parts.append(f"{title}: {_value_words(v)}")
+        table_rows.append(
+            [
+                Cell(title),
+                pct_cell(v, 1),
+                pct_cell(b.get(code, area=b.region), 1) if b.region else Cell(""),
+                Cell(f"{min(others) * 100:.1f}%", "percent"),
+                Cell(f"{max(others) * 100:.1f}%", "percent"),
+                comparison_cell(v),
+            ]
+        )
+    if not rows:
+        return section
+    fid = b.figure_id()
+    alt = (
+        f"Spine chart: {b.area_name}, {b.period}, each headline indicator against the lowest to "
+        "highest of the region's areas, with the region's value. " + "; ".join(alt_parts) + "."
+    )
+    section.add(
+        Figure(
+            fid,
+            f"Headline indicators, {b.area_name} against the region's areas, {b.period}",
+            charts.spine(fid, rows, alt),
+            alt,
+            Table(
+                "Headline indicators against the region's areas",
+                [
+                    "Indicator",
+                    "Area",
+                    "Region",
+                    "Lowest area",
+                    "Highest area",
+                    "Compared with benchmark",
+                ],
+                table_rows,
+            ),
+            note="Each row is scaled from the lowest to the highest of the region's local authorities (grey, the middle half darker); the dot is this area, coloured by comparison (hollow grey: provisional, not compared); the black line is the region.",
+        )
+    )
+    return section
 
 
 def _completions_by_group_and_sex(b: Builder) -> Table | None:
@@ -1025,9 +1179,9 @@ INTERVAL_NOTE = (
 
 
 def _marked(label: str, v: Value | None) -> str:
-    """A chart label with the provisional dagger, kept when the chart shortens the label."""
+    """A chart label with the provisional dagger (labels wrap, never cut short)."""
     if v is not None and v.is_provisional:
-        return (label if len(label) <= 43 else label[:42] + "\u2026") + " \u2020"
+        return label + " \u2020"
     return label
 
 

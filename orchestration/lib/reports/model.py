@@ -241,9 +241,20 @@ TREND_WORDS = {
 }
 
 
+def provisional_to(v: Value) -> str:
+    """The date a provisional row's data reach (the end of its year when not recorded)."""
+    if v.data_to:
+        return v.data_to
+    return f"{int(v.period[:4]) + 1}-03-31" if v.period[:4].isdigit() else v.period
+
+
 def comparison_cell(v: Value | None) -> Cell:
+    """Better/similar/worse for a final value; a provisional one is never judged (its
+    follow-up has not passed) and says until when it is provisional."""
     if v is None:
         return Cell("", "comparison")
+    if v.is_provisional and not v.is_suppressed and v.comparison != "suppressed":
+        return Cell(f"Provisional to {provisional_to(v)}", "comparison", css="cmp-provisional")
     word = COMPARISON_WORDS.get(v.comparison, v.comparison)
     return Cell(
         word, "comparison", suppressed=v.comparison == "suppressed", css=f"cmp-{v.comparison}"
