@@ -1306,12 +1306,20 @@ def _support_pack(b: Builder) -> list[Section]:
     when = f"{b.area_name}, {b.period}"
 
     access = Section("access", "Access and waiting times")
-    access.intro.append(
+    access.about.append(
         Markup(
             "New presentations are people starting a new treatment journey in the year (a person "
             "counts once); waits run from referral to the first intervention."
         )
     )
+    new = b.get("tx_new_presentations")
+    quick = b.get("tx_wait_under_3w")
+    if _shown(new) and _shown(quick):
+        access.intro.append(
+            Markup(
+                "{} people started a new treatment journey in {}; {} of first interventions came within three weeks of referral."
+            ).format(count_span(new), b.period, pct_span(quick))
+        )
     access.add(
         _count_table(
             b,
@@ -1412,13 +1420,23 @@ def _support_pack(b: Builder) -> list[Section]:
     sections.append(engagement)
 
     top = Section("top-outcomes", "Treatment outcomes (TOP) at the six-month review")
-    top.intro.append(
+    top.about.append(
         Markup(
             "Of people in drug treatment with a TOP at the start and a review 150 to 240 days "
             "later; an outcome belongs to the year of its review and stays provisional until "
             "240 days after the year ends."
         )
     )
+    abstinent = b.get("top_abstinent", bt="top_drug", b="opiates")
+    if _shown(abstinent):
+        top.intro.append(
+            Markup(
+                "{} of people using opiates at the start of treatment had stopped by their six-month review{}."
+            ).format(
+                pct_span(abstinent),
+                Markup(" (provisional)") if abstinent.is_provisional else Markup(""),
+            )
+        )
     drugs = [v.breakdown for v in b.rows("top_abstinent", "top_drug")]
     top.add(
         _indicator_figure(
@@ -2471,10 +2489,16 @@ def method_notes(data: ServingData, codes: Sequence[str]) -> list[MethodNote]:
     return notes
 
 
+def _shown(v: Value | None) -> bool:
+    """A value a sentence may quote: published, not suppressed."""
+    return v is not None and not v.is_suppressed and v.value is not None
+
+
 def build_page(data: ServingData, report: str, area: str, period: str) -> Page:
     kind = REPORT_KINDS[report]
     b = Builder(data, kind, area, period)
-    sections = [s for s in BUILDERS[report](b) if s.figures or s.tables or s.intro]
+    sections = [s for s in BUILDERS[report](b) if s.figures or s.tables or s.intro or s.about]
+    # Findings only: a section's "about" line says what it counts and is no finding.
     summary = [line for s in sections for line in s.intro[:2]]
     return Page(
         report=report,

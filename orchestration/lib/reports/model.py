@@ -72,7 +72,8 @@ class Section:
 
     id: str
     title: str
-    intro: list[Markup] = field(default_factory=list)
+    intro: list[Markup] = field(default_factory=list)  # findings: the page's summary quotes them
+    about: list[Markup] = field(default_factory=list)  # what the section counts, never a finding
     blocks: list[Figure | Table] = field(default_factory=list)
 
     def add(self, block: Figure | Table | None) -> None:
