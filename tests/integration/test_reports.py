@@ -337,7 +337,9 @@ def test_a_page_for_every_area_and_report_linked_from_the_index(reports, rendere
     index_links = set(rendered["index"]["links"])
     for p in reports.pages:
         assert f"{p.area_code}/{p.report}.html" in index_links
-        assert p.figures >= 4, (p.area_code, p.report)
+        # a local authority's compare page has one spine chart per source (treatment and DIP)
+        least = 2 if p.report == "compare" and p.area_code != REGION else 4
+        assert p.figures >= least, (p.area_code, p.report)
 
 
 def test_pages_open_without_console_errors_and_every_chart_renders(rendered):
@@ -415,11 +417,13 @@ def test_year_tables_match_the_published_rows(rendered, serving_copy):
         "treatment": ("People in treatment by substance group", "tx_in_treatment", 4),
         "needs": ("Drug tests by year", "mdt_tests", 1),
     }
-    stars = 0
+    checked = 0
     for name, facts in rendered.items():
         if name == "index":
             continue
         area, report = name.split("-", 1)
+        if report == "compare":  # no by-year table: every area side by side in one year
+            continue
         caption, code, column = tables[report]
         table = next(t for t in facts["tables"] if t["caption"] == caption)
         for row in table["rows"]:
@@ -427,13 +431,16 @@ def test_year_tables_match_the_published_rows(rendered, serving_copy):
             suppressed, numerator = published[(code, area, period)]
             cell = row[column]
             assert cell["kind"] == "count"
+            checked += 1
             if suppressed:
                 assert cell["suppressed"] and cell["text"] == "*", (name, period)
-                stars += 1
             else:
                 # a year to date carries the provisional dagger
                 assert cell["text"].rstrip("\u2020") == f"{round(numerator):,}", (name, period)
-    assert stars > 0
+    # Every page's by-year table was read (whether the small demo withholds a whole year's
+    # count, drawn as *, depends on its draws; test_no_report_shows_a_count_from_one_to_four
+    # checks the withheld cells of every table).
+    assert checked >= 8 * sum(1 for n in rendered if n != "index" and not n.endswith("-compare"))
 
 
 def test_supplier_text_is_escaped_in_pages(rendered):

@@ -150,3 +150,43 @@ def test_compare_areas_and_spine_charts_are_on_every_page(views, reports):  # no
         spines = [f for f in views[f"{area}-treatment"]["figureTexts"] if f["section"] == "spine"]
         assert len(spines) == 1, area
         assert spines[0]["ranges"] >= len(TREATMENT_PROPORTIONS) - 1, area
+
+
+def test_the_compare_page_shows_every_proportion_for_every_area(
+    views,
+    reports,  # noqa: F811
+    serving_copy,  # noqa: F811
+) -> None:
+    """Every proportion published for the whole population in the region's year has a
+    compare-areas chart on the region's compare page, and a spine row on each local
+    authority's compare page wherever the area has a row (issue 17: the views for every area
+    and indicator)."""
+    period = next(p.period for p in reports.pages if p.report == "compare")
+    las = {p.area_code for p in reports.pages if p.area_code != REGION}
+    con = duckdb.connect(str(serving_copy), read_only=True)
+    try:
+        rows = con.execute(
+            "select v.indicator_code, v.area_code, v.value from rpt_indicator_values v "
+            "join rpt_indicator_catalogue c using (indicator_code) "
+            "where c.unit = 'proportion' and v.breakdown_type = 'all' and v.period = ?",
+            [period],
+        ).fetchall()
+    finally:
+        con.close()
+    codes = {code for code, area, _ in rows if area == REGION}
+    assert len(codes) >= 15
+    region = views[f"{REGION}-compare"]
+    charts = [f for f in region["figureTexts"] if f["section"].startswith("compare-")]
+    assert len(charts) == len(codes)
+    published = {(code, area) for code, area, value in rows if value is not None}
+    for area in las:
+        # a row for each indicator the area has, when some area of the region has a value
+        expected = {
+            code
+            for code, a, _ in rows
+            if a == area and code in codes and any((code, o) in published for o in las)
+        }
+        spines = [
+            f for f in views[f"{area}-compare"]["figureTexts"] if f["section"].startswith("spine-")
+        ]
+        assert sum(f["ranges"] for f in spines) == len(expected), area

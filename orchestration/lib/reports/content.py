@@ -83,6 +83,12 @@ REPORTS = (
         "bullseye_people",
         "Prevalence and unmet need, the treatment bullseye, known to treatment by cohort, drug tests and repeat testers, provider flows.",
     ),
+    ReportKind(
+        "compare",
+        "Compare areas",
+        "tx_in_treatment",
+        "Every proportion published for the whole population: each local authority against the region's range (spine charts), and on the region's page every area side by side with its 95% interval.",
+    ),
 )
 REPORT_KINDS = {r.slug: r for r in REPORTS}
 
@@ -983,13 +989,17 @@ def _value_words(v: Value | None) -> str:
     return f"{v.value * 100:.1f}% ({(v.comparison or '').replace('_', ' ')})"
 
 
-def _compare_areas(b: Builder) -> Section:
-    """Per headline indicator, every area of the region side by side: bars with 95% interval
-    whiskers coloured by comparison, England and the region as lines (Fingertips' compare
-    areas)."""
-    section = Section("compare-areas", f"Compare areas: {b.area_name}'s local authorities")
+def _compare_areas(
+    b: Builder,
+    codes: tuple[str, ...] = TREATMENT_PROPORTIONS,
+    section_id: str = "compare-areas",
+    title: str | None = None,
+) -> Section:
+    """Per indicator, every area of the region side by side: bars with 95% interval whiskers
+    coloured by comparison, England and the region as lines (Fingertips' compare areas)."""
+    section = Section(section_id, title or f"Compare areas: {b.area_name}'s local authorities")
     areas = _region_areas(b)
-    for code in TREATMENT_PROPORTIONS:
+    for code in codes:
         if code not in b.data.catalogue or not areas:
             continue
         title = b.data.catalogue[code].title
@@ -1046,15 +1056,21 @@ def _comparison_of(v: Value | None) -> str:
     return v.comparison if v is not None else ""
 
 
-def _spine(b: Builder) -> Section:
-    """A spine chart of the headline indicators: the area against the range of its region's
-    areas, with the region's value."""
-    section = Section("spine", f"Spine chart: {b.area_name} against the region's areas")
+def _spine(
+    b: Builder,
+    codes: tuple[str, ...] = TREATMENT_PROPORTIONS,
+    section_id: str = "spine",
+    title: str | None = None,
+    what: str = "Headline indicators",
+) -> Section:
+    """A spine chart of indicators (the headline ones by default): the area against the range
+    of its region's areas, with the region's value."""
+    section = Section(section_id, title or f"Spine chart: {b.area_name} against the region's areas")
     areas = _region_areas(b)
     rows = []
     table_rows = []
     alt_parts = []
-    for code in TREATMENT_PROPORTIONS:
+    for code in codes:
         if code not in b.data.catalogue:
             continue
         v = b.get(code)
@@ -1086,11 +1102,11 @@ def _spine(b: Builder) -> Section:
     section.add(
         Figure(
             fid,
-            f"Headline indicators, {b.area_name} against the region's areas, {b.period}",
+            f"{what}, {b.area_name} against the region's areas, {b.period}",
             charts.spine(fid, rows, alt),
             alt,
             Table(
-                "Headline indicators against the region's areas",
+                f"{what} against the region's areas",
                 [
                     "Indicator",
                     "Area",
@@ -2442,11 +2458,86 @@ def _with_quarterly(
     return built
 
 
+#: The compare-areas page groups indicators by their source, in this order.
+SOURCE_TITLES = {
+    "ndtms": "Structured treatment (NDTMS)",
+    "top": "Treatment outcomes (TOP)",
+    "ims": "Harm reduction (IMS)",
+    "dip": "Drug Interventions Programme",
+    "mdt": "Drug tests on arrest",
+    "prevalence": "Prevalence and need",
+}
+
+
+def _comparable(b: Builder) -> dict[str, list[str]]:
+    """Every proportion published for the whole population (breakdown all) in the page's
+    year, by source: what a compare-areas bar or a spine row can show."""
+    groups: dict[str, list[str]] = {}
+    for code, ind in b.data.catalogue.items():
+        if ind.unit != "proportion" or b.data.get(code, b.area, b.period, "all", "all") is None:
+            continue
+        source = ind.source.split(";")[0]
+        groups.setdefault(source, []).append(code)
+    order = list(SOURCE_TITLES)
+    return {
+        s: sorted(codes, key=lambda c: b.data.catalogue[c].title)
+        for s, codes in sorted(
+            groups.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)
+        )
+    }
+
+
+def compare(b: Builder) -> list[Section]:
+    """Every proportion for the whole population, area by area: on the region's page a
+    compare-areas chart per indicator (all its local authorities with 95% intervals), on a
+    local authority's page a spine chart per source (the area against its region's range)."""
+    sections = []
+    for source, codes in _comparable(b).items():
+        name = SOURCE_TITLES.get(source, source)
+        if b.is_region:
+            sections.append(
+                _compare_areas(b, tuple(codes), f"compare-{source}", f"{name}: areas compared")
+            )
+        else:
+            sections.append(
+                _spine(
+                    b, tuple(codes), f"spine-{source}", f"{name}: against the region's areas", name
+                )
+            )
+    _comparison_finding(b, sections, [c for codes in _comparable(b).values() for c in codes])
+    return sections
+
+
+def _comparison_finding(b: Builder, sections: list[Section], codes: list[str]) -> None:
+    """The page's finding: how many of its indicators differ significantly from their
+    benchmark, which way, and which (provisional values are not compared)."""
+    if not sections:
+        return
+    values = {c: b.get(c) for c in codes}
+    judged = {c: v for c, v in values.items() if _shown(v) and not v.is_provisional}
+    counts = {w: [c for c, v in judged.items() if v.comparison == w] for w in ("better", "worse")}
+    parts = [
+        Markup("{} of {} indicators compared with their benchmark").format(
+            len([v for v in judged.values() if v.comparison]), len(values)
+        )
+    ]
+    for word in ("better", "worse"):
+        names = counts[word]
+        if names:
+            parts.append(
+                Markup("{} significantly {} ({})").format(
+                    len(names), word, ", ".join(b.data.catalogue[c].title for c in names)
+                )
+            )
+    sections[0].intro.append(Markup("; ").join(parts) + Markup("."))
+
+
 BUILDERS: dict[str, Callable[[Builder], list[Section]]] = {
     "harm-reduction": _with_quarterly(harm_reduction),
     "treatment": _with_quarterly(treatment),
     "dip": _with_quarterly(dip),
     "needs": needs,
+    "compare": compare,
 }
 
 METHOD_WORDS = {
