@@ -361,6 +361,9 @@ _REMOTE_CSS_URL = re.compile(r"url\(\s*['\"]?(?:https?:)?//[^)]*\)", re.I)
 _GX_STATUS = re.compile(
     r'(<span class="h6"\s*>Status:</span>)\s*<i\b[^>]*></i>\s*(?:Failed|Succeeded)'
 )
+_GX_PROMO = re.compile(
+    r"<a\b[^>]*\bhref=\"https?://greatexpectations\.io[^\"]*\"[^>]*>(.*?)</a>", re.S
+)
 _OFFLINE_MARK = "<!-- smw: offline -->"
 
 
@@ -373,6 +376,7 @@ def _offline_html(text: str, page: Path, site: Path) -> str:
     text = _REMOTE_LINK.sub("", text)
     text = _SCRIPT.sub("", text)
     text = _REMOTE_IMG.sub("", text)
+    text = _GX_PROMO.sub(r"\1", text)  # GX's newsletter and home page: not for our readers
     icon = Path(os.path.relpath(site / "static" / "images" / "favicon.ico", page.parent))
     text = _ICON.sub(
         f'<link rel="icon" href="{icon.as_posix()}" type="image/x-icon">', text, count=1
