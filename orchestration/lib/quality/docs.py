@@ -376,6 +376,7 @@ def _offline_html(text: str, page: Path, site: Path) -> str:
     text = _REMOTE_LINK.sub("", text)
     text = _SCRIPT.sub("", text)
     text = _REMOTE_IMG.sub("", text)
+    text = _REMOTE_CSS_URL.sub("none", text)  # GX's inline styles: a logo from S3
     text = _GX_PROMO.sub(r"\1", text)  # GX's newsletter and home page: not for our readers
     icon = Path(os.path.relpath(site / "static" / "images" / "favicon.ico", page.parent))
     text = _ICON.sub(
