@@ -343,7 +343,7 @@ a { color: #0b57a4; } .container-fluid { padding: 1rem 2rem; }
 .text-warning { color: #7a5200; } .sticky { position: sticky; top: 0; }
 .nav, .list-group, ul.nav { list-style: none; padding-left: 0; }
 .list-group-item, .nav-item { padding: .15rem 0; } .btn-group, .btn, .ge-cta-footer,
-.ge-training-or-new-feature-banner { display: none; }
+.ge-training-or-new-feature-banner, footer { display: none; }
 .fa-times::before { content: "\\2717 "; } .fa-check-circle::before, .fa-check::before {
   content: "\\2713 "; } .fa-exclamation-triangle::before { content: "\\26A0 "; }
 .smw-verdict { display: inline-block; padding: .1rem .5rem; border-radius: .3rem;
