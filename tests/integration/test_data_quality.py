@@ -331,3 +331,38 @@ def test_a_blocking_failure_stops_before_publish_and_serving_stays(demo_build, t
     nsp = next(s for s in run["suites"] if s["suite"] == "raw.ims_nsp_transactions")
     blocked = {f["rule"] for f in nsp["failed"] if f["severity"] == "error"}
     assert blocked == {"raw_nsp_agency_known_systemic"}
+
+
+def test_feedback_index_names_providers_flags_closed_and_silent_grouped(demo_build):
+    home = demo_build.home
+    text = (home.data_quality_dir / "index.html").read_text()
+    con = duckdb.connect(str(home.warehouse_db), read_only=True)
+    try:
+        agencies = con.execute(
+            "select agency_code, agency_name, closed_date from marts.dim_agencies"
+        ).fetchall()
+        latest = con.execute(
+            "select max(month_start) from marts.fct_provider_volumes where is_latest_month"
+        ).fetchone()[0]
+        sources = [
+            r[0]
+            for r in con.execute(
+                "select distinct source_name from marts.fct_quality_scorecard"
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+    rows = re.findall(r"<tr><td><a href=\"[^\"]+\">([^<]*)</a></td>.*?</tr>", text, re.S)
+    assert rows
+    listed = {code: (name, closed) for code, name, closed in agencies if f"({code})" in text}
+    assert len(listed) >= 5, "agencies are listed by name and code"
+    closed = {c: d for c, (n, d) in listed.items() if d is not None and d < latest}
+    assert closed, "the demo has agencies closed before the latest month"
+    for row in re.findall(r"<tr><td><a [^>]+>[^<]*</a></td>.*?</tr>", text, re.S):
+        for code, day in closed.items():
+            if f"({code})</a>" in row:
+                assert f"closed {day:%d %b %Y}" in row and "within bounds" not in row, row
+    assert "silent in " in text  # providers with no record in the latest month
+    for source in sources:
+        assert f">{source}</h2>" in text
+    assert text.index("Needs action") < text.index("Closed providers")

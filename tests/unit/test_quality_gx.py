@@ -670,3 +670,26 @@ def test_values_out_of_range_warn_with_counts_and_record_ids_never_values(tmp_pa
     assert "raw_nsp_needles_issued_in_range" in stored, "Data Docs name the rule"
     for value in ("9223372036854775807", "99999999999999999999", "10001", "1e309", "10000001"):
         assert value not in stored, f"the value {value} was stored"
+
+
+def test_gx_pages_are_offline_and_show_smws_verdict(
+    run: tuple[Path, Path, list[SuiteResult]],
+) -> None:
+    from orchestration.lib.quality.docs import suite_verdict
+
+    _, docs, results = run
+    css, label = suite_verdict(results[0].counts(), results[0].error)
+    page = results[0].docs_page
+    assert page is not None
+    text = page.read_text(encoding="utf-8")
+    status = re.search(r"Status:</span>(.{0,200})", text, re.S)
+    assert status and label in status.group(1) and f"smw-{css}" in status.group(1)
+    assert label in (docs / "index.html").read_text(encoding="utf-8")
+    assert label in (docs / "gx" / "index.html").read_text(encoding="utf-8")
+    for html_page in (docs / "gx").rglob("*.html"):
+        body = html_page.read_text(encoding="utf-8")
+        assert not re.search(r"""<(script|link|img)\b[^>]*(src|href)=["']https?://""", body), (
+            html_page
+        )
+        assert not re.search(r"url\(\s*['\"]?https?://", body), html_page
+        assert "<script" not in body, html_page

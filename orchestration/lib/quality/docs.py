@@ -19,12 +19,14 @@ import datetime as dt
 import html
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+from great_expectations.render.renderer.site_builder import DefaultSiteIndexBuilder
 
 if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext
@@ -59,8 +61,20 @@ def site_config(docs_dir: Path) -> dict[str, Any]:
             "class_name": "TupleFilesystemStoreBackend",
             "base_directory": str(site_dir(docs_dir)),
         },
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "site_index_builder": {
+            "class_name": "KeepingSiteIndexBuilder",
+            "module_name": "orchestration.lib.quality.docs",
+        },
     }
+
+
+class KeepingSiteIndexBuilder(DefaultSiteIndexBuilder):
+    """GX's index builder, without its clean-up: by default GX deletes every rules page whose
+    suite is not in the (in-memory) context, so validating the model suites deleted the raw
+    suites' rules pages linked from earlier runs. Every page on disk stays."""
+
+    def build(self, skip_and_clean_missing: bool = True, build_index: bool = True) -> Any:
+        return super().build(skip_and_clean_missing=False, build_index=build_index)
 
 
 def _page(context: AbstractDataContext, key: Any) -> Path | None:
@@ -188,8 +202,9 @@ the failed rules are listed by name (hover over a name for why the rule exists a
 "not evaluated" means the rule could not run (for example a
 missing column) and counts as failed. <i>results</i> opens Great Expectations' page for that
 table in that run: every rule, its result, how many records failed and a sample of the failing
-values (values that could identify a person are never shown). <i>rules</i> opens the suite:
-every rule with its notes.
+values (values that could identify a person are never shown); its status line shows the same
+verdict as this page (a suite whose only failures are warnings <i>passed with warnings</i>).
+<i>rules</i> opens the suite: every rule with its notes. All pages work offline.
 <a href="gx/index.html">All Great Expectations pages</a>.</p>
 
 </div>
@@ -271,8 +286,11 @@ def render_index(docs_dir: Path) -> str:
                 if href
             ]
             link = " &middot; ".join(links) or "&mdash;"
+            v_css, v_label = suite_verdict(c, s.get("error"))
             parts.append(
-                f"<tr><td>{html.escape(s['suite'])}</td><td><code>{html.escape(s['table'])}</code></td>"
+                f"<tr><td>{html.escape(s['suite'])}<br>"
+                f'<span class="status {v_css}">{html.escape(v_label)}</span></td>'
+                f"<td><code>{html.escape(s['table'])}</code></td>"
                 f"<td class=num>{c['error']['passed']}</td><td class=num>{c['error']['failed']}</td>"
                 f"<td class=num>{c['warning']['passed']}</td><td class=num>{c['warning']['failed']}</td>"
                 f"<td>{_failed_rules(s)}</td><td>{link}</td></tr>"
@@ -286,3 +304,171 @@ def write_index(docs_dir: Path) -> Path:
     path = docs_dir / "index.html"
     _write_atomically(path, render_index(docs_dir))
     return path
+
+
+# --- one verdict per suite, and GX's pages offline ----------------------------------------------
+
+
+def suite_verdict(counts: Mapping[str, Mapping[str, int]], error: str | None) -> tuple[str, str]:
+    """smw's verdict on one suite in one run (css class, words), the same on every page:
+    only error-severity failures fail a suite; warning-only failures pass it with warnings."""
+    if error:
+        return "blocked", "Did not run"
+    blocking, warned = counts["error"]["failed"], counts["warning"]["failed"]
+    if blocking:
+        return "blocked", f"Failed: {blocking} error rule(s)"
+    if warned:
+        return "warned", f"Passed with {warned} warning(s)"
+    return "passed", "Passed"
+
+
+#: smw's stylesheet for GX's pages (written for smw; replaces the CDN bootstrap, font-awesome
+#: and bootstrap-table that GX's templates load, so the pages read the same with no network).
+_GX_OFFLINE_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 0; color: #222; line-height: 1.4; }
+a { color: #0b57a4; } .container-fluid { padding: 1rem 2rem; }
+.row { display: flex; flex-wrap: wrap; gap: 1rem; }
+.col-12, .col-md-12 { flex: 1 1 100%; } .col-md-2 { flex: 0 0 15rem; }
+.col-md-8, .col-md-9, .col-md-10 { flex: 1 1 0; min-width: 0; }
+.navbar { display: flex; align-items: center; gap: 1rem; padding: .5rem 2rem;
+  border-bottom: 1px solid #ddd; background: #f7f7f7; }
+.navbar img { max-height: 2rem; } .card { border: 1px solid #ddd; border-radius: .3rem;
+  margin: 0 0 1rem; } .card-header { background: #f3f3f3; padding: .5rem 1rem; }
+.card-body { padding: .5rem 1rem; } .table { border-collapse: collapse; width: 100%; }
+.table th, .table td { border: 1px solid #ccc; padding: .3rem .5rem; text-align: left;
+  vertical-align: top; } .table th { background: #f3f3f3; }
+.show-scrollbars { overflow-x: auto; max-width: 60rem; }
+.badge { display: inline-block; padding: 0 .35rem; border-radius: .25rem; background: #e5e5e5;
+  font-size: .85em; } .text-danger { color: #b00; } .text-success { color: #060; }
+.text-warning { color: #7a5200; } .sticky { position: sticky; top: 0; }
+.nav, .list-group, ul.nav { list-style: none; padding-left: 0; }
+.list-group-item, .nav-item { padding: .15rem 0; } .btn-group, .btn, .ge-cta-footer,
+.ge-training-or-new-feature-banner, footer { display: none; }
+.fa-times::before { content: "\\2717 "; } .fa-check-circle::before, .fa-check::before {
+  content: "\\2713 "; } .fa-exclamation-triangle::before { content: "\\26A0 "; }
+.smw-verdict { display: inline-block; padding: .1rem .5rem; border-radius: .3rem;
+  font-weight: 600; } .smw-blocked { background: #fdd; color: #900; }
+.smw-warned { background: #fff1c2; color: #7a5200; } .smw-passed { background: #dfd;
+  color: #060; }
+"""
+
+_REMOTE = r"""["']\s*(?:https?:)?//[^"']*["']"""
+_REMOTE_LINK = re.compile(rf"<link\b[^>]*\bhref\s*=\s*{_REMOTE}[^>]*>\s*", re.I)
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>\s*", re.I | re.S)
+_REMOTE_IMG = re.compile(rf"<img\b[^>]*\bsrc\s*=\s*{_REMOTE}[^>]*>", re.I)
+_ICON = re.compile(r'<link\b[^>]*\brel="shortcut icon"[^>]*>', re.I)
+_REMOTE_CSS_URL = re.compile(r"url\(\s*['\"]?(?:https?:)?//[^)]*\)", re.I)
+_GX_STATUS = re.compile(
+    r'(<span class="h6"\s*>Status:</span>)\s*<i\b[^>]*></i>\s*(?:Failed|Succeeded)'
+)
+_GX_PROMO = re.compile(
+    r"<a\b[^>]*\bhref=\"https?://greatexpectations\.io[^\"]*\"[^>]*>(.*?)</a>", re.S
+)
+_OFFLINE_MARK = "<!-- smw: offline -->"
+
+
+def _offline_html(text: str, page: Path, site: Path) -> str:
+    """GX's page with no network resource: CDN stylesheets and every script dropped (the
+    pages read without them), remote images dropped, the favicon pointed at GX's copy (GX's
+    template counts the folders wrongly for dotted suite names), smw's stylesheet inlined."""
+    if _OFFLINE_MARK in text:
+        return text
+    text = _REMOTE_LINK.sub("", text)
+    text = _SCRIPT.sub("", text)
+    text = _REMOTE_IMG.sub("", text)
+    text = _REMOTE_CSS_URL.sub("none", text)  # GX's inline styles: a logo from S3
+    text = _GX_PROMO.sub(r"\1", text)  # GX's newsletter and home page: not for our readers
+    icon = Path(os.path.relpath(site / "static" / "images" / "favicon.ico", page.parent))
+    text = _ICON.sub(
+        f'<link rel="icon" href="{icon.as_posix()}" type="image/x-icon">', text, count=1
+    )
+    style = f"{_OFFLINE_MARK}<style>{_GX_OFFLINE_STYLE}</style>"
+    head_end = text.lower().find("</head>")
+    if head_end < 0:
+        return style + text
+    return text[:head_end] + style + text[head_end:]
+
+
+def _set_gx_verdict(page: Path, css: str, label: str) -> None:
+    text = page.read_text(encoding="utf-8")
+    verdict = f'\\1 <span class="smw-verdict smw-{css}">{html.escape(label)}</span>'
+    new, n = _GX_STATUS.subn(verdict, text, count=1)
+    if n:
+        _write_atomically(page, new)
+
+
+def _page_verdicts(docs_dir: Path) -> dict[str, tuple[str, str]]:
+    """GX validation page (relative to ``docs_dir``) → smw's verdict, from every run summary."""
+    out = {}
+    for run in _load_runs(docs_dir):
+        for s in run["suites"]:
+            if s.get("page"):
+                out[s["page"]] = suite_verdict(s["counts"], s.get("error"))
+    return out
+
+
+def finish_gx_site(docs_dir: Path, results: Sequence[SuiteResult]) -> None:
+    """After GX has rendered: smw's verdict on this run's validation pages, every GX page
+    offline, and GX's index (a table filled by CDN scripts) replaced by a static list."""
+    site = site_dir(docs_dir)
+    for r in results:
+        if r.docs_page and Path(r.docs_page).is_file():
+            _set_gx_verdict(Path(r.docs_page), *suite_verdict(r.counts(), r.error))
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        new = _offline_html(text, page, site)
+        if new != text:
+            _write_atomically(page, new)
+    for sheet in (site / "static" / "styles").glob("*.css"):
+        text = sheet.read_text(encoding="utf-8")
+        new = _REMOTE_CSS_URL.sub("none", text)
+        if new != text:
+            _write_atomically(sheet, new)
+    site.mkdir(parents=True, exist_ok=True)
+    _write_atomically(site / "index.html", render_gx_index(docs_dir))
+
+
+def render_gx_index(docs_dir: Path) -> str:
+    """Every GX page on disk: the rules of each suite, and its validation pages newest first,
+    each with smw's verdict."""
+    site = site_dir(docs_dir)
+    verdicts = _page_verdicts(docs_dir)
+    suites: dict[str, list[Path]] = {}
+    for page in sorted((site / "validations").rglob("*.html")):
+        rel = page.relative_to(site)
+        suites.setdefault(".".join(rel.parts[1:3]), []).append(rel)
+    for page in (site / "expectations").rglob("*.html"):
+        suites.setdefault(
+            page.relative_to(site / "expectations").with_suffix("").as_posix().replace("/", "."), []
+        )
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>Great Expectations pages</title>",
+        f"<style>{_STYLE}</style></head><body>",
+        "<h1>Great Expectations pages</h1>",
+        '<p><a href="../index.html">Data quality: validation runs</a> (smw\'s index: every run '
+        "with its counts per severity).</p>",
+        "<table><tr><th>Suite</th><th>Rules</th><th>Validation pages, newest first</th></tr>",
+    ]
+    for suite in sorted(suites):
+        rules = site / "expectations" / (suite.replace(".", "/", 1) + ".html")
+        rules_link = (
+            f'<a href="{html.escape(rules.relative_to(site).as_posix())}">rules</a>'
+            if rules.is_file()
+            else "&mdash;"
+        )
+        runs = []
+        for rel in sorted(suites[suite], key=lambda r: r.parts[-2], reverse=True):
+            css, label = verdicts.get((Path("gx") / rel).as_posix(), ("", "verdict not recorded"))
+            runs.append(
+                f'<a href="{html.escape(rel.as_posix())}">{html.escape(rel.parts[-3])}</a> '
+                f"<small>{html.escape(rel.parts[-2])}</small> "
+                f'<span class="status {css}">{html.escape(label)}</span>'
+            )
+        parts.append(
+            f"<tr><td><code>{html.escape(suite)}</code></td><td>{rules_link}</td>"
+            f"<td>{'<br>'.join(runs) or '&mdash;'}</td></tr>"
+        )
+    parts.append("</table></body></html>")
+    return "\n".join(parts)

@@ -85,6 +85,15 @@ where is_latest_month and volume_level = 'provider'
 order by provider_type, provider_id, source_name
 """
 
+#: Provider names and closing dates, from the reference data (the IMS agency file; CJIT names
+#: from the areas seed). Treatment providers and custody suites have no reference file: code only.
+_NAMES_SQL = """
+select 'agency' as provider_type, agency_code as provider_id, agency_name, closed_date
+from marts.dim_agencies
+union all
+select 'cjit', cjit_code, cjit_name, cast(null as date) from marts.dim_cjits
+"""
+
 _VOLUME_WORDS = {
     "silent": "no records this month (it usually sends some): check the extract is still sent",
     "low": "under a third of its usual monthly volume: check records are not missing",
@@ -94,6 +103,14 @@ _VOLUME_WORDS = {
     "first_seen": "first month with records",
     "closed": "closed (no records expected)",
 }
+
+#: Index groups within each source, most urgent first.
+_SEVERITIES = (
+    ("action", "Needs action: failing in the latest month, or a volume flag or silence"),
+    ("earlier", "Failed in earlier months only"),
+    ("closed", "Closed providers (records from before closing)"),
+    ("fine", "Nothing to report"),
+)
 
 _PROVIDER_TYPES = {
     "agency": "IMS agency",
@@ -139,6 +156,58 @@ class ProviderFeedback:
     provider_id: str
     findings: list[RuleFinding] = field(default_factory=list)
     volumes: list[Volume] = field(default_factory=list)
+    name: str | None = None  # from the reference data, where the provider type has one
+    closed_date: dt.date | None = None
+
+    @property
+    def closed(self) -> bool:
+        """Closed before its latest month: no records are expected, no bounds apply."""
+        latest = max((v.month_start for v in self.volumes), default=None)
+        return self.closed_date is not None and (latest is None or self.closed_date < latest)
+
+    @property
+    def silent_sources(self) -> list[str]:
+        """Sources with no record from this (open) provider in the latest month."""
+        if self.closed:
+            return []
+        return sorted({v.source_name for v in self.volumes if v.records == 0})
+
+    @property
+    def failing_in_latest_month(self) -> bool:
+        return any(f.latest_failing for f in self.findings)
+
+    @property
+    def severity(self) -> str:
+        """How urgent: the index groups providers by this (most urgent first)."""
+        if self.closed:
+            return "closed"
+        if self.failing_in_latest_month or self.volume_flags or self.silent_sources:
+            return "action"
+        if self.findings:
+            return "earlier"
+        return "fine"
+
+    @property
+    def sources(self) -> list[str]:
+        return sorted(
+            {f.source_name for f in self.findings} | {v.source_name for v in self.volumes}
+        )
+
+    def volume_summary(self) -> str:
+        """The index's volume column: closed, silent, flags, or within bounds."""
+        if self.closed:
+            return f"closed {self.closed_date:%d %b %Y}"
+        words = [f"silent in {s}" for s in self.silent_sources]
+        words += [
+            f"{v.source_name}: {v.volume_status}"
+            for v in self.volume_flags
+            if v.volume_status != "silent"
+        ]
+        if words:
+            return "; ".join(words)
+        if any(v.volume_status == "within_bounds" for v in self.volumes):
+            return "within bounds"
+        return "not assessed"
 
     @property
     def slug(self) -> str:
@@ -171,6 +240,7 @@ def read_feedback(warehouse_db: Path) -> list[ProviderFeedback]:
     try:
         rules = con.execute(_RULES_SQL).fetchall()
         volumes = con.execute(_VOLUMES_SQL).fetchall()
+        names = {(k, i): (n, c) for k, i, n, c in con.execute(_NAMES_SQL).fetchall()}
     finally:
         con.close()
     providers: dict[tuple[str, str], ProviderFeedback] = {}
@@ -202,10 +272,13 @@ def read_feedback(warehouse_db: Path) -> list[ProviderFeedback]:
             )
         )
     for kind, pid, source, month, records, baseline, status in volumes:
-        if (kind, pid) in providers or status in ("silent", "low", "surge"):
+        # Silent includes a provider too small to judge that sent nothing in the latest month.
+        if (kind, pid) in providers or status in ("silent", "low", "surge") or records == 0:
             provider(kind, pid).volumes.append(
                 Volume(source, month, int(records), baseline, status)
             )
+    for (kind, pid), p in providers.items():
+        p.name, p.closed_date = names.get((kind, pid), (None, None))
     return sorted(providers.values(), key=lambda p: (p.provider_type, p.provider_id))
 
 
@@ -249,7 +322,8 @@ def _page(title: str, body: Iterable[str]) -> str:
 
 
 def _provider_name(p: ProviderFeedback) -> str:
-    return f"{_PROVIDER_TYPES.get(p.provider_type, p.provider_type)} {p.provider_id}"
+    kind = _PROVIDER_TYPES.get(p.provider_type, p.provider_type)
+    return f"{p.name} ({kind} {p.provider_id})" if p.name else f"{kind} {p.provider_id}"
 
 
 def render_provider_page(p: ProviderFeedback, generated: dt.datetime) -> str:
@@ -265,7 +339,17 @@ def render_provider_page(p: ProviderFeedback, generated: dt.datetime) -> str:
         "details. Corrected records can be re-sent with the same record id in your next "
         "extract: the latest version replaces the earlier one.</p></div>",
     ]
-    if p.volume_flags:
+    if p.closed:
+        body.append(
+            f'<p><span class="flag">Closed {p.closed_date:%d %B %Y}</span>: no records are '
+            "expected after this date; the failures below are from before it.</p>"
+        )
+    elif p.silent_sources:
+        body.append(
+            f'<p><span class="flag">Silent</span>: no records in the latest month from '
+            f"{_e(', '.join(p.silent_sources))}. Check the extract is still being sent.</p>"
+        )
+    if p.volume_flags and not p.closed:
         body.append("<h2>Volumes</h2><ul>")
         for v in p.volume_flags:
             base = f"{v.baseline_records:.0f}" if v.baseline_records is not None else "&mdash;"
@@ -325,7 +409,9 @@ def render_index(
         "details). <i>Failing records</i> counts every record (latest version) that failed a "
         "rule in any month; a record failing two rules counts twice. <i>Volume</i> flags a "
         "provider whose latest month is silent, under a third or over three times its recent "
-        "average. '(not recorded)' collects records that named no provider. The numbers come "
+        "average, <i>silent</i> one that sent nothing in the latest month, and <i>closed</i> one "
+        "that closed (IMS agency file) before it: no bounds apply to a closed provider. "
+        "Providers are grouped by source, then by how urgent. '(not recorded)' collects records that named no provider. The numbers come "
         "from <code>marts.fct_quality_scorecard</code> and "
         "<code>marts.fct_provider_volumes</code> in the restricted warehouse.</p>"
         + (
@@ -334,21 +420,38 @@ def render_index(
             else ""
         )
         + "</div>",
-        "<table><tr><th>Provider</th><th>Type</th><th class=num>Rules failed</th>"
-        "<th class=num>Failing records</th><th>Sources</th><th>Volume</th></tr>",
     ]
-    for p in sorted(providers, key=lambda p: (-p.failing_records, p.provider_type, p.provider_id)):
-        sources = sorted({f.source_name for f in p.findings} | {v.source_name for v in p.volumes})
-        flags = ", ".join(f"{v.source_name}: {v.volume_status}" for v in p.volume_flags)
-        body.append(
-            f'<tr><td><a href="{_e(pages[(p.provider_type, p.provider_id)])}">'
-            f"{_e(p.provider_id)}</a></td>"
-            f"<td>{_e(_PROVIDER_TYPES.get(p.provider_type, p.provider_type))}</td>"
-            f"<td class=num>{len(p.findings)}</td><td class=num>{p.failing_records:,}</td>"
-            f"<td>{_e(', '.join(sources))}</td>"
-            f"<td>{'<span class=flag>' + _e(flags) + '</span>' if flags else 'within bounds'}</td></tr>"
-        )
-    body.append("</table>")
+    by_source: dict[str, list[ProviderFeedback]] = {}
+    for p in providers:
+        for source in p.sources or ["(no source)"]:
+            by_source.setdefault(source, []).append(p)
+    for source in sorted(by_source):
+        body.append(f'<h2 id="{_e(_slug(source))}">{_e(source)}</h2>')
+        for severity, heading in _SEVERITIES:
+            group = [p for p in by_source[source] if p.severity == severity]
+            if not group:
+                continue
+            body.append(
+                f"<h3>{_e(heading)} <small>({len(group)})</small></h3>"
+                "<table><tr><th>Provider</th><th>Type</th><th class=num>Rules failed</th>"
+                "<th class=num>Failing records</th><th>Volume</th></tr>"
+            )
+            for p in sorted(
+                group, key=lambda p: (-p.failing_records, p.provider_type, p.provider_id)
+            ):
+                findings = [f for f in p.findings if f.source_name == source]
+                label = f"{p.name} ({p.provider_id})" if p.name else p.provider_id
+                volume = p.volume_summary()
+                flagged = volume not in ("within bounds", "not assessed")
+                body.append(
+                    f'<tr><td><a href="{_e(pages[(p.provider_type, p.provider_id)])}">'
+                    f"{_e(label)}</a></td>"
+                    f"<td>{_e(_PROVIDER_TYPES.get(p.provider_type, p.provider_type))}</td>"
+                    f"<td class=num>{len(findings)}</td>"
+                    f"<td class=num>{sum(f.failing for f in findings):,}</td>"
+                    f"<td>{'<span class=flag>' + _e(volume) + '</span>' if flagged else _e(volume)}</td></tr>"
+                )
+            body.append("</table>")
     if not providers:
         body.append("<p>No provider has a failing check.</p>")
     return _page("Data quality feedback by provider", body)

@@ -358,6 +358,7 @@ def validate(
     results = [replace(r, docs_page=pages.get(r.suite, (None, None))[0]) for r in results]
     rules_pages = {suite: rules for suite, (_, rules) in pages.items()}
     docs.write_run_summary(docs_dir, run_id, run_time, results, rules_pages)
+    docs.finish_gx_site(docs_dir, results)
     docs.write_index(docs_dir)
     return results
 
