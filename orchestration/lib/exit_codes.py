@@ -20,6 +20,7 @@ class Exit(IntEnum):
     BUSY = 4
     KEY_MISMATCH = 5
     DISK_FULL = 6
+    ARCHIVE_INCOMPLETE = 7
 
 
 #: What each code means and what the operator does: the README table is checked against it.
@@ -50,6 +51,12 @@ MEANING: dict[Exit, tuple[str, str]] = {
     Exit.DISK_FULL: (
         "no space left on the device; the message names the path and the space to free",
         "free space on that file system and run the command again; serving is unchanged",
+    ),
+    Exit.ARCHIVE_INCOMPLETE: (
+        "smw rekey: an archived file the warehouse was landed from is missing, changed or can "
+        "no longer be read (the message names it, and the record); nothing was changed",
+        "restore the file named into archive/ from backup (smw verify lists what is missing) "
+        "and run smw rekey again",
     ),
 }
 
