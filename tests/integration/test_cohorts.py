@@ -6,10 +6,10 @@ are compared with tolerances suited to the small numbers.
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from tests.conftest import DEMO_SCALE
+from tests.db import rows
 
 pytestmark = pytest.mark.slow
 
@@ -28,14 +28,6 @@ SEFTON_2015_16 = {
     "taken_onto_caseload": 279,
     "transferred_out": 92,
 }
-
-
-def rows(demo_build, sql, params=None):
-    con = duckdb.connect(str(demo_build.home.warehouse_db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_ims_cohort_sizes_and_profiles_2020_21(demo_build):
@@ -77,7 +69,9 @@ def test_each_client_is_in_one_cohort_per_year_and_cohorts_partition_all_ims(dem
         )
         """,
     )[0][0]
-    assert rows(demo_build, "select count(*) from marts.fct_ims_client_cohorts")[0][0] == linked
+    assert (
+        rows(demo_build.home, "select count(*) from marts.fct_ims_client_cohorts")[0][0] == linked
+    )
 
 
 def test_sefton_dip_funnel_is_shaped_like_the_published_profile(demo_build):
