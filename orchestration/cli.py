@@ -747,7 +747,12 @@ def cmd_rekey(args: argparse.Namespace) -> int:
         new_key_value,
         read_key_file,
     )
-    from orchestration.lib.runlock import BuildLockedError, writer_lock
+    from orchestration.lib.runlock import (
+        BuildLockedError,
+        WarehouseInUseError,
+        wait_until_writable,
+        writer_lock,
+    )
 
     home = Home.at(args.home)
     in_env = os.environ.get(KEY_ENV) is not None
@@ -803,9 +808,14 @@ def cmd_rekey(args: argparse.Namespace) -> int:
             return Exit.USAGE
     try:
         with writer_lock(home, command="smw rekey", wait_seconds=args.wait):
+            if home.warehouse_db.exists():
+                wait_until_writable(home.warehouse_db, wait_seconds=args.wait)
             result = rekey.rekey(home, new_key, dry_run=args.dry_run, write_key_file=write_file)
     except BuildLockedError as e:
         print(f"smw rekey: {e}; not re-keying while it runs (use --wait SECONDS)", file=sys.stderr)
+        return Exit.BUSY
+    except WarehouseInUseError as e:
+        print(f"smw rekey: {e}", file=sys.stderr)
         return Exit.BUSY
     except rekey.RekeyError as e:
         print(f"smw rekey: {e}", file=sys.stderr)

@@ -231,3 +231,33 @@ def test_cli_rekeys_with_a_new_key_file_and_dry_run_changes_nothing(landed, tmp_
     assert home.key_file.read_bytes().strip() == NEW.value
     assert {r[3] for r in _snapshot(home)["audit"]} == {NEW.fingerprint}
     assert cli.main([*base, "--yes"]) == Exit.USAGE  # already the warehouse's key
+
+
+def test_cli_refuses_while_another_process_has_the_warehouse_open(landed, capsys):
+    """An analyst's read-only session holds DuckDB's file lock: rekey waits (--wait) then says
+    who holds it, changing nothing."""
+    import subprocess
+    import sys
+
+    home = landed
+    before, key_bytes = _snapshot(home), home.key_file.read_bytes()
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time\n"
+            f"c = duckdb.connect({str(home.warehouse_db)!r}, read_only=True)\n"
+            "print('open', flush=True)\ntime.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout is not None and reader.stdout.readline().strip() == "open"
+        args = ["rekey", "--home", str(home.root), "--generate-key", "--yes"]
+        assert cli.main(args) == Exit.BUSY
+        assert "open in another process" in capsys.readouterr().err
+    finally:
+        reader.kill()
+        reader.wait()
+    _untouched(home, before, key_bytes)
