@@ -503,6 +503,14 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"  failure: {f}")
     else:
         print(f"Last run   none recorded in {h.root} (files were landed without a build)")
+    from orchestration.lib.rekey import full_refresh_required
+
+    pending = full_refresh_required(h)
+    if pending is not None:
+        print(
+            f"Next build rebuilds every model from scratch: {pending.get('reason', 'required')}"
+            f"{' (since ' + pending['at'] + ')' if pending.get('at') else ''}"
+        )
     print(_landing_status(h))
     print(_published_status(h))
     print(_dagster_status(h))

@@ -229,6 +229,9 @@ def test_cli_rekeys_with_a_new_key_file_and_dry_run_changes_nothing(landed, tmp_
     _untouched(home, before, key_bytes)
     assert cli.main([*base, "--yes"]) == Exit.OK
     assert home.key_file.read_bytes().strip() == NEW.value
+    capsys.readouterr()
+    cli.main(["status", "--home", str(home.root)])
+    assert "Next build rebuilds every model from scratch: smw rekey" in capsys.readouterr().out
     assert {r[3] for r in _snapshot(home)["audit"]} == {NEW.fingerprint}
     assert cli.main([*base, "--yes"]) == Exit.USAGE  # already the warehouse's key
 
