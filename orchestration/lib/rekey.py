@@ -207,6 +207,24 @@ def _rederive(lander: landing.Lander, home: Home, ld: _Load) -> int:
     return updated
 
 
+def _no_rows_left_behind(con: duckdb.DuckDBPyConnection, todo: list[_Load]) -> None:
+    """Raw rows of a load that ``audit.loads`` does not record as loaded would keep the old
+    pseudonyms (raw and the audit disagree: ``smw verify`` names it)."""
+    done = {ld.load_id for ld in todo}
+    for source in spec.SOURCES:
+        if not source.person_level:
+            continue
+        for load_id, n in con.execute(
+            f"select _load_id, count(*) from raw.{source.name} group by _load_id order by 1"
+        ).fetchall():
+            if int(load_id) not in done:
+                raise RekeyError(
+                    f"raw.{source.name} holds {n:,} rows of load {load_id}, which audit.loads "
+                    "does not record as loaded, so no archived file can re-pseudonymise them; "
+                    "run smw verify and resolve it first. Nothing was changed."
+                )
+
+
 def rekey(
     home: Home,
     new_key: LinkageKey,
@@ -254,6 +272,7 @@ def rekey(
                 rows += _rederive(lander, home, ld)
                 if progress:
                     progress(i, len(todo), f"{ld.source}/{ld.file_name}")
+            _no_rows_left_behind(con, todo)
             con.execute(
                 "update audit.loads set key_fingerprint = ? where key_fingerprint is not null",
                 [new_key.fingerprint],

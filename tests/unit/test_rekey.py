@@ -264,3 +264,17 @@ def test_cli_refuses_while_another_process_has_the_warehouse_open(landed, capsys
         reader.kill()
         reader.wait()
     _untouched(home, before, key_bytes)
+
+
+def test_raw_rows_no_loaded_file_accounts_for_stop_the_rekey(landed):
+    """Rows raw holds for a load audit.loads does not record as loaded could not be given new
+    pseudonyms: the rekey stops naming the table and the load."""
+    home = landed
+    con = duckdb.connect(str(home.warehouse_db))
+    load_id = con.execute(f"select min(_load_id) from raw.{NSP}").fetchone()[0]
+    con.execute("update audit.loads set status = 'quarantined' where load_id = ?", [load_id])
+    con.close()
+    before, key_bytes = _snapshot(home), home.key_file.read_bytes()
+    with pytest.raises(rekey.RekeyError, match=f"raw.{NSP} holds .* of load {load_id}"):
+        rekey.rekey(home, NEW)
+    _untouched(home, before, key_bytes)
