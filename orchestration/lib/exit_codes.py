@@ -53,9 +53,11 @@ MEANING: dict[Exit, tuple[str, str]] = {
         "free space on that file system and run the command again; serving is unchanged",
     ),
     Exit.ARCHIVE_INCOMPLETE: (
-        "smw rekey: an archived file the warehouse was landed from is missing, changed or can "
-        "no longer be read (the message names it, and the record); nothing was changed",
-        "restore the file named into archive/ from backup (smw verify lists what is missing) "
+        "smw rekey: the archive cannot re-derive the warehouse: an archived file it was landed "
+        "from is missing, changed or no longer readable, or raw holds rows of a load no archived "
+        "file accounts for (the message names the file and record, or the load); nothing was "
+        "changed",
+        "restore the file named into archive/ from backup, or resolve what smw verify reports, "
         "and run smw rekey again",
     ),
 }
