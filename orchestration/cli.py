@@ -84,10 +84,13 @@ def run_build(
 
     Holds the build lock of ``home`` throughout (raises ``BuildLockedError`` if another build
     holds it for more than ``wait_seconds``)."""
+    from orchestration.lib.rekey import full_refresh_required
     from orchestration.lib.runlock import writer_lock
 
     h = Home.at(home).ensure()
     with writer_lock(h, command="smw build", wait_seconds=wait_seconds) as holder:
+        # After smw rekey (the dbt step also checks, for scheduled runs): see lib/rekey.py.
+        full_refresh = full_refresh or full_refresh_required(h) is not None
         try:
             return _run_build_locked(
                 h, landing, holder, tags, verbose, full_refresh, engine, reports
@@ -563,6 +566,14 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"  failure: {f}")
     else:
         print(f"Last run   none recorded in {h.root} (files were landed without a build)")
+    from orchestration.lib.rekey import full_refresh_required
+
+    pending = full_refresh_required(h)
+    if pending is not None:
+        print(
+            f"Next build rebuilds every model from scratch: {pending.get('reason', 'required')}"
+            f"{' (since ' + pending['at'] + ')' if pending.get('at') else ''}"
+        )
     print(_landing_status(h))
     print(_published_status(h))
     print(_dagster_status(h))
@@ -792,6 +803,113 @@ def cmd_verify(args: argparse.Namespace) -> int:
     elif any(f.reland for f in report.findings):
         print("         smw verify --reland lands the archived files raw does not hold")
     return Exit.OK if report.clean else Exit.FAILED
+
+
+def cmd_rekey(args: argparse.Namespace) -> int:
+    """Re-pseudonymise every person in the warehouse with a new linkage key, from the archive,
+    in one transaction; the new key file replaces the old one only after the commit."""
+    import os
+
+    from orchestration.lib import rekey
+    from orchestration.lib.pseudonym import (
+        KEY_ENV,
+        LinkageKey,
+        load_key,
+        new_key_value,
+        read_key_file,
+    )
+    from orchestration.lib.runlock import (
+        BuildLockedError,
+        WarehouseInUseError,
+        wait_until_writable,
+        writer_lock,
+    )
+
+    home = Home.at(args.home)
+    in_env = os.environ.get(KEY_ENV) is not None
+    chosen = [
+        flag
+        for flag, on in (
+            ("--new-key-file", args.new_key_file),
+            ("--generate-key", args.generate_key),
+        )
+        if on
+    ]
+    if in_env and chosen:
+        print(
+            f"smw rekey: {KEY_ENV} is set, and it would override the new key given by "
+            f"{chosen[0]} in every build; unset {KEY_ENV}, or put the new key in it and leave "
+            f"out {chosen[0]}",
+            file=sys.stderr,
+        )
+        return Exit.USAGE
+    if len(chosen) > 1:
+        print("smw rekey: give --new-key-file or --generate-key, not both", file=sys.stderr)
+        return Exit.USAGE
+    try:
+        if args.new_key_file:
+            new_key = read_key_file(Path(args.new_key_file))
+        elif args.generate_key:
+            new_key = LinkageKey(new_key_value().encode(), "generated")
+        elif in_env:
+            new_key = load_key(home.key_file, may_create=False)  # the environment's value
+        else:
+            print(
+                f"smw rekey: which new key? Set {KEY_ENV} to it, or give --new-key-file PATH "
+                "(owner-only, at least 32 characters) or --generate-key",
+                file=sys.stderr,
+            )
+            return Exit.USAGE
+    except (LinkageKeyError, OSError) as e:
+        print(f"smw rekey: the new key cannot be used: {e}", file=sys.stderr)
+        return Exit.USAGE
+    # A key only in the environment stays there: the key file is replaced only where one is.
+    write_file = not in_env or home.key_file.exists()
+    if not args.dry_run and not args.yes:
+        question = (
+            f"Re-pseudonymise every person in {home.warehouse_db} with the key "
+            f"{new_key.fingerprint} ({new_key.origin}); the old key will no longer work. "
+            "Type yes to go on: "
+        )
+        if not sys.stdin.isatty():
+            print("smw rekey: add --yes to re-key without a question", file=sys.stderr)
+            return Exit.USAGE
+        if input(question).strip().lower() != "yes":
+            print("smw rekey: nothing changed")
+            return Exit.USAGE
+    try:
+        with writer_lock(home, command="smw rekey", wait_seconds=args.wait):
+            if home.warehouse_db.exists():
+                wait_until_writable(home.warehouse_db, wait_seconds=args.wait)
+            result = rekey.rekey(home, new_key, dry_run=args.dry_run, write_key_file=write_file)
+    except BuildLockedError as e:
+        print(f"smw rekey: {e}; not re-keying while it runs (use --wait SECONDS)", file=sys.stderr)
+        return Exit.BUSY
+    except WarehouseInUseError as e:
+        print(f"smw rekey: {e}", file=sys.stderr)
+        return Exit.BUSY
+    except rekey.RekeyError as e:
+        print(f"smw rekey: {e}", file=sys.stderr)
+        nothing_to_do = "nothing to re-key" in str(e)
+        return Exit.USAGE if nothing_to_do else Exit.ARCHIVE_INCOMPLETE
+    what = "would re-pseudonymise" if args.dry_run else "re-pseudonymised"
+    print(
+        f"{what} {result.rows:,} rows of {result.files:,} archived files: key fingerprint "
+        f"{result.old_fingerprint} -> {result.new_fingerprint}"
+    )
+    if args.dry_run:
+        print("dry run: nothing changed (the transaction was rolled back)")
+    elif result.key_file is not None:
+        print(
+            f"the new key is in {result.key_file} (mode 600): back it up now; "
+            "the next build rebuilds every model (--full-refresh) and publishes"
+        )
+    else:
+        print(
+            f"the new key stays in {KEY_ENV} only (no key file in this home); the next build "
+            "rebuilds every model (--full-refresh) and publishes"
+        )
+    return Exit.OK
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -1056,6 +1174,29 @@ def parser() -> argparse.ArgumentParser:
         "--figures", default=None, help="another figures file (default: the project's own)"
     )
     cal.set_defaults(func=cmd_calibrate)
+
+    rk = sub.add_parser(
+        "rekey",
+        help="re-pseudonymise everyone from the archive with a new linkage key (one transaction)",
+    )
+    rk.add_argument("--home", default=str(DEFAULT_HOME))
+    rk.add_argument(
+        "--new-key-file",
+        metavar="PATH",
+        help="the new key: a file holding it (owner-only, at least 32 characters); "
+        "default SMW_LINKAGE_KEY",
+    )
+    rk.add_argument("--generate-key", action="store_true", help="the new key: a new random one")
+    rk.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rk.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="re-read every archived file and re-derive every pseudonym, then roll back",
+    )
+    rk.add_argument(
+        "--wait", type=float, default=0.0, metavar="SECONDS", help="wait for a running build"
+    )
+    rk.set_defaults(func=cmd_rekey)
 
     pb = sub.add_parser(
         "publish",

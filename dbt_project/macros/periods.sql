@@ -20,3 +20,12 @@
 {% macro financial_year_start(period) -%}
     {{ dbt.cast(dbt.concat(["substring(" ~ period ~ ", 1, 4)", "'-04-01'"]), api.Column.translate_type("date")) }}
 {%- endmacro %}
+
+{#- domain (Time): an episode is in treatment in a period (a financial year or any window) if it
+    overlaps it: referred by the period's end and not discharged before its start
+    (referral_date <= end and (discharge_date empty or >= start)). The one statement of the rule
+    for every model that joins episodes to periods. -#}
+{% macro episode_overlaps(episode, start_date, end_date) -%}
+    ({{ episode }}.referral_date <= {{ end_date }}
+    and ({{ episode }}.discharge_date is null or {{ episode }}.discharge_date >= {{ start_date }}))
+{%- endmacro %}

@@ -17,7 +17,7 @@ from dagster_dbt import (
 )
 
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib import spark
+from orchestration.lib import rekey, spark
 from orchestration.lib.dbt_launcher import BUILD_EXCLUDES
 from orchestration.lib.paths import DBT_PROJECT_DIR, SEEDS_DIR
 
@@ -120,10 +120,15 @@ def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
         warehouse: WarehouseResource,
         config: DbtBuildConfig,
     ):
+        # After smw rekey every model is rebuilt: incremental ones keep rows by load id and
+        # would keep the old pseudonyms (state/full_refresh_required.json, cleared on success).
+        rekeyed = rekey.full_refresh_required(warehouse.home_dir)
+        if rekeyed is not None:
+            context.log.info(f"full refresh: {rekeyed.get('reason', 'required')}")
         args = [
             "build",
             *BUILD_EXCLUDES,
-            *(["--full-refresh"] if config.full_refresh else []),
+            *(["--full-refresh"] if config.full_refresh or rekeyed is not None else []),
         ]
         on_spark = spark.selected_engine(warehouse.engine) == "spark"
         if on_spark:
@@ -136,5 +141,7 @@ def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
         if on_spark:
             rows = spark.import_layers(local, warehouse.home_dir.warehouse_db)
             context.log.info(f"Spark build read back into DuckDB: {len(rows)} tables")
+        if rekeyed is not None and invocation.is_successful():
+            rekey.clear_full_refresh(warehouse.home_dir)
 
     return dbt_models

@@ -20,6 +20,7 @@ class Exit(IntEnum):
     BUSY = 4
     KEY_MISMATCH = 5
     DISK_FULL = 6
+    ARCHIVE_INCOMPLETE = 7
 
 
 #: What each code means and what the operator does: the README table is checked against it.
@@ -51,6 +52,14 @@ MEANING: dict[Exit, tuple[str, str]] = {
     Exit.DISK_FULL: (
         "no space left on the device; the message names the path and the space to free",
         "free space on that file system and run the command again; serving is unchanged",
+    ),
+    Exit.ARCHIVE_INCOMPLETE: (
+        "smw rekey: the archive cannot re-derive the warehouse: an archived file it was landed "
+        "from is missing, changed or no longer readable, or raw holds rows of a load no archived "
+        "file accounts for (the message names the file and record, or the load); nothing was "
+        "changed",
+        "restore the file named into archive/ from backup, or resolve what smw verify reports, "
+        "and run smw rekey again",
     ),
 }
 

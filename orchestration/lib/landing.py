@@ -981,7 +981,7 @@ def check_key_matches(con: duckdb.DuckDBPyConnection, key: LinkageKey) -> None:
             f"the key this warehouse was built with (fingerprint {expected}); landing nothing, "
             "so that no person becomes a new person. Restore the original key (the backup of "
             f"secrets/linkage.key, or the value of {KEY_ENV} used before) and build again; "
-            "to change the key on purpose, rebuild the home from the archive with the new key."
+            "to change the key on purpose, run smw rekey (it re-pseudonymises from the archive)."
         )
 
 
@@ -989,15 +989,24 @@ class Lander:
     """Lands files into one open warehouse connection (DuckDB has one writer)."""
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, home: Home, key: LinkageKey, run_id: str
+        self,
+        con: duckdb.DuckDBPyConnection,
+        home: Home,
+        key: LinkageKey,
+        run_id: str,
+        *,
+        check_key: bool = True,
     ) -> None:
+        """``check_key`` false: only for ``smw rekey``, which re-derives every pseudonym with a
+        new key and lands nothing."""
         self.con = con
         self.home = home
         self.key = key
         self.run_id = run_id
         self.ipad, self.opad = key.pads()
         ensure_schema(con)
-        check_key_matches(con, key)
+        if check_key:
+            check_key_matches(con, key)
 
     #: The load id the next file lands under instead of a new one (``smw verify --reland``
     #: lands an archived file again under the id it had, so record versions keep their order).
@@ -1053,15 +1062,13 @@ class Lander:
             return self._quarantine(source, path, load_id, p, sha=sha, size=size)
 
         try:
-            with readable_csv(path, fb, self.home.state_dir / "tmp") as (readable, compression):
-                if reading.scanned:  # read in place, already read strictly
-                    header = reading.header()
-                    hm = map_header(source, header)
-                    scan = reading.scan()
-                else:
-                    header = read_header(readable, compression)
-                    hm = map_header(source, header)
-                    scan = scan_records(readable, compression, header)
+            with self.read_for_insert(source, path, reading) as (
+                readable,
+                compression,
+                header,
+                hm,
+                scan,
+            ):
                 rows = self._insert(
                     source, readable, compression, header, hm, scan, load_id, path.name, fb
                 )
@@ -1094,6 +1101,59 @@ class Lander:
             )
         return outcome
 
+    @contextmanager
+    def read_for_insert(
+        self, source: spec.Source, path: Path, reading: StrictReading
+    ) -> Iterator[tuple[Path, str, list[str], HeaderMap, CsvScan]]:
+        """The file as DuckDB reads it (transcoded to UTF-8 first when needed: the copy lives
+        while the context is open), its header, header map and strict scan. Raises
+        :class:`FileProblem`. Landing and ``smw rekey`` (which re-reads archived files) share it."""
+        fb = reading.file_bytes()
+        with readable_csv(path, fb, self.home.state_dir / "tmp") as (readable, compression):
+            if reading.scanned:  # read in place, already read strictly
+                header = reading.header()
+                hm = map_header(source, header)
+                scan = reading.scan()
+            else:
+                header = read_header(readable, compression)
+                hm = map_header(source, header)
+                scan = scan_records(readable, compression, header)
+            yield readable, compression, header, hm, scan
+
+    def rows_sql(self, source: spec.Source, hm: HeaderMap, n_cols: int, compression: str) -> str:
+        """The SELECT turning a file into raw rows (identifiers replaced by the pseudonym, birth
+        month and attributor status), with parameters ``path``, ``load_id``, ``file_name`` and,
+        for person-level sources, ``ipad`` and ``opad`` (:meth:`params`)."""
+        read = _read_csv_sql(n_cols, compression)
+        return f"select\n    {_select_for(source, hm)}\nfrom {_from_for(source, hm, read)}"
+
+    def params(
+        self, source: spec.Source, path: Path, load_id: int, file_name: str
+    ) -> dict[str, object]:
+        params: dict[str, object] = {"path": str(path), "load_id": load_id, "file_name": file_name}
+        if source.person_level:
+            params["ipad"] = self.ipad
+            params["opad"] = self.opad
+        return params
+
+    def check_readers_agree(
+        self, path: Path, compression: str, header: list[str], scan: CsvScan
+    ) -> None:
+        """DuckDB's reading of the file gives the records and characters the strict reading
+        found, else :class:`FileProblem` naming where they part."""
+        n_cols = len(header)
+        read = _read_csv_sql(n_cols, compression)
+        try:
+            check = self.con.execute(
+                f"select count(*), coalesce(sum({_chars_sql(n_cols)}), 0) from {read}",
+                {"path": str(path)},
+            ).fetchone()
+        except duckdb.InvalidInputException as e:  # the file; anything else is not
+            raise _friendly_duckdb_error(e) from None
+        assert check is not None
+        if (int(check[0]), int(check[1])) != (scan.records, scan.chars):
+            raise self._disagreement(path, compression, header, scan, int(check[0]), int(check[1]))
+
     def _insert(
         self,
         source: spec.Source,
@@ -1106,29 +1166,13 @@ class Lander:
         file_name: str,
         fb: FileBytes,
     ) -> int:
-        n_cols = len(header)
         archive_path = self._archive_path(source, load_id, file_name, fb.sha256)
-        params: dict[str, object] = {"path": str(path), "load_id": load_id, "file_name": file_name}
-        if source.person_level:
-            params["ipad"] = self.ipad
-            params["opad"] = self.opad
+        params = self.params(source, path, load_id, file_name)
         cols = [*source.raw_columns, "_load_id", "_file_name", "_row_number", "_extra"]
-        read = _read_csv_sql(n_cols, compression)
-        sql = (
-            f"insert into raw.{source.name} ({', '.join(cols)})\n"
-            f"select\n    {_select_for(source, hm)}\n"
-            f"from {_from_for(source, hm, read)}"
+        sql = f"insert into raw.{source.name} ({', '.join(cols)})\n" + self.rows_sql(
+            source, hm, len(header), compression
         )
-        try:
-            check = self.con.execute(
-                f"select count(*), coalesce(sum({_chars_sql(n_cols)}), 0) from {read}",
-                {"path": str(path)},
-            ).fetchone()
-        except duckdb.InvalidInputException as e:  # the file; anything else is not
-            raise _friendly_duckdb_error(e) from None
-        assert check is not None
-        if (int(check[0]), int(check[1])) != (scan.records, scan.chars):
-            raise self._disagreement(path, compression, header, scan, int(check[0]), int(check[1]))
+        self.check_readers_agree(path, compression, header, scan)
         log.info(
             "landing %s/%s (load %d): %d records, inserting",
             source.name,

@@ -70,29 +70,65 @@ def load_key(key_file: Path, may_create: bool = True) -> LinkageKey:
             )
         return LinkageKey(env.strip().encode(), "environment")
     if key_file.exists():
-        mode = key_file.stat().st_mode & 0o777
-        if mode & 0o077:
-            raise LinkageKeyError(
-                f"linkage key file {key_file} is readable by others (mode {mode:o}); "
-                f"run: chmod 600 {key_file}"
-            )
-        value = key_file.read_text().strip()
-        if len(value) < 32:
-            raise LinkageKeyError(f"linkage key file {key_file} is too short or empty")
-        return LinkageKey(value.encode(), str(key_file))
+        return read_key_file(key_file)
     if not may_create:
         raise LinkageKeyMismatch(
             f"the linkage key file {key_file} is missing but the warehouse already holds people "
             f"pseudonymised with it; a new key would make everyone a new person, so none is "
             f"created. Restore the key file from its backup (owner-only, mode 600), or set "
-            f"{KEY_ENV} to the key's value, and build again"
+            f"{KEY_ENV} to the key's value, and build again (if the key is lost for good, "
+            "smw rekey re-pseudonymises everyone from the archive with a new key)"
         )
     key_file.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(key_file.parent, 0o700)
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as f:
-        f.write(secrets.token_hex(32) + "\n")
+        f.write(new_key_value() + "\n")
     return load_key(key_file)
+
+
+def new_key_value() -> str:
+    """A new random key (256 bits, hex)."""
+    return secrets.token_hex(32)
+
+
+def read_key_file(key_file: Path) -> LinkageKey:
+    """The key in a key file: owner-only (no group or other permission), at least 32 characters."""
+    mode = key_file.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise LinkageKeyError(
+            f"linkage key file {key_file} is readable by others (mode {mode:o}); "
+            f"run: chmod 600 {key_file}"
+        )
+    value = key_file.read_text().strip()
+    if len(value) < 32:
+        raise LinkageKeyError(f"linkage key file {key_file} is too short or empty")
+    return LinkageKey(value.encode(), str(key_file))
+
+
+def stage_key_file(key_file: Path, key: LinkageKey) -> Path:
+    """Write ``key`` owner-only (0600) beside ``key_file``, flushed to disk, without touching
+    ``key_file``: :func:`install_key_file` then puts it in place with one rename."""
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(key_file.parent, 0o700)
+    staged = key_file.with_name(f".{key_file.name}.new")
+    staged.unlink(missing_ok=True)
+    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key.value + b"\n")
+        f.flush()
+        os.fsync(f.fileno())
+    return staged
+
+
+def install_key_file(staged: Path, key_file: Path) -> None:
+    """Replace ``key_file`` by the staged key atomically (readers see the old or the new key)."""
+    os.replace(staged, key_file)
+    dir_fd = os.open(key_file.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 #: The parts of the attributor, in the order ``attributor_status`` reports them.

@@ -52,7 +52,7 @@ class VerifyReport:
         return not self.findings
 
 
-def _in_home(home: Home, stored_at: str) -> Path:
+def stored_path(home: Home, stored_at: str) -> Path:
     """Where a stored file recorded as ``stored_at`` is in ``home``."""
     kind, source, name = Path(stored_at).parts[-3:]
     return home.root / kind / source / name
@@ -106,12 +106,12 @@ def verify(home: Home, *, serving: bool = True) -> VerifyReport:
     loads, raw_counts = _audit(home)
     # Stored paths are compared inside this home (a home copied or moved elsewhere keeps the
     # paths of where it was in audit.loads): <archive|quarantine>/<source>/<name>.
-    recorded = {_in_home(home, row[5]) for row in loads if row[5]}
+    recorded = {stored_path(home, row[5]) for row in loads if row[5]}
     loaded_sha = {sha: load_id for load_id, *_, sha in loads if sha}
 
     # archive and quarantine <-> audit.loads
     for load_id, source, file_name, status, _, stored_at, _ in loads:
-        if stored_at and not _in_home(home, stored_at).exists():
+        if stored_at and not stored_path(home, stored_at).exists():
             report.findings.append(
                 Finding(
                     "archive",
@@ -121,7 +121,7 @@ def verify(home: Home, *, serving: bool = True) -> VerifyReport:
                 )
             )
         elif status == "quarantined" and stored_at:
-            note = _in_home(home, stored_at + _NOTE)
+            note = stored_path(home, stored_at + _NOTE)
             if not note.exists():
                 report.findings.append(
                     Finding(

@@ -6,10 +6,10 @@ are compared with tolerances suited to the small numbers.
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from tests.conftest import DEMO_SCALE
+from tests.db import rows
 
 pytestmark = pytest.mark.slow
 
@@ -30,19 +30,11 @@ SEFTON_2015_16 = {
 }
 
 
-def rows(demo_build, sql, params=None):
-    con = duckdb.connect(str(demo_build.home.warehouse_db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
 def test_ims_cohort_sizes_and_profiles_2020_21(demo_build):
     got = {
         r[0]: r[1:]
         for r in rows(
-            demo_build,
+            demo_build.home,
             """
             select cohort, count(*),
                    avg(case when sex = 'M' then 1.0 else 0 end),
@@ -64,12 +56,12 @@ def test_ims_cohort_sizes_and_profiles_2020_21(demo_build):
 
 def test_each_client_is_in_one_cohort_per_year_and_cohorts_partition_all_ims(demo_build):
     dup = rows(
-        demo_build,
+        demo_build.home,
         "select count(*) from (select person_id, period from marts.fct_ims_client_cohorts group by 1, 2 having count(*) > 1)",
     )
     assert dup == [(0,)]
     linked = rows(
-        demo_build,
+        demo_build.home,
         """
         select count(*) from (
             select distinct person_id, period from intermediate.int_person_records_unioned
@@ -77,13 +69,15 @@ def test_each_client_is_in_one_cohort_per_year_and_cohorts_partition_all_ims(dem
         )
         """,
     )[0][0]
-    assert rows(demo_build, "select count(*) from marts.fct_ims_client_cohorts")[0][0] == linked
+    assert (
+        rows(demo_build.home, "select count(*) from marts.fct_ims_client_cohorts")[0][0] == linked
+    )
 
 
 def test_sefton_dip_funnel_is_shaped_like_the_published_profile(demo_build):
     stages = dict(
         rows(
-            demo_build,
+            demo_build.home,
             "select stage, sum(contacts) from marts.fct_dip_funnel where cjit_code = ? and period = '2015-16' group by stage",
             [SEFTON],
         )
@@ -99,7 +93,7 @@ def test_sefton_dip_funnel_is_shaped_like_the_published_profile(demo_build):
 
 def test_every_funnel_sums_and_never_grows(demo_build):
     funnels = rows(
-        demo_build,
+        demo_build.home,
         """
         select cjit_code, period,
             sum(contacts) filter (where stage = 'contacts'),
@@ -114,14 +108,14 @@ def test_every_funnel_sums_and_never_grows(demo_build):
     routes = dict(
         ((c, p), n)
         for c, p, n in rows(
-            demo_build,
+            demo_build.home,
             "select cjit_code, period, sum(contacts) from marts.fct_dip_funnel where stage = 'contacts' group by 1, 2",
         )
     )
     transfers = dict(
         ((c, p), (t, o))
         for c, p, t, o in rows(
-            demo_build,
+            demo_build.home,
             "select cjit_code, period, sum(contacts) filter (where is_transferred), sum(contacts) filter (where not is_transferred) from marts.fct_dip_transfers_out group by 1, 2",
         )
     )
@@ -137,7 +131,7 @@ def test_every_funnel_sums_and_never_grows(demo_build):
 
 def test_bullseye_rings_sum_to_the_prevalence_estimate(demo_build):
     cells = rows(
-        demo_build,
+        demo_build.home,
         """
         select area_code, period, age_band, sum(people), max(prevalence_estimate),
                sum(people) filter (where ring <> 'not_known'), min(people)
@@ -156,7 +150,7 @@ def test_bullseye_rings_sum_to_the_prevalence_estimate(demo_build):
 def test_treatment_substance_groups_like_the_county_jsna(demo_build):
     shares = dict(
         rows(
-            demo_build,
+            demo_build.home,
             "select substance_group, count(*) * 1.0 / sum(count(*)) over () from marts.fct_treatment_cohorts where period = '2017-18' group by 1",
         )
     )
@@ -171,7 +165,7 @@ def test_treatment_substance_groups_like_the_county_jsna(demo_build):
 
 def test_cross_source_linkage_finds_people_known_to_treatment(demo_build):
     share = rows(
-        demo_build,
+        demo_build.home,
         "select avg(case when is_known_ever then 1.0 else 0 end) from marts.fct_known_to_treatment where source = 'nsp' and period = '2020-21'",
     )[0][0]
     assert 0.2 < share < 0.9

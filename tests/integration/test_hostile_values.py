@@ -16,11 +16,11 @@ import re
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from orchestration.lib.paths import Home
 from tests.conftest import read_extract
+from tests.db import rows as _query
 
 pytestmark = pytest.mark.slow
 
@@ -89,14 +89,6 @@ def hostile(demo_build, tmp_path_factory):
         "dip": dip,
         "prevalence": prevalence,
     }
-
-
-def _query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_the_build_publishes_the_rest(hostile):

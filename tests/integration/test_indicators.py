@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from orchestration.lib import spec
+from tests.db import rows
 from tests.integration.test_support_pack import TOP_CODES, TREATMENT_CODES
 from tests.methods import comparison, count_interval, wilson_interval
 
@@ -16,14 +16,6 @@ pytestmark = pytest.mark.slow
 
 REGION = "E54000008"
 ENGLAND = "E92000001"
-
-
-def rows(db, sql, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_every_indicator_for_every_area_and_covered_year(demo_build):

@@ -4,11 +4,11 @@ and no value is shown."""
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from orchestration.lib import spec
 from tests.conftest import read_extract
+from tests.db import rows as query
 
 pytestmark = pytest.mark.slow
 
@@ -22,14 +22,6 @@ EXPECTED = {
     "impossible_date_birth_in_future": ("impossible_date", lambda f: "after_event"),
     "incomplete_attributor": ("incomplete_attributor", lambda f: f"incomplete_attributor:missing_{f}"),
 }  # fmt: skip
-
-
-def query(db, sql, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def record_numbers(demo_build, rel: str) -> dict[str, int]:

@@ -3,20 +3,12 @@ files, rows, row problems and the newest data date; and what is published."""
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from orchestration.lib import spec
+from tests.db import rows as query
 
 pytestmark = pytest.mark.slow
-
-
-def query(db, sql, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_status_reports_landing_per_source(demo_build, capsys):

@@ -3,10 +3,10 @@ table) published on the session demo warehouse (issue 16)."""
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 from orchestration.lib import spec
+from tests.db import rows
 
 pytestmark = pytest.mark.slow
 
@@ -24,14 +24,6 @@ NEEDS_CODES = (
     "mdt_repeat_testers",
     "provider_flows",
 )
-
-
-def rows(db, sql, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_every_needs_code_is_catalogued_and_published_for_most_areas(demo_build):

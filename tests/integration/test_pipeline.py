@@ -5,22 +5,14 @@ from __future__ import annotations
 import json
 import re
 
-import duckdb
 import pytest
 
 from orchestration.lib import spec
 from tests.conftest import read_extract
+from tests.db import rows as query
 from tests.identifier_scan import find_identifier_leaks, write_sent
 
 pytestmark = pytest.mark.slow
-
-
-def query(path, sql, params=None):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_build_succeeds_and_summarises(demo_build):

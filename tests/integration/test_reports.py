@@ -13,7 +13,6 @@ import shutil
 import stat
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from orchestration.lib import spec
@@ -21,6 +20,7 @@ from orchestration.lib.paths import REPO_ROOT
 from orchestration.lib.reports import generate_reports
 from orchestration.lib.reports.browser import Chromium, find_chromium
 from orchestration.lib.reports.content import REPORTS
+from tests.db import rows
 
 pytestmark = pytest.mark.slow
 
@@ -89,14 +89,6 @@ PAGE_FACTS_JS = r"""
   };
 })()
 """
-
-
-def rows(db: Path, sql: str, params=None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 # -- serving data the reports need ---------------------------------------------------------

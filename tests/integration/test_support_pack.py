@@ -3,8 +3,9 @@ two tables) published on the session demo warehouse (issue 15)."""
 
 from __future__ import annotations
 
-import duckdb
 import pytest
+
+from tests.db import rows
 
 pytestmark = pytest.mark.slow
 
@@ -46,14 +47,6 @@ RECORDED = {
     "tx_setting_share": ("tx_setting_recorded", "setting"),
     "tx_ethnicity_share": ("tx_ethnicity_recorded", "ethnic_group"),
 }
-
-
-def rows(db, sql, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_every_code_of_the_domain_tables_is_catalogued_and_served(demo_build):

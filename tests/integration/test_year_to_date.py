@@ -5,26 +5,17 @@ demo with every monthly extract after October 2020 removed."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import duckdb
 import pytest
 
 from orchestration.lib.paths import Home
+from tests.db import rows
 
 pytestmark = pytest.mark.slow
 
 REGION = "E54000008"
 CUT_MONTH = "2020-10"
 HEADLINE = ("tx_in_treatment", "tx_successful_completion", "nsp_clients", "dip_contacts")
-
-
-def rows(db: Path, sql: str, params=None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -31,6 +30,7 @@ from orchestration.lib.pseudonym import (
     parse_date_text,
     pseudonym,
 )
+from tests.db import rows as query
 from tests.property.strategies import (
     NSP,
     HostileFile,
@@ -56,14 +56,6 @@ def warehouse() -> Iterator[tuple[Path, Home]]:
         yield root / "landing", Home.at(root / "home")
     finally:
         shutil.rmtree(root, ignore_errors=True)
-
-
-def query(home: Home, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(home.warehouse_db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def send(landing_dir: Path, name: str, data: bytes) -> None:

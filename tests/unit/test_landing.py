@@ -7,12 +7,12 @@ import hashlib
 import hmac
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from orchestration.lib import landing, spec
 from orchestration.lib.paths import Home
 from orchestration.lib.pseudonym import LinkageKey, normalised_attributor, pseudonym
+from tests.db import rows
 
 NSP_HEADER = (
     "transaction_id,agency_code,transaction_date,first_initial,surname_initial,"
@@ -41,14 +41,6 @@ def write(landing_dir: Path, source: str, name: str, content: str | bytes) -> Pa
     else:
         p.write_bytes(content)
     return p
-
-
-def rows(home: Home, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(home.warehouse_db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def run(landing_dir: Path, home: Home, key: LinkageKey) -> landing.LandingReport:

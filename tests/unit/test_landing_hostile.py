@@ -9,13 +9,13 @@ import os
 import re
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from orchestration.cli import main
 from orchestration.lib import landing
 from orchestration.lib.paths import Home
 from orchestration.lib.pseudonym import LinkageKey
+from tests.db import rows as query
 
 NSP = "ims_nsp_transactions"
 NSP_HEADER = (
@@ -43,14 +43,6 @@ def write(landing_dir: Path, name: str, content: str | bytes, source: str = NSP)
     p = d / name
     p.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     return p
-
-
-def query(home: Home, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(home.warehouse_db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def land(landing_dir: Path, home: Home, key: LinkageKey) -> landing.LandingReport:

@@ -23,6 +23,7 @@ from orchestration.lib.pseudonym import (
     normalised_attributor,
     pseudonym,
 )
+from tests.db import rows as query
 
 NSP = "ims_nsp_transactions"
 NSP_HEADER = (
@@ -50,14 +51,6 @@ def write(landing_dir: Path, source: str, name: str, content: str | bytes) -> Pa
     p = d / name
     p.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
     return p
-
-
-def query(home: Home, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(home.warehouse_db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def land(landing_dir: Path, home: Home, key: LinkageKey) -> landing.LandingReport:

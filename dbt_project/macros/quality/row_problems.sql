@@ -242,3 +242,16 @@
         when {{ event }} - {{ birth }} > 1320 then 'over_110_years_before_event'
     end
 {%- endmacro %}
+
+
+{#- issue 22 (domain: People): the staging step that rejects a record whose date of birth cannot
+    be true (after its event, in the future, more than 110 years before the event:
+    smw.birth_month_problem). The record stays in staging, so that marts.fct_row_problems reports
+    it, but is linked to nobody (staging sets person_id null) and the models that count leave it
+    out (birth_month_problem is not null). `event_date` is the raw text column of the event. -#}
+{% macro birth_month_checked(relation, event_date) -%}
+    select
+        *,
+        {{ smw.birth_month_problem('birth_month', smw.parse_date(event_date)) }} as birth_month_problem
+    from {{ relation }}
+{%- endmacro %}

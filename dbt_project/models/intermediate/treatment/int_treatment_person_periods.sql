@@ -62,9 +62,7 @@ overlapping as (
     inner join journeys
         on episodes.episode_id = journeys.episode_id
     inner join periods
-        on
-            episodes.referral_date <= periods.end_date
-            and (episodes.discharge_date is null or episodes.discharge_date >= periods.start_date)
+        on {{ smw.episode_overlaps('episodes', 'periods.start_date', 'periods.end_date') }}
 
 ),
 

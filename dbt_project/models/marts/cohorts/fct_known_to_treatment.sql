@@ -51,9 +51,7 @@ status as (
         seen.period,
         max(
             case
-                when
-                    episodes.referral_date <= periods.end_date
-                    and (episodes.discharge_date is null or episodes.discharge_date >= periods.start_date)
+                when {{ smw.episode_overlaps('episodes', 'periods.start_date', 'periods.end_date') }}
                     then 1
                 else 0
             end

@@ -113,8 +113,7 @@ treated_groups as (
     inner join episodes
         on
             person_periods.person_id = episodes.person_id
-            and episodes.referral_date <= periods.end_date
-            and (episodes.discharge_date is null or episodes.discharge_date >= periods.start_date)
+            and {{ smw.episode_overlaps('episodes', 'periods.start_date', 'periods.end_date') }}
     where person_periods.age_at_midpoint between 15 and 64
     group by person_periods.person_id, person_periods.period, person_periods.area_code
 
@@ -268,9 +267,7 @@ provider_episodes as (
     inner join provider_areas
         on episodes.provider_code = provider_areas.provider_code
     inner join periods
-        on
-            episodes.referral_date <= periods.end_date
-            and (episodes.discharge_date is null or episodes.discharge_date >= periods.start_date)
+        on {{ smw.episode_overlaps('episodes', 'periods.start_date', 'periods.end_date') }}
     inner join journeys
         on episodes.episode_id = journeys.episode_id
 

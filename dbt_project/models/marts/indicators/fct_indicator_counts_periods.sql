@@ -75,8 +75,7 @@ overlapping as (
     inner join covered_windows
         on
             covered_windows.source = 'treatment'
-            and episodes.referral_date <= covered_windows.end_date
-            and (episodes.discharge_date is null or episodes.discharge_date >= covered_windows.start_date)
+            and {{ smw.episode_overlaps('episodes', 'covered_windows.start_date', 'covered_windows.end_date') }}
 
 ),
 

@@ -25,16 +25,10 @@ latest as (
 
 ),
 
-{#- issue 22 (domain: People): a record whose date of birth cannot be true (after its event, in
-    the future, more than 110 years before the event: smw.birth_month_problem) is rejected. It
-    stays here, so that marts.fct_row_problems reports it, but is linked to nobody (person_id
-    null) and the models that count leave it out (birth_month_problem is not null). -#}
+{#- issue 22: a record whose date of birth cannot be true is rejected (smw.birth_month_checked). -#}
 checked as (
 
-    select
-        *,
-        {{ smw.birth_month_problem('birth_month', parse_date('test_date')) }} as birth_month_problem
-    from latest
+    {{ smw.birth_month_checked('latest', 'test_date') }}
 
 ),
 
