@@ -66,8 +66,15 @@ def test_silent_provider_and_grouping_by_source_and_urgency() -> None:
     silent = ProviderFeedback(
         "treatment_provider",
         "TP9",
+        volumes=[Volume("ndtms_episodes", MAY, 0, 30.0, "silent")],
+    )
+    small = ProviderFeedback(
+        "treatment_provider",
+        "TP8",
         volumes=[Volume("ndtms_episodes", MAY, 0, 3.0, "not_assessed")],
     )
+    # an empty month of a provider that sends about three records a month is chance
+    assert small.silent_sources == [] and small.severity == "fine"
     earlier = ProviderFeedback(
         "agency",
         "AGY2",

@@ -167,10 +167,12 @@ class ProviderFeedback:
 
     @property
     def silent_sources(self) -> list[str]:
-        """Sources with no record from this (open) provider in the latest month."""
+        """Sources this (open) provider usually sends records for (ten or more a month) but
+        sent none of in the latest month: the volume mart's 'silent'. A small provider's empty
+        month is chance, not a sign that its extract stopped, and is not flagged."""
         if self.closed:
             return []
-        return sorted({v.source_name for v in self.volumes if v.records == 0})
+        return sorted({v.source_name for v in self.volumes if v.volume_status == "silent"})
 
     @property
     def failing_in_latest_month(self) -> bool:
