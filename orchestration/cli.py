@@ -132,8 +132,9 @@ def _run_build_locked(
     logs.mkdir(parents=True, exist_ok=True)
     log_file = logs / f"build-{started:%Y%m%dT%H%M%S}-{run_id[:8]}.log"
     loggers: dict[str, Any] = {"console": {"config": {"log_level": "DEBUG" if verbose else "INFO"}}}
-    if not verbose:
-        loggers["terminal_progress"] = {"config": {"totals": progress_totals(defs)}}
+    # Progress lines on the terminal; with --verbose the full logs are shown instead, and the
+    # progress logger only records each step for smw status.
+    loggers["terminal_progress"] = {"config": {"totals": progress_totals(defs), "quiet": verbose}}
     run_config: dict[str, Any] = {"loggers": loggers}
     if full_refresh:
         run_config["ops"] = {**run_config.get("ops", {}), **FULL_REFRESH_RUN_CONFIG["ops"]}

@@ -9,6 +9,7 @@ per step every few seconds, so the output never floods.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import sys
@@ -161,15 +162,19 @@ class ProgressHandler(logging.Handler):
     config_schema={
         "totals": dg.Field(dg.Permissive(), is_required=False, default_value={}),
         "interval_seconds": dg.Field(float, is_required=False, default_value=5.0),
+        # quiet: record each step for smw status, print nothing (smw build --verbose, whose
+        # terminal shows the full logs instead)
+        "quiet": dg.Field(bool, is_required=False, default_value=False),
     },
     description="Progress on the terminal: steps, files n/N, assets n/N, checks n/N.",
 )
 def terminal_progress(init_context: dg.InitLoggerContext) -> logging.Logger:
     cfg = init_context.logger_config or {}
     lg = logging.Logger("smw.progress", level=logging.DEBUG)
+    stream = io.StringIO() if cfg.get("quiet") else (sys.__stderr__ or sys.stderr)
     lg.addHandler(
         ProgressHandler(
-            sys.__stderr__ or sys.stderr,
+            stream,
             totals=cfg.get("totals") or {},
             interval=float(cfg.get("interval_seconds", DEFAULT_INTERVAL_SECONDS)),
         )

@@ -89,3 +89,28 @@ def test_status_names_the_step_a_running_build_is_in(tmp_path):
         assert holder is not None and holder["step"] == "dbt_models"
         described = describe_holder(holder)
         assert "step dbt_models since" in described and "run abcdef12" in described
+
+
+def test_a_verbose_build_still_records_its_step_and_prints_no_progress(tmp_path, capsys):
+    """smw build --verbose shows the full logs, not progress lines; the progress logger (quiet)
+    still records each step so that smw status can say where the build is."""
+    import logging
+
+    import dagster as dg
+
+    from orchestration.defs.progress import terminal_progress
+
+    home = Home.at(tmp_path / "home")
+    home.root.mkdir(parents=True)
+    logger = terminal_progress.logger_fn(
+        dg.build_init_logger_context(logger_config={"quiet": True, "totals": {}})
+    )
+    event = type("Event", (), {"event_type_value": "STEP_START"})()
+    record = logging.LogRecord("dagster", logging.INFO, __file__, 1, "step", None, None)
+    record.dagster_meta = {"dagster_event": event, "step_key": "land_extracts"}
+    with writer_lock(home, command="smw build", run_id="abcdef123"):
+        for handler in logger.handlers:
+            handler.handle(record)
+        holder = running_build(home)
+    assert holder is not None and holder["step"] == "land_extracts"
+    assert capsys.readouterr().err == ""
