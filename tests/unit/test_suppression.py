@@ -51,15 +51,19 @@ def two_way_table(counts: list[list[int]]) -> tuple[list[tuple], list[tuple]]:
     return cells, members
 
 
-def run(sql: str, cells: list[tuple], members: list[tuple]) -> dict[str, bool]:
+def run(
+    sql: str, cells: list[tuple], members: list[tuple], complements: frozenset[str] = frozenset()
+) -> dict[str, bool]:
+    """Suppress; ``complements`` are the cells of a residual category ("not known")."""
     con = duckdb.connect()
     try:
         con.execute(
-            "create table cells (cell_id varchar, cell_count double, is_primary_suppressed boolean)"
+            "create table cells (cell_id varchar, cell_count double, "
+            "is_primary_suppressed boolean, is_complement boolean)"
         )
         con.executemany(
-            f"insert into cells select ?, ?, {PRIMARY.replace('cell_count', '?')}",
-            [(i, n, n) for i, n in cells],
+            f"insert into cells select ?, ?, {PRIMARY.replace('cell_count', '?')}, ?",
+            [(i, n, n, i in complements) for i, n in cells],
         )
         con.execute("create table members (group_id varchar, cell_id varchar, is_total boolean)")
         con.executemany("insert into members values (?, ?, ?)", members)
@@ -130,3 +134,13 @@ def test_a_single_small_cell_forces_the_next_smallest_to_be_suppressed(suppressi
 def test_nothing_small_means_nothing_suppressed(suppression_sql):
     cells, members = two_way_table([[0, 7], [20, 9]])
     assert not any(run(suppression_sql, cells, members).values())
+
+
+def test_a_not_known_complement_is_hidden_before_a_named_group(suppression_sql):
+    """Either cell protects the small one equally: the residual category goes, the named group
+    stays (the DIP case of issue 17: hide "not known", not "female")."""
+    cells, members = two_way_table([[3, 9, 12]])
+    plain = run(suppression_sql, cells, members)
+    assert plain["c0_1"] and not plain["c0_2"]
+    preferring = run(suppression_sql, cells, members, complements=frozenset({"c0_2"}))
+    assert preferring["c0_0"] and preferring["c0_2"] and not preferring["c0_1"]
