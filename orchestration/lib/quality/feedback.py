@@ -274,7 +274,8 @@ def read_feedback(warehouse_db: Path) -> list[ProviderFeedback]:
             )
         )
     for kind, pid, source, month, records, baseline, status in volumes:
-        # Silent includes a provider too small to judge that sent nothing in the latest month.
+        # A provider with only volume rows is listed when the mart flags it (silent: usually ten
+        # or more records a month, none in the latest), or when it sent nothing at all.
         if (kind, pid) in providers or status in ("silent", "low", "surge") or records == 0:
             provider(kind, pid).volumes.append(
                 Volume(source, month, int(records), baseline, status)
@@ -410,8 +411,9 @@ def render_index(
         "checks its records failed, with counts and example record ids (never personal "
         "details). <i>Failing records</i> counts every record (latest version) that failed a "
         "rule in any month; a record failing two rules counts twice. <i>Volume</i> flags a "
-        "provider whose latest month is silent, under a third or over three times its recent "
-        "average, <i>silent</i> one that sent nothing in the latest month, and <i>closed</i> one "
+        "provider whose latest month is under a third or over three times its recent average, "
+        "<i>silent</i> one that usually sends ten or more records a month but sent none in the "
+        "latest month (a smaller provider's empty month is chance), and <i>closed</i> one "
         "that closed (IMS agency file) before it: no bounds apply to a closed provider. "
         "Providers are grouped by source, then by how urgent. '(not recorded)' collects records that named no provider. The numbers come "
         "from <code>marts.fct_quality_scorecard</code> and "
