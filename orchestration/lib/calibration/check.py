@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -214,24 +215,7 @@ def load_figures(path: Path = FIGURES_PATH) -> list[Figure]:
             if published is None:
                 raise bad("published", "is empty")
         figures.append(
-            Figure(
-                line=line,
-                figure_id=values["figure_id"],
-                report=values["report"],
-                reference=values["reference"],
-                measure=values["measure"],
-                label=values["label"],
-                indicator_code=values["indicator_code"],
-                area_code=values["area_code"],
-                period=values["period"],
-                breakdown_type=values["breakdown_type"],
-                breakdown=values["breakdown"],
-                statistic=values["statistic"],
-                published=published,
-                tolerance=tolerance,
-                status=values["status"],
-                note=values["note"],
-            )
+            Figure(line=line, **{**values, "published": published, "tolerance": tolerance})
         )
     return figures
 
@@ -256,13 +240,30 @@ where indicator_code = ? and period = ? and breakdown_type = ?
 """
 
 
-def _serving_rows(con: duckdb.DuckDBPyConnection, figure: Figure) -> list[tuple]:
-    return con.execute(
-        _ROWS_SQL, [figure.indicator_code, figure.period, figure.breakdown_type]
-    ).fetchall()
+class _Row(NamedTuple):
+    """One serving row, as _ROWS_SQL selects it."""
+
+    area_code: str
+    area_type: str
+    breakdown: str
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    change_absolute: float | None
+    change_relative: float | None
+    is_suppressed: bool
 
 
-def _sampling_allowance(figure: Figure, scale: float, rows: Sequence[tuple]) -> float:
+def _serving_rows(con: duckdb.DuckDBPyConnection, figure: Figure) -> list[_Row]:
+    return [
+        _Row(*r)
+        for r in con.execute(
+            _ROWS_SQL, [figure.indicator_code, figure.period, figure.breakdown_type]
+        ).fetchall()
+    ]
+
+
+def _sampling_allowance(figure: Figure, scale: float, rows: Sequence[_Row]) -> float:
     """Three standard errors of the compared number at the demo's scale (0 at scale 1, and
     for England's rows, which are reference data)."""
     if scale >= 1 or figure.area_code == ENGLAND:
@@ -273,12 +274,12 @@ def _sampling_allowance(figure: Figure, scale: float, rows: Sequence[tuple]) -> 
         expected = max(abs(published) * scale, 1.0)
         return 3.0 / math.sqrt(expected)
     if stat == "share":
-        n = max(float(rows[0][4] or 0), 1.0) if rows else 1.0
+        n = max(float(rows[0].denominator or 0), 1.0) if rows else 1.0
         p = min(max(published, 0.0), 1.0)
         return 3.0 * math.sqrt(max(p * (1 - p), 1.0 / n) / n)
     if stat in ("change_count", "change_relative"):
-        current = sum((r[3] or 0) for r in rows)
-        change = sum((r[6] or 0) for r in rows)
+        current = sum((r.numerator or 0) for r in rows)
+        change = sum((r.change_absolute or 0) for r in rows)
         previous = current - change
         if current <= 0 or previous <= 0:
             return math.inf
@@ -300,18 +301,24 @@ def _compare(con: duckdb.DuckDBPyConnection, figure: Figure, scale: float) -> Ou
     rows = _serving_rows(con, figure)
     published = float(figure.published or 0.0)
     if figure.statistic == "areas_falling":
-        local = [r for r in rows if r[1] == "la" and r[2] == figure.breakdown and r[6] is not None]
+        local = [
+            r
+            for r in rows
+            if r.area_type == "la"
+            and r.breakdown == figure.breakdown
+            and r.change_absolute is not None
+        ]
         if not local:
             return Outcome(figure, "missing", detail="no local authority rows in serving")
-        falling = sum(1 for r in local if r[6] < 0)
+        falling = sum(1 for r in local if r.change_absolute < 0)
         diff = falling - published
         verdict = "within" if abs(diff) <= figure.base_tolerance else "outside"
         return Outcome(
             figure, verdict, float(falling), diff, figure.base_tolerance, f"of {len(local)} areas"
         )
     wanted = [b.strip() for b in figure.breakdown.split(" + ")]
-    picked = [r for r in rows if r[0] == figure.area_code and r[2] in wanted]
-    found = {r[2] for r in picked}
+    picked = [r for r in rows if r.area_code == figure.area_code and r.breakdown in wanted]
+    found = {r.breakdown for r in picked}
     missing = [b for b in wanted if b not in found]
     if missing:
         detail = f"no serving row for {', '.join(missing)}"
@@ -319,10 +326,9 @@ def _compare(con: duckdb.DuckDBPyConnection, figure: Figure, scale: float) -> Ou
             return Outcome(figure, "too_small", detail=f"{detail} at scale {scale:g}")
         return Outcome(figure, "missing", detail=detail)
     column, is_count, _, relative = STATISTICS[figure.statistic]
-    index = {"numerator": 3, "denominator": 4, "value": 5}.get(column)
     if figure.statistic == "share" and len(picked) > 1:
-        numerators = [r[3] for r in picked]
-        denominators = {r[4] for r in picked}
+        numerators = [r.numerator for r in picked]
+        denominators = {r.denominator for r in picked}
         if any(n is None for n in numerators) or None in denominators:
             return _suppressed(figure, scale)
         if len(denominators) != 1:
@@ -332,11 +338,9 @@ def _compare(con: duckdb.DuckDBPyConnection, figure: Figure, scale: float) -> Ou
             )
         smw = sum(numerators) / denominators.pop()
     else:
-        if index is None:
-            index = {"change_absolute": 6, "change_relative": 7}[column]
-        values = [r[index] for r in picked]
+        values = [getattr(r, column) for r in picked]
         if any(v is None for v in values):
-            if any(r[8] for r in picked):
+            if any(r.is_suppressed for r in picked):
                 return _suppressed(figure, scale)
             return Outcome(figure, "missing", detail=f"{column} is empty in serving")
         if len(values) > 1 and figure.statistic in ("rate", "change_relative", "denominator"):

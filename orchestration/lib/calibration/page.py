@@ -37,18 +37,25 @@ def _fmt(value: float | None, statistic: str) -> str:
     return f"{value:,.0f}"
 
 
+def _amount(o: Outcome, amount: float, sign: str) -> str:
+    """A difference or tolerance in the figure's sense: areas, % of the figure (relative) or
+    percentage points; ``sign`` is "+" (a signed difference) or "±" (a tolerance)."""
+    signed = "+" if sign == "+" else ""
+    prefix = "" if sign == "+" else sign
+    if o.figure.statistic == "areas_falling":
+        return f"{prefix}{amount:{signed}.0f}"
+    unit = "%" if o.figure.relative else " pts"
+    if abs(amount) < 0.0005:
+        return f"{prefix}0.0{unit}"
+    return f"{prefix}{amount * 100:{signed}.1f}{unit}"
+
+
 def _difference(o: Outcome) -> str:
     if o.difference is None:
         return ""
     if not math.isfinite(o.difference):
         return str(o.difference)
-    if o.figure.statistic == "areas_falling":
-        return f"{o.difference:+.0f}"
-    if abs(o.difference) < 0.0005:
-        return "0.0%" if o.figure.relative else "0.0 pts"
-    if o.figure.relative:
-        return f"{o.difference * 100:+.1f}%"
-    return f"{o.difference * 100:+.1f} pts"
+    return _amount(o, o.difference, "+")
 
 
 def _tolerance(o: Outcome) -> str:
@@ -56,11 +63,7 @@ def _tolerance(o: Outcome) -> str:
         return ""
     if not math.isfinite(o.tolerance):
         return "any (too few at this scale)"
-    if o.figure.statistic == "areas_falling":
-        return f"±{o.tolerance:.0f}"
-    if o.figure.relative:
-        return f"±{o.tolerance * 100:.1f}%"
-    return f"±{o.tolerance * 100:.1f} pts"
+    return _amount(o, o.tolerance, "±")
 
 
 def _why(o: Outcome) -> str:

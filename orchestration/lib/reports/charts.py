@@ -253,6 +253,24 @@ def _withheld(ax, gid: str, at: float, horizontal: bool = True, above: float | N
     )
 
 
+def _provisional_handle(label: str, markersize: float | None = None):
+    """The legend's mark for a provisional value: hollow and grey, never a comparison colour."""
+    from matplotlib.lines import Line2D
+
+    size = {} if markersize is None else {"markersize": markersize}
+    return Line2D(
+        [],
+        [],
+        marker="o",
+        color=NEUTRAL,
+        markerfacecolor="white",
+        markeredgecolor=NEUTRAL,
+        linestyle="none",
+        label=label,
+        **size,
+    )
+
+
 def _wrap(label: str, width: int = 38) -> str:
     """The whole label, wrapped onto lines of about ``width`` characters (never cut short)."""
     return textwrap.fill(
@@ -565,17 +583,7 @@ def intervals(
             Line2D([], [], marker="o", color=LOCAL, linestyle="none", label="Not compared")
         )
     if any(p.provisional for p, _ in final):
-        handles.append(
-            Line2D(
-                [],
-                [],
-                marker="o",
-                color=NEUTRAL,
-                markerfacecolor="white",
-                linestyle="none",
-                label="Provisional (not compared)",
-            )
-        )
+        handles.append(_provisional_handle("Provisional (not compared)"))
     handles += comparator_handles
     legend_rows = _top_legend(axes[0][0], handles)
     _place(
@@ -667,20 +675,7 @@ def trend_panels(
         axes[k // cols][k % cols].set_visible(False)
     handles, labels = axes[0][0].get_legend_handles_labels()
     if any(p.provisional and not p.suppressed for _, points, _ in panels for p in points):
-        from matplotlib.lines import Line2D
-
-        handles.append(
-            Line2D(
-                [],
-                [],
-                marker="o",
-                markersize=4,
-                markerfacecolor="white",
-                markeredgecolor=NEUTRAL,
-                linestyle="none",
-                label="Provisional",
-            )
-        )
+        handles.append(_provisional_handle("Provisional", markersize=4))
     rows = _top_legend(axes[0][0], handles) if handles else 0
     _place(
         fig,
@@ -1027,17 +1022,7 @@ def spine(
         if w in judged
     ]
     if any(p.provisional and not p.suppressed and p.value is not None for _, p, _, _, _ in rows):
-        handles.append(
-            Line2D(
-                [],
-                [],
-                marker="o",
-                color=NEUTRAL,
-                markerfacecolor="white",
-                linestyle="none",
-                label="Provisional",
-            )
-        )
+        handles.append(_provisional_handle("Provisional"))
     handles += [
         Line2D([], [], color=ENGLAND, linewidth=2, label="Region"),
         Patch(color="#e0e0e0", label="Region's areas: lowest to highest"),
