@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from markupsafe import Markup
 
 from orchestration.lib.reports import charts
@@ -15,6 +17,7 @@ from orchestration.lib.reports.content.builder import (
     _point,
     _when,
 )
+from orchestration.lib.reports.data import Value
 from orchestration.lib.reports.model import (
     Cell,
     Figure,
@@ -39,16 +42,33 @@ ROUTE_GROUPS = (
 
 
 def dip(b: Builder) -> list[Section]:
-    data = b.data
-    sections: list[Section] = []
-
+    """The DIP activity profile: activity and routes, demographics, drug use, alcohol use,
+    offending and transfers out."""
     contacts = b.get("dip_contacts")
     assessed = b.get("dip_assessed")
     further = b.get("dip_further_required")
     caseload = b.get("dip_caseload")
     transferred = b.get("dip_transferred_out")
+    return [
+        _activity(b, contacts, assessed, further, caseload, transferred),
+        _demographics(b),
+        _drugs(b),
+        _alcohol(b),
+        _offending(b),
+        _transfers(b, transferred),
+    ]
 
-    # -- activity and routes ------------------------------------------------------------------
+
+def _activity(
+    b: Builder,
+    contacts: Value | None,
+    assessed: Value | None,
+    further: Value | None,
+    caseload: Value | None,
+    transferred: Value | None,
+) -> Section:
+    """DIP activity and criminal justice routes: contacts, the funnel, routes in detail."""
+    data = b.data
     activity = Section("activity", "DIP activity and criminal justice routes")
     if contacts is not None:
         sentence = Markup("{}, there were {} DIP contacts in {}").format(
@@ -87,89 +107,8 @@ def dip(b: Builder) -> list[Section]:
                 pct_span(caseload),
             )
         )
-    # the funnel
-    stages = [
-        ("DIP contacts", contacts, "numerator", ""),
-        ("Assessed for DIP", assessed, "numerator", "of contacts"),
-        ("Further intervention required", further, "numerator", "of assessed"),
-        ("Taken onto the DIP caseload", caseload, "numerator", "of those needing it"),
-        ("Not taken onto the caseload", transferred, "denominator", ""),
-        (
-            "Transferred to another CJIT or prison",
-            transferred,
-            "numerator",
-            "of not taken on",
-        ),
-    ]
-    funnel_stages = []
-    table_rows = []
-    for label, v, field_name, of in stages:
-        if v is None:
-            continue
-        if v.is_suppressed:
-            pt = Point(None, suppressed=True)
-        else:
-            n = getattr(v, field_name)
-            pt = Point(n)
-        share = ""
-        if of and v.value is not None and not v.is_suppressed and field_name == "numerator":
-            share = f"{v.value * 100:.0f}% {of}"
-        funnel_stages.append((label, pt, share))
-        table_rows.append(
-            [
-                Cell(label),
-                count_cell(v, field_name),
-                Cell(share, "percent")
-                if share
-                else (
-                    pct_cell(v)
-                    if v.is_suppressed and of and field_name == "numerator"
-                    else Cell("", "percent")
-                ),
-            ]
-        )
-    if funnel_stages:
-        fid = b.figure_id()
-        alt = (
-            f"Funnel chart: DIP activity in {b.area_name}, {b.period}. "
-            + "; ".join(
-                f"{lab}: "
-                + ("suppressed" if p.suppressed else f"{p.value:,.0f}" + (f" ({s})" if s else ""))
-                for lab, p, s in funnel_stages
-                if p.suppressed or p.value is not None
-            )
-            + "."
-        )
-        activity.add(
-            Figure(
-                fid,
-                f"DIP activity, {b.area_name}, {b.period}",
-                charts.funnel(fid, funnel_stages, alt),
-                alt,
-                Table("DIP activity", ["Stage", "Contacts", "Share"], table_rows),
-                note="Contacts are counted as taken onto the caseload when a care plan is drawn up after a full assessment, or when they are taken on following a transfer.",
-            )
-        )
-    # contacts over time
-    series = data.series("dip_contacts", b.area)
-    series = [(p, r) for p, r in series if p <= b.period]
-    points = [_count_point(r) for _, r in series]
-    fid = b.figure_id()
-    periods = [p for p, _ in series]
-    alt = _alt_series("DIP contacts", b.area_name, periods, points, "contacts")
-    activity.add(
-        Figure(
-            fid,
-            f"DIP contacts, {b.area_name}, by year",
-            charts.bars_over_time(fid, periods, [("DIP contacts", points)], alt),
-            alt,
-            Table(
-                "DIP contacts by year",
-                ["Year", "Contacts", "Change on previous year"],
-                [[Cell(p, "period"), count_cell(r), change_cell(r)] for p, r in series],
-            ),
-        )
-    )
+    activity.add(_funnel(b, contacts, assessed, further, caseload, transferred))
+    activity.add(_contacts_by_year(b))
     fig = b.share_figure(
         f"Routes into DIP, {b.area_name}, {b.period}", "dip_route_share", "route_group"
     )
@@ -193,9 +132,12 @@ def dip(b: Builder) -> list[Section]:
                 ],
             )
         )
-    sections.append(activity)
+    return activity
 
-    # -- demographics ---------------------------------------------------------------------------
+
+def _demographics(b: Builder) -> Section:
+    """The demographic profile: sex, age, ethnicity and residence of contacts."""
+    data = b.data
     demo = Section("demographics", "Demographic profile")
     sexes = {v.breakdown: v for v in b.rows("dip_sex_share", "sex")}
     parts = [
@@ -238,69 +180,7 @@ def dip(b: Builder) -> list[Section]:
     )
     if fig:
         demo.add(fig)
-    # age by sex (Table 1 of the profile)
-    age_sex = b.rows("dip_age_share", "sex_age_band")
-    if age_sex:
-        bands = sorted({v.breakdown.split("|", 1)[1] for v in age_sex}, key=_age_key)
-        by = {(v.breakdown.split("|", 1)[0], v.breakdown.split("|", 1)[1]): v for v in age_sex}
-        sexes_shown = [s for s in ("female", "male") if any(k[0] == s for k in by)]
-        fid = b.figure_id()
-        groups = [
-            (data.item_label("sex", s), [_point(by.get((s, band))) for band in bands])
-            for s in sexes_shown
-        ]
-        alt = (
-            f"Grouped bar chart: age band of DIP contacts within each sex, {b.area_name}, {b.period}. "
-            + "; ".join(
-                f"{name}: "
-                + ", ".join(
-                    f"{band} " + ("suppressed" if p.suppressed else f"{p.value * 100:.0f}%")
-                    for band, p in zip(bands, pts, strict=True)
-                    if p.suppressed or p.value is not None
-                )
-                for name, pts in groups
-            )
-            + "."
-        )
-        totals = [b.get("dip_sex_share", bt="sex", b=s) for s in sexes_shown]
-        demo.add(
-            Figure(
-                fid,
-                f"Age group and sex of DIP contacts, {b.area_name}, {b.period}",
-                charts.grouped_shares(
-                    fid, [data.item_label("age_band", band) for band in bands], groups, alt
-                ),
-                alt,
-                Table(
-                    "Age group and sex of DIP contacts",
-                    ["Age group"]
-                    + [f"{data.item_label('sex', s)} {w}" for s in sexes_shown for w in ("n", "%")],
-                    [
-                        [Cell(data.item_label("age_band", band))]
-                        + [
-                            x
-                            for s in sexes_shown
-                            for x in (count_cell(by.get((s, band))), pct_cell(by.get((s, band))))
-                        ]
-                        for band in bands
-                    ]
-                    + [
-                        [Cell("Total")]
-                        + [
-                            x
-                            for t in totals
-                            for x in (
-                                count_cell(t),
-                                Cell("100%", "percent")
-                                if t is not None and not t.is_suppressed
-                                else Cell("", "percent"),
-                            )
-                        ]
-                    ],
-                ),
-                note="Percentages are of each sex's contacts.",
-            )
-        )
+    demo.add(_age_by_sex(b))
     for title, code, bt in (
         ("Ethnicity of DIP contacts", "dip_ethnicity_share", "ethnicity_group"),
         ("Where DIP contacts live", "dip_residence_share", "residence"),
@@ -308,9 +188,12 @@ def dip(b: Builder) -> list[Section]:
         fig = b.share_figure(f"{title}, {b.area_name}, {b.period}", code, bt)
         if fig:
             demo.add(fig)
-    sections.append(demo)
+    return demo
 
-    # -- drugs ---------------------------------------------------------------------------------
+
+def _drugs(b: Builder) -> Section:
+    """Drug use: drugs mentioned, route of administration, injecting status."""
+    data = b.data
     drugs = Section("drugs", "Drug use")
     mentions = [
         v for v in b.rows("dip_drug_mention_share", "drug") if not v.is_suppressed and v.value
@@ -368,9 +251,12 @@ def dip(b: Builder) -> list[Section]:
     )
     if fig:
         drugs.add(fig)
-    sections.append(drugs)
+    return drugs
 
-    # -- alcohol ---------------------------------------------------------------------------------
+
+def _alcohol(b: Builder) -> Section:
+    """Alcohol use: drinking days and daily units by sex."""
+    data = b.data
     alcohol = Section("alcohol", "Alcohol use")
     for code, bt, _dim, title in (
         (
@@ -413,18 +299,10 @@ def dip(b: Builder) -> list[Section]:
                 for k, v in by.items()
             )
         )
-        alt = (
-            f"Grouped bar chart: {title.lower()} by sex, {b.area_name}, {b.period}. "
-            + "; ".join(
-                f"{name}: "
-                + ", ".join(
-                    f"{lab} " + ("suppressed" if p.suppressed else f"{p.value * 100:.0f}%")
-                    for lab, p in zip(band_labels, pts, strict=True)
-                    if p.suppressed or p.value is not None
-                )
-                for name, pts in groups
-            )
-            + "."
+        alt = _grouped_alt(
+            f"Grouped bar chart: {title.lower()} by sex, {b.area_name}, {b.period}. ",
+            band_labels,
+            groups,
         )
         alcohol.add(
             Figure(
@@ -437,12 +315,7 @@ def dip(b: Builder) -> list[Section]:
                     ["Band"]
                     + [f"{data.item_label('sex', s)} {w}" for s in sexes_shown for w in ("n", "%")],
                     [
-                        [Cell(lab)]
-                        + [
-                            x
-                            for s in sexes_shown
-                            for x in (count_cell(by.get((s, band))), pct_cell(by.get((s, band))))
-                        ]
+                        _by_sex_row(lab, by, sexes_shown, band)
                         for band, lab in zip(bands, band_labels, strict=True)
                     ],
                     note=n_text,
@@ -450,9 +323,12 @@ def dip(b: Builder) -> list[Section]:
                 note="Percentages are of each sex's contacts with the item recorded.",
             )
         )
-    sections.append(alcohol)
+    return alcohol
 
-    # -- offending --------------------------------------------------------------------------------
+
+def _offending(b: Builder) -> Section:
+    """Offending: the offence prompting the contact and offender management schemes."""
+    data = b.data
     offending = Section("offending", "Offending")
     fig = b.share_figure(
         f"Offence prompting the contact, {b.area_name}, {b.period}", "dip_offence_share", "offence"
@@ -490,9 +366,12 @@ def dip(b: Builder) -> list[Section]:
                 ],
             )
         )
-    sections.append(offending)
+    return offending
 
-    # -- transfers out -----------------------------------------------------------------------------
+
+def _transfers(b: Builder, transferred: Value | None) -> Section:
+    """Transfers to another CJIT or prison."""
+    data = b.data
     transfers = Section("transfers", "Transfers to another CJIT or prison")
     if transferred is not None:
         transfers.intro.append(
@@ -517,5 +396,179 @@ def dip(b: Builder) -> list[Section]:
                 ],
             )
         )
-    sections.append(transfers)
-    return sections
+    return transfers
+
+
+def _funnel(
+    b: Builder,
+    contacts: Value | None,
+    assessed: Value | None,
+    further: Value | None,
+    caseload: Value | None,
+    transferred: Value | None,
+) -> Figure | None:
+    """The funnel: contacts, assessed, further intervention required, taken onto the caseload
+    and transferred out."""
+    stages = [
+        ("DIP contacts", contacts, "numerator", ""),
+        ("Assessed for DIP", assessed, "numerator", "of contacts"),
+        ("Further intervention required", further, "numerator", "of assessed"),
+        ("Taken onto the DIP caseload", caseload, "numerator", "of those needing it"),
+        ("Not taken onto the caseload", transferred, "denominator", ""),
+        (
+            "Transferred to another CJIT or prison",
+            transferred,
+            "numerator",
+            "of not taken on",
+        ),
+    ]
+    funnel_stages = []
+    table_rows = []
+    for label, v, field_name, of in stages:
+        if v is None:
+            continue
+        if v.is_suppressed:
+            pt = Point(None, suppressed=True)
+        else:
+            n = getattr(v, field_name)
+            pt = Point(n)
+        share = ""
+        if of and v.value is not None and not v.is_suppressed and field_name == "numerator":
+            share = f"{v.value * 100:.0f}% {of}"
+        funnel_stages.append((label, pt, share))
+        table_rows.append(
+            [
+                Cell(label),
+                count_cell(v, field_name),
+                Cell(share, "percent")
+                if share
+                else (
+                    pct_cell(v)
+                    if v.is_suppressed and of and field_name == "numerator"
+                    else Cell("", "percent")
+                ),
+            ]
+        )
+    if not funnel_stages:
+        return None
+    fid = b.figure_id()
+    alt = (
+        f"Funnel chart: DIP activity in {b.area_name}, {b.period}. "
+        + "; ".join(
+            f"{lab}: "
+            + ("suppressed" if p.suppressed else f"{p.value:,.0f}" + (f" ({s})" if s else ""))
+            for lab, p, s in funnel_stages
+            if p.suppressed or p.value is not None
+        )
+        + "."
+    )
+    return Figure(
+        fid,
+        f"DIP activity, {b.area_name}, {b.period}",
+        charts.funnel(fid, funnel_stages, alt),
+        alt,
+        Table("DIP activity", ["Stage", "Contacts", "Share"], table_rows),
+        note="Contacts are counted as taken onto the caseload when a care plan is drawn up after a full assessment, or when they are taken on following a transfer.",
+    )
+
+
+def _contacts_by_year(b: Builder) -> Figure:
+    """DIP contacts in every year up to the page's."""
+    series = b.data.series("dip_contacts", b.area)
+    series = [(p, r) for p, r in series if p <= b.period]
+    points = [_count_point(r) for _, r in series]
+    fid = b.figure_id()
+    periods = [p for p, _ in series]
+    alt = _alt_series("DIP contacts", b.area_name, periods, points, "contacts")
+    return Figure(
+        fid,
+        f"DIP contacts, {b.area_name}, by year",
+        charts.bars_over_time(fid, periods, [("DIP contacts", points)], alt),
+        alt,
+        Table(
+            "DIP contacts by year",
+            ["Year", "Contacts", "Change on previous year"],
+            [[Cell(p, "period"), count_cell(r), change_cell(r)] for p, r in series],
+        ),
+    )
+
+
+def _age_by_sex(b: Builder) -> Figure | None:
+    """Age band within each sex (Table 1 of the profile)."""
+    data = b.data
+    age_sex = b.rows("dip_age_share", "sex_age_band")
+    if not age_sex:
+        return None
+    bands = sorted({v.breakdown.split("|", 1)[1] for v in age_sex}, key=_age_key)
+    by = {(v.breakdown.split("|", 1)[0], v.breakdown.split("|", 1)[1]): v for v in age_sex}
+    sexes_shown = [s for s in ("female", "male") if any(k[0] == s for k in by)]
+    fid = b.figure_id()
+    groups = [
+        (data.item_label("sex", s), [_point(by.get((s, band))) for band in bands])
+        for s in sexes_shown
+    ]
+    alt = _grouped_alt(
+        f"Grouped bar chart: age band of DIP contacts within each sex, {b.area_name}, {b.period}. ",
+        bands,
+        groups,
+    )
+    totals = [b.get("dip_sex_share", bt="sex", b=s) for s in sexes_shown]
+    return Figure(
+        fid,
+        f"Age group and sex of DIP contacts, {b.area_name}, {b.period}",
+        charts.grouped_shares(
+            fid, [data.item_label("age_band", band) for band in bands], groups, alt
+        ),
+        alt,
+        Table(
+            "Age group and sex of DIP contacts",
+            ["Age group"]
+            + [f"{data.item_label('sex', s)} {w}" for s in sexes_shown for w in ("n", "%")],
+            [
+                _by_sex_row(data.item_label("age_band", band), by, sexes_shown, band)
+                for band in bands
+            ]
+            + [
+                [Cell("Total")]
+                + [
+                    x
+                    for t in totals
+                    for x in (
+                        count_cell(t),
+                        Cell("100%", "percent")
+                        if t is not None and not t.is_suppressed
+                        else Cell("", "percent"),
+                    )
+                ]
+            ],
+        ),
+        note="Percentages are of each sex's contacts.",
+    )
+
+
+def _grouped_alt(
+    prefix: str, labels: Sequence[str], groups: Sequence[tuple[str, Sequence[Point]]]
+) -> str:
+    """The alt text of a grouped share chart: each group's shares by label."""
+    return (
+        prefix
+        + "; ".join(
+            f"{name}: "
+            + ", ".join(
+                f"{lab} " + ("suppressed" if p.suppressed else f"{p.value * 100:.0f}%")
+                for lab, p in zip(labels, pts, strict=True)
+                if p.suppressed or p.value is not None
+            )
+            for name, pts in groups
+        )
+        + "."
+    )
+
+
+def _by_sex_row(
+    label: str, by: dict[tuple[str, str], Value], sexes: Sequence[str], band: str
+) -> list[Cell]:
+    """A table row: the band's label, then its count and share for each sex."""
+    return [Cell(label)] + [
+        x for s in sexes for x in (count_cell(by.get((s, band))), pct_cell(by.get((s, band))))
+    ]

@@ -25,9 +25,20 @@ from orchestration.lib.reports.model import (
 def _support_pack(b: Builder) -> list[Section]:
     """The support pack's sections beyond the key indicators (domain: Indicators, second
     release): each with local n and % against the region and England and the trend."""
-    sections: list[Section] = []
-    when = f"{b.area_name}, {b.period}"
+    return [
+        _access(b),
+        _routes(b),
+        _who(b),
+        _engagement(b),
+        _top_outcomes(b),
+        _health_protection(b),
+        _safeguarding_housing(b),
+    ]
 
+
+def _access(b: Builder) -> Section:
+    """Access and waiting times: new presentations and waits."""
+    when = f"{b.area_name}, {b.period}"
     access = Section("access", "Access and waiting times")
     access.about.append(
         Markup(
@@ -57,8 +68,12 @@ def _support_pack(b: Builder) -> list[Section]:
             [("tx_wait_under_3w", "all", "all", None), ("tx_wait_over_6w", "all", "all", None)],
         )
     )
-    sections.append(access)
+    return access
 
+
+def _routes(b: Builder) -> Section:
+    """Routes into treatment: referral routes."""
+    when = f"{b.area_name}, {b.period}"
     routes = Section("routes", "Routes into treatment")
     routes.add(
         b.share_figure(
@@ -77,39 +92,23 @@ def _support_pack(b: Builder) -> list[Section]:
             [("tx_referral_source_recorded", "all", "all", None)],
         )
     )
-    sections.append(routes)
+    return routes
 
+
+def _who(b: Builder) -> Section:
+    """Who is in treatment: substance group, ethnicity, setting, club drugs and medicines."""
+    when = f"{b.area_name}, {b.period}"
     who = Section("who", "Who is in treatment")
-    who.add(
-        b.share_figure(
-            f"People in treatment by substance group, share of everyone in treatment, {when}",
+    for title, code, bt in (
+        (
+            "People in treatment by substance group, share of everyone in treatment",
             "tx_substance_group_share",
             "substance_group",
-            n_label="People",
-            england=True,
-            dp=1,
-        )
-    )
-    who.add(
-        b.share_figure(
-            f"People in treatment by ethnic group, {when}",
-            "tx_ethnicity_share",
-            "ethnic_group",
-            n_label="People",
-            england=True,
-            dp=1,
-        )
-    )
-    who.add(
-        b.share_figure(
-            f"People in treatment by setting of their latest episode, {when}",
-            "tx_setting_share",
-            "setting",
-            n_label="People",
-            england=True,
-            dp=1,
-        )
-    )
+        ),
+        ("People in treatment by ethnic group", "tx_ethnicity_share", "ethnic_group"),
+        ("People in treatment by setting of their latest episode", "tx_setting_share", "setting"),
+    ):
+        who.add(b.share_figure(f"{title}, {when}", code, bt, n_label="People", england=True, dp=1))
     who.add(
         _indicator_figure(
             b,
@@ -117,8 +116,12 @@ def _support_pack(b: Builder) -> list[Section]:
             [("tx_club_drugs", "all", "all", None), ("tx_pom_otc", "all", "all", None)],
         )
     )
-    sections.append(who)
+    return who
 
+
+def _engagement(b: Builder) -> Section:
+    """Engagement and time in treatment, residential rehabilitation."""
+    when = f"{b.area_name}, {b.period}"
     engagement = Section("engagement", "Engagement and time in treatment")
     engagement.add(
         _indicator_figure(
@@ -140,8 +143,12 @@ def _support_pack(b: Builder) -> list[Section]:
             _by_group(b, "tx_residential_rehab"),
         )
     )
-    sections.append(engagement)
+    return engagement
 
+
+def _top_outcomes(b: Builder) -> Section:
+    """Treatment outcomes (TOP) at the six-month review."""
+    when = f"{b.area_name}, {b.period}"
     top = Section("top-outcomes", "Treatment outcomes (TOP) at the six-month review")
     top.about.append(
         Markup(
@@ -192,8 +199,12 @@ def _support_pack(b: Builder) -> list[Section]:
             ],
         )
     )
-    sections.append(top)
+    return top
 
+
+def _health_protection(b: Builder) -> Section:
+    """Health protection: hepatitis B and C testing and vaccination."""
+    when = f"{b.area_name}, {b.period}"
     health = Section("health-protection", "Health protection: hepatitis B and C")
     health.add(
         _indicator_figure(
@@ -221,8 +232,12 @@ def _support_pack(b: Builder) -> list[Section]:
             ),
         )
     )
-    sections.append(health)
+    return health
 
+
+def _safeguarding_housing(b: Builder) -> Section:
+    """Safeguarding, housing and employment at the start of treatment."""
+    when = f"{b.area_name}, {b.period}"
     housing = Section(
         "safeguarding-housing", "Safeguarding, housing and employment at the start of treatment"
     )
@@ -252,5 +267,4 @@ def _support_pack(b: Builder) -> list[Section]:
             ],
         )
     )
-    sections.append(housing)
-    return sections
+    return housing

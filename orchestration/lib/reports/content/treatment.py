@@ -40,11 +40,37 @@ from orchestration.lib.reports.model import (
 
 
 def treatment(b: Builder) -> list[Section]:
-    data = b.data
-    sections: list[Section] = []
-    comparators = b.comparators(england=True)
+    """The treatment profile: key indicators, areas compared, people in treatment, the support
+    pack's sections, completions and trends."""
+    sections = [
+        _key_indicators(b),
+        _compare_areas(b) if b.is_region else _spine(b),
+        _in_treatment(b),
+    ]
+    trends = _trends(b)
+    by_group = _completions(b)
+    by_id = {s.id: s for s in [*sections, *_support_pack(b), by_group, trends]}
+    order = (
+        "key-indicators",
+        "compare-areas" if b.is_region else "spine",
+        "in-treatment",
+        "who",
+        "access",
+        "routes",
+        "engagement",
+        "top-outcomes",
+        "completions",
+        "health-protection",
+        "safeguarding-housing",
+        "trends",
+    )
+    return [by_id[i] for i in order]
 
-    # -- key indicators -------------------------------------------------------------------------
+
+def _key_indicators(b: Builder) -> Section:
+    """Key indicators compared with the region and England."""
+    data = b.data
+    comparators = b.comparators(england=True)
     key = Section("key-indicators", "Key indicators compared with the region and England")
     rows = []
     table_rows = []
@@ -105,10 +131,12 @@ def treatment(b: Builder) -> list[Section]:
                 note="Dots are the area's value and lines its 95% interval; green is significantly better than the benchmark, red significantly worse, amber similar.",
             )
         )
-    sections.append(key)
-    sections.append(_compare_areas(b) if b.is_region else _spine(b))
+    return key
 
-    # -- numbers in treatment -------------------------------------------------------------------
+
+def _in_treatment(b: Builder) -> Section:
+    """People in treatment: by substance group over the years, by age and sex in the year."""
+    data = b.data
     numbers = Section("in-treatment", "People in treatment")
     v = b.get("tx_in_treatment")
     if v is not None:
@@ -166,39 +194,15 @@ def treatment(b: Builder) -> list[Section]:
             ),
         )
     )
-    # age and sex in the year
-    ages = b.rows("tx_in_treatment", "age_band")
-    if ages:
-        fid = b.figure_id()
-        labels = [data.item_label("age_band", v.breakdown) for v in ages]
-        points = [_count_point(v) for v in ages]
-        alt = (
-            f"Bar chart: people in drug treatment by age band, {b.area_name}, {b.period}. "
-            + "; ".join(
-                f"{lab}: {'suppressed' if p.suppressed else f'{p.value:,.0f}'}"
-                for lab, p in zip(labels, points, strict=True)
-                if p.suppressed or p.value is not None
-            )
-            + "."
-        )
-        sexes = b.rows("tx_in_treatment", "sex")
-        numbers.add(
-            Figure(
-                fid,
-                f"People in drug treatment by age band, {b.area_name}, {b.period}",
-                charts.bars_over_time(fid, labels, [("People", points)], alt),
-                alt,
-                Table(
-                    "People in drug treatment by age band and sex",
-                    ["Group", "People"],
-                    [[Cell(lab), count_cell(v)] for lab, v in zip(labels, ages, strict=True)]
-                    + [[Cell(data.item_label("sex", v.breakdown)), count_cell(v)] for v in sexes],
-                ),
-            )
-        )
-    sections.append(numbers)
+    numbers.add(_by_age_and_sex(b))
+    return numbers
 
-    # -- trends -------------------------------------------------------------------------------
+
+def _trends(b: Builder) -> Section:
+    """Trends of the key indicators against the comparators."""
+    data = b.data
+    comparators = b.comparators(england=True)
+    periods = b.periods
     trends = Section("trends", "Trends")
     panels = []
     trend_rows = []
@@ -250,8 +254,12 @@ def treatment(b: Builder) -> list[Section]:
                 note="The trend in the key indicators table is a chi-squared test for linear trend over the latest five years.",
             )
         )
+    return trends
 
-    # -- completions by substance group and sex ---------------------------------------------------------
+
+def _completions(b: Builder) -> Section:
+    """Exits and re-presentation: completions by substance group and sex, deaths in treatment."""
+    data = b.data
     by_group = Section(
         "completions",
         "Exits and re-presentation: successful completions by substance group and sex",
@@ -267,22 +275,7 @@ def treatment(b: Builder) -> list[Section]:
     by_group.add(
         _count_table(b, "Deaths in treatment by year", _by_group(b, "tx_deaths_in_treatment"))
     )
-    by_id = {s.id: s for s in [*sections, *_support_pack(b), by_group, trends]}
-    order = (
-        "key-indicators",
-        "compare-areas" if b.is_region else "spine",
-        "in-treatment",
-        "who",
-        "access",
-        "routes",
-        "engagement",
-        "top-outcomes",
-        "completions",
-        "health-protection",
-        "safeguarding-housing",
-        "trends",
-    )
-    return [by_id[i] for i in order]
+    return by_group
 
 
 def _completions_by_group_and_sex(b: Builder) -> Table | None:
@@ -339,4 +332,37 @@ def _breakdown_intervals(b: Builder, code: str, title: str) -> Figure | None:
             (code, v.breakdown_type, v.breakdown, b.data.item_label(v.breakdown_type, v.breakdown))
             for v in rows
         ],
+    )
+
+
+def _by_age_and_sex(b: Builder) -> Figure | None:
+    """People in treatment by age band (the chart) and by sex (the table) in the year."""
+    data = b.data
+    ages = b.rows("tx_in_treatment", "age_band")
+    if not ages:
+        return None
+    fid = b.figure_id()
+    labels = [data.item_label("age_band", v.breakdown) for v in ages]
+    points = [_count_point(v) for v in ages]
+    alt = (
+        f"Bar chart: people in drug treatment by age band, {b.area_name}, {b.period}. "
+        + "; ".join(
+            f"{lab}: {'suppressed' if p.suppressed else f'{p.value:,.0f}'}"
+            for lab, p in zip(labels, points, strict=True)
+            if p.suppressed or p.value is not None
+        )
+        + "."
+    )
+    sexes = b.rows("tx_in_treatment", "sex")
+    return Figure(
+        fid,
+        f"People in drug treatment by age band, {b.area_name}, {b.period}",
+        charts.bars_over_time(fid, labels, [("People", points)], alt),
+        alt,
+        Table(
+            "People in drug treatment by age band and sex",
+            ["Group", "People"],
+            [[Cell(lab), count_cell(v)] for lab, v in zip(labels, ages, strict=True)]
+            + [[Cell(data.item_label("sex", v.breakdown)), count_cell(v)] for v in sexes],
+        ),
     )
