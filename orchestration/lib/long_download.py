@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from orchestration.lib.csv_safe import write_csv
+from orchestration.lib.indicator_words import COMPARISON_WORDS, TREND_WORDS
 
 CSV_NAME = "indicator_data_long.csv"
 PARQUET_NAME = "indicator_data_long.parquet"
@@ -51,17 +52,11 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 )
 
 AREA_TYPES = {"la": "Local authority", "region": "Region", "country": "England"}
+#: The download's words for comparisons and trends (the reports write "*" and "Too few years").
 WORDS = {
-    "better": "Better",
-    "worse": "Worse",
-    "similar": "Similar",
-    "higher": "Higher",
-    "lower": "Lower",
-    "not_compared": "Not compared",
+    **COMPARISON_WORDS,
     "suppressed": "Suppressed",
-    "increasing": "Increasing",
-    "decreasing": "Decreasing",
-    "no_significant_change": "No significant change",
+    **TREND_WORDS,
     "insufficient_data": "Insufficient data",
     "not_applicable": "Not applicable",
 }

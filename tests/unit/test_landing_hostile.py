@@ -94,14 +94,14 @@ def test_a_file_still_being_written_waits_for_the_next_build(env, key, monkeypat
     monkeypatch.setenv(landing.SETTLE_ENV, "0.3")
     write(landing_dir, "a-done.csv", GOOD)
     growing = write(landing_dir, "b-copying.csv", f"{NSP_HEADER}\nT2,A1,2020-04-01,J,S,")
-    real_sleep = landing.time.sleep
+    real_sleep = landing.discovery.time.sleep
 
     def copy_goes_on(seconds: float) -> None:  # the copy writes more while landing waits
         with open(growing, "a") as f:
             f.write("1980-03-12,M,heroin,10\n")
         real_sleep(seconds)
 
-    monkeypatch.setattr(landing.time, "sleep", copy_goes_on)
+    monkeypatch.setattr(landing.discovery.time, "sleep", copy_goes_on)
     report = land(landing_dir, home, key)
     assert [(o.file_name, o.status) for o in report.outcomes] == [("a-done.csv", "loaded")]
     [waiting] = report.waiting
@@ -111,7 +111,7 @@ def test_a_file_still_being_written_waits_for_the_next_build(env, key, monkeypat
     assert query(home, "select file_name from audit.loads") == [("a-done.csv",)]
     assert landing.read_notes(home, "hostile-test")["waiting"] == [waiting]
 
-    monkeypatch.setattr(landing.time, "sleep", real_sleep)  # the copy has finished
+    monkeypatch.setattr(landing.discovery.time, "sleep", real_sleep)  # the copy has finished
     report = land(landing_dir, home, key)
     assert [(o.file_name, o.status, o.rows) for o in report.outcomes] == [
         ("b-copying.csv", "loaded", 1)
@@ -130,7 +130,7 @@ def test_a_file_written_while_it_is_read_is_not_landed(env, key, monkeypatch):
             f.write("T2,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n")
         return reading
 
-    monkeypatch.setattr(landing, "read_strictly", read_while_copying)
+    monkeypatch.setattr(landing.batch, "read_strictly", read_while_copying)
     report = land(landing_dir, home, key)
     assert report.outcomes == [] and path.exists()
     assert report.waiting == [
@@ -172,8 +172,8 @@ def _failing_moves(monkeypatch, landing_dir: Path, how: str) -> None:
             raise PermissionError(errno.EACCES, "Permission denied", str(path))
         return real_unlink(path, *a, **k)
 
-    monkeypatch.setattr(landing.os, "rename", rename)
-    monkeypatch.setattr(landing.os, "unlink", unlink)
+    monkeypatch.setattr(landing.storage.os, "rename", rename)
+    monkeypatch.setattr(landing.storage.os, "unlink", unlink)
 
 
 @pytest.mark.parametrize(
@@ -242,7 +242,7 @@ def test_a_quarantine_that_cannot_be_written_records_nothing(env, key, monkeypat
         def refuse(*a, **k):
             raise PermissionError(13, "Permission denied", "quarantine/x.error.txt")
 
-        m.setattr(landing, "_write_note", refuse)
+        m.setattr(landing.lander, "_write_note", refuse)
         report = land(landing_dir, home, key)
     assert report.outcomes == [] and path.exists()
     [warning] = report.warnings
@@ -284,7 +284,7 @@ def test_every_quarantined_file_has_its_note(env, key, monkeypatch):
     }
     for name, content in corpus.items():
         write(landing_dir, name, content)
-    monkeypatch.setattr(landing, "_CP1252_UNDEFINED", re.compile(b"(?!x)x"))
+    monkeypatch.setattr(landing.encoding, "_CP1252_UNDEFINED", re.compile(b"(?!x)x"))
     real_store = landing.Lander._store
 
     def fail_one(self, path, dest, load_id, what):  # its move fails: moved by the next build
@@ -450,7 +450,9 @@ def test_a_row_recorded_under_a_name_too_long_to_store_is_finished_under_a_bound
     path = write(landing_dir, name, GOOD)
     with monkeypatch.context() as m:
         m.setattr(
-            landing, "stored_name", lambda load_id, file_name, sha="": f"{load_id:07d}__{file_name}"
+            landing.lander,
+            "stored_name",
+            lambda load_id, file_name, sha="": f"{load_id:07d}__{file_name}",
         )
         [first] = land(landing_dir, home, key).outcomes
     assert first.move_error and "File name too long" in first.move_error and path.exists()

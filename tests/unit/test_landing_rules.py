@@ -165,7 +165,7 @@ def test_a_database_failure_stops_the_run_instead_of_blaming_the_file(env, key, 
     disk full; simulated by a conversion error) must not quarantine a good file."""
     landing_dir, home = env
     write(landing_dir, NSP, "a.csv", f"{NSP_HEADER}\n{GOOD_ROW}\n")
-    monkeypatch.setattr(landing, "_chars_sql", lambda n: "cast('x' as integer)")
+    monkeypatch.setattr(landing.lander, "_chars_sql", lambda n: "cast('x' as integer)")
     with pytest.raises(duckdb.ConversionException):
         land(landing_dir, home, key)
     monkeypatch.undo()
@@ -271,10 +271,10 @@ def test_crash_between_audit_and_move_is_completed_not_recorded_twice(
     def die(src, dest, *, restricted):
         raise KeyboardInterrupt("killed before the move")
 
-    monkeypatch.setattr(landing, "_move", die)
+    monkeypatch.setattr(landing.lander, "_move", die)
     with pytest.raises(KeyboardInterrupt):
         land(landing_dir, home, key)
-    monkeypatch.setattr(landing, "_move", real_move)
+    monkeypatch.setattr(landing.lander, "_move", real_move)
     assert (landing_dir / NSP / "b.csv").exists()
     [outcome] = land(landing_dir, home, key).outcomes
     assert outcome.status == second
@@ -388,14 +388,14 @@ def test_transcoded_copy_is_owner_only_and_a_stale_one_is_removed(env, key, monk
         f"{NSP_HEADER}\n{GOOD_ROW.replace('A1', 'Agência')}\n".encode("cp1252"),
     )
     modes: list[int] = []
-    copy = landing.shutil.copyfileobj
+    copy = landing.encoding.shutil.copyfileobj
 
     def spy(src, dst, *args):
         modes.append(stat.S_IMODE(os.fstat(dst.fileno()).st_mode))
         modes.append(stat.S_IMODE(os.stat(tmp_dir).st_mode))
         return copy(src, dst, *args)
 
-    monkeypatch.setattr(landing.shutil, "copyfileobj", spy)
+    monkeypatch.setattr(landing.encoding.shutil, "copyfileobj", spy)
     [outcome] = land(landing_dir, home, key).outcomes
     assert outcome.status == "loaded", outcome.error
     assert outcome.encoding == "windows-1252"

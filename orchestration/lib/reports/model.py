@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from orchestration.lib import indicator_words
 from orchestration.lib.reports.data import Value
 
 SUPPRESSED = "*"
@@ -222,20 +223,10 @@ def change_cell(v: Value | None) -> Cell:
     return Cell(text, "change")
 
 
-COMPARISON_WORDS = {
-    "better": "Better",
-    "worse": "Worse",
-    "similar": "Similar",
-    "higher": "Higher",
-    "lower": "Lower",
-    "not_compared": "Not compared",
-    "suppressed": SUPPRESSED,
-}
+COMPARISON_WORDS = {**indicator_words.COMPARISON_WORDS, "suppressed": SUPPRESSED}
 
 TREND_WORDS = {
-    "increasing": "Increasing",
-    "decreasing": "Decreasing",
-    "no_significant_change": "No significant change",
+    **indicator_words.TREND_WORDS,
     "insufficient_data": "Too few years",
     "not_applicable": "",
     "suppressed": SUPPRESSED,

@@ -1,0 +1,156 @@
+"""Landing a batch: every waiting file through one connection, and the notes of what moved
+nothing (``state/last_landing.json``)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from orchestration.lib.landing.discovery import (
+    _fingerprint,
+    discover,
+    settle_files,
+    settle_seconds,
+)
+from orchestration.lib.landing.encoding import (
+    remove_stale_transcodes,
+)
+from orchestration.lib.landing.lander import Lander
+from orchestration.lib.landing.model import (
+    MEMORY_LIMIT,
+    FileOutcome,
+    LandingReport,
+    NotStored,
+)
+from orchestration.lib.landing.reading import (
+    read_strictly,
+)
+from orchestration.lib.landing.storage import (
+    remove_partial_moves,
+)
+from orchestration.lib.paths import Home
+from orchestration.lib.pseudonym import (
+    LinkageKey,
+)
+
+#: One logger for all of landing (its name is the package's).
+log = logging.getLogger("orchestration.lib.landing")
+
+
+def connect(home: Home) -> duckdb.DuckDBPyConnection:
+    """The landing connection: bounded memory; row order need not be kept (rows carry their
+    file and record number), which lets DuckDB stream inserts without buffering."""
+    tmp = home.state_dir / "duckdb-tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    os.chmod(tmp, 0o700)
+    con = duckdb.connect(
+        str(home.warehouse_db),
+        config={
+            "memory_limit": MEMORY_LIMIT,
+            "preserve_insertion_order": False,
+            "temp_directory": str(tmp),
+        },
+    )
+    con.execute("set enable_progress_bar = false")  # long inserts would draw on the terminal
+    os.chmod(home.warehouse_db, 0o600)  # restricted from the moment it exists
+    return con
+
+
+def land(
+    landing: Path,
+    home: Home,
+    key: LinkageKey,
+    run_id: str,
+    progress: Callable[[int, int, FileOutcome], None] | None = None,
+    settle: float | None = None,
+) -> LandingReport:
+    """Land every waiting file; returns what happened to each. ``settle``: seconds a file must
+    be unchanged (default :func:`settle_seconds`)."""
+    home.ensure()
+    for stale in remove_stale_transcodes(home.state_dir / "tmp"):
+        log.warning("removed %s, a transcoded copy left by a landing that was killed", stale.name)
+    for stale in remove_partial_moves(home):
+        log.warning("removed %s, a partial copy left by a move that was killed", stale)
+    dangling: list[str] = []
+    found, ignored = discover(landing, dangling)
+    files, waiting = settle_files(found, landing, settle_seconds() if settle is None else settle)
+    report = LandingReport(ignored=ignored, waiting=waiting, warnings=dangling)
+    for line in dangling:
+        log.warning("%s", line)
+    con = connect(home)
+    try:
+        lander = Lander(con, home, key, run_id)
+        # The strict reading of the next file (Python) runs beside this file's insert (DuckDB,
+        # which releases the GIL): the two readings of a file no longer add up. It only reads.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smw-strict-read") as ahead:
+            upcoming = ahead.submit(read_strictly, files[0][1]) if files else None
+            for i, (src, path, settled) in enumerate(files, 1):
+                assert upcoming is not None
+                reading = upcoming.result()
+                if i < len(files):
+                    upcoming = ahead.submit(read_strictly, files[i][1])
+                try:
+                    changed = _fingerprint(os.stat(path)) != settled
+                except OSError:
+                    changed = True
+                if changed:  # written to while it was read: what was read may be half of it
+                    report.waiting.append(
+                        f"{path.relative_to(landing)}: still being written (changed while it "
+                        "was read); left for the next build"
+                    )
+                    continue
+                try:
+                    outcome = lander.land_file(src, path, reading)
+                except NotStored as e:
+                    report.warnings.append(f"{path.relative_to(landing)}: {e}")
+                    log.warning("%s: %s", path.relative_to(landing), e)
+                    continue
+                report.outcomes.append(outcome)
+                if outcome.move_error:
+                    report.warnings.append(f"{path.relative_to(landing)}: {outcome.move_error}")
+                if progress:
+                    progress(i, len(files), outcome)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+        _write_notes(home, run_id, report)
+    for line in report.waiting:
+        log.warning("waiting: %s", line)
+    return report
+
+
+LAST_LANDING = "last_landing.json"
+
+
+def _write_notes(home: Home, run_id: str, report: LandingReport) -> None:
+    """What the build summary and ``smw status`` show beside ``audit.loads``: files ignored,
+    waiting, and problems that moved nothing (``state/last_landing.json``)."""
+    path = home.state_dir / LAST_LANDING
+    staged = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    notes = {
+        "run_id": run_id,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "ignored": report.ignored,
+        "waiting": report.waiting,
+        "warnings": report.warnings,
+    }
+    staged.write_text(json.dumps(notes, indent=2) + "\n", encoding="utf-8")
+    os.replace(staged, path)
+
+
+def read_notes(home: Home, run_id: str | None = None) -> dict | None:
+    """The notes of the last landing (of ``run_id`` when given), or None."""
+    try:
+        notes = json.loads((home.state_dir / LAST_LANDING).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if run_id is not None and notes.get("run_id") != run_id:
+        return None
+    return notes

@@ -1,0 +1,270 @@
+"""The treatment support pack's sections beyond the key indicators."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from orchestration.lib.reports.content.builder import (
+    Builder,
+    _shown,
+)
+from orchestration.lib.reports.content.indicators import (
+    TREATMENT_GROUPS,
+    _by_group,
+    _count_table,
+    _indicator_figure,
+    _labelled,
+)
+from orchestration.lib.reports.model import (
+    Section,
+    count_span,
+    pct_span,
+)
+
+
+def _support_pack(b: Builder) -> list[Section]:
+    """The support pack's sections beyond the key indicators (domain: Indicators, second
+    release): each with local n and % against the region and England and the trend."""
+    return [
+        _access(b),
+        _routes(b),
+        _who(b),
+        _engagement(b),
+        _top_outcomes(b),
+        _health_protection(b),
+        _safeguarding_housing(b),
+    ]
+
+
+def _access(b: Builder) -> Section:
+    """Access and waiting times: new presentations and waits."""
+    when = f"{b.area_name}, {b.period}"
+    access = Section("access", "Access and waiting times")
+    access.about.append(
+        Markup(
+            "New presentations are people starting a new treatment journey in the year (a person "
+            "counts once); waits run from referral to the first intervention."
+        )
+    )
+    new = b.get("tx_new_presentations")
+    quick = b.get("tx_wait_under_3w")
+    if _shown(new) and _shown(quick):
+        access.intro.append(
+            Markup(
+                "{} people started a new treatment journey in {}; {} of first interventions came within three weeks of referral."
+            ).format(count_span(new), b.period, pct_span(quick))
+        )
+    access.add(
+        _count_table(
+            b,
+            "New presentations to treatment by year",
+            _by_group(b, "tx_new_presentations", groups=(*TREATMENT_GROUPS, "alcohol_only")),
+        )
+    )
+    access.add(
+        _indicator_figure(
+            b,
+            f"Waiting times, {when}",
+            [("tx_wait_under_3w", "all", "all", None), ("tx_wait_over_6w", "all", "all", None)],
+        )
+    )
+    return access
+
+
+def _routes(b: Builder) -> Section:
+    """Routes into treatment: referral routes."""
+    when = f"{b.area_name}, {b.period}"
+    routes = Section("routes", "Routes into treatment")
+    routes.add(
+        b.share_figure(
+            f"New presentations by referral route, {when}",
+            "tx_referral_source_share",
+            "referral_group",
+            n_label="New presentations",
+            england=True,
+            dp=1,
+        )
+    )
+    routes.add(
+        _indicator_figure(
+            b,
+            f"Referral source recorded, {when}",
+            [("tx_referral_source_recorded", "all", "all", None)],
+        )
+    )
+    return routes
+
+
+def _who(b: Builder) -> Section:
+    """Who is in treatment: substance group, ethnicity, setting, club drugs and medicines."""
+    when = f"{b.area_name}, {b.period}"
+    who = Section("who", "Who is in treatment")
+    for title, code, bt in (
+        (
+            "People in treatment by substance group, share of everyone in treatment",
+            "tx_substance_group_share",
+            "substance_group",
+        ),
+        ("People in treatment by ethnic group", "tx_ethnicity_share", "ethnic_group"),
+        ("People in treatment by setting of their latest episode", "tx_setting_share", "setting"),
+    ):
+        who.add(b.share_figure(f"{title}, {when}", code, bt, n_label="People", england=True, dp=1))
+    who.add(
+        _indicator_figure(
+            b,
+            f"Club drugs and medicines, {when}",
+            [("tx_club_drugs", "all", "all", None), ("tx_pom_otc", "all", "all", None)],
+        )
+    )
+    return who
+
+
+def _engagement(b: Builder) -> Section:
+    """Engagement and time in treatment, residential rehabilitation."""
+    when = f"{b.area_name}, {b.period}"
+    engagement = Section("engagement", "Engagement and time in treatment")
+    engagement.add(
+        _indicator_figure(
+            b,
+            f"Engagement, early exits and time in treatment, {when}",
+            [
+                ("tx_effective_engagement", "all", "all", None),
+                *_by_group(b, "tx_effective_engagement", "Engaged")[1:],
+                ("tx_early_unplanned_exit", "all", "all", None),
+                ("tx_long_term", "all", "all", None),
+                *_by_group(b, "tx_long_term", "Two years or more")[1:],
+            ],
+        )
+    )
+    engagement.add(
+        _count_table(
+            b,
+            "People in residential rehabilitation by year",
+            _by_group(b, "tx_residential_rehab"),
+        )
+    )
+    return engagement
+
+
+def _top_outcomes(b: Builder) -> Section:
+    """Treatment outcomes (TOP) at the six-month review."""
+    when = f"{b.area_name}, {b.period}"
+    top = Section("top-outcomes", "Treatment outcomes (TOP) at the six-month review")
+    top.about.append(
+        Markup(
+            "Of people in drug treatment with a TOP at the start and a review 150 to 240 days "
+            "later; an outcome belongs to the year of its review and stays provisional until "
+            "240 days after the year ends."
+        )
+    )
+    abstinent = b.get("top_abstinent", bt="top_drug", b="opiates")
+    if _shown(abstinent):
+        top.intro.append(
+            Markup(
+                "{} of people using opiates at the start of treatment had stopped by their six-month review{}."
+            ).format(
+                pct_span(abstinent),
+                Markup(" (provisional)") if abstinent.is_provisional else Markup(""),
+            )
+        )
+    drugs = [v.breakdown for v in b.rows("top_abstinent", "top_drug")]
+    top.add(
+        _indicator_figure(
+            b,
+            f"Abstinent at review, by drug used at start, {when}",
+            _labelled(b, [("top_abstinent", "top_drug", d, None) for d in drugs]),
+        )
+    )
+    top.add(
+        _indicator_figure(
+            b,
+            f"Reduced use (at most half the days) at review, by drug, {when}",
+            _labelled(
+                b,
+                [
+                    ("top_reduced_use", "top_drug", v.breakdown, None)
+                    for v in b.rows("top_reduced_use", "top_drug")
+                ],
+            ),
+        )
+    )
+    top.add(
+        _indicator_figure(
+            b,
+            f"Injecting, housing and work at review, {when}",
+            [
+                ("top_injecting_stopped", "all", "all", None),
+                ("top_housing_resolved", "all", "all", None),
+                ("top_paid_work", "all", "all", None),
+            ],
+        )
+    )
+    return top
+
+
+def _health_protection(b: Builder) -> Section:
+    """Health protection: hepatitis B and C testing and vaccination."""
+    when = f"{b.area_name}, {b.period}"
+    health = Section("health-protection", "Health protection: hepatitis B and C")
+    health.add(
+        _indicator_figure(
+            b,
+            f"Hepatitis testing and vaccination of people who have injected, {when}",
+            _labelled(
+                b,
+                [
+                    ("tx_hcv_tested", "all", "all", None),
+                    ("tx_hcv_tested", "injecting_status", "currently", "HCV tested: injecting now"),
+                    (
+                        "tx_hcv_tested",
+                        "injecting_status",
+                        "previously",
+                        "HCV tested: injected before",
+                    ),
+                    ("tx_hbv_vaccinated", "all", "all", None),
+                    (
+                        "tx_hbv_vaccinated",
+                        "course_stage",
+                        "completed_or_immune",
+                        "HBV course completed or immune",
+                    ),
+                ],
+            ),
+        )
+    )
+    return health
+
+
+def _safeguarding_housing(b: Builder) -> Section:
+    """Safeguarding, housing and employment at the start of treatment."""
+    when = f"{b.area_name}, {b.period}"
+    housing = Section(
+        "safeguarding-housing", "Safeguarding, housing and employment at the start of treatment"
+    )
+    for title, code, bt in (
+        ("Parental status of new presentations", "tx_parental_share", "parental_status"),
+        ("Accommodation need of new presentations", "tx_housing_share", "accommodation_need"),
+        ("Employment status of new presentations", "tx_employment_share", "employment_status"),
+    ):
+        housing.add(
+            b.share_figure(
+                f"{title}, {when}",
+                code,
+                bt,
+                n_label="New presentations",
+                england=True,
+                dp=1,
+            )
+        )
+    housing.add(
+        _indicator_figure(
+            b,
+            f"Recorded at the start of treatment, {when}",
+            [
+                ("tx_parental_recorded", "all", "all", None),
+                ("tx_housing_recorded", "all", "all", None),
+                ("tx_employment_recorded", "all", "all", None),
+            ],
+        )
+    )
+    return housing
