@@ -9,9 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from orchestration.lib.paths import DBT_PROJECT_DIR, REPO_ROOT
 
 
+# About three minutes on one core: the dbt templater compiles every model (the jinja templater is
+# faster but cannot render the dbt.*/adapter.dispatch macros the models call).
+@pytest.mark.slow
 def test_sqlfluff_finds_no_violations_in_the_dbt_models(tmp_path: Path):
     # The dbt templater compiles the project: an empty scratch warehouse and its own target and
     # log folders, so it never touches dbt_project/target that other tests read.
