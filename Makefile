@@ -21,8 +21,13 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+## lint: ruff, then sqlfluff on the dbt models (.sqlfluff; the dbt templater compiles against an
+## empty scratch warehouse under test-artifacts/)
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	mkdir -p test-artifacts
+	SMW_DBT_TARGET=duckdb SMW_WAREHOUSE_PATH=$(CURDIR)/test-artifacts/lint.duckdb \
+	  $(BIN)/sqlfluff lint dbt_project/models
 
 format: $(STAMP)
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .

@@ -26,10 +26,12 @@ parts as (
         breakdown_type,
         breakdown,
         case when breakdown_type in (
-            {%- for t, d in dimensions.items() if d[1] %}'{{ t }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+            {%- for t, d in dimensions.items() if d[1] %}'{{ t }}'{% if not loop.last %},
+            {% endif %}{% endfor -%}
         ) then {{ dbt.split_part('breakdown', "'|'", 1) }} end as parent_code,
         case when breakdown_type in (
-            {%- for t, d in dimensions.items() if d[1] %}'{{ t }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+            {%- for t, d in dimensions.items() if d[1] %}'{{ t }}'{% if not loop.last %},
+            {% endif %}{% endfor -%}
         ) then {{ dbt.split_part('breakdown', "'|'", 2) }} else breakdown end as item_code,
         case breakdown_type
             {%- for t, d in dimensions.items() if d[1] %}
@@ -59,7 +61,9 @@ labelled as (
         coalesce(item_labels.sort_order, 50) as item_sort_order
     from parts
     left join labels as parent_labels
-        on parts.parent_dimension = parent_labels.dimension and parts.parent_code = parent_labels.code
+        on
+            parts.parent_dimension = parent_labels.dimension
+            and parts.parent_code = parent_labels.code
     left join labels as item_labels
         on parts.item_dimension = item_labels.dimension and parts.item_code = item_labels.code
 

@@ -47,4 +47,6 @@ select
     indicator_values.data_to
 from indicator_values
 inner join latest
-    on indicator_values.indicator_code = latest.indicator_code and indicator_values.period = latest.latest_period
+    on
+        indicator_values.indicator_code = latest.indicator_code
+        and indicator_values.period = latest.latest_period

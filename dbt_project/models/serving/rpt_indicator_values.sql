@@ -52,7 +52,6 @@ previous_disclosure as (
     inner join disclosure
         on indicator_values.indicator_value_id = disclosure.indicator_value_id
 
-
 ),
 
 joined as (
@@ -114,8 +113,18 @@ published_rows as (
         cast(area_type as {{ dbt.type_string() }}) as area_type,
         cast(breakdown_type as {{ dbt.type_string() }}) as breakdown_type,
         cast(breakdown as {{ dbt.type_string() }}) as breakdown,
-        cast(case when is_suppressed then null else published_numerator end as {{ smw.type_double() }}) as numerator,
-        cast(case when is_suppressed then null else published_denominator end as {{ smw.type_double() }}) as denominator,
+        cast(
+            case
+                when is_suppressed then null else published_numerator
+            end as {{ smw.type_double() }}
+        )
+            as numerator,
+        cast(
+            case
+                when is_suppressed then null else published_denominator
+            end as {{ smw.type_double() }}
+        )
+            as denominator,
         {%- if var('disclosure_policy') == 'nhs_1to7' %}
         cast(case when is_suppressed then null when unit = 'count' then published_numerator when published_denominator > 0 then published_numerator / published_denominator * indicator_multiplier end as {{ smw.type_double() }}) as value,
         cast(case
@@ -132,17 +141,31 @@ published_rows as (
         end as {{ smw.type_double() }}) as upper_95,
         {%- else %}
         cast(case when is_suppressed then null else value end as {{ smw.type_double() }}) as value,
-        cast(case when is_suppressed then null else lower_95 end as {{ smw.type_double() }}) as lower_95,
-        cast(case when is_suppressed then null else upper_95 end as {{ smw.type_double() }}) as upper_95,
+        cast(case when is_suppressed then null else lower_95 end as {{ smw.type_double() }})
+            as lower_95,
+        cast(case when is_suppressed then null else upper_95 end as {{ smw.type_double() }})
+            as upper_95,
         {%- endif %}
         cast(unit as {{ dbt.type_string() }}) as unit,
         cast(polarity as {{ dbt.type_string() }}) as polarity,
         cast(comparator_area_code as {{ dbt.type_string() }}) as comparator_area_code,
         cast(comparator_value as {{ smw.type_double() }}) as comparator_value,
-        cast(case when is_suppressed then 'suppressed' else comparison end as {{ dbt.type_string() }}) as comparison,
-        cast(case when is_suppressed or is_previous_suppressed then null else change_absolute end as {{ smw.type_double() }}) as change_absolute,
-        cast(case when is_suppressed or is_previous_suppressed then null else change_relative end as {{ smw.type_double() }}) as change_relative,
-        cast(case when is_suppressed then 'suppressed' else trend end as {{ dbt.type_string() }}) as trend,
+        cast(
+            case when is_suppressed then 'suppressed' else comparison end as {{ dbt.type_string() }}
+        )
+            as comparison,
+        cast(
+            case
+                when is_suppressed or is_previous_suppressed then null else change_absolute
+            end as {{ smw.type_double() }}
+        ) as change_absolute,
+        cast(
+            case
+                when is_suppressed or is_previous_suppressed then null else change_relative
+            end as {{ smw.type_double() }}
+        ) as change_relative,
+        cast(case when is_suppressed then 'suppressed' else trend end as {{ dbt.type_string() }})
+            as trend,
         is_provisional,
         is_suppressed,
         cast(suppression as {{ dbt.type_string() }}) as suppression,
@@ -153,9 +176,10 @@ published_rows as (
 
 )
 
-{#- The comparator's value as published in its own row: null when that row is withheld, and
+{# The comparator's value as published in its own row: null when that row is withheld, and
     under nhs_1to7 the value from its rounded counts, so a comparator never reveals what its
-    own row does not. -#}
+    own row does not. #}
+
 select
     published_rows.indicator_value_id,
     published_rows.indicator_code,

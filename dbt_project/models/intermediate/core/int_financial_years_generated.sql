@@ -19,9 +19,18 @@ labelled as (
     select
         {{ smw.financial_year_label('start_year') }} as period,
         start_year,
-        {{ dbt.cast(dbt.concat(["cast(start_year as " ~ dbt.type_string() ~ ")", "'-04-01'"]), api.Column.translate_type("date")) }} as start_date,
-        {{ dbt.cast(dbt.concat(["cast(start_year + 1 as " ~ dbt.type_string() ~ ")", "'-03-31'"]), api.Column.translate_type("date")) }} as end_date,
-        {{ dbt.cast(dbt.concat(["cast(start_year as " ~ dbt.type_string() ~ ")", "'-09-30'"]), api.Column.translate_type("date")) }} as midpoint_date
+        {{ dbt.cast(
+            dbt.concat(["cast(start_year as " ~ dbt.type_string() ~ ")", "'-04-01'"]),
+            api.Column.translate_type("date")
+        ) }} as start_date,
+        {{ dbt.cast(
+            dbt.concat(["cast(start_year + 1 as " ~ dbt.type_string() ~ ")", "'-03-31'"]),
+            api.Column.translate_type("date")
+        ) }} as end_date,
+        {{ dbt.cast(
+            dbt.concat(["cast(start_year as " ~ dbt.type_string() ~ ")", "'-09-30'"]),
+            api.Column.translate_type("date")
+        ) }} as midpoint_date
     from years
 
 )

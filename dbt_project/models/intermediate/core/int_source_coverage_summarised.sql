@@ -10,9 +10,11 @@ with
 
 events as (
 
-    select 'nsp' as source, transaction_date as event_date from {{ ref('int_nsp_transactions_accumulated') }}
+    select 'nsp' as source, transaction_date as event_date
+    from {{ ref('int_nsp_transactions_accumulated') }}
     union all
-    select 'intervention' as source, intervention_date as event_date from {{ ref('int_ims_interventions_accumulated') }}
+    select 'intervention' as source, intervention_date as event_date
+    from {{ ref('int_ims_interventions_accumulated') }}
     union all
     select 'treatment' as source, discharge_date as event_date
     from {{ ref('stg_ndtms__episodes') }}
@@ -31,7 +33,8 @@ latest as (
     from (
         select source, event_date from events
         union all
-        select 'treatment' as source, referral_date as event_date from {{ ref('stg_ndtms__episodes') }}
+        select 'treatment' as source, referral_date as event_date
+        from {{ ref('stg_ndtms__episodes') }}
     ) as all_dates
     where event_date is not null
     group by source
@@ -69,7 +72,8 @@ covered as (
     select
         yearly.source,
         min(yearly.period) as first_period,
-        max(case when periods.end_date <= latest.data_as_of_date then yearly.period end) as last_period
+        max(case when periods.end_date <= latest.data_as_of_date then yearly.period end)
+            as last_period
     from yearly
     inner join busiest
         on yearly.source = busiest.source

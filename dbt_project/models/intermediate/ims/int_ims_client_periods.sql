@@ -117,7 +117,7 @@ main_area as (
         select
             *,
             row_number() over (
-                partition by person_id, period order by contacts desc, area_code
+                partition by person_id, period order by contacts desc, area_code asc
             ) as area_rank
         from contacts_by_area
     ) as ranked
@@ -185,7 +185,9 @@ select
     client_periods.period,
     client_periods.area_code,
     case
-        when client_periods.nsp_visits > 0 and client_periods.iped_visits > client_periods.psychoactive_visits
+        when
+            client_periods.nsp_visits > 0
+            and client_periods.iped_visits > client_periods.psychoactive_visits
             then 'pwid_iped'
         when client_periods.nsp_visits > 0 then 'pwid_psychoactive'
         else 'bi_only'

@@ -18,11 +18,22 @@ counts as (
     union all
     {{ indicator_counts('contacts', 'dip_contacts', 'route_group', 'route_group', 'count(*)') }}
     union all
-    {{ indicator_counts('contacts', 'dip_assessed', 'all', "'all'", 'sum(case when is_assessed then 1 else 0 end)', 'count(*)') }}
+    {{ indicator_counts(
+        'contacts', 'dip_assessed', 'all', "'all'", 'sum(case when is_assessed then 1 else 0 end)',
+        'count(*)'
+    ) }}
     union all
-    {{ indicator_counts('contacts', 'dip_further_required', 'all', "'all'", 'sum(case when is_further_required then 1 else 0 end)', 'sum(case when is_assessed then 1 else 0 end)') }}
+    {{ indicator_counts(
+        'contacts', 'dip_further_required', 'all', "'all'",
+        'sum(case when is_further_required then 1 else 0 end)',
+        'sum(case when is_assessed then 1 else 0 end)'
+    ) }}
     union all
-    {{ indicator_counts('contacts', 'dip_caseload', 'all', "'all'", 'sum(case when is_taken_onto_caseload then 1 else 0 end)', 'sum(case when is_further_required then 1 else 0 end)') }}
+    {{ indicator_counts(
+        'contacts', 'dip_caseload', 'all', "'all'",
+        'sum(case when is_taken_onto_caseload then 1 else 0 end)',
+        'sum(case when is_further_required then 1 else 0 end)'
+    ) }}
 
 )
 

@@ -18,7 +18,8 @@ contacts as (
 
 substances as (
 
-    select code from {{ ref('code_lists') }} where code_list = 'treatment_substance'
+    select code from {{ ref('code_lists') }}
+    where code_list = 'treatment_substance'
 
 ),
 
@@ -38,7 +39,8 @@ drug_mentions as (
 
 transferred_out as (
 
-    select * from contacts where is_transferred_out
+    select * from contacts
+    where is_transferred_out
 
 ),
 
@@ -46,13 +48,17 @@ counts as (
 
     {{ indicator_shares('contacts', 'dip_route_share', 'route_group', 'route_group') }}
     union all
-    {{ indicator_shares('contacts', 'dip_route_share', 'route', 'route_detail', parent='route_group') }}
+    {{ indicator_shares(
+        'contacts', 'dip_route_share', 'route', 'route_detail', parent='route_group'
+    ) }}
     union all
     {{ indicator_shares('contacts', 'dip_sex_share', 'sex', 'sex_group') }}
     union all
     {{ indicator_shares('contacts', 'dip_age_share', 'age_band', 'age_band') }}
     union all
-    {{ indicator_shares('contacts', 'dip_age_share', 'sex_age_band', 'sex_age_band', parent='sex_group') }}
+    {{ indicator_shares(
+        'contacts', 'dip_age_share', 'sex_age_band', 'sex_age_band', parent='sex_group'
+    ) }}
     union all
     {{ indicator_shares('contacts', 'dip_ethnicity_share', 'ethnicity_group', 'ethnicity_group') }}
     union all
@@ -60,21 +66,42 @@ counts as (
     union all
     {{ indicator_shares('contacts', 'dip_offence_share', 'offence', 'offence') }}
     union all
-    {{ indicator_shares('contacts', 'dip_offender_management_share', 'offender_management', 'offender_management') }}
+    {{ indicator_shares(
+        'contacts', 'dip_offender_management_share', 'offender_management', 'offender_management'
+    ) }}
     union all
-    {{ indicator_shares('contacts', 'dip_drug_route_share', 'drug_route', 'main_drug_route', where='main_drug_route is not null') }}
+    {{ indicator_shares(
+        'contacts', 'dip_drug_route_share', 'drug_route', 'main_drug_route',
+        where='main_drug_route is not null'
+    ) }}
     union all
-    {{ indicator_shares('contacts', 'dip_injecting_share', 'injecting_status', 'injecting_status', where='injecting_status is not null') }}
+    {{ indicator_shares(
+        'contacts', 'dip_injecting_share', 'injecting_status', 'injecting_status',
+        where='injecting_status is not null'
+    ) }}
     union all
-    {{ indicator_shares('contacts', 'dip_drinking_days_share', 'sex_drinking_days', 'sex_drinking_days', parent='sex_group', where='sex_drinking_days is not null') }}
+    {{ indicator_shares(
+        'contacts', 'dip_drinking_days_share', 'sex_drinking_days', 'sex_drinking_days',
+        parent='sex_group', where='sex_drinking_days is not null'
+    ) }}
     union all
-    {{ indicator_shares('contacts', 'dip_daily_units_share', 'sex_daily_units', 'sex_daily_units', parent='sex_group', where='sex_daily_units is not null') }}
+    {{ indicator_shares(
+        'contacts', 'dip_daily_units_share', 'sex_daily_units', 'sex_daily_units',
+        parent='sex_group', where='sex_daily_units is not null'
+    ) }}
     union all
     {{ indicator_shares('drug_mentions', 'dip_drug_mention_share', 'drug', 'drug') }}
     union all
-    {{ indicator_counts('contacts', 'dip_transferred_out', 'all', "'all'", 'sum(case when is_transferred_out then 1 else 0 end)', 'sum(case when is_not_taken_on then 1 else 0 end)') }}
+    {{ indicator_counts(
+        'contacts', 'dip_transferred_out', 'all', "'all'",
+        'sum(case when is_transferred_out then 1 else 0 end)',
+        'sum(case when is_not_taken_on then 1 else 0 end)'
+    ) }}
     union all
-    {{ indicator_shares('transferred_out', 'dip_transfer_destination_share', 'transfer_destination', 'transfer_destination') }}
+    {{ indicator_shares(
+        'transferred_out', 'dip_transfer_destination_share', 'transfer_destination',
+        'transfer_destination'
+    ) }}
 
 )
 

@@ -14,7 +14,9 @@ select
     'E92000001' as area_code,
     case
         when breakdown is null then 'all'
-        when lower(breakdown) in ('opiate', 'non_opiate', 'non_opiate_alcohol', 'alcohol_only') then 'substance_group'
+        when
+            lower(breakdown) in ('opiate', 'non_opiate', 'non_opiate_alcohol', 'alcohol_only')
+            then 'substance_group'
         when lower(breakdown) in ('male', 'female') then 'sex'
         else 'other'
     end as breakdown_type,

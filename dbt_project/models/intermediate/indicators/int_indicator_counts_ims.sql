@@ -33,7 +33,9 @@ transactions_by_cohort as (
         client_periods.cohort
     from transactions
     inner join client_periods
-        on transactions.person_id = client_periods.person_id and transactions.period = client_periods.period
+        on
+            transactions.person_id = client_periods.person_id
+            and transactions.period = client_periods.period
 
 ),
 
@@ -69,7 +71,9 @@ intervention_totals as (
 
 intervention_categories as (
 
-    {{ indicator_counts('interventions', 'ims_intervention_share', 'category', 'intervention_category', 'count(*)') }}
+    {{ indicator_counts(
+        'interventions', 'ims_intervention_share', 'category', 'intervention_category', 'count(*)'
+    ) }}
 
 ),
 
@@ -77,8 +81,9 @@ cohort_members as (
 
     select
         client_periods.*,
-        case when sex = 'M' then 1 else 0 end as is_male,
-        cohort || '|' || {{ age_band_five_year('age_at_midpoint') }} as cohort_age_band
+        case when client_periods.sex = 'M' then 1 else 0 end as is_male,
+        client_periods.cohort || '|' || {{ age_band_five_year('age_at_midpoint') }}
+            as cohort_age_band
     from client_periods
 
 ),
@@ -91,23 +96,40 @@ cohort_sizes as (
 
 counts as (
 
-    {{ indicator_counts('transactions', 'nsp_clients', 'all', "'all'", 'count(distinct person_id)') }}
+    {{ indicator_counts(
+        'transactions', 'nsp_clients', 'all', "'all'", 'count(distinct person_id)'
+    ) }}
     union all
     {{ indicator_counts('transactions', 'nsp_visits', 'all', "'all'", 'count(*)') }}
     union all
-    {{ indicator_counts('transactions', 'nsp_needles', 'all', "'all'", 'sum(case when needles_issued > 0 then needles_issued else 0 end)') }}
+    {{ indicator_counts(
+        'transactions', 'nsp_needles', 'all', "'all'",
+        'sum(case when needles_issued > 0 then needles_issued else 0 end)'
+    ) }}
     union all
-    {{ indicator_counts('transactions_by_cohort', 'nsp_clients', 'cohort', 'cohort', 'count(distinct person_id)', where="cohort <> 'bi_only'") }}
+    {{ indicator_counts(
+        'transactions_by_cohort', 'nsp_clients', 'cohort', 'cohort', 'count(distinct person_id)',
+        where="cohort <> 'bi_only'"
+    ) }}
     union all
-    {{ indicator_counts('transactions_by_cohort', 'nsp_visits', 'cohort', 'cohort', 'count(*)', where="cohort <> 'bi_only'") }}
+    {{ indicator_counts(
+        'transactions_by_cohort', 'nsp_visits', 'cohort', 'cohort', 'count(*)',
+        where="cohort <> 'bi_only'"
+    ) }}
     union all
-    {{ indicator_counts('transactions_by_cohort', 'nsp_needles', 'cohort', 'cohort', 'sum(case when needles_issued > 0 then needles_issued else 0 end)', where="cohort <> 'bi_only'") }}
+    {{ indicator_counts(
+        'transactions_by_cohort', 'nsp_needles', 'cohort', 'cohort',
+        'sum(case when needles_issued > 0 then needles_issued else 0 end)',
+        where="cohort <> 'bi_only'"
+    ) }}
     union all
     {{ indicator_counts('cohort_members', 'ims_cohort_size', 'all', "'all'", 'count(*)') }}
     union all
     select * from cohort_sizes
     union all
-    {{ indicator_counts('cohort_members', 'ims_cohort_male_share', 'cohort', 'cohort', 'sum(is_male)', 'count(*)') }}
+    {{ indicator_counts(
+        'cohort_members', 'ims_cohort_male_share', 'cohort', 'cohort', 'sum(is_male)', 'count(*)'
+    ) }}
     union all
     select
         'ims_cohort_age_share' as indicator_code,
@@ -118,7 +140,10 @@ counts as (
         bands.numerator,
         sizes.numerator as denominator
     from (
-        {{ indicator_counts('cohort_members', 'ims_cohort_age_share', 'cohort_age_band', 'cohort_age_band', 'count(*)') }}
+        {{ indicator_counts(
+            'cohort_members', 'ims_cohort_age_share', 'cohort_age_band', 'cohort_age_band',
+            'count(*)'
+        ) }}
     ) as bands
     inner join cohort_sizes as sizes
         on

@@ -14,11 +14,16 @@ counts as (
 
     {% for position in ['main', 'second'] %}
     {% if not loop.first %}union all{% endif %}
-    {{ indicator_counts('client_periods', 'ims_' ~ position ~ '_substance_recorded', 'cohort', 'cohort',
-        'sum(case when ' ~ position ~ '_substance is not null then 1 else 0 end)', 'count(*)') }}
+    {{ indicator_counts(
+        'client_periods', 'ims_' ~ position ~ '_substance_recorded', 'cohort', 'cohort',
+        'sum(case when ' ~ position ~ '_substance is not null then 1 else 0 end)', 'count(*)'
+    ) }}
     union all
-    {{ indicator_shares('client_periods', 'ims_' ~ position ~ '_substance_share', 'cohort_' ~ position ~ '_substance',
-        "cohort || '|' || " ~ position ~ "_substance", parent='cohort', where=position ~ '_substance is not null') }}
+    {{ indicator_shares(
+        'client_periods', 'ims_' ~ position ~ '_substance_share', 'cohort_' ~ position ~ '_substance',
+        "cohort || '|' || " ~ position ~ "_substance", parent='cohort',
+        where=position ~ '_substance is not null'
+    ) }}
     {% endfor %}
 
 )

@@ -42,15 +42,35 @@ drug_use as (
 
 counts as (
 
-    {{ indicator_counts('drug_use', 'top_abstinent', 'top_drug', 'drug', 'sum(case when review_days = 0 then 1 else 0 end)', 'count(*)') }}
+    {{ indicator_counts(
+        'drug_use', 'top_abstinent', 'top_drug', 'drug',
+        'sum(case when review_days = 0 then 1 else 0 end)', 'count(*)'
+    ) }}
     union all
-    {{ indicator_counts('drug_use', 'top_reduced_use', 'top_drug', 'drug', 'sum(case when review_days > 0 and 2 * review_days <= start_days then 1 else 0 end)', 'count(*)') }}
+    {{ indicator_counts(
+        'drug_use', 'top_reduced_use', 'top_drug', 'drug',
+        'sum(case when review_days > 0 and 2 * review_days <= start_days then 1 else 0 end)',
+        'count(*)'
+    ) }}
     union all
-    {{ indicator_counts('outcomes', 'top_injecting_stopped', 'all', "'all'", 'sum(case when not review_injected then 1 else 0 end)', 'count(*)', where='start_injected and review_injected is not null') }}
+    {{ indicator_counts(
+        'outcomes', 'top_injecting_stopped', 'all', "'all'",
+        'sum(case when not review_injected then 1 else 0 end)', 'count(*)',
+        where='start_injected and review_injected is not null'
+    ) }}
     union all
-    {{ indicator_counts('outcomes', 'top_housing_resolved', 'all', "'all'", "sum(case when review_housing in ('no_problem', 'housing_problem') then 1 else 0 end)", 'count(*)', where="start_housing = 'urgent_problem' and review_housing in ('urgent_problem', 'housing_problem', 'no_problem')") }}
+    {{ indicator_counts(
+        'outcomes', 'top_housing_resolved', 'all', "'all'",
+        "sum(case when review_housing in ('no_problem', 'housing_problem') then 1 else 0 end)",
+        'count(*)',
+        where="start_housing = 'urgent_problem' and review_housing in ('urgent_problem', 'housing_problem', 'no_problem')"
+    ) }}
     union all
-    {{ indicator_counts('outcomes', 'top_paid_work', 'all', "'all'", 'sum(case when review_days_paid_work >= 10 then 1 else 0 end)', 'count(*)', where='start_days_paid_work = 0 and review_days_paid_work is not null') }}
+    {{ indicator_counts(
+        'outcomes', 'top_paid_work', 'all', "'all'",
+        'sum(case when review_days_paid_work >= 10 then 1 else 0 end)', 'count(*)',
+        where='start_days_paid_work = 0 and review_days_paid_work is not null'
+    ) }}
 
 )
 

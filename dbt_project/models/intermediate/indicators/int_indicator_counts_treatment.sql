@@ -31,29 +31,61 @@ ocu_in_treatment as (
 
 counts as (
 
-    {{ indicator_counts('person_periods', 'tx_in_treatment', 'all', "'all'", 'count(*)', where='is_drug_treatment') }}
+    {{ indicator_counts(
+        'person_periods', 'tx_in_treatment', 'all', "'all'", 'count(*)', where='is_drug_treatment'
+    ) }}
     union all
-    {{ indicator_counts('person_periods', 'tx_in_treatment', 'substance_group', 'substance_group', 'count(*)', where="substance_group <> 'unknown'") }}
+    {{ indicator_counts(
+        'person_periods', 'tx_in_treatment', 'substance_group', 'substance_group', 'count(*)',
+        where="substance_group <> 'unknown'"
+    ) }}
     union all
-    {{ indicator_counts('person_periods', 'tx_in_treatment', 'sex', 'sex_breakdown', 'count(*)', where='is_drug_treatment and sex_breakdown is not null') }}
+    {{ indicator_counts(
+        'person_periods', 'tx_in_treatment', 'sex', 'sex_breakdown', 'count(*)',
+        where='is_drug_treatment and sex_breakdown is not null'
+    ) }}
     union all
-    {{ indicator_counts('person_periods', 'tx_in_treatment', 'age_band', 'age_band', 'count(*)', where='is_drug_treatment') }}
+    {{ indicator_counts(
+        'person_periods', 'tx_in_treatment', 'age_band', 'age_band', 'count(*)',
+        where='is_drug_treatment'
+    ) }}
 
-    {% for code, flag in [('tx_successful_completion', 'is_successful_completion'), ('tx_non_representation', 'is_successful_completion and not has_representation_182d')] %}
+    {% for code, flag in [
+        ('tx_successful_completion', 'is_successful_completion'),
+        ('tx_non_representation', 'is_successful_completion and not has_representation_182d'),
+    ] %}
     union all
-    {{ indicator_counts('person_periods', code, 'all', "'all'", 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)', where='is_drug_treatment') }}
+    {{ indicator_counts(
+        'person_periods', code, 'all', "'all'", 'sum(case when ' ~ flag ~ ' then 1 else 0 end)',
+        'count(*)', where='is_drug_treatment'
+    ) }}
     union all
-    {{ indicator_counts('person_periods', code, 'substance_group', 'substance_group', 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)', where="substance_group <> 'unknown'") }}
+    {{ indicator_counts(
+        'person_periods', code, 'substance_group', 'substance_group',
+        'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)',
+        where="substance_group <> 'unknown'"
+    ) }}
     union all
-    {{ indicator_counts('person_periods', code, 'sex', 'sex_breakdown', 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)', where='is_drug_treatment and sex_breakdown is not null') }}
+    {{ indicator_counts(
+        'person_periods', code, 'sex', 'sex_breakdown',
+        'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)',
+        where='is_drug_treatment and sex_breakdown is not null'
+    ) }}
     union all
     {# substance group by sex, as the JSNA chapter's cross-tab ('opiate|male') #}
-    {{ indicator_counts('person_periods', code, 'substance_group_sex', "substance_group || '|' || sex_breakdown", 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)', where="substance_group <> 'unknown' and sex_breakdown is not null") }}
+    {{ indicator_counts(
+        'person_periods', code, 'substance_group_sex', "substance_group || '|' || sex_breakdown",
+        'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)',
+        where="substance_group <> 'unknown' and sex_breakdown is not null"
+    ) }}
     {% endfor %}
 
     {# each substance group's share of everyone in treatment (alcohol only included) #}
     union all
-    {{ indicator_shares('person_periods', 'tx_substance_group_share', 'substance_group', 'substance_group', where="substance_group <> 'unknown'") }}
+    {{ indicator_shares(
+        'person_periods', 'tx_substance_group_share', 'substance_group', 'substance_group',
+        where="substance_group <> 'unknown'"
+    ) }}
 
     {% for code, flag, denominator, base in [
         ('tx_wait_under_3w', 'is_wait_under_3w', 'count(*)', 'has_first_intervention'),
@@ -61,9 +93,16 @@ counts as (
         ('tx_early_unplanned_exit', 'is_early_unplanned_exit', 'count(*)', '1 = 1'),
     ] %}
     union all
-    {{ indicator_counts('new_presentations', code, 'all', "'all'", 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', denominator, where=base ~ ' and is_drug_treatment') }}
+    {{ indicator_counts(
+        'new_presentations', code, 'all', "'all'", 'sum(case when ' ~ flag ~ ' then 1 else 0 end)',
+        denominator, where=base ~ ' and is_drug_treatment'
+    ) }}
     union all
-    {{ indicator_counts('new_presentations', code, 'substance_group', 'substance_group', 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', denominator, where=base ~ " and substance_group <> 'unknown'") }}
+    {{ indicator_counts(
+        'new_presentations', code, 'substance_group', 'substance_group',
+        'sum(case when ' ~ flag ~ ' then 1 else 0 end)', denominator,
+        where=base ~ " and substance_group <> 'unknown'"
+    ) }}
     {% endfor %}
 
     union all

@@ -35,26 +35,47 @@ profiles as (
 
 injectors as (
 
-    select * from profiles where has_ever_injected and is_drug_treatment
+    select * from profiles
+    where has_ever_injected and is_drug_treatment
 
 ),
 
 counts as (
 
     {# new presentations (persons) #}
-    {{ indicator_counts('new_presentations', 'tx_new_presentations', 'all', "'all'", 'count(*)', where='is_drug_treatment') }}
+    {{ indicator_counts(
+        'new_presentations', 'tx_new_presentations', 'all', "'all'", 'count(*)',
+        where='is_drug_treatment'
+    ) }}
     union all
-    {{ indicator_counts('new_presentations', 'tx_new_presentations', 'substance_group', 'substance_group', 'count(*)', where="substance_group <> 'unknown'") }}
+    {{ indicator_counts(
+        'new_presentations', 'tx_new_presentations', 'substance_group', 'substance_group',
+        'count(*)', where="substance_group <> 'unknown'"
+    ) }}
     union all
-    {{ indicator_counts('new_presentations', 'tx_new_presentations', 'sex', 'sex_breakdown', 'count(*)', where='is_drug_treatment and sex_breakdown is not null') }}
+    {{ indicator_counts(
+        'new_presentations', 'tx_new_presentations', 'sex', 'sex_breakdown', 'count(*)',
+        where='is_drug_treatment and sex_breakdown is not null'
+    ) }}
     union all
-    {{ indicator_counts('new_presentations', 'tx_new_presentations', 'age_band', 'age_band', 'count(*)', where='is_drug_treatment') }}
+    {{ indicator_counts(
+        'new_presentations', 'tx_new_presentations', 'age_band', 'age_band', 'count(*)',
+        where='is_drug_treatment'
+    ) }}
 
     {# retained 12 weeks or completed #}
     union all
-    {{ indicator_counts('new_presentations', 'tx_effective_engagement', 'all', "'all'", 'sum(case when is_effectively_engaged then 1 else 0 end)', 'count(*)', where='is_engagement_eligible and is_drug_treatment') }}
+    {{ indicator_counts(
+        'new_presentations', 'tx_effective_engagement', 'all', "'all'",
+        'sum(case when is_effectively_engaged then 1 else 0 end)', 'count(*)',
+        where='is_engagement_eligible and is_drug_treatment'
+    ) }}
     union all
-    {{ indicator_counts('new_presentations', 'tx_effective_engagement', 'substance_group', 'substance_group', 'sum(case when is_effectively_engaged then 1 else 0 end)', 'count(*)', where="is_engagement_eligible and substance_group <> 'unknown'") }}
+    {{ indicator_counts(
+        'new_presentations', 'tx_effective_engagement', 'substance_group', 'substance_group',
+        'sum(case when is_effectively_engaged then 1 else 0 end)', 'count(*)',
+        where="is_engagement_eligible and substance_group <> 'unknown'"
+    ) }}
 
     {# shares of new presentations at start, of those recorded, and how many were recorded #}
     {% for code, field, breakdown_type in [
@@ -64,11 +85,22 @@ counts as (
         ('tx_parental', 'parental_status', 'parental_status'),
     ] %}
     union all
-    {{ indicator_shares('new_presentations', code ~ '_share', breakdown_type, field, where='is_drug_treatment and ' ~ field ~ ' is not null') }}
+    {{ indicator_shares(
+        'new_presentations', code ~ '_share', breakdown_type, field,
+        where='is_drug_treatment and ' ~ field ~ ' is not null'
+    ) }}
     union all
-    {{ indicator_shares('new_presentations', code ~ '_share', 'substance_group_' ~ breakdown_type, "substance_group || '|' || " ~ field, parent='substance_group', where="substance_group <> 'unknown' and " ~ field ~ ' is not null') }}
+    {{ indicator_shares(
+        'new_presentations', code ~ '_share', 'substance_group_' ~ breakdown_type,
+        "substance_group || '|' || " ~ field, parent='substance_group',
+        where="substance_group <> 'unknown' and " ~ field ~ ' is not null'
+    ) }}
     union all
-    {{ indicator_counts('new_presentations', code ~ '_recorded', 'all', "'all'", 'sum(case when ' ~ field ~ ' is not null then 1 else 0 end)', 'count(*)', where='is_drug_treatment') }}
+    {{ indicator_counts(
+        'new_presentations', code ~ '_recorded', 'all', "'all'",
+        'sum(case when ' ~ field ~ ' is not null then 1 else 0 end)', 'count(*)',
+        where='is_drug_treatment'
+    ) }}
     {% endfor %}
 
     {# shares of persons in treatment, of those recorded #}
@@ -77,9 +109,16 @@ counts as (
         ('tx_ethnicity', 'ethnic_group', 'ethnic_group'),
     ] %}
     union all
-    {{ indicator_shares('profiles', code ~ '_share', breakdown_type, field, where='is_drug_treatment and ' ~ field ~ ' is not null') }}
+    {{ indicator_shares(
+        'profiles', code ~ '_share', breakdown_type, field,
+        where='is_drug_treatment and ' ~ field ~ ' is not null'
+    ) }}
     union all
-    {{ indicator_counts('profiles', code ~ '_recorded', 'all', "'all'", 'sum(case when ' ~ field ~ ' is not null then 1 else 0 end)', 'count(*)', where='is_drug_treatment') }}
+    {{ indicator_counts(
+        'profiles', code ~ '_recorded', 'all', "'all'",
+        'sum(case when ' ~ field ~ ' is not null then 1 else 0 end)', 'count(*)',
+        where='is_drug_treatment'
+    ) }}
     {% endfor %}
 
     {# persons in treatment #}
@@ -90,24 +129,46 @@ counts as (
     ] %}
     {% set denominator = 'count(*)' if unit == 'proportion' else 'null' %}
     union all
-    {{ indicator_counts('profiles', code, 'all', "'all'", 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', denominator, where='is_drug_treatment') }}
+    {{ indicator_counts(
+        'profiles', code, 'all', "'all'", 'sum(case when ' ~ flag ~ ' then 1 else 0 end)',
+        denominator, where='is_drug_treatment'
+    ) }}
     union all
-    {{ indicator_counts('profiles', code, 'substance_group', 'substance_group', 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', denominator, where="substance_group <> 'unknown'") }}
+    {{ indicator_counts(
+        'profiles', code, 'substance_group', 'substance_group',
+        'sum(case when ' ~ flag ~ ' then 1 else 0 end)', denominator,
+        where="substance_group <> 'unknown'"
+    ) }}
     {% endfor %}
     {% for code, flag in [('tx_club_drugs', 'cites_club_drug'), ('tx_pom_otc', 'cites_pom_otc')] %}
     union all
-    {{ indicator_counts('profiles', code, 'all', "'all'", 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)', where='is_drug_treatment') }}
+    {{ indicator_counts(
+        'profiles', code, 'all', "'all'", 'sum(case when ' ~ flag ~ ' then 1 else 0 end)',
+        'count(*)', where='is_drug_treatment'
+    ) }}
     {% endfor %}
 
     {# blood-borne viruses: persons who ever injected #}
     union all
-    {{ indicator_counts('injectors', 'tx_hcv_tested', 'all', "'all'", 'sum(case when is_hcv_tested then 1 else 0 end)', 'count(*)', where='is_hcv_eligible') }}
+    {{ indicator_counts(
+        'injectors', 'tx_hcv_tested', 'all', "'all'",
+        'sum(case when is_hcv_tested then 1 else 0 end)', 'count(*)', where='is_hcv_eligible'
+    ) }}
     union all
-    {{ indicator_counts('injectors', 'tx_hcv_tested', 'injecting_status', 'injecting_status', 'sum(case when is_hcv_tested then 1 else 0 end)', 'count(*)', where='is_hcv_eligible') }}
+    {{ indicator_counts(
+        'injectors', 'tx_hcv_tested', 'injecting_status', 'injecting_status',
+        'sum(case when is_hcv_tested then 1 else 0 end)', 'count(*)', where='is_hcv_eligible'
+    ) }}
     union all
-    {{ indicator_counts('injectors', 'tx_hbv_vaccinated', 'all', "'all'", 'sum(case when is_hbv_started then 1 else 0 end)', 'count(*)') }}
+    {{ indicator_counts(
+        'injectors', 'tx_hbv_vaccinated', 'all', "'all'",
+        'sum(case when is_hbv_started then 1 else 0 end)', 'count(*)'
+    ) }}
     union all
-    {{ indicator_counts('injectors', 'tx_hbv_vaccinated', 'course_stage', "'completed_or_immune'", 'sum(case when is_hbv_completed_or_immune then 1 else 0 end)', 'count(*)') }}
+    {{ indicator_counts(
+        'injectors', 'tx_hbv_vaccinated', 'course_stage', "'completed_or_immune'",
+        'sum(case when is_hbv_completed_or_immune then 1 else 0 end)', 'count(*)'
+    ) }}
 
 )
 

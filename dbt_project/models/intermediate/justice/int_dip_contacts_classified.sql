@@ -14,7 +14,8 @@ contacts as (
 
 routes as (
 
-    select code, category from {{ ref('code_lists') }} where code_list = 'dip_route'
+    select code, category from {{ ref('code_lists') }}
+    where code_list = 'dip_route'
 
 ),
 
@@ -35,7 +36,8 @@ classified as (
         contacts.transferred_to,
         {{ transfer_destination_group('contacts.transferred_to') }} as transfer_destination,
         contacts.assessed = 'Y' as is_assessed,
-        contacts.assessed = 'Y' and contacts.further_intervention_required = 'Y' as is_further_required,
+        contacts.assessed = 'Y'
+        and contacts.further_intervention_required = 'Y' as is_further_required,
         contacts.assessed = 'Y'
         and contacts.further_intervention_required = 'Y'
         and contacts.taken_onto_caseload = 'Y' as is_taken_onto_caseload,
@@ -57,7 +59,9 @@ classified as (
 select
     *,
     is_further_required and not is_taken_onto_caseload as is_not_taken_on,
-    is_further_required and not is_taken_onto_caseload and transferred_to is not null as is_transferred_out,
+    is_further_required
+    and not is_taken_onto_caseload
+    and transferred_to is not null as is_transferred_out,
     {{ age_band_dip('age_at_contact') }} as age_band,
     {#- domain (PDU / OCU): opiates and/or crack among the drugs used -#}
     (

@@ -19,13 +19,15 @@ contacts as (
 
 ethnicities as (
 
-    select code, category from {{ ref('code_lists') }} where code_list = 'ethnicity'
+    select code, category from {{ ref('code_lists') }}
+    where code_list = 'ethnicity'
 
 ),
 
 areas as (
 
-    select area_code, parent_code from {{ ref('areas') }} where area_type = 'la'
+    select area_code, parent_code from {{ ref('areas') }}
+    where area_type = 'la'
 
 ),
 
@@ -47,13 +49,19 @@ profiled as (
         contacts.age_band,
         case
             when ethnicities.category = 'white_british' then 'white_british'
-            when ethnicities.category is null or ethnicities.category = 'not_stated' then 'not_stated'
+            when
+                ethnicities.category is null or ethnicities.category = 'not_stated'
+                then 'not_stated'
             else 'other'
         end as ethnicity_group,
         case
-            when contacts.client_la_code is null or contacts.client_la_code = 'unknown' then 'unknown'
+            when
+                contacts.client_la_code is null or contacts.client_la_code = 'unknown'
+                then 'unknown'
             when contacts.client_la_code = contacts.cjit_code then 'own_area'
-            when cjit_area.parent_code is not null and cjit_area.parent_code = residence_area.parent_code
+            when
+                cjit_area.parent_code is not null
+                and cjit_area.parent_code = residence_area.parent_code
                 then 'elsewhere_in_region'
             else 'outside_region'
         end as residence,
@@ -80,6 +88,8 @@ profiled as (
 select
     *,
     sex_group || '|' || age_band as sex_age_band,
-    case when drinking_days_band is not null then sex_group || '|' || drinking_days_band end as sex_drinking_days,
-    case when daily_units_band is not null then sex_group || '|' || daily_units_band end as sex_daily_units
+    case when drinking_days_band is not null then sex_group || '|' || drinking_days_band end
+        as sex_drinking_days,
+    case when daily_units_band is not null then sex_group || '|' || daily_units_band end
+        as sex_daily_units
 from profiled

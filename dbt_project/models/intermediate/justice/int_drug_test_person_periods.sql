@@ -30,7 +30,8 @@ by_period as (
         person_id,
         period,
         count(*) as tests,
-        sum(case when is_opiate_positive or is_cocaine_positive then 1 else 0 end) as positive_tests,
+        sum(case when is_opiate_positive or is_cocaine_positive then 1 else 0 end)
+            as positive_tests,
         max(case when is_opiate_positive then 1 else 0 end) = 1 as has_opiate_positive,
         max(case when is_cocaine_positive then 1 else 0 end) = 1 as has_cocaine_positive,
         min(test_date) as first_test_date

@@ -22,13 +22,15 @@ code_lists as (
 
 substances as (
 
-    select code, category from code_lists where code_list = 'treatment_substance'
+    select code, category from code_lists
+    where code_list = 'treatment_substance'
 
 ),
 
 discharge_reasons as (
 
-    select code, category from code_lists where code_list = 'discharge_reason'
+    select code, category from code_lists
+    where code_list = 'discharge_reason'
 
 ),
 
@@ -61,7 +63,10 @@ select
     episodes.first_intervention_date,
     episodes.discharge_date,
     episodes.discharge_reason,
-    coalesce(discharge_reasons.category, case when episodes.discharge_date is not null then 'unplanned' end)
+    coalesce(
+        discharge_reasons.category,
+        case when episodes.discharge_date is not null then 'unplanned' end
+    )
         as discharge_category,
     episodes.setting,
     episodes.substance_1,

@@ -31,7 +31,9 @@ ordered as (
             partition by person_id order by referral_date, episode_id
             rows between unbounded preceding and 1 preceding
         ) as prior_latest_transfer_date,
-        row_number() over (partition by person_id order by referral_date, episode_id) as episode_number
+        row_number()
+            over (partition by person_id order by referral_date, episode_id)
+            as episode_number
     from episodes
 
 ),
@@ -44,7 +46,10 @@ flagged as (
             when prior_latest_discharge_date is null then true
             when prior_latest_discharge_date >= referral_date then false
             when prior_latest_transfer_date = prior_latest_discharge_date then false
-            when {{ dbt.datediff('prior_latest_discharge_date', 'referral_date', 'day') }} <= 21 then false
+            when
+                {{ dbt.datediff('prior_latest_discharge_date', 'referral_date', 'day') }}
+                <= 21
+                then false
             else true
         end as starts_journey
     from ordered
@@ -72,7 +77,7 @@ continuations as (
             later.person_id = earlier.person_id
             and later.episode_id <> earlier.episode_id
             and earlier.discharge_category = 'transferred'
-            and earlier.discharge_date <= later.referral_date
+            and later.referral_date >= earlier.discharge_date
             and earlier.discharge_date >= {{ dbt.dateadd('day', -21, 'later.referral_date') }}
 
 ),
@@ -112,7 +117,8 @@ select
     numbered.episode_id,
     numbered.person_id,
     numbered.episode_number,
-    numbered.person_id || '|' || cast(numbered.journey_number as {{ dbt.type_string() }}) as journey_id,
+    numbered.person_id || '|' || cast(numbered.journey_number as {{ dbt.type_string() }})
+        as journey_id,
     numbered.journey_number,
     numbered.starts_journey,
     continuations.episode_id is not null as is_continuation,
@@ -130,4 +136,6 @@ left join continuations
 inner join journeys
     on numbered.person_id = journeys.person_id and numbered.journey_number = journeys.journey_number
 left join last_discharges
-    on numbered.person_id = last_discharges.person_id and numbered.journey_number = last_discharges.journey_number
+    on
+        numbered.person_id = last_discharges.person_id
+        and numbered.journey_number = last_discharges.journey_number

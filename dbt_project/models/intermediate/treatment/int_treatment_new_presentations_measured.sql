@@ -80,7 +80,9 @@ measured as (
         first_new.*,
         coalesce(first_new.first_intervention_date, first_new.triage_date, first_new.referral_date)
             as treatment_start_date,
-        {{ dbt.datediff('first_new.referral_date', 'first_new.first_intervention_date', 'day') }} as wait_days,
+        {{ dbt.datediff(
+            'first_new.referral_date', 'first_new.first_intervention_date', 'day'
+        ) }} as wait_days,
         extent.data_as_of_date,
         referral_groups.referral_group
     from first_new
@@ -116,10 +118,12 @@ select
     discharge_category,
     coalesce(
         discharge_category = 'unplanned'
-        and {{ dbt.datediff('treatment_start_date', 'discharge_date', 'day') }} <= 84,
+        and {{ dbt.datediff('treatment_start_date', 'discharge_date', 'day') }}
+        <= 84,
         false
     ) as is_early_unplanned_exit,
-    {{ dbt.dateadd('day', 84, 'treatment_start_date') }} <= data_as_of_date as is_exit_window_complete,
+    {{ dbt.dateadd('day', 84, 'treatment_start_date') }} <= data_as_of_date
+        as is_exit_window_complete,
     journey_id,
     journey_end_date,
     journey_end_category,

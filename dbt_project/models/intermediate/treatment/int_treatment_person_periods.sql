@@ -48,9 +48,12 @@ overlapping as (
         periods.start_date as period_start_date,
         periods.end_date as period_end_date,
         periods.midpoint_date as period_midpoint_date,
-        episodes.discharge_date between periods.start_date and periods.end_date as is_discharged_in_period,
-        episodes.discharge_date is null or episodes.discharge_date > periods.end_date as is_open_at_period_end,
-        episodes.referral_date between periods.start_date and periods.end_date as is_referred_in_period,
+        episodes.discharge_date between periods.start_date and periods.end_date
+            as is_discharged_in_period,
+        episodes.discharge_date is null
+        or episodes.discharge_date > periods.end_date as is_open_at_period_end,
+        episodes.referral_date between periods.start_date and periods.end_date
+            as is_referred_in_period,
         case episodes.substance_group
             when 'opiate' then 4
             when 'non_opiate_alcohol' then 3
@@ -150,7 +153,10 @@ after_discharge as (
                     then 1
                 when
                     episodes.referral_date <= latest_discharge.latest_discharge_date
-                    and (episodes.discharge_date is null or episodes.discharge_date > latest_discharge.latest_discharge_date)
+                    and (
+                        episodes.discharge_date is null
+                        or episodes.discharge_date > latest_discharge.latest_discharge_date
+                    )
                     then 1
                 else 0
             end
@@ -159,7 +165,8 @@ after_discharge as (
             case
                 when
                     episodes.referral_date > latest_discharge.latest_discharge_date
-                    and episodes.referral_date <= {{ dbt.dateadd('day', 182, 'latest_discharge.latest_discharge_date') }}
+                    and episodes.referral_date
+                    <= {{ dbt.dateadd('day', 182, 'latest_discharge.latest_discharge_date') }}
                     then 1
                 else 0
             end
@@ -170,7 +177,7 @@ after_discharge as (
     inner join episodes
         on
             latest_discharge.person_id = episodes.person_id
-            and episodes.episode_id <> latest_discharge.discharged_episode_id
+            and latest_discharge.discharged_episode_id <> episodes.episode_id
     group by latest_discharge.person_id, latest_discharge.period
 
 ),

@@ -30,7 +30,8 @@ episodes as (
 
 ethnic_groups as (
 
-    select code, category from {{ ref('code_lists') }} where code_list = 'ethnicity'
+    select code, category from {{ ref('code_lists') }}
+    where code_list = 'ethnicity'
 
 )
 
@@ -53,13 +54,17 @@ select
     nullif(latest.hbv_vaccination, 'unknown') as hbv_vaccination,
     coalesce(latest.injecting_status in ('previously', 'currently'), false)
     and coalesce(latest.hcv_tested, '') <> 'not_eligible' as is_hcv_eligible,
-    coalesce(latest.injecting_status in ('previously', 'currently') and latest.hcv_tested = 'Y', false) as is_hcv_tested,
     coalesce(
-        latest.injecting_status in ('previously', 'currently') and latest.hbv_vaccination in ('started', 'completed', 'immune'),
+        latest.injecting_status in ('previously', 'currently') and latest.hcv_tested = 'Y', false
+    ) as is_hcv_tested,
+    coalesce(
+        latest.injecting_status in ('previously', 'currently')
+        and latest.hbv_vaccination in ('started', 'completed', 'immune'),
         false
     ) as is_hbv_started,
     coalesce(
-        latest.injecting_status in ('previously', 'currently') and latest.hbv_vaccination in ('completed', 'immune'),
+        latest.injecting_status in ('previously', 'currently')
+        and latest.hbv_vaccination in ('completed', 'immune'),
         false
     ) as is_hbv_completed_or_immune,
     person_periods.cites_club_drug,

@@ -55,13 +55,15 @@ placed as (
 
 starts as (
 
-    select * from placed where stage = 'start'
+    select * from placed
+    where stage = 'start'
 
 ),
 
 reviews as (
 
-    select * from placed where stage in ('review', 'exit')
+    select * from placed
+    where stage in ('review', 'exit')
 
 ),
 

@@ -13,23 +13,58 @@ contacts as (
 
 staged as (
 
-    select cjit_code, period, route_group, 'contacts' as stage, 1 as stage_order, contact_id, person_id
+    select
+        cjit_code, period, route_group, 'contacts' as stage, 1 as stage_order, contact_id, person_id
     from contacts
     union all
-    select cjit_code, period, route_group, 'assessed' as stage, 2 as stage_order, contact_id, person_id
-    from contacts where is_assessed
+    select
+        cjit_code, period, route_group, 'assessed' as stage, 2 as stage_order, contact_id, person_id
+    from contacts
+    where is_assessed
     union all
-    select cjit_code, period, route_group, 'further_intervention_required' as stage, 3 as stage_order, contact_id, person_id
-    from contacts where is_further_required
+    select
+        cjit_code,
+        period,
+        route_group,
+        'further_intervention_required' as stage,
+        3 as stage_order,
+        contact_id,
+        person_id
+    from contacts
+    where is_further_required
     union all
-    select cjit_code, period, route_group, 'taken_onto_caseload' as stage, 4 as stage_order, contact_id, person_id
-    from contacts where is_taken_onto_caseload
+    select
+        cjit_code,
+        period,
+        route_group,
+        'taken_onto_caseload' as stage,
+        4 as stage_order,
+        contact_id,
+        person_id
+    from contacts
+    where is_taken_onto_caseload
     union all
-    select cjit_code, period, route_group, 'not_taken_onto_caseload' as stage, 5 as stage_order, contact_id, person_id
-    from contacts where is_not_taken_on
+    select
+        cjit_code,
+        period,
+        route_group,
+        'not_taken_onto_caseload' as stage,
+        5 as stage_order,
+        contact_id,
+        person_id
+    from contacts
+    where is_not_taken_on
     union all
-    select cjit_code, period, route_group, 'transferred_out' as stage, 6 as stage_order, contact_id, person_id
-    from contacts where is_transferred_out
+    select
+        cjit_code,
+        period,
+        route_group,
+        'transferred_out' as stage,
+        6 as stage_order,
+        contact_id,
+        person_id
+    from contacts
+    where is_transferred_out
 
 )
 

@@ -51,13 +51,16 @@ status as (
         seen.period,
         max(
             case
-                when {{ smw.episode_overlaps('episodes', 'periods.start_date', 'periods.end_date') }}
+                when
+                    {{ smw.episode_overlaps('episodes', 'periods.start_date', 'periods.end_date') }}
                     then 1
                 else 0
             end
         ) = 1 as is_in_treatment_in_period,
-        max(case when episodes.discharge_date < periods.start_date then 1 else 0 end) = 1 as was_in_treatment_before,
-        max(case when episodes.referral_date > periods.end_date then 1 else 0 end) = 1 as was_in_treatment_after,
+        max(case when episodes.discharge_date < periods.start_date then 1 else 0 end)
+        = 1 as was_in_treatment_before,
+        max(case when episodes.referral_date > periods.end_date then 1 else 0 end)
+        = 1 as was_in_treatment_after,
         count(episodes.episode_id) > 0 as is_known_ever
     from seen
     inner join periods
@@ -79,7 +82,9 @@ select
     status.is_in_treatment_in_period,
     case
         when status.is_in_treatment_in_period then 'in_treatment_in_period'
-        when status.was_in_treatment_before and status.was_in_treatment_after then 'before_and_after_not_during'
+        when
+            status.was_in_treatment_before and status.was_in_treatment_after
+            then 'before_and_after_not_during'
         when status.was_in_treatment_before then 'before_period_only'
         when status.was_in_treatment_after then 'after_period_only'
         else 'never'
@@ -87,6 +92,9 @@ select
     ocu.person_id is not null as is_ocu
 from seen
 inner join status
-    on seen.source = status.source and seen.person_id = status.person_id and seen.period = status.period
+    on
+        seen.source = status.source
+        and seen.person_id = status.person_id
+        and seen.period = status.period
 left join ocu
     on seen.person_id = ocu.person_id

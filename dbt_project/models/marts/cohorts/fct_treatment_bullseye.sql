@@ -61,7 +61,10 @@ in_period as (
         person_periods.period,
         person_periods.area_code,
         person_periods.age_at_midpoint,
-        case when person_periods.is_open_at_period_end then 'in_treatment_at_end' else 'exited_in_period' end as ring
+        case
+            when person_periods.is_open_at_period_end then 'in_treatment_at_end'
+            else 'exited_in_period'
+        end as ring
     from person_periods
     inner join ocu
         on person_periods.person_id = ocu.person_id
@@ -105,7 +108,9 @@ known_before as (
     inner join periods
         on latest_before.period = periods.period
     left join person_periods
-        on latest_before.person_id = person_periods.person_id and latest_before.period = person_periods.period
+        on
+            latest_before.person_id = person_periods.person_id
+            and latest_before.period = person_periods.period
     where person_periods.person_id is null
 
 ),
@@ -138,6 +143,16 @@ known_counts as (
 
 ),
 
+rings as (
+
+    select 'in_treatment_at_end' as ring, 1 as ring_order
+    union all
+    select 'exited_in_period' as ring, 2 as ring_order
+    union all
+    select 'known_not_in_period' as ring, 3 as ring_order
+
+),
+
 grid as (
 
     {#- every area x estimate period x band x known ring, so absent rings show as 0 -#}
@@ -153,11 +168,7 @@ grid as (
     from estimates
     inner join areas
         on estimates.la_code = areas.area_code
-    cross join (
-        select 'in_treatment_at_end' as ring, 1 as ring_order
-        union all select 'exited_in_period' as ring, 2 as ring_order
-        union all select 'known_not_in_period' as ring, 3 as ring_order
-    ) as rings
+    cross join rings
 
 ),
 
@@ -191,7 +202,11 @@ not_known as (
         age_band,
         'not_known' as ring,
         4 as ring_order,
-        cast(case when max(estimate) - sum(people) < 0 then 0 else max(estimate) - sum(people) end as {{ smw.type_double() }})
+        cast(
+            case
+                when max(estimate) - sum(people) < 0 then 0 else max(estimate) - sum(people)
+            end as {{ smw.type_double() }}
+        )
             as people,
         max(estimate) as estimate,
         max(lower_95) as lower_95,
@@ -203,7 +218,16 @@ not_known as (
 
 all_rings as (
 
-    select area_code, period, age_band, ring, ring_order, cast(people as {{ smw.type_double() }}) as people, estimate, lower_95, upper_95
+    select
+        area_code,
+        period,
+        age_band,
+        ring,
+        ring_order,
+        cast(people as {{ smw.type_double() }}) as people,
+        estimate,
+        lower_95,
+        upper_95
     from known_rings
     union all
     select area_code, period, age_band, ring, ring_order, people, estimate, lower_95, upper_95

@@ -25,7 +25,8 @@ select
     is_open_at_period_end,
     is_successful_completion,
     has_representation_182d,
-    is_successful_completion and not has_representation_182d as is_completion_without_representation,
+    is_successful_completion
+    and not has_representation_182d as is_completion_without_representation,
     latest_journey_id,
     latest_journey_start_date,
     journey_days

@@ -17,9 +17,12 @@ financial_years as (
 quarters as (
 
     select 1 as quarter_number, '06' as end_month, 0 as end_year_offset
-    union all select 2 as quarter_number, '09' as end_month, 0 as end_year_offset
-    union all select 3 as quarter_number, '12' as end_month, 0 as end_year_offset
-    union all select 4 as quarter_number, '03' as end_month, 1 as end_year_offset
+    union all
+    select 2 as quarter_number, '09' as end_month, 0 as end_year_offset
+    union all
+    select 3 as quarter_number, '12' as end_month, 0 as end_year_offset
+    union all
+    select 4 as quarter_number, '03' as end_month, 1 as end_year_offset
 
 ),
 
@@ -31,8 +34,13 @@ quarter_windows as (
         quarters.quarter_number,
         quarters.end_month,
         financial_years.start_year + quarters.end_year_offset as end_year,
-        {{ dbt.dateadd('month', '3 * (quarters.quarter_number - 1)', 'financial_years.start_date') }} as quarter_start_date,
-        {{ dbt.dateadd('day', -1, dbt.dateadd('month', '3 * quarters.quarter_number', 'financial_years.start_date')) }}
+        {{ dbt.dateadd(
+            'month', '3 * (quarters.quarter_number - 1)', 'financial_years.start_date'
+        ) }} as quarter_start_date,
+        {{ dbt.dateadd(
+            'day', -1,
+            dbt.dateadd('month', '3 * quarters.quarter_number', 'financial_years.start_date')
+        ) }}
             as quarter_end_date
     from financial_years
     cross join quarters
@@ -46,7 +54,10 @@ labelled as (
         start_year,
         quarter_number,
         financial_year || ' Q' || cast(quarter_number as {{ dbt.type_string() }}) as quarter_period,
-        '12m to ' || cast(end_year as {{ dbt.type_string() }}) || '-' || end_month as rolling_period,
+        '12m to '
+        || cast(end_year as {{ dbt.type_string() }})
+        || '-'
+        || end_month as rolling_period,
         cast(quarter_start_date as date) as quarter_start_date,
         cast(quarter_end_date as date) as quarter_end_date
     from quarter_windows
@@ -90,11 +101,18 @@ periods as (
         financial_year,
         start_year,
         quarter_number,
-        cast({{ dbt.dateadd('day', 1, dbt.dateadd('month', -12, 'quarter_end_date')) }} as date) as start_date,
+        cast(
+            {{ dbt.dateadd('day', 1, dbt.dateadd('month', -12, 'quarter_end_date')) }} as date
+        ) as start_date,
         quarter_end_date as end_date,
         '12m to ' || cast(
-            cast(extract(year from {{ dbt.dateadd('month', -3, 'quarter_end_date') }}) as integer) as {{ dbt.type_string() }}
-        ) || '-' || case quarter_number when 1 then '03' when 2 then '06' when 3 then '09' else '12' end as previous_period
+            cast(
+                extract(year from {{ dbt.dateadd('month', -3, 'quarter_end_date') }}) as integer
+            ) as {{ dbt.type_string() }}
+        )
+        || '-'
+        || case quarter_number when 1 then '03' when 2 then '06' when 3 then '09' else '12' end
+            as previous_period
     from labelled
 
 )

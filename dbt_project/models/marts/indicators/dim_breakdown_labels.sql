@@ -44,7 +44,8 @@ coded as (
         code_lists.sort_order
     from code_lists
     where code_lists.code_list in (
-        {%- for code_list in coded %}'{{ code_list }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+        {%- for code_list in coded %}'{{ code_list }}'{% if not loop.last %},
+        {% endif %}{% endfor -%}
     )
 
 ),

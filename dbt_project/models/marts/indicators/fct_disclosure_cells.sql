@@ -9,7 +9,8 @@ cells as (
     select
         cell_id,
         max(cell_count) as cell_count,
-        max(case when {{ is_complement_breakdown('breakdown') }} then 1 else 0 end) = 1 as is_complement
+        max(case when {{ is_complement_breakdown('breakdown') }} then 1 else 0 end)
+        = 1 as is_complement
     from {{ ref('fct_indicator_value_cells') }}
     group by cell_id
 

@@ -34,7 +34,14 @@ cells as (
 area_groups as (
 
     select
-        'area|' || quantity || '|' || period || '|' || breakdown_type || '|' || breakdown as group_id,
+        'area|'
+        || quantity
+        || '|'
+        || period
+        || '|'
+        || breakdown_type
+        || '|'
+        || breakdown as group_id,
         cell_id,
         area_type = 'region' as is_total
     from cells
@@ -44,23 +51,45 @@ area_groups as (
 breakdown_members as (
 
     select
-        'breakdown|' || quantity || '|' || period || '|' || area_code || '|' || breakdown_type as group_id,
+        'breakdown|'
+        || quantity
+        || '|'
+        || period
+        || '|'
+        || area_code
+        || '|'
+        || breakdown_type as group_id,
         cell_id,
         false as is_total,
         quantity || '|' || period || '|' || area_code || '|all|all' as total_cell_id
     from cells
-    where breakdown_type in (
-            {%- for additive_type in additive_breakdown_types() %}'{{ additive_type }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+    where
+        breakdown_type in (
+            {%- for additive_type in additive_breakdown_types() %}
+            '{{ additive_type }}'{% if not loop.last %},{% endif %}
+            {%- endfor %}
         )
         and not (breakdown_type = 'substance_group' and breakdown = 'alcohol_only')
 
     union all
 
     select
-        'breakdown|' || quantity || '|' || period || '|' || area_code || '|cohort=' || {{ dbt.split_part('breakdown', "'|'", 1) }} as group_id,
+        'breakdown|'
+        || quantity
+        || '|'
+        || period
+        || '|'
+        || area_code
+        || '|cohort='
+        || {{ dbt.split_part('breakdown', "'|'", 1) }} as group_id,
         cell_id,
         false as is_total,
-        'ims_people|' || period || '|' || area_code || '|cohort|' || {{ dbt.split_part('breakdown', "'|'", 1) }} as total_cell_id
+        'ims_people|'
+        || period
+        || '|'
+        || area_code
+        || '|cohort|'
+        || {{ dbt.split_part('breakdown', "'|'", 1) }} as total_cell_id
     from cells
     where breakdown_type = 'cohort_age_band'
     {%- for nested_type, parents in nested_breakdown_types().items() %}
@@ -72,10 +101,23 @@ breakdown_members as (
 
     {# the slices sharing this part add up to its parent slice #}
     select
-        'breakdown|' || quantity || '|' || period || '|' || area_code || '|{{ nested_type }}|{{ parent_type }}=' || {{ dbt.split_part('breakdown', "'|'", position) }} as group_id,
+        'breakdown|'
+        || quantity
+        || '|'
+        || period
+        || '|'
+        || area_code
+        || '|{{ nested_type }}|{{ parent_type }}='
+        || {{ dbt.split_part('breakdown', "'|'", position) }} as group_id,
         cell_id,
         false as is_total,
-        quantity || '|' || period || '|' || area_code || '|{{ parent_type }}|' || {{ dbt.split_part('breakdown', "'|'", position) }} as total_cell_id
+        quantity
+        || '|'
+        || period
+        || '|'
+        || area_code
+        || '|{{ parent_type }}|'
+        || {{ dbt.split_part('breakdown', "'|'", position) }} as total_cell_id
     from cells
     where breakdown_type = '{{ nested_type }}'
     {%- endif %}
@@ -123,10 +165,20 @@ breakdown_members as (
 
     {# provider flows: persons in treatment by substance group add up to persons in treatment #}
     select
-        'provider_mix|' || period || '|' || area_code || '|' || {{ dbt.split_part('breakdown', "'|'", 1) }} as group_id,
+        'provider_mix|'
+        || period
+        || '|'
+        || area_code
+        || '|'
+        || {{ dbt.split_part('breakdown', "'|'", 1) }} as group_id,
         cell_id,
         false as is_total,
-        'provider_flows|' || period || '|' || area_code || '|provider_measure|' || {{ dbt.split_part('breakdown', "'|'", 1) }} || '|in_treatment'
+        'provider_flows|'
+        || period
+        || '|'
+        || area_code
+        || '|provider_measure|'
+        || {{ dbt.split_part('breakdown', "'|'", 1) }}         || '|in_treatment'
             as total_cell_id
     from cells
     where quantity = 'provider_flows' and breakdown like '%|in_treatment_%'
@@ -136,11 +188,28 @@ breakdown_members as (
     {# domain (Periods): a year's quarters add up to the year (visits, needles, contacts; people
        are counted once a year, so for them this can only suppress more) #}
     select
-        'quarters|' || cells.quantity || '|' || periods.financial_year || '|' || cells.area_code || '|' || cells.breakdown_type || '|' || cells.breakdown
+        'quarters|'
+        || cells.quantity
+        || '|'
+        || periods.financial_year
+        || '|'
+        || cells.area_code
+        || '|'
+        || cells.breakdown_type
+        || '|'
+        || cells.breakdown
             as group_id,
         cells.cell_id,
         false as is_total,
-        cells.quantity || '|' || periods.financial_year || '|' || cells.area_code || '|' || cells.breakdown_type || '|' || cells.breakdown
+        cells.quantity
+        || '|'
+        || periods.financial_year
+        || '|'
+        || cells.area_code
+        || '|'
+        || cells.breakdown_type
+        || '|'
+        || cells.breakdown
             as total_cell_id
     from cells
     inner join {{ ref('dim_reporting_periods') }} as periods

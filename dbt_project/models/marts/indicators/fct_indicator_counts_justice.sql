@@ -27,7 +27,8 @@ known as (
 
     select
         *,
-        is_in_treatment_in_period or treatment_status in ('before_period_only', 'before_and_after_not_during')
+        is_in_treatment_in_period
+        or treatment_status in ('before_period_only', 'before_and_after_not_during')
             as is_known_by_period_end
     from {{ ref('fct_known_to_treatment') }}
 
@@ -67,11 +68,13 @@ tests as (
 
 cohort_people as (
 
-    select distinct 'dip_contacts' as cohort, 'dip' as source, person_id, period, cjit_code as area_code
+    select distinct
+        'dip_contacts' as cohort, 'dip' as source, person_id, period, cjit_code as area_code
     from contacts
     where person_id is not null
     union all
-    select distinct 'dip_caseload' as cohort, 'dip' as source, person_id, period, cjit_code as area_code
+    select distinct
+        'dip_caseload' as cohort, 'dip' as source, person_id, period, cjit_code as area_code
     from contacts
     where is_taken_onto_caseload and person_id is not null
     union all
@@ -116,7 +119,10 @@ caseload_contacts as (
             contacts.person_id = episodes.person_id
             and episodes.referral_date > contacts.contact_date
             {# a contact without a date cannot be followed (Spark's dateadd rejects nulls) #}
-            and episodes.referral_date <= {{ dbt.dateadd('day', 84, "coalesce(contacts.contact_date, cast('1900-01-01' as date))") }}
+            and episodes.referral_date
+            <= {{ dbt.dateadd(
+                'day', 84, "coalesce(contacts.contact_date, cast('1900-01-01' as date))"
+            ) }}
     where contacts.is_taken_onto_caseload
     group by contacts.contact_id, contacts.cjit_code, contacts.period
 
@@ -171,18 +177,29 @@ counts as (
         'count(distinct case when is_in_treatment_in_period then person_id end)', 'count(distinct person_id)'
     ) }}
     union all
-    {{ indicator_counts('caseload_contacts', 'dip_entered_treatment', 'all', "'all'", 'sum(entered_treatment)', 'count(*)') }}
+    {{ indicator_counts(
+        'caseload_contacts', 'dip_entered_treatment', 'all', "'all'", 'sum(entered_treatment)',
+        'count(*)'
+    ) }}
     union all
     {{ indicator_counts('typed_tests', 'mdt_tests', 'all', "'all'", 'count(*)') }}
     union all
     {{ indicator_counts('typed_tests', 'mdt_tests', 'positive_type', 'positive_type', 'count(*)') }}
     union all
-    {{ indicator_counts('typed_tests', 'mdt_tests', 'sex', 'sex_breakdown', 'count(*)', where='sex_breakdown is not null') }}
+    {{ indicator_counts(
+        'typed_tests', 'mdt_tests', 'sex', 'sex_breakdown', 'count(*)',
+        where='sex_breakdown is not null'
+    ) }}
     union all
-    {{ indicator_counts('typed_tests', 'mdt_tests', 'sex_positive_type', "sex_breakdown || '|' || positive_type", 'count(*)', where='sex_breakdown is not null') }}
+    {{ indicator_counts(
+        'typed_tests', 'mdt_tests', 'sex_positive_type', "sex_breakdown || '|' || positive_type",
+        'count(*)', where='sex_breakdown is not null'
+    ) }}
     union all
     select * from (
-        {{ indicator_shares('typed_tests', 'mdt_positive_share', 'positive_type', 'positive_type') }}
+        {{ indicator_shares(
+            'typed_tests', 'mdt_positive_share', 'positive_type', 'positive_type'
+        ) }}
     ) as type_shares
     where breakdown <> 'negative'
     union all

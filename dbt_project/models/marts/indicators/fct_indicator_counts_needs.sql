@@ -29,7 +29,10 @@ estimates as (
 
     select la_code as area_code, period, drug_group, estimate
     from {{ ref('stg_reference__prevalence_estimates') }}
-    where age_band = '15-64' and drug_group in ('ocu', 'opiate', 'crack', 'injecting') and estimate is not null
+    where
+        age_band = '15-64'
+        and drug_group in ('ocu', 'opiate', 'crack', 'injecting')
+        and estimate is not null
 
 ),
 
@@ -37,7 +40,10 @@ populations as (
 
     select la_code as area_code, year, sum(population) as population
     from {{ ref('stg_reference__populations') }}
-    where age_band in ('15-19', '20-24', '25-29', '30-34', '35-39', '40-44', '45-49', '50-54', '55-59', '60-64')
+    where
+        age_band in (
+            '15-19', '20-24', '25-29', '30-34', '35-39', '40-44', '45-49', '50-54', '55-59', '60-64'
+        )
     group by la_code, year
 
 ),
@@ -96,7 +102,7 @@ estimated_rates as (
 
 ),
 
-{#- persons 15-64 in treatment in the year and the drug groups their episodes in the year cite -#}
+{# persons 15-64 in treatment in the year and the drug groups their episodes in the year cite -#}
 treated_groups as (
 
     select
@@ -105,7 +111,14 @@ treated_groups as (
         person_periods.area_code,
         max(case when person_periods.has_ocu_episode then 1 else 0 end) as cites_ocu,
         max(case when episodes.substance_group = 'opiate' then 1 else 0 end) as cites_opiate,
-        max(case when 'crack' in (episodes.substance_1, episodes.substance_2, episodes.substance_3) then 1 else 0 end)
+        max(
+            case
+                when
+                    'crack' in (episodes.substance_1, episodes.substance_2, episodes.substance_3)
+                    then 1
+                else 0
+            end
+        )
             as cites_crack
     from person_periods
     inner join periods
@@ -195,6 +208,12 @@ region_estimates as (
 
 ),
 
+bullseye_periods as (
+
+    select distinct period from bullseye
+
+),
+
 region_bullseye_rows as (
 
     select
@@ -221,10 +240,12 @@ region_bullseye_rows as (
         ) as numerator,
         cast(null as {{ smw.type_double() }}) as denominator
     from region_estimates
-    inner join (select distinct period from bullseye) as bullseye_periods
+    inner join bullseye_periods
         on region_estimates.period = bullseye_periods.period
     left join region_known
-        on region_estimates.area_code = region_known.area_code and region_estimates.period = region_known.period
+        on
+            region_estimates.area_code = region_known.area_code
+            and region_estimates.period = region_known.period
     group by region_estimates.period, region_estimates.area_code, region_estimates.estimate
 
 ),
@@ -237,7 +258,9 @@ provider_areas as (
         select
             provider_code,
             area_code,
-            row_number() over (partition by provider_code order by count(*) desc, area_code) as area_rank
+            row_number()
+                over (partition by provider_code order by count(*) desc, area_code)
+                as area_rank
         from episodes
         where provider_code is not null and area_code is not null
         group by provider_code, area_code
@@ -256,8 +279,10 @@ provider_episodes as (
         periods.period,
         episodes.substance_group,
         episodes.discharge_category,
-        episodes.referral_date between periods.start_date and periods.end_date as is_referred_in_period,
-        episodes.discharge_date between periods.start_date and periods.end_date as is_discharged_in_period,
+        episodes.referral_date between periods.start_date and periods.end_date
+            as is_referred_in_period,
+        episodes.discharge_date between periods.start_date and periods.end_date
+            as is_discharged_in_period,
         journeys.is_continuation,
         row_number() over (
             partition by episodes.provider_code, episodes.person_id, periods.period
@@ -275,11 +300,21 @@ provider_episodes as (
 
 provider_measures as (
 
-    select period, area_code, provider_code, 'in_treatment' as measure, count(distinct person_id) as people
+    select
+        period,
+        area_code,
+        provider_code,
+        'in_treatment' as measure,
+        count(distinct person_id) as people
     from provider_episodes
     group by period, area_code, provider_code
     union all
-    select period, area_code, provider_code, 'new_presentations' as measure, count(distinct person_id) as people
+    select
+        period,
+        area_code,
+        provider_code,
+        'new_presentations' as measure,
+        count(distinct person_id) as people
     from provider_episodes
     where is_referred_in_period and not is_continuation
     group by period, area_code, provider_code
@@ -304,10 +339,37 @@ provider_measures as (
     where is_discharged_in_period and discharge_category = 'completed'
     group by period, area_code, provider_code
     union all
-    select period, area_code, provider_code, 'in_treatment_' || substance_group as measure, count(*) as people
+    select
+        period,
+        area_code,
+        provider_code,
+        'in_treatment_' || substance_group as measure,
+        count(*) as people
     from provider_episodes
     where recency = 1 and substance_group <> 'unknown'
     group by period, area_code, provider_code, substance_group
+
+),
+
+measures as (
+
+    select 'new_presentations' as measure
+    union all
+    select 'transfers_in' as measure
+    union all
+    select 'transfers_out' as measure
+    union all
+    select 'exits' as measure
+    union all
+    select 'planned_exits' as measure
+    union all
+    select 'in_treatment_opiate' as measure
+    union all
+    select 'in_treatment_non_opiate' as measure
+    union all
+    select 'in_treatment_non_opiate_alcohol' as measure
+    union all
+    select 'in_treatment_alcohol_only' as measure
 
 ),
 
@@ -320,17 +382,7 @@ provider_grid as (
         treated.provider_code,
         measures.measure
     from provider_measures as treated
-    cross join (
-        select 'new_presentations' as measure
-        union all select 'transfers_in' as measure
-        union all select 'transfers_out' as measure
-        union all select 'exits' as measure
-        union all select 'planned_exits' as measure
-        union all select 'in_treatment_opiate' as measure
-        union all select 'in_treatment_non_opiate' as measure
-        union all select 'in_treatment_non_opiate_alcohol' as measure
-        union all select 'in_treatment_alcohol_only' as measure
-    ) as measures
+    cross join measures
     where treated.measure = 'in_treatment'
     union all
     select period, area_code, provider_code, measure
@@ -362,7 +414,10 @@ provider_rows as (
 
 counts as (
 
-    {{ indicator_counts('estimated_rates', 'prev_rate', 'drug_group', 'drug_group', 'sum(estimate)', 'sum(population)') }}
+    {{ indicator_counts(
+        'estimated_rates', 'prev_rate', 'drug_group', 'drug_group', 'sum(estimate)',
+        'sum(population)'
+    ) }}
     union all
     {{ indicator_counts(
         'unmet_rows', 'tx_unmet_need', 'drug_group', 'drug_group',
@@ -371,7 +426,9 @@ counts as (
     ) }}
     union all
     {# not published: the persons in treatment that tx_unmet_need subtracts, for its interval #}
-    {{ indicator_counts('unmet_rows', 'tx_unmet_need_treated', 'drug_group', 'drug_group', 'sum(treated)') }}
+    {{ indicator_counts(
+        'unmet_rows', 'tx_unmet_need_treated', 'drug_group', 'drug_group', 'sum(treated)'
+    ) }}
     union all
     select * from bullseye_rows
     union all

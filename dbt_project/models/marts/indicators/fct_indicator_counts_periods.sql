@@ -62,8 +62,10 @@ overlapping as (
         episodes.discharge_category,
         covered_windows.period,
         covered_windows.end_date as window_end_date,
-        episodes.discharge_date between covered_windows.start_date and covered_windows.end_date as is_discharged_in_window,
-        episodes.discharge_date is null or episodes.discharge_date > covered_windows.end_date as is_open_at_window_end,
+        episodes.discharge_date between covered_windows.start_date and covered_windows.end_date
+            as is_discharged_in_window,
+        episodes.discharge_date is null
+        or episodes.discharge_date > covered_windows.end_date as is_open_at_window_end,
         case episodes.substance_group
             when 'opiate' then 4
             when 'non_opiate_alcohol' then 3
@@ -75,7 +77,9 @@ overlapping as (
     inner join covered_windows
         on
             covered_windows.source = 'treatment'
-            and {{ smw.episode_overlaps('episodes', 'covered_windows.start_date', 'covered_windows.end_date') }}
+            and {{ smw.episode_overlaps(
+                'episodes', 'covered_windows.start_date', 'covered_windows.end_date'
+            ) }}
 
 ),
 
@@ -87,7 +91,9 @@ latest_episode as (
             person_id,
             period,
             area_code,
-            row_number() over (partition by person_id, period order by referral_date desc, episode_id desc) as recency
+            row_number()
+                over (partition by person_id, period order by referral_date desc, episode_id desc)
+                as recency
         from overlapping
     ) as ranked
     where recency = 1
@@ -100,7 +106,9 @@ latest_discharge as (
     from (
         select
             *,
-            row_number() over (partition by person_id, period order by discharge_date desc, episode_id desc) as recency
+            row_number()
+                over (partition by person_id, period order by discharge_date desc, episode_id desc)
+                as recency
         from overlapping
         where is_discharged_in_window
     ) as ranked
@@ -121,14 +129,19 @@ later_treatment as (
                     then 1
                 when
                     later.referral_date <= latest_discharge.discharge_date
-                    and (later.discharge_date is null or later.discharge_date > latest_discharge.discharge_date)
+                    and (
+                        later.discharge_date is null
+                        or later.discharge_date > latest_discharge.discharge_date
+                    )
                     then 1
                 else 0
             end
         ) = 1 as has_later_treatment
     from latest_discharge
     inner join episodes as later
-        on latest_discharge.person_id = later.person_id and later.episode_id <> latest_discharge.episode_id
+        on
+            latest_discharge.person_id = later.person_id
+            and latest_discharge.episode_id <> later.episode_id
     group by latest_discharge.person_id, latest_discharge.period
 
 ),
@@ -162,7 +175,9 @@ person_windows as (
     inner join latest_episode
         on summary.person_id = latest_episode.person_id and summary.period = latest_episode.period
     left join latest_discharge
-        on summary.person_id = latest_discharge.person_id and summary.period = latest_discharge.period
+        on
+            summary.person_id = latest_discharge.person_id
+            and summary.period = latest_discharge.period
     left join later_treatment
         on summary.person_id = later_treatment.person_id and summary.period = later_treatment.period
 
@@ -204,22 +219,32 @@ contacts as (
 
 counts as (
 
-    {{ indicator_counts('person_windows', 'tx_in_treatment', 'all', "'all'", 'count(*)', where='is_drug_treatment') }}
+    {{ indicator_counts(
+        'person_windows', 'tx_in_treatment', 'all', "'all'", 'count(*)', where='is_drug_treatment'
+    ) }}
     union all
     {{ indicator_counts(
         'person_windows', 'tx_successful_completion', 'all', "'all'",
         'sum(case when is_successful_completion then 1 else 0 end)', 'count(*)', where='is_drug_treatment'
     ) }}
     union all
-    {{ indicator_counts('transactions', 'nsp_clients', 'all', "'all'", 'count(distinct person_id)') }}
+    {{ indicator_counts(
+        'transactions', 'nsp_clients', 'all', "'all'", 'count(distinct person_id)'
+    ) }}
     union all
     {{ indicator_counts('transactions', 'nsp_visits', 'all', "'all'", 'count(*)') }}
     union all
-    {{ indicator_counts('transactions', 'nsp_needles', 'all', "'all'", 'sum(case when needles_issued > 0 then needles_issued else 0 end)') }}
+    {{ indicator_counts(
+        'transactions', 'nsp_needles', 'all', "'all'",
+        'sum(case when needles_issued > 0 then needles_issued else 0 end)'
+    ) }}
     union all
     {{ indicator_counts('contacts', 'dip_contacts', 'all', "'all'", 'count(*)') }}
     union all
-    {{ indicator_counts('contacts', 'dip_assessed', 'all', "'all'", 'sum(case when is_assessed then 1 else 0 end)', 'count(*)') }}
+    {{ indicator_counts(
+        'contacts', 'dip_assessed', 'all', "'all'", 'sum(case when is_assessed then 1 else 0 end)',
+        'count(*)'
+    ) }}
     union all
     {{ indicator_counts(
         'contacts', 'dip_further_required', 'all', "'all'",

@@ -97,7 +97,10 @@ quantities as (
     select
         '{{ code }}' as indicator_code,
         '{{ numerator }}' as numerator_quantity,
-        {% if denominator %}'{{ denominator }}'{% else %}cast(null as {{ dbt.type_string() }}){% endif %} as denominator_quantity,
+        {% if denominator %}'{{ denominator }}'{% else %}cast(
+            null as {{ dbt.type_string() }}
+        ){% endif %}
+            as denominator_quantity,
         '{{ denominator_breakdown }}' as denominator_breakdown
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
@@ -135,17 +138,25 @@ denominators as (
             when quantities.denominator_breakdown = 'all' then 'all'
             when quantities.denominator_breakdown = 'cohort_of_band' then 'cohort'
             {%- for nested_type, parents in nested_breakdown_types().items() %}
-            when quantities.denominator_breakdown = 'parent' and indicator_values.breakdown_type = '{{ nested_type }}' then '{{ parents[0] }}'
+            when
+                quantities.denominator_breakdown = 'parent'
+                and indicator_values.breakdown_type = '{{ nested_type }}'
+                then '{{ parents[0] }}'
             {%- endfor %}
             when quantities.denominator_breakdown = 'parent' then 'all'
             else indicator_values.breakdown_type
         end as breakdown_type,
         case
             when quantities.denominator_breakdown = 'all' then 'all'
-            when quantities.denominator_breakdown = 'cohort_of_band' then {{ dbt.split_part('indicator_values.breakdown', "'|'", 1) }}
-            when quantities.denominator_breakdown = 'parent' and indicator_values.breakdown_type in (
-                {%- for nested_type in nested_breakdown_types() %}'{{ nested_type }}'{% if not loop.last %}, {% endif %}{% endfor -%}
-            ) then {{ dbt.split_part('indicator_values.breakdown', "'|'", 1) }}
+            when
+                quantities.denominator_breakdown = 'cohort_of_band'
+                then {{ dbt.split_part('indicator_values.breakdown', "'|'", 1) }}
+            when
+                quantities.denominator_breakdown = 'parent' and indicator_values.breakdown_type in (
+                    {%- for nested_type in nested_breakdown_types() %}
+                    '{{ nested_type }}'{% if not loop.last %},{% endif %}
+                    {%- endfor %}
+                ) then {{ dbt.split_part('indicator_values.breakdown', "'|'", 1) }}
             when quantities.denominator_breakdown = 'parent' then 'all'
             else indicator_values.breakdown
         end as breakdown,
@@ -191,7 +202,15 @@ select
     indicator_value_id || '|' || role as value_cell_id,
     indicator_value_id,
     role,
-    quantity || '|' || period || '|' || area_code || '|' || breakdown_type || '|' || breakdown as cell_id,
+    quantity
+    || '|'
+    || period
+    || '|'
+    || area_code
+    || '|'
+    || breakdown_type
+    || '|'
+    || breakdown as cell_id,
     quantity,
     period,
     area_code,

@@ -137,9 +137,9 @@ estimates as (
         areas.parent_code as area_code,
         prevalence.period,
         prevalence.drug_group,
-        sum(prevalence.estimate),
-        sum(prevalence.lower_95),
-        sum(prevalence.upper_95)
+        sum(prevalence.estimate) as estimate,
+        sum(prevalence.lower_95) as lower_95,
+        sum(prevalence.upper_95) as upper_95
     from {{ ref('stg_reference__prevalence_estimates') }} as prevalence
     inner join areas
         on prevalence.la_code = areas.area_code and areas.area_type = 'la'
@@ -161,7 +161,9 @@ indicator_sources as (
             when indicator_code like 'ims_%' then 'nsp'
             when indicator_code like 'dip_%' then 'dip'
             when indicator_code like 'mdt_%' then 'drug_test'
-            when indicator_code in ('prev_rate', 'bullseye_people', 'provider_flows') then 'treatment'
+            when
+                indicator_code in ('prev_rate', 'bullseye_people', 'provider_flows')
+                then 'treatment'
             when indicator_code = 'known_to_treatment' then 'cohort'
         end as coverage_source
     from catalogue
@@ -182,7 +184,9 @@ covered as (
         periods.end_date as period_end_date,
         periods.start_year,
         case
-            when periods.period_type = 'year' and periods.end_date > coverage.data_as_of_date then 'ytd'
+            when
+                periods.period_type = 'year' and periods.end_date > coverage.data_as_of_date
+                then 'ytd'
             else periods.period_type
         end as period_type,
         case
@@ -200,7 +204,9 @@ covered as (
         on
             {# known_to_treatment: each cohort's own source #}
             case
-                when indicator_sources.coverage_source <> 'cohort' then indicator_sources.coverage_source
+                when
+                    indicator_sources.coverage_source <> 'cohort'
+                    then indicator_sources.coverage_source
                 when counts.breakdown like 'dip_%' then 'dip'
                 when counts.breakdown like 'drug_test_%' then 'drug_test'
                 else 'nsp'
@@ -211,7 +217,10 @@ covered as (
         on counts.area_code = areas.area_code
     where
         {#- a whole year the source covers; the year it has only begun to cover is year to date -#}
-        (periods.period_type = 'year' and counts.period between coverage.first_period and coverage.last_period)
+        (
+            periods.period_type = 'year'
+            and counts.period between coverage.first_period and coverage.last_period
+        )
         or (
             periods.period_type = 'year'
             and counts.period >= coverage.first_period
@@ -238,7 +247,10 @@ with_denominators as (
         covered.breakdown,
         covered.numerator,
         case
-            when covered.method = 'estimate_bounds' and covered.area_type <> 'country' and covered.indicator_code <> 'prev_rate'
+            when
+                covered.method = 'estimate_bounds'
+                and covered.area_type <> 'country'
+                and covered.indicator_code <> 'prev_rate'
                 then estimates.estimate
             else covered.denominator
         end as denominator,
@@ -262,13 +274,36 @@ with_denominators as (
         on
             covered.area_code = estimates.area_code
             and covered.period = estimates.period
-            and estimates.drug_group = case when covered.breakdown_type = 'drug_group' then covered.breakdown else 'ocu' end
+            and estimates.drug_group
+            = case when covered.breakdown_type = 'drug_group' then covered.breakdown else 'ocu' end
     left join unmet_treated
         on
             covered.indicator_code = 'tx_unmet_need'
             and covered.area_code = unmet_treated.area_code
             and covered.period = unmet_treated.period
             and covered.breakdown = unmet_treated.breakdown
+
+),
+
+count_numerators as (
+
+    {#- the numerators of counts, the only rows whose interval is exact Poisson or Byar -#}
+    select
+        *,
+        case when method = 'count_exact_byar' then numerator end as count_numerator
+    from with_denominators
+
+),
+
+count_intervals as (
+
+    {#- exact Poisson below 10, Byar's method from 10; a step of its own, as the macros nest
+        deeply (null for every other row) -#}
+    select
+        *,
+        {{ count_ci_lower('count_numerator') }} as count_lower_95,
+        {{ count_ci_upper('count_numerator') }} as count_upper_95
+    from count_numerators
 
 ),
 
@@ -282,25 +317,39 @@ valued as (
         end as value,
         case
             when method = 'wilson' then {{ wilson_lower('numerator', 'denominator') }} * multiplier
-            when method = 'count_exact_byar' then {{ count_ci_lower('numerator') }}
+            when method = 'count_exact_byar' then count_lower_95
             when method = 'estimate_bounds' and indicator_code = 'prev_rate' and denominator > 0
                 then estimate_lower_95 / denominator * multiplier
-            when method = 'estimate_bounds' and indicator_code = 'tx_unmet_need' and estimate_lower_95 > 0
+            when
+                method = 'estimate_bounds'
+                and indicator_code = 'tx_unmet_need'
+                and estimate_lower_95 > 0
                 then {{ estimate_shortfall('estimate_lower_95', 'estimate_treated') }} * multiplier
-            when method = 'estimate_bounds' and estimate_upper_95 > 0 then numerator / estimate_upper_95 * multiplier
-            when method = 'estimate_bounds' and area_type = 'country' then {{ wilson_lower('numerator', 'denominator') }} * multiplier
+            when
+                method = 'estimate_bounds' and estimate_upper_95 > 0
+                then numerator / estimate_upper_95 * multiplier
+            when
+                method = 'estimate_bounds' and area_type = 'country'
+                then {{ wilson_lower('numerator', 'denominator') }} * multiplier
         end as lower_95,
         case
             when method = 'wilson' then {{ wilson_upper('numerator', 'denominator') }} * multiplier
-            when method = 'count_exact_byar' then {{ count_ci_upper('numerator') }}
+            when method = 'count_exact_byar' then count_upper_95
             when method = 'estimate_bounds' and indicator_code = 'prev_rate' and denominator > 0
                 then estimate_upper_95 / denominator * multiplier
-            when method = 'estimate_bounds' and indicator_code = 'tx_unmet_need' and estimate_upper_95 > 0
+            when
+                method = 'estimate_bounds'
+                and indicator_code = 'tx_unmet_need'
+                and estimate_upper_95 > 0
                 then {{ estimate_shortfall('estimate_upper_95', 'estimate_treated') }} * multiplier
-            when method = 'estimate_bounds' and estimate_lower_95 > 0 then numerator / estimate_lower_95 * multiplier
-            when method = 'estimate_bounds' and area_type = 'country' then {{ wilson_upper('numerator', 'denominator') }} * multiplier
+            when
+                method = 'estimate_bounds' and estimate_lower_95 > 0
+                then numerator / estimate_lower_95 * multiplier
+            when
+                method = 'estimate_bounds' and area_type = 'country'
+                then {{ wilson_upper('numerator', 'denominator') }} * multiplier
         end as upper_95
-    from with_denominators
+    from count_intervals
 
 ),
 
@@ -315,7 +364,9 @@ comparators as (
         case
             when local_rows.area_type = 'country' then null
             when local_rows.area_type = 'region' then england.area_code
-            when local_rows.comparator = 'england' and england.value is not null then england.area_code
+            when
+                local_rows.comparator = 'england' and england.value is not null
+                then england.area_code
             else region.area_code
         end as comparator_area_code,
         case
@@ -336,7 +387,7 @@ comparators as (
     left join valued as region
         on
             region.area_type = 'region'
-            and region.area_code = local_area.parent_code
+            and local_area.parent_code = region.area_code
             and local_rows.indicator_code = region.indicator_code
             and local_rows.period = region.period
             and local_rows.breakdown = region.breakdown
@@ -378,7 +429,9 @@ trend_tested as (
         *,
         sum_n / sum_d as pooled_proportion,
         sum_tn - (sum_n / sum_d) * sum_td as trend_statistic,
-        (sum_n / sum_d) * (1 - sum_n / sum_d) * (sum_ttd - sum_td * sum_td / sum_d) as trend_variance
+        (sum_n / sum_d)
+        * (1 - sum_n / sum_d)
+        * (sum_ttd - sum_td * sum_td / sum_d) as trend_variance
     from trends
 
 ),
@@ -399,7 +452,8 @@ previous as (
 )
 
 select
-    valued.indicator_code || '|' || valued.period || '|' || valued.area_code || '|' || valued.breakdown_type || '|' || valued.breakdown
+    valued.indicator_code || '|' || valued.period || '|' || valued.area_code
+    || '|' || valued.breakdown_type || '|' || valued.breakdown
         as indicator_value_id,
     valued.indicator_code,
     valued.period,
@@ -419,22 +473,35 @@ select
     comparators.comparator_value,
     case
         when valued.unit = 'count' then 'not_compared'
-        else {{ comparison('valued.value', 'valued.lower_95', 'valued.upper_95', 'comparators.comparator_value', 'valued.polarity') }}
+        else
+            {{ comparison(
+                'valued.value', 'valued.lower_95', 'valued.upper_95',
+                'comparators.comparator_value', 'valued.polarity'
+            ) }}
     end as comparison,
     previous.previous_value,
     {{ change_absolute('valued.value', 'previous.previous_value') }} as change_absolute,
     {{ change_relative('valued.value', 'previous.previous_value') }} as change_relative,
     case
         when valued.unit <> 'proportion' or valued.period_type <> 'year' then 'not_applicable'
-        when trend_tested.trend_points is null or trend_tested.trend_points < 5 then 'insufficient_data'
-        when trend_tested.trend_variance is null or trend_tested.trend_variance <= 0 then 'no_significant_change'
-        when trend_tested.trend_statistic * trend_tested.trend_statistic / trend_tested.trend_variance <= 3.841458820694124
+        when
+            trend_tested.trend_points is null or trend_tested.trend_points < 5
+            then 'insufficient_data'
+        when
+            trend_tested.trend_variance is null or trend_tested.trend_variance <= 0
+            then 'no_significant_change'
+        when
+            trend_tested.trend_statistic
+            * trend_tested.trend_statistic
+            / trend_tested.trend_variance
+            <= 3.841458820694124
             then 'no_significant_change'
         when trend_tested.trend_statistic > 0 then 'increasing'
         else 'decreasing'
     end as trend,
     valued.follow_up_days > 0
-    and {{ dbt.dateadd('day', 'valued.follow_up_days', 'valued.period_end_date') }} > valued.data_as_of_date
+    and {{ dbt.dateadd('day', 'valued.follow_up_days', 'valued.period_end_date') }}
+    > valued.data_as_of_date
     or valued.period_type = 'ytd' as is_provisional,
     valued.data_as_of_date,
     valued.period_type,

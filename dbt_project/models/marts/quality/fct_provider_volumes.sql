@@ -8,7 +8,7 @@
 {%- set sources = smw.quality_sources() -%}
 {%- set event_sources = [] -%}
 {%- for model_name, config in sources.items() if config.event_date is defined -%}
-    {%- do event_sources.append((model_name, config)) -%}
+{%- do event_sources.append((model_name, config)) -%}
 {%- endfor -%}
 {%- set min_baseline = var('quality_volume_min_baseline', 10) -%}
 {%- set ratio = var('quality_volume_ratio', 3) -%}
@@ -86,7 +86,7 @@ provider_months as (
         coalesce(monthly.records, 0) as records
     from providers
     inner join data_months
-        on data_months.month_start >= providers.first_month_start
+        on providers.first_month_start <= data_months.month_start
     left join monthly
         on
             providers.source_name = monthly.source_name

@@ -221,7 +221,10 @@ final as (
                 rule_kind = 'not_recorded'
                 and source_name = '{{ config.source_name }}'
                 and field_name = '{{ field }}'
-                then '{{ dbt.escape_single_quotes((notes.not_recorded | trim) ~ ' ' ~ (note | trim)) }}'
+                then
+                    '{{ dbt.escape_single_quotes(
+                        (notes.not_recorded | trim) ~ ' ' ~ (note | trim)
+                    ) }}'
             {%- endfor %}
             {%- endfor %}
             {%- for kind, note in notes.items() %}

@@ -35,10 +35,14 @@ top_episodes as (
         tops._file_name as file_name,
         tops._row_number as record_number,
         tops.top_id as record_key,
-        case when episodes.episode_id is null then 'episode_id' else 'review_date' end as field_name,
-        case when episodes.episode_id is null then 'unknown_episode' else 'before_referral' end as value_class,
+        case when episodes.episode_id is null then 'episode_id' else 'review_date' end
+            as field_name,
+        case when episodes.episode_id is null then 'unknown_episode' else 'before_referral' end
+            as value_class,
         case
-            when episodes.episode_id is null then 'must be an episode sent in the episodes extract (ndtms_episodes)'
+            when
+                episodes.episode_id is null
+                then 'must be an episode sent in the episodes extract (ndtms_episodes)'
             else 'date, not before the referral_date of its episode'
         end as rule
     from {{ ref('stg_ndtms__top_reviews') }} as tops

@@ -25,7 +25,7 @@ latest as (
 
 ),
 
-{#- issue 22: a record whose date of birth cannot be true is rejected (smw.birth_month_checked). -#}
+{# issue 22: a record whose date of birth cannot be true is rejected (smw.birth_month_checked). -#}
 checked as (
 
     {{ smw.birth_month_checked('latest', 'contact_date') }}
@@ -44,7 +44,8 @@ typed as (
         {{ normalise_code('route', 'dip_route') }} as route,
         {{ clean_text('transfer_from') }} as transfer_from,
         {{ normalise_code('assessed', 'yes_no') }} as assessed,
-        {{ normalise_code('further_intervention_required', 'yes_no') }} as further_intervention_required,
+        {{ normalise_code('further_intervention_required', 'yes_no') }}
+            as further_intervention_required,
         {{ normalise_code('taken_onto_caseload', 'yes_no') }} as taken_onto_caseload,
         {{ clean_text('transferred_to') }} as transferred_to,
         lower(replace({{ clean_text('drugs_used') }}, ' ', '')) as drugs_used,

@@ -25,7 +25,7 @@ latest as (
 
 ),
 
-{#- issue 22: a record whose date of birth cannot be true is rejected (smw.birth_month_checked). -#}
+{# issue 22: a record whose date of birth cannot be true is rejected (smw.birth_month_checked). -#}
 checked as (
 
     {{ smw.birth_month_checked('latest', 'intervention_date') }}
@@ -40,7 +40,8 @@ typed as (
         {{ parse_date('intervention_date') }} as intervention_date,
         {{ normalise_code('sex', 'sex') }} as sex,
         {{ normalise_la_code('client_la_code') }} as client_la_code,
-        {{ normalise_code('intervention_category', 'intervention_category') }} as intervention_category,
+        {{ normalise_code('intervention_category', 'intervention_category') }}
+            as intervention_category,
         {{ normalise_code('main_substance', 'ims_substance') }} as main_substance,
         {{ normalise_code('second_substance', 'ims_substance') }} as second_substance,
         {{ clean_text('intervention_id') }} as intervention_id_text,

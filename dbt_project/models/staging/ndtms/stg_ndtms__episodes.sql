@@ -25,7 +25,7 @@ latest as (
 
 ),
 
-{#- issue 22: a record whose date of birth cannot be true is rejected (smw.birth_month_checked). -#}
+{# issue 22: a record whose date of birth cannot be true is rejected (smw.birth_month_checked). -#}
 checked as (
 
     {{ smw.birth_month_checked('latest', 'referral_date') }}
