@@ -291,6 +291,25 @@ SOURCES: tuple[Source, ...] = (
 
 SOURCES_BY_NAME: dict[str, Source] = {s.name: s for s in SOURCES}
 
+#: One line per supplying system: the description of its dbt source (``spec_codegen`` writes it
+#: into ``models/staging/<system>/_<system>__sources.yml``).
+SYSTEMS: dict[str, str] = {
+    "ims": (
+        "Integrated Monitoring System (IMS): low-threshold services, needle and syringe programmes"
+        " and brief interventions."
+    ),
+    "ndtms": "National Drug Treatment Monitoring System (NDTMS)-style structured treatment extracts.",
+    "dip": (
+        "Drug Interventions Programme (DIP) monitoring forms from criminal justice integrated"
+        " teams (CJITs)."
+    ),
+    "mdt": "Drug tests on arrest in police custody suites.",
+    "reference": (
+        "Reference data sent as extracts: prevalence estimates, population estimates,"
+        " England benchmarks."
+    ),
+}
+
 #: The demo region: the nine Cheshire & Merseyside local authorities.
 DEMO_AREAS: dict[str, str] = {
     "E06000049": "Cheshire East",
