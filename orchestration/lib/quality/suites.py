@@ -32,6 +32,7 @@ from orchestration.lib import spec as extract_spec
 from orchestration.lib.paths import CODE_LISTS_CSV, SEEDS_DIR, SUITES_DIR
 from orchestration.lib.quality.expectations import CUSTOM_EXPECTATIONS
 from orchestration.lib.spec import IDENTIFYING_FIELDS
+from orchestration.lib.sql_parsing import parse_date_sql
 
 Severity = Literal["error", "warning"]
 SEVERITIES: tuple[str, ...] = get_args(Severity)
@@ -313,11 +314,7 @@ def _resolve_code_lists(
 
 def _sql_date(column: str) -> str:
     # The parsing staging applies (dbt macro parse_date): YYYY-MM-DD or DD/MM/YYYY, else null.
-    c = f"trim({column})"
-    return (
-        f"(case when length({c}) = 10 then coalesce(cast(try_strptime({c}, '%Y-%m-%d') as date), "
-        f"cast(try_strptime({c}, '%d/%m/%Y') as date)) end)"
-    )
+    return parse_date_sql(column)
 
 
 def _sql_whole_number(column: str) -> str:
