@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from orchestration.lib import spec
-from orchestration.lib.quality.suites import load_suites
+from orchestration.lib.quality.suites import SPEC_RULE_GROUPS, load_suites
 
 #: Columns that landing itself writes: a defect there is a defect of ours, so it may block.
 LANDING_COLUMNS = {"_load_id", "_file_name", "_row_number", "attributor_status"}
@@ -42,3 +42,37 @@ def test_every_suite_targets_a_table_of_the_pipeline_and_has_notes():
         assert schema in {"raw", "staging", "intermediate", "marts", "serving"}, suite.name
         for e in suite.expectations:
             assert e.notes.strip(), f"{suite.name}:{e.rule} has no notes for the reader"
+
+
+def test_raw_suites_take_the_specification_rules_from_spec_and_do_not_restate_them():
+    """Column sets, required columns and code lists are stated once, in orchestration/lib/spec.py:
+    a raw suite names its rule_prefix and gets them at load time; its file keeps only rules that
+    need judgement (thresholds, areas, dates, queries)."""
+    import yaml
+
+    from orchestration.lib.paths import SUITES_DIR
+
+    offenders = []
+    for path in sorted((SUITES_DIR / "raw").glob("*.yml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        source = spec.source(raw["table"].split(".", 1)[1])
+        if not raw.get("rule_prefix"):
+            offenders.append(
+                f"{path.name}: no rule_prefix (the specification's rules are not taken)"
+            )
+        required = {c.name for c in source.columns if c.required}
+        groups = raw.get("spec_rules", list(SPEC_RULE_GROUPS))
+        for item in raw["expectations"]:
+            kwargs = item.get("kwargs") or {}
+            kind = {
+                "expect_table_columns_to_match_set": "columns",
+                "expect_column_values_to_not_be_null": "required"
+                if set(kwargs) == {"column"} and kwargs["column"] in required
+                else None,
+                "expect_column_values_to_match_regex": "codes"
+                if set(kwargs) == {"column", "regex"} and "code_list" in kwargs["regex"]
+                else None,
+            }.get(item["type"])
+            if kind in groups:
+                offenders.append(f"{path.name}: {item['rule']} restates spec.py ({kind})")
+    assert not offenders, offenders

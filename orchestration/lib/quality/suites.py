@@ -533,10 +533,12 @@ def _derived_items(raw: Mapping[str, Any], path: Path, table: str) -> list[Any]:
             raise SuiteError(f"{path}: {sorted(keys)} are for raw suites of extract sources only")
         return []
     prefix = raw.get("rule_prefix")
+    if not keys:
+        return []  # a suite without rule_prefix states all its rules (tests/conventions: not ours)
     if not isinstance(prefix, str) or not _RULE_NAME.match(prefix):
         raise SuiteError(
-            f"{path}: a raw suite needs rule_prefix (snake_case), the start of the names of the "
-            "rules it takes from the extract specification"
+            f"{path}: rule_prefix (snake_case) is the start of the names of the rules a raw "
+            "suite takes from the extract specification; spec_rules and spec_notes need it"
         )
     groups = raw.get("spec_rules", list(SPEC_RULE_GROUPS))
     if not isinstance(groups, list) or set(groups) - set(SPEC_RULE_GROUPS):
