@@ -76,3 +76,52 @@ def test_raw_suites_take_the_specification_rules_from_spec_and_do_not_restate_th
             if kind in groups:
                 offenders.append(f"{path.name}: {item['rule']} restates spec.py ({kind})")
     assert not offenders, offenders
+
+
+def _dbt_key_tests() -> set[tuple[str, str, tuple[str, ...]]]:
+    """(model, not_null | unique, columns) of every dbt not_null, unique and
+    unique-combination test (dbt tests run as Dagster asset checks)."""
+    import json
+
+    from orchestration.defs.transform import ensure_manifest
+
+    found = set()
+    for node in json.loads(ensure_manifest().read_text())["nodes"].values():
+        if node["resource_type"] != "test":
+            continue
+        meta = node.get("test_metadata") or {}
+        kwargs = meta.get("kwargs") or {}
+        combination = kwargs.get("combination") or kwargs.get("combination_of_columns")
+        for dep in node["depends_on"]["nodes"]:
+            if not dep.startswith("model."):
+                continue
+            model = dep.rsplit(".", 1)[1]
+            if meta.get("name") in ("not_null", "unique"):
+                found.add(
+                    (model, meta["name"], (node.get("column_name") or kwargs["column_name"],))
+                )
+            elif combination:
+                found.add((model, "unique", tuple(sorted(combination))))
+    return found
+
+
+def test_one_owner_per_check_no_gx_not_null_or_unique_rule_repeats_a_dbt_test():
+    """Keys and not-null columns of marts and serving are dbt tests; a GX rule may add only what
+    dbt does not check (a `mostly` threshold, a column dbt leaves untested)."""
+    dbt = _dbt_key_tests()
+    offenders = []
+    for suite in load_suites(layers=["marts", "serving"]):
+        for e in suite.expectations:
+            if "mostly" in e.kwargs:
+                continue
+            if e.type == "expect_column_values_to_not_be_null":
+                key = (suite.table_name, "not_null", (e.kwargs["column"],))
+            elif e.type == "expect_column_values_to_be_unique":
+                key = (suite.table_name, "unique", (e.kwargs["column"],))
+            elif e.type == "expect_compound_columns_to_be_unique":
+                key = (suite.table_name, "unique", tuple(sorted(e.kwargs["column_list"])))
+            else:
+                continue
+            if key in dbt:
+                offenders.append(f"{suite.name}:{e.rule} repeats the dbt test {key[1]} {key[2]}")
+    assert not offenders, offenders
