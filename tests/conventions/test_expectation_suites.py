@@ -125,3 +125,27 @@ def test_one_owner_per_check_no_gx_not_null_or_unique_rule_repeats_a_dbt_test():
             if key in dbt:
                 offenders.append(f"{suite.name}:{e.rule} repeats the dbt test {key[1]} {key[2]}")
     assert not offenders, offenders
+
+
+def test_mart_and_serving_suite_descriptions_say_what_the_suite_adds():
+    """A suite's description is not a copy of its model's dbt description (the model's YAML
+    already says what the table is); it says what the GX rules add to the dbt tests."""
+    import json
+
+    from orchestration.defs.transform import ensure_manifest
+
+    def words(text: str) -> str:
+        return " ".join(text.split()).lower()
+
+    models = {
+        n["name"]: words(n.get("description") or "")
+        for n in json.loads(ensure_manifest().read_text())["nodes"].values()
+        if n["resource_type"] == "model"
+    }
+    copies = []
+    for suite in load_suites(layers=["marts", "serving"]):
+        described = words(suite.description)
+        model = models.get(suite.table_name, "")
+        if not described or (model and (described in model or model in described)):
+            copies.append(suite.name)
+    assert not copies, f"suites whose description is empty or the dbt model's: {copies}"
