@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format lock clean dagster
+.PHONY: run test lint format lock clean dagster spec
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ run: $(STAMP)
 ## test: the whole test suite (what CI runs)
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## spec: regenerate the files written from the extract contract (orchestration/lib/spec.py)
+spec: $(STAMP)
+	$(BIN)/python -m orchestration.lib.spec_codegen
 
 ## lint: ruff, then sqlfluff on the dbt models (.sqlfluff; the dbt templater compiles against an
 ## empty scratch warehouse under test-artifacts/)

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib import spec
+from orchestration.lib.sql_parsing import parse_date_sql
 
 #: How often a supplier sends each kind of extract, with slack: monthly transaction extracts
 #: (sources with an event date) and yearly reference or snapshot files.
@@ -41,14 +42,6 @@ class SourceState:
         return age is not None and age <= expected_every(source)
 
 
-def _date_sql(column: str) -> str:
-    # The two layouts staging accepts (dbt macro parse_date).
-    return (
-        f"coalesce(cast(try_strptime(trim({column}), '%Y-%m-%d') as date), "
-        f"cast(try_strptime(trim({column}), '%d/%m/%Y') as date))"
-    )
-
-
 def source_states(warehouse_db: Path) -> dict[str, SourceState]:
     """The state of every raw source (empty when nothing has landed yet)."""
     if not warehouse_db.exists():
@@ -76,8 +69,8 @@ def source_states(warehouse_db: Path) -> dict[str, SourceState]:
             if ("raw", src.name) not in have:
                 continue
             last_date_sql = (
-                f"max(case when {_date_sql(src.date_column)} <= current_date "
-                f"then {_date_sql(src.date_column)} end)"
+                f"max(case when {parse_date_sql(src.date_column)} <= current_date "
+                f"then {parse_date_sql(src.date_column)} end)"
                 if src.date_column
                 else "null"
             )

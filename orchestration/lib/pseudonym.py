@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from orchestration.lib.sql_parsing import parse_date_sql
+
 KEY_ENV = "SMW_LINKAGE_KEY"
 PSEUDONYM_VERSION = "v1"
 _BLOCK = 64  # SHA-256 block size in bytes
@@ -230,17 +232,12 @@ def sql_pseudonymise(relation: str, fi: str, si: str, dob: str, sex: str) -> str
         f"{_sql_clean(expr)} as _a_{part}"
         for part, expr in zip(parts, (fi, si, dob, sex), strict=True)
     )
-    dob_ts = (
-        "case when regexp_full_match(_a_date_of_birth, '[0-9]{4}-[0-9]{2}-[0-9]{2}') "
-        "then try_strptime(_a_date_of_birth, '%Y-%m-%d') "
-        "when regexp_full_match(_a_date_of_birth, '[0-9]{2}/[0-9]{2}/[0-9]{4}') "
-        "then try_strptime(_a_date_of_birth, '%d/%m/%Y') end"
-    )
+    dob = parse_date_sql("_a_date_of_birth")
     checked = (
         "regexp_full_match(_a_first_initial, '[A-Za-z]') as _ok_first_initial, "
         "regexp_full_match(_a_surname_initial, '[A-Za-z]') as _ok_surname_initial, "
         # Year 0000 parses in DuckDB (as 1 BC) but is no date of birth.
-        f"case when ({dob_ts}) >= timestamp '0001-01-01' then ({dob_ts})::date end as _dob, "
+        f"case when {dob} >= date '0001-01-01' then {dob} end as _dob, "
         f"_a_sex in ({sex_codes}) as _ok_sex"
     )
     status = ", ".join(

@@ -1,8 +1,9 @@
 """The raw extract contract (extract specification, version 1) as code.
 
 This is the project's own copy of what it needs from the supplier contract: which sources exist,
-their columns, which are required, their types and code lists. Landing, the demo generator, the
-dbt source definitions (checked by a conventions test) and the data-quality suites all read it.
+their columns, which are required, their types and code lists. Landing, the demo generator and
+the data-quality suites read it; the dbt source definitions of the raw tables and the row-problem
+rules of staging are generated from it (``make spec``, ``orchestration/lib/spec_codegen.py``).
 Code *values* live in one place only: the dbt seed ``seeds/code_lists/code_lists.csv``.
 """
 
@@ -89,6 +90,77 @@ def _attributor() -> tuple[Column, ...]:
 
 def _days(name: str) -> Column:
     return Column(name, "integer", False, min_value=0, max_value=28)
+
+
+#: One line per supplying system: the description of its dbt source (``spec_codegen`` writes it
+#: into ``models/staging/<system>/_<system>__sources.yml``).
+SYSTEMS: dict[str, str] = {
+    "ims": (
+        "Integrated Monitoring System (IMS): low-threshold services, needle and syringe programmes"
+        " and brief interventions."
+    ),
+    "ndtms": "National Drug Treatment Monitoring System (NDTMS)-style structured treatment extracts.",
+    "dip": (
+        "Drug Interventions Programme (DIP) monitoring forms from criminal justice integrated"
+        " teams (CJITs)."
+    ),
+    "mdt": "Drug tests on arrest in police custody suites.",
+    "reference": (
+        "Reference data sent as extracts: prevalence estimates, population estimates,"
+        " England benchmarks."
+    ),
+}
+
+#: What the extract specification states in words, for the row-problem rules of staging
+#: (``dbt_project/macros/quality/staging_checks.sql`` is generated from the columns above and
+#: this): per source, its staging model, a surrogate record key where the extract has no single
+#: key column, and per column the rules beyond type, required, code list and range.
+STAGING_RULES: dict[str, dict] = {
+    "dip_contacts": {
+        "model": "stg_dip__contacts",
+        "columns": {
+            "contact_date": {"not_in_future": True},
+            "drugs_used": {"flag": "has_unknown_drugs_used"},
+        },
+    },
+    "ims_agencies": {"model": "stg_ims__agencies"},
+    "ims_nsp_transactions": {
+        "model": "stg_ims__nsp_transactions",
+        "columns": {"transaction_date": {"not_in_future": True}},
+    },
+    "ims_interventions": {
+        "model": "stg_ims__interventions",
+        "columns": {"intervention_date": {"not_in_future": True}},
+    },
+    "mdt_results": {
+        "model": "stg_mdt__drug_tests",
+        "columns": {"test_date": {"not_in_future": True}},
+    },
+    "ndtms_episodes": {
+        "model": "stg_ndtms__episodes",
+        "columns": {
+            "referral_date": {"not_in_future": True},
+            "triage_date": {"not_before": "referral_date", "not_in_future": True},
+            "first_intervention_date": {"not_before": "referral_date", "not_in_future": True},
+            "discharge_date": {"not_before": "referral_date", "not_in_future": True},
+            "discharge_reason": {"required_with": "discharge_date"},
+        },
+    },
+    "ndtms_top": {
+        "model": "stg_ndtms__top_reviews",
+        "columns": {"review_date": {"not_in_future": True}},
+    },
+    "prevalence_estimates": {
+        "model": "stg_reference__prevalence_estimates",
+        "record_key": "prevalence_estimate_id",
+        "columns": {"period": {"check": "period"}},  # written YYYY-YY
+    },
+    "population": {"model": "stg_reference__populations", "record_key": "population_id"},
+    "national_benchmarks": {
+        "model": "stg_reference__national_benchmarks",
+        "record_key": "national_benchmark_id",
+    },
+}
 
 
 SOURCES: tuple[Source, ...] = (

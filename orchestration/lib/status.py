@@ -4,6 +4,7 @@ row problems, newest data), what is published and which periods, and the Dagster
 from __future__ import annotations
 
 from orchestration.lib.paths import Home
+from orchestration.lib.sql_parsing import parse_date_sql
 
 
 def _dagster_status(h: Home) -> str:
@@ -59,10 +60,8 @@ def _landing_status(h: Home) -> str:
             if f"raw.{src.name}" in tables:
                 rows = con.execute(f"select count(*) from raw.{src.name}").fetchone()[0]
                 if src.date_column:
-                    c = f"trim({src.date_column})"
                     newest = con.execute(
-                        "select max(d) from (select coalesce(try_strptime("
-                        f"{c}, '%Y-%m-%d'), try_strptime({c}, '%d/%m/%Y'))::date as d "
+                        f"select max(d) from (select {parse_date_sql(src.date_column)} as d "
                         f"from raw.{src.name}) where d <= current_date"
                     ).fetchone()[0]
                 elif {"period", "year"} & set(src.column_names):  # reference data

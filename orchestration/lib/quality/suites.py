@@ -32,6 +32,7 @@ from orchestration.lib import spec as extract_spec
 from orchestration.lib.paths import CODE_LISTS_CSV, SEEDS_DIR, SUITES_DIR
 from orchestration.lib.quality.expectations import CUSTOM_EXPECTATIONS
 from orchestration.lib.spec import IDENTIFYING_FIELDS
+from orchestration.lib.sql_parsing import parse_date_sql
 
 Severity = Literal["error", "warning"]
 SEVERITIES: tuple[str, ...] = get_args(Severity)
@@ -43,7 +44,22 @@ PROTECTED_COLUMNS: frozenset[str] = frozenset(
     {*IDENTIFYING_FIELDS, "person_id", "birth_month", "_extra"}
 )
 
-_SUITE_KEYS = {"suite", "table", "description", "id_column", "expectations"}
+_SUITE_KEYS = {
+    "suite",
+    "table",
+    "description",
+    "id_column",
+    "expectations",
+    "rule_prefix",
+    "spec_rules",
+    "spec_notes",
+}
+#: The rules a raw suite takes from the extract specification (``orchestration/lib/spec.py``)
+#: when it is loaded, so that the suite file states only what needs judgement: ``columns`` (the
+#: table has the specification's columns), ``required`` (a required column is filled) and
+#: ``codes`` (a coded column holds a code of its list; area codes are left to the suite, which
+#: chooses how many unknown areas to accept).
+SPEC_RULE_GROUPS = ("columns", "required", "codes")
 _SUITE_REQUIRED = ("suite", "table", "expectations")
 _EXPECTATION_KEYS = {"type", "kwargs", "severity", "rule", "notes"}
 _EXPECTATION_REQUIRED = ("type", "severity", "rule", "notes")
@@ -313,11 +329,7 @@ def _resolve_code_lists(
 
 def _sql_date(column: str) -> str:
     # The parsing staging applies (dbt macro parse_date): YYYY-MM-DD or DD/MM/YYYY, else null.
-    c = f"trim({column})"
-    return (
-        f"(case when length({c}) = 10 then coalesce(cast(try_strptime({c}, '%Y-%m-%d') as date), "
-        f"cast(try_strptime({c}, '%d/%m/%Y') as date)) end)"
-    )
+    return parse_date_sql(column)
 
 
 def _sql_whole_number(column: str) -> str:
@@ -462,6 +474,91 @@ def _parse_expectation(
     return spec
 
 
+def spec_rules(source: extract_spec.Source, prefix: str, groups: Sequence[str]) -> list[dict]:
+    """The raw-suite rules the extract specification implies for ``source`` (suite-file form).
+
+    Rule names are ``<prefix>_columns_present``, ``<prefix>_<column>_present`` and
+    ``<prefix>_<column>_coded``; notes are written from the specification (a suite may replace
+    them with ``spec_notes``).
+    """
+    rules: list[dict] = []
+    if "columns" in groups:
+        rules.append(
+            {
+                "type": "expect_table_columns_to_match_set",
+                "kwargs": {
+                    "column_set": [*source.raw_columns, *extract_spec.LINEAGE_COLUMNS],
+                    "exact_match": False,
+                },
+                "severity": "error",
+                "rule": f"{prefix}_columns_present",
+                "notes": "Landing builds this table from the extract specification; a missing "
+                "column means landing and the specification disagree.",
+            }
+        )
+    for c in source.columns:
+        if c.name in IDENTIFYING_FIELDS:
+            continue
+        if "required" in groups and c.required:
+            rules.append(
+                {
+                    "type": "expect_column_values_to_not_be_null",
+                    "kwargs": {"column": c.name},
+                    "severity": "warning",
+                    "rule": f"{prefix}_{c.name}_present",
+                    "notes": f"{c.name} is required by the extract specification. "
+                    f"Supplier: every row needs its {c.name}.",
+                }
+            )
+        if "codes" in groups and c.type == "code" and c.code_list and c.code_list != "la_code":
+            rules.append(
+                {
+                    "type": "expect_column_values_to_match_regex",
+                    "kwargs": {"column": c.name, "regex": {"code_list": c.code_list}},
+                    "severity": "warning",
+                    "rule": f"{prefix}_{c.name}_coded",
+                    "notes": f"Must be a code of the list {c.code_list} (any case, spaces around "
+                    "ignored). Supplier: use the listed codes.",
+                }
+            )
+    return rules
+
+
+def _derived_items(raw: Mapping[str, Any], path: Path, table: str) -> list[Any]:
+    """The rules a raw suite takes from the extract specification, notes overlaid."""
+    schema, name = table.split(".", 1)
+    keys = {"rule_prefix", "spec_rules", "spec_notes"} & set(raw)
+    if schema != "raw" or name not in extract_spec.SOURCES_BY_NAME:
+        if keys:
+            raise SuiteError(f"{path}: {sorted(keys)} are for raw suites of extract sources only")
+        return []
+    prefix = raw.get("rule_prefix")
+    if not keys:
+        return []  # a suite without rule_prefix states all its rules (tests/conventions: not ours)
+    if not isinstance(prefix, str) or not _RULE_NAME.match(prefix):
+        raise SuiteError(
+            f"{path}: rule_prefix (snake_case) is the start of the names of the rules a raw "
+            "suite takes from the extract specification; spec_rules and spec_notes need it"
+        )
+    groups = raw.get("spec_rules", list(SPEC_RULE_GROUPS))
+    if not isinstance(groups, list) or set(groups) - set(SPEC_RULE_GROUPS):
+        raise SuiteError(f"{path}: spec_rules must be a list of {', '.join(SPEC_RULE_GROUPS)}")
+    items = spec_rules(extract_spec.source(name), prefix, groups)
+    notes = raw.get("spec_notes") or {}
+    if not isinstance(notes, Mapping):
+        raise SuiteError(f"{path}: spec_notes must map a rule name to its notes")
+    unknown = set(notes) - {i["rule"] for i in items}
+    if unknown:
+        raise SuiteError(
+            f"{path}: spec_notes names rule(s) the specification does not give this suite: "
+            f"{sorted(unknown)}"
+        )
+    for item in items:
+        if item["rule"] in notes:
+            item["notes"] = str(notes[item["rule"]]).strip()
+    return items
+
+
 def load_suite(path: Path, code_lists: Mapping[str, Sequence[str]] | None = None) -> Suite:
     """Read and check one suite file; :class:`SuiteError` names the file, line and rule."""
     path = Path(path)
@@ -501,6 +598,7 @@ def load_suite(path: Path, code_lists: Mapping[str, Sequence[str]] | None = None
     if not isinstance(items, list):
         raise SuiteError(f"{path}: expectations must be a list")
     lists = load_code_lists() if code_lists is None else code_lists
+    items = [*_derived_items(raw, path, table), *items]
     specs = [_parse_expectation(item, i, path, lists, table) for i, item in enumerate(items)]
     seen: set[str] = set()
     for spec in specs:
