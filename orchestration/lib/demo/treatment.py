@@ -137,6 +137,26 @@ PARAMS: tuple[GroupParams, ...] = (
 _MAX_JOURNEYS = 8
 
 
+@dataclass(frozen=True)
+class TreatmentSystem:
+    """Areas whose treatment is simulated together, on their own random streams.
+
+    The region's streams keep the names they had before the county joined (``label`` empty), so
+    adding a county changes none of the region's numbers.
+    """
+
+    label: str  # prefix of the random stream names
+    areas: tuple[geo.Area, ...]
+    residence: tuple[int, ...]  # residence index (geo.ALL_LA_CODES) of each area
+    inpatient: str  # provider codes of the system's inpatient and residential units
+    residential: str
+    recommission: bool  # the Wirral re-commissioning happens in this system
+
+    @property
+    def la(self) -> np.ndarray:
+        return np.array(self.residence, dtype=np.int8)
+
+
 @dataclass
 class TreatedPeople:
     """People created for treatment careers, with what other sources need to know of them."""
@@ -165,18 +185,21 @@ def _fy_start_day(fy: np.ndarray) -> np.ndarray:
     return april.astype("datetime64[D]").astype(np.int64)
 
 
-def target_in_treatment(scale: float) -> np.ndarray:
-    """People in treatment per (group, area, year) the simulation aims at."""
-    pop = geo.population(np.arange(tl.N_YEARS))  # (year, area)
-    need = np.array([a.need for a in geo.AREAS])
-    out = np.zeros((len(GROUPS), geo.N_AREAS, tl.N_YEARS))
+def target_in_treatment(scale: float, system: TreatmentSystem | None = None) -> np.ndarray:
+    """People in treatment per (group, area of the system, year) the simulation aims at."""
+    system = system or REGION
+    pop = geo.population(np.arange(tl.N_YEARS), system.areas)  # (year, area)
+    need = np.array([a.need for a in system.areas])
+    out = np.zeros((len(GROUPS), len(system.areas), tl.N_YEARS))
     for g, p in enumerate(PARAMS):
         trend = np.array(p.trend) / np.mean(p.trend)
         out[g] = (pop * need).T * TREATMENT_RATE * p.share * trend * scale
     return out
 
 
-def _simulate_careers(rng: np.random.Generator, g: int, rate: np.ndarray) -> dict[str, np.ndarray]:
+def _simulate_careers(
+    rng: np.random.Generator, g: int, rate: np.ndarray, system: TreatmentSystem
+) -> dict[str, np.ndarray]:
     """Careers for group ``g`` with ``rate[area]`` career starts per year (before trend)."""
     p = PARAMS[g]
     fys = np.arange(-p.warmup_years, tl.N_YEARS)
@@ -185,8 +208,9 @@ def _simulate_careers(rng: np.random.Generator, g: int, rate: np.ndarray) -> dic
     counts = rng.poisson(lam)
     # At least one start per area and year in the window, so tiny extracts stay complete.
     counts[:, fys >= 0] = np.maximum(counts[:, fys >= 0], 1)
-    la = np.repeat(np.repeat(np.arange(geo.N_AREAS), len(fys)), counts.ravel())
-    fy = np.repeat(np.tile(fys, geo.N_AREAS), counts.ravel())
+    n_areas = len(system.areas)
+    la = np.repeat(np.repeat(system.la, len(fys)), counts.ravel())
+    fy = np.repeat(np.tile(fys, n_areas), counts.ravel())
     n = len(la)
     start0 = _fy_start_day(fy) + rng.integers(0, 365, n)
     k = _MAX_JOURNEYS
@@ -240,41 +264,52 @@ def _simulate_careers(rng: np.random.Generator, g: int, rate: np.ndarray) -> dic
     }
 
 
-def _in_treatment_by_year(c: dict[str, np.ndarray]) -> np.ndarray:
-    """People (careers) in treatment per (area, year)."""
-    out = np.zeros((geo.N_AREAS, tl.N_YEARS))
+def _in_treatment_by_year(c: dict[str, np.ndarray], system: TreatmentSystem) -> np.ndarray:
+    """People (careers) in treatment per (area of the system, year)."""
+    out = np.zeros((len(system.areas), tl.N_YEARS))
     keep = c["keep"]
+    n_la = len(geo.ALL_LA_CODES)
     for y in range(tl.N_YEARS):
         lo, hi = tl.FY_START[y], tl.FY_START[y + 1] - 1
         inyear = (keep & (c["start"] <= hi) & (c["end"] >= lo)).any(axis=1)
-        out[:, y] = np.bincount(c["la"][inyear], minlength=geo.N_AREAS)
+        out[:, y] = np.bincount(c["la"][inyear], minlength=n_la)[system.la]
     return out
 
 
 def simulate_treatment(
-    seed: int, scale: float, people: PersonRegistry, codes: CodeLists
+    seed: int,
+    scale: float,
+    people: PersonRegistry,
+    codes: CodeLists,
+    system: TreatmentSystem | None = None,
 ) -> TreatmentResult:
-    """Episodes, TOP reviews and the treated people for every group and area."""
-    targets = target_in_treatment(scale)
+    """Episodes, TOP reviews and the treated people for every group and area of ``system``
+    (default: the region)."""
+    system = system or REGION
+    x = system.label
+    targets = target_in_treatment(scale, system)
     episodes: list[Table] = []
     treated: list[TreatedPeople] = []
     for g in range(len(GROUPS)):
         # Pass 1 measures how many people in treatment a unit start rate gives; pass 2 uses the
         # rate that meets the target (on a fresh stream, so the two passes are independent).
         probe_rate = np.maximum(targets[g].mean(axis=1), 1.0) * 0.4
-        probe = _simulate_careers(rng_for(seed, f"tx-probe-{g}"), g, probe_rate)
-        got = _in_treatment_by_year(probe).sum(axis=1)
+        probe = _simulate_careers(rng_for(seed, f"{x}tx-probe-{g}"), g, probe_rate, system)
+        got = _in_treatment_by_year(probe, system).sum(axis=1)
         want = targets[g].sum(axis=1)
         rate = probe_rate * np.where(got > 0, want / np.maximum(got, 1), 1.0)
-        careers = _simulate_careers(rng_for(seed, f"tx-careers-{g}"), g, rate)
-        eps, tp = _episodes_for_group(rng_for(seed, f"tx-episodes-{g}"), g, careers, people, codes)
+        careers = _simulate_careers(rng_for(seed, f"{x}tx-careers-{g}"), g, rate, system)
+        eps, tp = _episodes_for_group(
+            rng_for(seed, f"{x}tx-episodes-{g}"), g, careers, people, codes, system
+        )
         episodes.append(eps)
         treated.append(tp)
     all_eps = Table.concat(episodes)
-    all_eps = _recommission(all_eps, codes)
+    if system.recommission:
+        all_eps = _recommission(all_eps, codes)
     order = np.lexsort((all_eps["person"], all_eps["referral"]))
     all_eps = all_eps.take(order)
-    top = _top_reviews(rng_for(seed, "tx-top"), all_eps, codes)
+    top = _top_reviews(rng_for(seed, f"{x}tx-top"), all_eps, codes)
     tp_all = TreatedPeople(
         *(
             np.concatenate([getattr(t, f) for t in treated])
@@ -290,25 +325,49 @@ def simulate_treatment(
 PROVIDER_COMMUNITY, PROVIDER_ALCOHOL, PROVIDER_SHARED_CARE, PROVIDER_NEW_COMMUNITY = range(4)
 REGIONAL_INPATIENT = "TPCMR01"
 REGIONAL_RESIDENTIAL = "TPCMR02"
+COUNTY_INPATIENT = "TPEMR01"
+COUNTY_RESIDENTIAL = "TPEMR02"
 #: Wirral re-commissioned its adult community service on 1 April 2017: open episodes moved to
 #: the new provider code (a transfer), as the Leicestershire JSNA describes for its own 2016 change.
 RECOMMISSIONED_AREA = "E08000015"
 RECOMMISSIONED_ON = tl.to_day("2017-04-01")
 
 
+#: The region (every source) and the county (treatment only), each on its own streams.
+REGION = TreatmentSystem(
+    "",
+    geo.AREAS,
+    tuple(range(geo.N_AREAS)),
+    REGIONAL_INPATIENT,
+    REGIONAL_RESIDENTIAL,
+    True,
+)
+COUNTY = TreatmentSystem(
+    "county-", geo.COUNTY_AREAS, geo.COUNTY_INDEX, COUNTY_INPATIENT, COUNTY_RESIDENTIAL, False
+)
+SYSTEMS: tuple[TreatmentSystem, ...] = (REGION, COUNTY)
+_DEMO_AREAS = tuple(a for s in SYSTEMS for a in s.areas)
+_N_LOCAL = len(_DEMO_AREAS) * 4
+#: Provider slot of each residence index (-1: no local provider).
+_SLOT = np.full(len(geo.ALL_LA_CODES), -1, np.int64)
+_SLOT[[i for s in SYSTEMS for i in s.residence]] = np.arange(len(_DEMO_AREAS))
+
+
 def provider_codes() -> list[str]:
-    """All provider codes: four per area, then the regional inpatient and residential units."""
-    codes = [f"TP{a.short}{i + 1:02d}" for a in geo.AREAS for i in range(4)]
-    return [*codes, REGIONAL_INPATIENT, REGIONAL_RESIDENTIAL]
+    """All provider codes: four per demo area, then each system's inpatient and residential
+    units."""
+    codes = [f"TP{a.short}{i + 1:02d}" for a in _DEMO_AREAS for i in range(4)]
+    units = [u for s in SYSTEMS for u in (s.inpatient, s.residential)]
+    return [*codes, *units]
+
+
+def _unit(system: TreatmentSystem, code: str) -> int:
+    return provider_codes().index(code)
 
 
 def _local_provider(la: np.ndarray, which: np.ndarray) -> np.ndarray:
-    return (la.astype(np.int64) * 4 + which).astype(np.int16)
+    return (_SLOT[la.astype(np.int64)] * 4 + which).astype(np.int16)
 
-
-_N_LOCAL = geo.N_AREAS * 4
-_INPATIENT = _N_LOCAL
-_RESIDENTIAL = _N_LOCAL + 1
 
 _NON_OPIATE_DRUGS = {
     "cannabis": 40,
@@ -333,8 +392,11 @@ def _episodes_for_group(
     c: dict[str, np.ndarray],
     people: PersonRegistry,
     codes: CodeLists,
+    system: TreatmentSystem,
 ) -> tuple[Table, TreatedPeople]:
     p = PARAMS[g]
+    inpatient = _unit(system, system.inpatient)
+    residential = _unit(system, system.residential)
     keep = c["keep"] & (c["end"] >= tl.START_DAY)
     in_window = keep.any(axis=1)
     idx = np.flatnonzero(in_window)
@@ -436,10 +498,10 @@ def _episodes_for_group(
     dest_u = rng.random(m)
     dest_provider = np.where(
         dest_u < 0.4,
-        _INPATIENT,
+        inpatient,
         np.where(
             dest_u < 0.7,  # residential rehabilitation: about 2 % of people in treatment a year
-            _RESIDENTIAL,
+            residential,
             _local_provider(
                 la[ci],
                 np.where(which == PROVIDER_COMMUNITY, PROVIDER_SHARED_CARE, PROVIDER_COMMUNITY),
@@ -514,9 +576,9 @@ def _episodes_for_group(
     triage = np.where(triage > tl.END_DAY, tl.NO_DATE, triage)
     # Setting follows the provider.
     setting = np.full(n_e, codes.index("setting", "community"), np.int16)
-    setting[e_provider == _INPATIENT] = codes.index("setting", "inpatient")
-    setting[e_provider == _RESIDENTIAL] = np.where(
-        rng.random(int((e_provider == _RESIDENTIAL).sum())) < 0.8,
+    setting[e_provider == inpatient] = codes.index("setting", "inpatient")
+    setting[e_provider == residential] = np.where(
+        rng.random(int((e_provider == residential).sum())) < 0.8,
         codes.index("setting", "residential"),
         codes.index("setting", "recovery_house"),
     )
