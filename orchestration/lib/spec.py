@@ -307,6 +307,10 @@ DEMO_AREAS: dict[str, str] = {
     "E10000018": "Leicestershire",
 }
 
+#: The demo areas outside the region: only treatment (NDTMS episodes, TOP), prevalence and
+#: population describe them; the region is rolled up from the other demo areas.
+DEMO_COUNTY_AREAS: dict[str, str] = {"E10000018": "Leicestershire"}
+
 #: Financial years covered by the demo extracts.
 DEMO_PERIODS: tuple[str, ...] = (
     "2013-14",

@@ -58,8 +58,13 @@ STATISTICS: dict[str, tuple[str, bool, float, bool]] = {
     "rate": ("value", False, 0.05, True),
     "change_count": ("change_absolute", True, 0.05, True),
     "change_relative": ("change_relative", False, 0.02, False),
+    "change_share": ("change_absolute", False, 0.02, False),
     "areas_falling": ("change_absolute", False, 0.0, False),
 }
+
+#: Indicators whose denominator is a resident population (reference data, never scaled): below
+#: scale 1 their denominators are compared as they are and their rates divided by the scale.
+POPULATION_DENOMINATOR = frozenset({"prev_rate"})
 
 #: status -> meaning; only ``compare`` figures are checked.
 STATUSES: dict[str, str] = {
@@ -277,6 +282,12 @@ def _sampling_allowance(figure: Figure, scale: float, rows: Sequence[_Row]) -> f
         n = max(float(rows[0].denominator or 0), 1.0) if rows else 1.0
         p = min(max(published, 0.0), 1.0)
         return 3.0 * math.sqrt(max(p * (1 - p), 1.0 / n) / n)
+    if stat == "change_share":
+        n = max(float(rows[0].denominator or 0), 1.0) if rows else 1.0
+        p = min(max(float(rows[0].value or 0.0), 0.0), 1.0) if rows else 0.5
+        return 3.0 * math.sqrt(2.0 * max(p * (1 - p), 1.0 / n) / n)
+    if stat == "rate" and figure.indicator_code in POPULATION_DENOMINATOR:
+        return 3.0 / math.sqrt(max(float(rows[0].numerator or 0), 1.0)) if rows else math.inf
     if stat in ("change_count", "change_relative"):
         current = sum((r.numerator or 0) for r in rows)
         change = sum((r.change_absolute or 0) for r in rows)
@@ -349,8 +360,12 @@ def _compare(con: duckdb.DuckDBPyConnection, figure: Figure, scale: float) -> Ou
                 f"several breakdowns ({figure.breakdown})"
             )
         smw = float(sum(values))
-        if is_count and figure.area_code != ENGLAND:
-            # England's rows are the national benchmarks: reference data, never scaled.
+        population = figure.indicator_code in POPULATION_DENOMINATOR
+        if figure.area_code == ENGLAND:
+            pass  # England's rows are the national benchmarks: reference data, never scaled.
+        elif population and figure.statistic == "denominator":
+            pass  # a resident population: reference data, never scaled
+        elif is_count or (population and figure.statistic == "rate"):
             smw /= scale
     if relative:
         if published == 0:

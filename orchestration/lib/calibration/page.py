@@ -30,7 +30,7 @@ def _fmt(value: float | None, statistic: str) -> str:
         return ""
     if not math.isfinite(value):
         return str(value)
-    if statistic in ("share", "change_relative"):
+    if statistic in ("share", "change_relative", "change_share"):
         return f"{value * 100:.1f}%"
     if statistic == "rate":
         return f"{value:,.2f}"
