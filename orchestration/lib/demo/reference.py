@@ -75,7 +75,7 @@ _TILT: dict[str, dict[tuple[int, int], float]] = {
     "E08000015": {(13, 18): 1.1},
     "E08000011": {(0, 3): 1.08},
     # Leicestershire: 427,200 aged 15-64 in mid-2014 of about 667,000 (the JSNA's rate base).
-    "E10000018": {(0, 3): 0.93, (3, 13): 1.03, (13, 18): 0.93},
+    "E10000018": {(3, 13): 1.016},
 }
 
 

@@ -20,7 +20,7 @@ Calibration (Leicestershire JSNA 2017-18, §5.3 of the seed catalogue):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -30,6 +30,7 @@ from orchestration.lib.demo.codes import CodeLists
 from orchestration.lib.demo.people import SEX_MALE, PersonRegistry, dob_for_age
 from orchestration.lib.demo.sampling import categories, rng_for
 from orchestration.lib.demo.table import Table
+from orchestration.lib.spec import DEMO_PERIODS
 
 GROUPS = ("opiate", "non_opiate", "non_opiate_alcohol", "alcohol_only")
 OPIATE, NON_OPIATE, NON_OPIATE_ALCOHOL, ALCOHOL_ONLY = range(4)
@@ -151,6 +152,14 @@ class TreatmentSystem:
     inpatient: str  # provider codes of the system's inpatient and residential units
     residential: str
     recommission: bool  # the Wirral re-commissioning happens in this system
+    params: tuple[GroupParams, ...] = PARAMS
+    #: the year whose target is the groups' share of the treatment rate (None: the mean year)
+    anchor_year: int | None = None
+    both_share: float = 0.45  # opiate clients who also use crack
+    employment: tuple[dict[str, float], ...] | None = None  # per group (None: _EMPLOYMENT)
+    referral_drug: dict[str, float] | None = None  # drug groups (None: _referral_sources)
+    #: per referral year, the share of first waits of three weeks or more (None: ~4 %, one draw)
+    long_wait: tuple[float, ...] | None = None
 
     @property
     def la(self) -> np.ndarray:
@@ -191,8 +200,9 @@ def target_in_treatment(scale: float, system: TreatmentSystem | None = None) -> 
     pop = geo.population(np.arange(tl.N_YEARS), system.areas)  # (year, area)
     need = np.array([a.need for a in system.areas])
     out = np.zeros((len(GROUPS), len(system.areas), tl.N_YEARS))
-    for g, p in enumerate(PARAMS):
-        trend = np.array(p.trend) / np.mean(p.trend)
+    for g, p in enumerate(system.params):
+        base = np.mean(p.trend) if system.anchor_year is None else p.trend[system.anchor_year]
+        trend = np.array(p.trend) / base
         out[g] = (pop * need).T * TREATMENT_RATE * p.share * trend * scale
     return out
 
@@ -201,7 +211,7 @@ def _simulate_careers(
     rng: np.random.Generator, g: int, rate: np.ndarray, system: TreatmentSystem
 ) -> dict[str, np.ndarray]:
     """Careers for group ``g`` with ``rate[area]`` career starts per year (before trend)."""
-    p = PARAMS[g]
+    p = system.params[g]
     fys = np.arange(-p.warmup_years, tl.N_YEARS)
     trend = np.array([p.trend[min(max(f, 0), tl.N_YEARS - 1)] for f in fys])
     lam = rate[:, None] * trend[None, :]
@@ -342,8 +352,63 @@ REGION = TreatmentSystem(
     REGIONAL_RESIDENTIAL,
     True,
 )
+#: Leicestershire, shaped from its JSNA chapter (2016-17 and 2017-18): new presentations by group
+#: (opiate 348 -> 307, non-opiate 75 -> 75, non-opiate & alcohol 86 -> 127) set the arrival
+#: trends; completions 6.8 / 40.3 / 38.2 %; early unplanned exits 14 / 8 / 9 %; people in drug
+#: treatment younger than the region's (291 aged 18-29, 13 aged 60-69).
+_COUNTY_PARAMS = (
+    replace(
+        PARAMS[OPIATE],
+        trend=(1.08, 1.1, 1.12, 1.13, 1.0, 0.97, 0.96, 0.93),
+        p_complete=0.40,
+        age_base=22.0,
+        age_theta=3.9,
+    ),
+    replace(
+        PARAMS[NON_OPIATE],
+        trend=(0.6, 0.62, 0.66, 1.0, 1.0, 1.05, 1.1, 1.05),
+        early=0.05,
+        p_complete=0.78,
+    ),
+    replace(
+        PARAMS[NON_OPIATE_ALCOHOL],
+        trend=(0.5, 0.52, 0.55, 0.68, 1.0, 1.05, 1.1, 1.05),
+        early=0.07,
+        p_complete=0.64,
+    ),
+    PARAMS[ALCOHOL_ONLY],
+)
+#: New presentations' employment (27 % regular, 27 % unemployed or inactive, 41 % long-term sick
+#: across the drug groups) and referral routes (49 % self, 30 % criminal justice).
+_COUNTY_EMPLOYMENT = (
+    {"regular_employment": 22, "unemployed_inactive": 28, "long_term_sick": 45,
+     "unpaid_voluntary": 1, "education": 1, "other": 1, "": 2},
+    {"regular_employment": 38, "unemployed_inactive": 28, "long_term_sick": 28,
+     "unpaid_voluntary": 1, "education": 2, "other": 1, "": 2},
+    {"regular_employment": 33, "unemployed_inactive": 25, "long_term_sick": 38,
+     "unpaid_voluntary": 1, "education": 1, "other": 1, "": 1},
+    {"regular_employment": 38, "unemployed_inactive": 24, "long_term_sick": 30,
+     "unpaid_voluntary": 1, "education": 1, "other": 4, "": 2},
+)  # fmt: skip
+_COUNTY_REFERRAL = {
+    "self": 45, "arrest_referral": 9, "drr": 6.5, "probation": 8, "prison": 7, "other_cjs": 2,
+    "gp": 9, "hospital": 1, "a_and_e": 0.5, "social_services": 1, "drug_service": 2,
+    "alcohol_service": 0.5, "other": 6.5, "": 2,
+}  # fmt: skip
 COUNTY = TreatmentSystem(
-    "county-", geo.COUNTY_AREAS, geo.COUNTY_INDEX, COUNTY_INPATIENT, COUNTY_RESIDENTIAL, False
+    "county-",
+    geo.COUNTY_AREAS,
+    geo.COUNTY_INDEX,
+    COUNTY_INPATIENT,
+    COUNTY_RESIDENTIAL,
+    False,
+    params=_COUNTY_PARAMS,
+    anchor_year=DEMO_PERIODS.index("2017-18"),
+    both_share=0.37,  # crack in treatment: 32 % of the 1,478 crack users (68 % unmet need)
+    employment=_COUNTY_EMPLOYMENT,
+    referral_drug=_COUNTY_REFERRAL,
+    # waits of three weeks or more: 2 % in 2016-17, none to speak of from 2017-18 (100 %)
+    long_wait=(0.04, 0.04, 0.03, 0.02, 0.002, 0.002, 0.002, 0.002),
 )
 SYSTEMS: tuple[TreatmentSystem, ...] = (REGION, COUNTY)
 _DEMO_AREAS = tuple(a for s in SYSTEMS for a in s.areas)
@@ -394,7 +459,7 @@ def _episodes_for_group(
     codes: CodeLists,
     system: TreatmentSystem,
 ) -> tuple[Table, TreatedPeople]:
-    p = PARAMS[g]
+    p = system.params[g]
     inpatient = _unit(system, system.inpatient)
     residential = _unit(system, system.residential)
     keep = c["keep"] & (c["end"] >= tl.START_DAY)
@@ -416,7 +481,7 @@ def _episodes_for_group(
     primary = np.full(n, -1, np.int16)
     ts = "treatment_substance"
     if g == OPIATE:
-        drug_type[:] = np.where(rng.random(n) < 0.45, BOTH, OPIATE_ONLY)
+        drug_type[:] = np.where(rng.random(n) < system.both_share, BOTH, OPIATE_ONLY)
         injector = rng.random(n) < 0.7
     else:
         crack_share = {NON_OPIATE: 0.25, NON_OPIATE_ALCOHOL: 0.15}.get(g, 0.0)
@@ -551,7 +616,12 @@ def _episodes_for_group(
     reason[final & (out == CUSTODY)] = codes.index(dr, "transferred_in_custody")
     reason[~final] = codes.index(dr, "transferred_not_in_custody")
     # Waits: first intervention mostly within a week or two; ~4 % three weeks or more.
-    wait_cat = categories(rng, n_e, np.array([0.15, 0.45, 0.25, 0.11, 0.028, 0.012]))
+    if system.long_wait is None:
+        wait_cat = categories(rng, n_e, np.array([0.15, 0.45, 0.25, 0.11, 0.028, 0.012]))
+    else:  # the county's long waits by referral year
+        long = np.asarray(system.long_wait)[np.clip(tl.fy_of(e_ref), 0, tl.N_YEARS - 1)]
+        short = categories(rng, n_e, np.array([0.15, 0.45, 0.25, 0.11]))
+        wait_cat = np.where(rng.random(n_e) < long, 4 + (rng.random(n_e) < 0.3), short)
     lo = np.array([0, 1, 8, 15, 21, 43])[wait_cat]
     hi = np.array([0, 7, 14, 20, 42, 90])[wait_cat]
     wait = lo + (rng.random(n_e) * (hi - lo + 1)).astype(np.int64)
@@ -591,7 +661,10 @@ def _episodes_for_group(
         & (rng.random(n_e) < 0.3)
     )
     setting[young] = codes.index("setting", "young_person")
-    rs = _referral_sources(rng, g, n_e, codes)
+    if system.referral_drug is not None and g != ALCOHOL_ONLY:
+        rs = _draw(rng, codes, "referral_source", n_e, system.referral_drug)
+    else:
+        rs = _referral_sources(rng, g, n_e, codes)
     rs[second] = np.where(
         e_provider[second] >= _N_LOCAL,
         codes.index("referral_source", "drug_service"),
@@ -615,7 +688,9 @@ def _episodes_for_group(
         s3=s3[e_person_local],
         injecting=_injecting(rng, g, injector[e_person_local], codes),
         accommodation=_draw(rng, codes, "accommodation_need", n_e, _ACCOMMODATION[g]),
-        employment=_draw(rng, codes, "employment_status", n_e, _EMPLOYMENT[g]),
+        employment=_draw(
+            rng, codes, "employment_status", n_e, (system.employment or _EMPLOYMENT)[g]
+        ),
         parental=_draw(rng, codes, "parental_status", n_e, _PARENTAL),
         discharge=e_dis.astype(np.int32),
         reason=reason,
