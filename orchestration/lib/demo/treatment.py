@@ -160,6 +160,16 @@ class TreatmentSystem:
     referral_drug: dict[str, float] | None = None  # drug groups (None: _referral_sources)
     #: per referral year, the share of first waits of three weeks or more (None: ~4 %, one draw)
     long_wait: tuple[float, ...] | None = None
+    #: TOP: chance a later review is abstinent, per drug column (None: the region's), and at a
+    #: completed exit
+    top_abstinent: dict[str, float] | None = None
+    top_abstinent_completed: float = 0.8
+    #: TOP: a reduced user's days as a fraction of the start's, per drug column (None: 0.15-0.9)
+    top_reduced: dict[str, tuple[float, float]] | None = None
+    p_residential: float = 0.3  # of transfers: residential rehabilitation
+    opiate_urgent_housing: float = 9  # weight of an urgent housing need among opiate clients
+    adjunct: dict[str, float] | None = None  # opiate clients' adjunctive drugs (None: _ADJUNCT)
+    hcv_tested: float = 80  # weight of "tested" among injectors (against 18 not tested)
 
     @property
     def la(self) -> np.ndarray:
@@ -319,7 +329,7 @@ def simulate_treatment(
         all_eps = _recommission(all_eps, codes)
     order = np.lexsort((all_eps["person"], all_eps["referral"]))
     all_eps = all_eps.take(order)
-    top = _top_reviews(rng_for(seed, f"{x}tx-top"), all_eps, codes)
+    top = _top_reviews(rng_for(seed, f"{x}tx-top"), all_eps, codes, system)
     tp_all = TreatedPeople(
         *(
             np.concatenate([getattr(t, f) for t in treated])
@@ -359,22 +369,22 @@ REGION = TreatmentSystem(
 _COUNTY_PARAMS = (
     replace(
         PARAMS[OPIATE],
-        trend=(1.08, 1.1, 1.12, 1.13, 1.0, 0.97, 0.96, 0.93),
-        p_complete=0.40,
-        age_base=22.0,
-        age_theta=3.9,
+        trend=(1.04, 1.03, 1.02, 1.11, 0.98, 0.97, 0.96, 0.93),
+        p_complete=0.37,
+        age_base=22.5,
+        age_theta=4.2,
     ),
     replace(
         PARAMS[NON_OPIATE],
-        trend=(0.6, 0.62, 0.66, 1.0, 1.0, 1.05, 1.1, 1.05),
-        early=0.05,
-        p_complete=0.78,
+        trend=(0.6, 0.62, 0.66, 0.92, 1.0, 1.05, 1.1, 1.05),
+        early=0.07,
+        p_complete=0.76,
     ),
     replace(
         PARAMS[NON_OPIATE_ALCOHOL],
-        trend=(0.5, 0.52, 0.55, 0.68, 1.0, 1.05, 1.1, 1.05),
-        early=0.07,
-        p_complete=0.64,
+        trend=(0.5, 0.52, 0.55, 0.75, 1.0, 1.05, 1.1, 1.05),
+        early=0.08,
+        p_complete=0.68,
     ),
     PARAMS[ALCOHOL_ONLY],
 )
@@ -391,7 +401,7 @@ _COUNTY_EMPLOYMENT = (
      "unpaid_voluntary": 1, "education": 1, "other": 4, "": 2},
 )  # fmt: skip
 _COUNTY_REFERRAL = {
-    "self": 45, "arrest_referral": 9, "drr": 6.5, "probation": 8, "prison": 7, "other_cjs": 2,
+    "self": 46.5, "arrest_referral": 8, "drr": 6.5, "probation": 7, "prison": 7, "other_cjs": 2,
     "gp": 9, "hospital": 1, "a_and_e": 0.5, "social_services": 1, "drug_service": 2,
     "alcohol_service": 0.5, "other": 6.5, "": 2,
 }  # fmt: skip
@@ -409,6 +419,20 @@ COUNTY = TreatmentSystem(
     referral_drug=_COUNTY_REFERRAL,
     # waits of three weeks or more: 2 % in 2016-17, none to speak of from 2017-18 (100 %)
     long_wait=(0.04, 0.04, 0.03, 0.02, 0.002, 0.002, 0.002, 0.002),
+    # TOP 2017-18: abstinent 39 / 45 / 42 / 26 % and significantly reduced 25 / 11 / 17 / 19 %
+    # (opiates / crack / cannabis / alcohol) of those using at the start
+    top_abstinent={
+        "days_opiates": 0.27,
+        "days_crack": 0.36,
+        "days_cannabis": 0.25,
+        "days_alcohol": 0.05,
+    },
+    top_abstinent_completed=0.6,
+    top_reduced={"days_crack": (0.55, 1.0), "days_opiates": (0.2, 0.95)},
+    p_residential=0.2,  # 18 people in residential rehabilitation in 2017-18
+    opiate_urgent_housing=14,  # 16 % of opiate new presentations (8 % in 2009-10)
+    adjunct={"alcohol": 26, "cannabis": 22, "cocaine": 13, "benzodiazepines": 16, "pom_otc": 17},
+    hcv_tested=85,  # 86 % of eligible injectors tested in 2016-17
 )
 SYSTEMS: tuple[TreatmentSystem, ...] = (REGION, COUNTY)
 _DEMO_AREAS = tuple(a for s in SYSTEMS for a in s.areas)
@@ -508,7 +532,8 @@ def _episodes_for_group(
         both = drug_type == BOTH
         s2[both] = crack_code
         adj_codes = codes.indices(ts, list(_ADJUNCT))
-        adj = adj_codes[categories(rng, n, np.array(list(_ADJUNCT.values()), float))]
+        adjunct = system.adjunct or _ADJUNCT
+        adj = adj_codes[categories(rng, n, np.array(list(adjunct.values()), float))]
         has_adj = rng.random(n) < 0.45
         s2[~both & has_adj] = adj[~both & has_adj]
         s3[both & has_adj] = adj[both & has_adj]
@@ -565,7 +590,8 @@ def _episodes_for_group(
         dest_u < 0.4,
         inpatient,
         np.where(
-            dest_u < 0.7,  # residential rehabilitation: about 2 % of people in treatment a year
+            # residential rehabilitation: about 2 % of people in treatment a year
+            dest_u < 0.4 + system.p_residential,
             residential,
             _local_provider(
                 la[ci],
@@ -687,7 +713,15 @@ def _episodes_for_group(
         s2=s2[e_person_local],
         s3=s3[e_person_local],
         injecting=_injecting(rng, g, injector[e_person_local], codes),
-        accommodation=_draw(rng, codes, "accommodation_need", n_e, _ACCOMMODATION[g]),
+        accommodation=_draw(
+            rng,
+            codes,
+            "accommodation_need",
+            n_e,
+            _ACCOMMODATION[g]
+            if g != OPIATE
+            else {**_ACCOMMODATION[g], "urgent_problem": system.opiate_urgent_housing},
+        ),
         employment=_draw(
             rng, codes, "employment_status", n_e, (system.employment or _EMPLOYMENT)[g]
         ),
@@ -695,7 +729,7 @@ def _episodes_for_group(
         discharge=e_dis.astype(np.int32),
         reason=reason,
         hbv=_hbv(rng, injector[e_person_local], codes),
-        hcv=_hcv(rng, injector[e_person_local], codes),
+        hcv=_hcv(rng, injector[e_person_local], codes, system.hcv_tested),
         group=np.full(n_e, g, np.int8),
         new_presentation=~second,
     )
@@ -834,9 +868,11 @@ def _hbv(rng: np.random.Generator, injector: np.ndarray, codes: CodeLists) -> np
     return np.where(injector, inj, non).astype(np.int16)
 
 
-def _hcv(rng: np.random.Generator, injector: np.ndarray, codes: CodeLists) -> np.ndarray:
+def _hcv(
+    rng: np.random.Generator, injector: np.ndarray, codes: CodeLists, tested: float = 80
+) -> np.ndarray:
     n = len(injector)
-    inj = _draw(rng, codes, "hcv_tested", n, {"Y": 80, "N": 18, "": 2})
+    inj = _draw(rng, codes, "hcv_tested", n, {"Y": tested, "N": 98 - tested, "": 2})
     non = _draw(rng, codes, "hcv_tested", n, {"not_eligible": 80, "": 20})
     return np.where(injector, inj, non).astype(np.int16)
 
@@ -882,7 +918,9 @@ def _recommission(eps: Table, codes: CodeLists) -> Table:
 # --- TOP ----------------------------------------------------------------------------------------
 
 
-def _top_reviews(rng: np.random.Generator, eps: Table, codes: CodeLists) -> Table:
+def _top_reviews(
+    rng: np.random.Generator, eps: Table, codes: CodeLists, system: TreatmentSystem
+) -> Table:
     """Start, six-monthly review and exit TOPs for most episodes, with drug-consistent days."""
     n = len(eps)
     fi = eps["first_int"].astype(np.int64)
@@ -949,9 +987,11 @@ def _top_reviews(rng: np.random.Generator, eps: Table, codes: CodeLists) -> Tabl
     completed_exit = (stage == 2) & planned[ep]
     cols: dict[str, np.ndarray] = {}
     for name, (used, base, abst) in use.items():
+        abst = (system.top_abstinent or {}).get(name, abst)
+        lo, hi = (system.top_reduced or {}).get(name, (0.15, 0.9))
         at_start = np.clip(np.round(rng.normal(base, 6, m)), 1, 28)
-        reduced = np.clip(np.round(at_start * rng.uniform(0.15, 0.9, m)), 1, 28)
-        p_abst = np.where(completed_exit, 0.8, abst)
+        reduced = np.clip(np.round(at_start * rng.uniform(lo, hi, m)), 1, 28)
+        p_abst = np.where(completed_exit, system.top_abstinent_completed, abst)
         later = np.where(rng.random(m) < p_abst, 0, reduced)
         days = np.where(used, np.where(is_start, at_start, later), 0)
         days = np.where(rng.random(m) < 0.03, -1, days)  # not recorded
