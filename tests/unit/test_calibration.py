@@ -235,7 +235,7 @@ def test_counts_shares_sums_changes_and_areas(tmp_path: Path, serving: Path) -> 
     page, md = write_outputs(summary, tmp_path / "home")
     text = page.read_text(encoding="utf-8")
     assert "OUTSIDE tolerance" in text and "the demo does not cover it" in text
-    assert "| IMS | 11 | 5 | 2 | 2 | 0 | 1 | 0 | 1 |" in md.read_text(encoding="utf-8")
+    assert "| IMS | 11 | 5 | 2 | 2 | 0 | 1 | 0 | 0 | 1 |" in md.read_text(encoding="utf-8")
 
 
 def test_a_small_demo_is_compared_at_scale_one_within_its_sampling_error(
@@ -342,3 +342,15 @@ def test_a_population_denominator_is_never_scaled_and_its_rate_is(tmp_path: Path
     assert got["change"].smw == pytest.approx(0.02) and got["change"].verdict == "within"
     # at scale 1 the same rows are a rate 33 times too small: outside
     assert calibrate(serving, load_figures(path), 1.0).failures
+
+
+def test_a_not_calibrated_figure_is_listed_not_compared_and_says_why(
+    tmp_path: Path, serving: Path
+) -> None:
+    gap = _figure("gap", status="not_calibrated", published="5000", note="the demo gives 4,000")
+    path = _figures(tmp_path / "figures.csv", [gap])
+    got = calibrate(serving, load_figures(path), 1.0)
+    assert got.outcomes[0].verdict == "not_calibrated" and not got.failures
+    bare = _figures(tmp_path / "bare.csv", [{**gap, "note": ""}])
+    with pytest.raises(CalibrationError, match="line 2: field 'note' is empty"):
+        load_figures(bare)
