@@ -139,6 +139,12 @@ def generate_reports(
             if not any(data.has_rows(kind.headline, area.code, p) for p in data.periods):
                 skipped.append(f"{kind.title}: no {kind.headline} data for {area.name}")
                 continue
+            if kind.slug == "compare" and area.kind == "la" and data.region_of(area.code) is None:
+                skipped.append(
+                    f"{kind.title}: {area.name} has no other local authority of its region in "
+                    "the data to compare with"
+                )
+                continue
             subject = SUBJECT_PERIODS.get((kind.slug, area.code))
             own = subject if period is None and subject in data.periods else chosen_period
             jobs.append((kind.slug, area.code, own))
