@@ -43,7 +43,7 @@ UNTREATED_TYPES = {OPIATE_ONLY: 0.42, BOTH: 0.38, CRACK_ONLY: 0.20}
 #: Active OCU population of each county area at scale 1 (every year; the estimate adds ~2 %).
 COUNTY_OCU = {"E10000018": 2_650}
 #: Shares of OCU types among the county's untreated users.
-COUNTY_UNTREATED_TYPES = {OPIATE_ONLY: 0.30, BOTH: 0.40, CRACK_ONLY: 0.30}
+COUNTY_UNTREATED_TYPES = {OPIATE_ONLY: 0.25, BOTH: 0.40, CRACK_ONLY: 0.35}
 
 
 @dataclass

@@ -369,6 +369,7 @@ REGION = TreatmentSystem(
 _COUNTY_PARAMS = (
     replace(
         PARAMS[OPIATE],
+        share=0.505,  # the county's careers run longer than the trend assumes: 1,129 in 2017-18
         trend=(1.04, 1.03, 1.02, 1.11, 0.98, 0.97, 0.96, 0.93),
         p_complete=0.37,
         age_base=22.5,
@@ -376,6 +377,7 @@ _COUNTY_PARAMS = (
     ),
     replace(
         PARAMS[NON_OPIATE],
+        share=0.063,
         trend=(0.6, 0.62, 0.66, 0.92, 1.0, 1.05, 1.1, 1.05),
         early=0.07,
         p_complete=0.76,
@@ -384,7 +386,7 @@ _COUNTY_PARAMS = (
         PARAMS[NON_OPIATE_ALCOHOL],
         trend=(0.5, 0.52, 0.55, 0.75, 1.0, 1.05, 1.1, 1.05),
         early=0.08,
-        p_complete=0.68,
+        p_complete=0.72,
     ),
     PARAMS[ALCOHOL_ONLY],
 )
@@ -422,16 +424,16 @@ COUNTY = TreatmentSystem(
     # TOP 2017-18: abstinent 39 / 45 / 42 / 26 % and significantly reduced 25 / 11 / 17 / 19 %
     # (opiates / crack / cannabis / alcohol) of those using at the start
     top_abstinent={
-        "days_opiates": 0.27,
-        "days_crack": 0.36,
-        "days_cannabis": 0.25,
-        "days_alcohol": 0.05,
+        "days_opiates": 0.31,
+        "days_crack": 0.42,
+        "days_cannabis": 0.30,
+        "days_alcohol": 0.10,
     },
     top_abstinent_completed=0.6,
     top_reduced={"days_crack": (0.55, 1.0), "days_opiates": (0.2, 0.95)},
-    p_residential=0.2,  # 18 people in residential rehabilitation in 2017-18
+    p_residential=0.25,  # 18 people in residential rehabilitation in 2017-18
     opiate_urgent_housing=14,  # 16 % of opiate new presentations (8 % in 2009-10)
-    adjunct={"alcohol": 26, "cannabis": 22, "cocaine": 13, "benzodiazepines": 16, "pom_otc": 17},
+    adjunct={"alcohol": 26, "cannabis": 22, "cocaine": 13, "benzodiazepines": 16, "pom_otc": 19},
     hcv_tested=85,  # 86 % of eligible injectors tested in 2016-17
 )
 SYSTEMS: tuple[TreatmentSystem, ...] = (REGION, COUNTY)
