@@ -369,8 +369,7 @@ REGION = TreatmentSystem(
 _COUNTY_PARAMS = (
     replace(
         PARAMS[OPIATE],
-        share=0.51,  # 1,129 in 2017-18 (the county's careers outlast the trend's assumption)
-        median_days=640,  # shorter journeys: 348 and 307 new presentations a year
+        share=0.505,  # the county's careers run longer than the trend assumes: 1,129 in 2017-18
         trend=(1.04, 1.03, 1.02, 1.11, 0.98, 0.97, 0.96, 0.93),
         p_complete=0.37,
         age_base=22.5,
@@ -379,14 +378,13 @@ _COUNTY_PARAMS = (
     replace(
         PARAMS[NON_OPIATE],
         share=0.063,
-        trend=(0.6, 0.62, 0.66, 0.85, 1.0, 1.05, 1.1, 1.05),
+        trend=(0.6, 0.62, 0.66, 0.92, 1.0, 1.05, 1.1, 1.05),
         early=0.07,
         p_complete=0.76,
     ),
     replace(
         PARAMS[NON_OPIATE_ALCOHOL],
         trend=(0.5, 0.52, 0.55, 0.75, 1.0, 1.05, 1.1, 1.05),
-        median_days=140,  # longer journeys: 127 new presentations for 186 in treatment
         early=0.08,
         p_complete=0.72,
     ),
