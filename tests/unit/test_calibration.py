@@ -354,3 +354,10 @@ def test_a_not_calibrated_figure_is_listed_not_compared_and_says_why(
     bare = _figures(tmp_path / "bare.csv", [{**gap, "note": ""}])
     with pytest.raises(CalibrationError, match="line 2: field 'note' is empty"):
         load_figures(bare)
+
+
+def test_a_row_with_an_unquoted_comma_is_refused(tmp_path: Path) -> None:
+    path = _figures(tmp_path / "figures.csv", [_figure("ok", status="compare")])
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + ",extra\n", encoding="utf-8")
+    with pytest.raises(CalibrationError, match="line 2: more fields than the header's 15"):
+        load_figures(path)

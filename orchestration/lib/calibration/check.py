@@ -195,6 +195,11 @@ def load_figures(path: Path = FIGURES_PATH) -> list[Figure]:
         def bad(name: str, why: str, line: int = line) -> CalibrationError:
             return CalibrationError(f"{path.name} line {line}: field '{name}' {why}")
 
+        if row.get(None):  # type: ignore[call-overload]
+            raise CalibrationError(
+                f"{path.name} line {line}: more fields than the header's "
+                f"{len(COLUMNS)} (a comma outside quotes?): {row[None]!r}"  # type: ignore[index]
+            )
         if not values["figure_id"]:
             raise bad("figure_id", "is empty")
         if values["figure_id"] in seen:
