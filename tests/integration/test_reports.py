@@ -20,6 +20,7 @@ from orchestration.lib.paths import REPO_ROOT
 from orchestration.lib.reports import generate_reports
 from orchestration.lib.reports.browser import Chromium, find_chromium
 from orchestration.lib.reports.content import REPORTS
+from orchestration.lib.reports.render import SUBJECT_PERIODS
 from tests.db import rows
 from tests.demo_areas import COUNTY_AREAS, REGION_AREAS
 
@@ -420,7 +421,7 @@ def test_year_tables_match_the_published_rows(rendered, serving_copy):
         "treatment": ("People in treatment by substance group", "tx_in_treatment", 4),
         "needs": ("Drug tests by year", "mdt_tests", 1),
     }
-    checked = 0
+    checked = expected = 0
     for name, facts in rendered.items():
         if name == "index":
             continue
@@ -429,6 +430,9 @@ def test_year_tables_match_the_published_rows(rendered, serving_copy):
             continue
         if report == "needs" and area in COUNTY_AREAS:  # no drug testing data for the county
             continue
+        # a page written for its report's own year (SUBJECT_PERIODS) has the years up to it
+        own = SUBJECT_PERIODS.get((report, area), spec.DEMO_PERIODS[-1])
+        expected += spec.DEMO_PERIODS.index(own) + 1
         caption, code, column = tables[report]
         table = next(t for t in facts["tables"] if t["caption"] == caption)
         for row in table["rows"]:
@@ -445,7 +449,7 @@ def test_year_tables_match_the_published_rows(rendered, serving_copy):
     # Every page's by-year table was read (whether the small demo withholds a whole year's
     # count, drawn as *, depends on its draws; test_no_report_shows_a_count_from_one_to_four
     # checks the withheld cells of every table).
-    assert checked >= 8 * sum(1 for n in rendered if n != "index" and not n.endswith("-compare"))
+    assert checked >= expected > 0
 
 
 def test_supplier_text_is_escaped_in_pages(rendered):
