@@ -81,3 +81,14 @@ DIP_AGE_SHARE = {
     SEX_MALE: np.array([81, *(count(f"{_SEF}-male-{b}-count") for b in _MIDDLE), 23], float),
     SEX_FEMALE: np.array([4, *(count(f"{_SEF}-female-{b}-count") for b in _MIDDLE), 5], float),
 }
+
+# --- Leicestershire JSNA chapter 2017-18 ---------------------------------------------------------
+
+#: People in treatment (Table 1: 2,074) for about 690,000 residents (ONS mid-2017, not printed):
+#: the treatment rate every demo area's volume is scaled from; the group mix 54 / 6 / 9 / 31 %.
+LEIC_IN_TREATMENT = count("leic-2017-18-t1-total")
+LEIC_POPULATION_2017 = 690_000
+LEIC_GROUP_SHARE = {
+    group: published(f"leic-2017-18-t1-share-{group.replace('_', '-')}")
+    for group in ("opiate", "non_opiate", "non_opiate_alcohol", "alcohol_only")
+}

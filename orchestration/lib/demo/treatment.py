@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from orchestration.lib.demo import areas as geo
+from orchestration.lib.demo import targets
 from orchestration.lib.demo import timeline as tl
 from orchestration.lib.demo.codes import CodeLists
 from orchestration.lib.demo.people import SEX_MALE, PersonRegistry, dob_for_age
@@ -36,7 +37,8 @@ GROUPS = ("opiate", "non_opiate", "non_opiate_alcohol", "alcohol_only")
 OPIATE, NON_OPIATE, NON_OPIATE_ALCOHOL, ALCOHOL_ONLY = range(4)
 
 #: Leicestershire 2017-18: 2,074 people in treatment for about 690,000 residents.
-TREATMENT_RATE = 2074 / 690_000
+TREATMENT_RATE = targets.LEIC_IN_TREATMENT / targets.LEIC_POPULATION_2017
+_SHARE = targets.LEIC_GROUP_SHARE
 
 # Outcome of a journey.
 COMPLETED, UNPLANNED, CUSTODY = 0, 1, 2
@@ -66,7 +68,7 @@ class GroupParams:
 
 PARAMS: tuple[GroupParams, ...] = (
     GroupParams(
-        0.54,
+        _SHARE["opiate"],
         (1.04, 1.03, 1.02, 1.0, 0.98, 0.97, 0.96, 0.93),
         14,
         0.14,
@@ -83,7 +85,7 @@ PARAMS: tuple[GroupParams, ...] = (
         4.5,
     ),
     GroupParams(
-        0.06,
+        _SHARE["non_opiate"],
         (0.85, 0.9, 0.95, 0.92, 1.0, 1.05, 1.1, 1.05),
         5,
         0.095,
@@ -100,7 +102,7 @@ PARAMS: tuple[GroupParams, ...] = (
         5.5,
     ),
     GroupParams(
-        0.09,
+        _SHARE["non_opiate_alcohol"],
         (0.78, 0.82, 0.86, 0.8, 1.0, 1.05, 1.1, 1.05),
         5,
         0.095,
@@ -117,7 +119,7 @@ PARAMS: tuple[GroupParams, ...] = (
         6.5,
     ),
     GroupParams(
-        0.31,
+        _SHARE["alcohol_only"],
         (1.05, 1.0, 0.97, 0.95, 1.0, 1.0, 1.02, 0.95),
         5,
         0.12,
