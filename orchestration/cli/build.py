@@ -128,6 +128,7 @@ def _calibrate(
     print(
         f"calibration (scale {scale:g}, from {where}): {totals['within']} of {compared} "
         f"figures compared are within tolerance{small}; {totals['not_in_demo']} not in the demo yet, "
+        f"{totals['not_calibrated']} not calibrated yet, "
         f"{totals['not_reproducible']} not reproducible, {totals['out_of_scope']} out of scope "
         f"({len(summary.outcomes)} figures, {summary.measures} measures)"
     )

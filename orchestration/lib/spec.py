@@ -363,7 +363,9 @@ SOURCES: tuple[Source, ...] = (
 
 SOURCES_BY_NAME: dict[str, Source] = {s.name: s for s in SOURCES}
 
-#: The demo region: the nine Cheshire & Merseyside local authorities.
+#: The demo areas: the nine Cheshire & Merseyside local authorities (every source), then
+#: Leicestershire (East Midlands), the county of the JSNA chapter: treatment, TOP, prevalence and
+#: population only (no IMS or DIP data describe it).
 DEMO_AREAS: dict[str, str] = {
     "E06000049": "Cheshire East",
     "E06000050": "Cheshire West and Chester",
@@ -374,7 +376,12 @@ DEMO_AREAS: dict[str, str] = {
     "E08000014": "Sefton",
     "E06000007": "Warrington",
     "E08000015": "Wirral",
+    "E10000018": "Leicestershire",
 }
+
+#: The demo areas outside the region: only treatment (NDTMS episodes, TOP), prevalence and
+#: population describe them; the region is rolled up from the other demo areas.
+DEMO_COUNTY_AREAS: dict[str, str] = {"E10000018": "Leicestershire"}
 
 #: Financial years covered by the demo extracts.
 DEMO_PERIODS: tuple[str, ...] = (

@@ -4,6 +4,7 @@ scale, within what a sample of its size can show), and the page is linked from t
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,24 @@ def test_every_compared_figure_is_within_tolerance(demo_build) -> None:
     ]
     assert not failures, "\n".join(failures)
     assert summary.totals["within"] >= 60
+
+
+def test_leicestershire_2017_18_figures_are_compared_not_skipped(demo_build) -> None:
+    """The county chapter's local figures are compared on the county's own demo rows."""
+    summary = calibrate(demo_build.home.serving_db, load_figures(), scale=0.03)
+    got = {o.figure.figure_id: o for o in summary.outcomes}
+    for fid in (
+        "leic-2017-18-t1-in-treatment-opiate",
+        "leic-2017-18-t2-in-treatment-all",
+        "leic-2017-18-t13-completions-share-all",
+        "leic-2014-15-t4-prevalence-ocu",
+    ):
+        assert got[fid].figure.area_code == "E10000018"
+        assert got[fid].verdict == "within", (fid, got[fid])
+    leic = [o for o in summary.outcomes if o.figure.area_code == "E10000018"]
+    within = sum(o.verdict == "within" for o in leic)
+    assert within >= 30, (within, Counter(o.verdict for o in leic))
+    assert {o.figure.period for o in leic if o.verdict == "not_in_demo"} <= {"2009-10", "2012-13"}
 
 
 def test_a_wrong_figure_fails_with_exit_1_naming_it(demo_build, tmp_path: Path, capsys) -> None:

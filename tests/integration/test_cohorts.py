@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from orchestration.lib import spec
 from tests.conftest import DEMO_SCALE
 from tests.db import rows
+from tests.demo_areas import REGION_AREAS
 
 pytestmark = pytest.mark.slow
 
@@ -119,7 +121,7 @@ def test_every_funnel_sums_and_never_grows(demo_build):
             "select cjit_code, period, sum(contacts) filter (where is_transferred), sum(contacts) filter (where not is_transferred) from marts.fct_dip_transfers_out group by 1, 2",
         )
     )
-    assert len(funnels) >= 9 * 8
+    assert len(funnels) >= len(REGION_AREAS) * len(spec.DEMO_PERIODS)
     for cjit, period, contacts, assessed, further, caseload, not_taken, transferred in funnels:
         assert contacts == routes[(cjit, period)]  # contacts = sum over routes
         assert contacts >= (assessed or 0) >= (further or 0) >= (caseload or 0)
@@ -138,7 +140,7 @@ def test_bullseye_rings_sum_to_the_prevalence_estimate(demo_build):
         from marts.fct_treatment_bullseye group by 1, 2, 3
         """,
     )
-    assert len(cells) == 9 * 8 * 4
+    assert len(cells) == len(spec.DEMO_AREAS) * len(spec.DEMO_PERIODS) * 4
     for area, period, band, total, estimate, known, smallest in cells:
         assert smallest >= 0
         if known <= estimate:

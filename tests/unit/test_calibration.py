@@ -235,7 +235,7 @@ def test_counts_shares_sums_changes_and_areas(tmp_path: Path, serving: Path) -> 
     page, md = write_outputs(summary, tmp_path / "home")
     text = page.read_text(encoding="utf-8")
     assert "OUTSIDE tolerance" in text and "the demo does not cover it" in text
-    assert "| IMS | 11 | 5 | 2 | 2 | 0 | 1 | 0 | 1 |" in md.read_text(encoding="utf-8")
+    assert "| IMS | 11 | 5 | 2 | 2 | 0 | 1 | 0 | 0 | 1 |" in md.read_text(encoding="utf-8")
 
 
 def test_a_small_demo_is_compared_at_scale_one_within_its_sampling_error(
@@ -297,3 +297,67 @@ def test_england_rows_are_reference_data_never_scaled_and_absent_rows_are_too_sm
     got = {o.figure.figure_id: o for o in calibrate(serving, load_figures(path), 0.03).outcomes}
     assert got["england"].smw == 90000 and got["england"].tolerance == 0.05
     assert got["absent"].verdict == "too_small"
+
+
+def test_a_population_denominator_is_never_scaled_and_its_rate_is(tmp_path: Path) -> None:
+    """prev_rate: the estimate scales with the demo, the resident population does not, so at
+    scale 0.03 the rate per 1,000 is 3% of the real one and is divided by the scale; a change of
+    a proportion (change_share) is compared in points, never divided by the scale."""
+    county = "E10000018"
+    serving = _serving(
+        tmp_path / "serving.duckdb",
+        [
+            ("prev_rate", "2014-15", county, "la", "drug_group", "ocu")
+            + (81.0, 427_200.0, 81.0 / 427_200 * 1000, None, None, False),
+            ("tx_wait_under_3w", "2017-18", county, "la", "all", "all")
+            + (60.0, 61.0, 60 / 61, 0.02, 0.02, False),
+        ],
+    )
+    prev = {"indicator_code": "prev_rate", "area_code": county, "period": "2014-15"}
+    prev |= {"breakdown_type": "drug_group", "breakdown": "ocu", "report": "LEIC"}
+    path = _figures(
+        tmp_path / "figures.csv",
+        [
+            _figure("estimate", **prev, published="2700"),
+            _figure("population", **prev, statistic="denominator", published="427200"),
+            _figure("rate", **prev, statistic="rate", published="6.32"),
+            _figure(
+                "change",
+                report="LEIC",
+                indicator_code="tx_wait_under_3w",
+                area_code=county,
+                period="2017-18",
+                breakdown_type="all",
+                breakdown="all",
+                statistic="change_share",
+                published="0.02",
+            ),
+        ],
+    )
+    got = {o.figure.figure_id: o for o in calibrate(serving, load_figures(path), 0.03).outcomes}
+    assert got["estimate"].smw == pytest.approx(2700)
+    assert got["population"].smw == 427_200 and got["population"].verdict == "within"
+    assert got["rate"].smw == pytest.approx(2700 / 427_200 * 1000)
+    assert got["rate"].verdict == "within"
+    assert got["change"].smw == pytest.approx(0.02) and got["change"].verdict == "within"
+    # at scale 1 the same rows are a rate 33 times too small: outside
+    assert calibrate(serving, load_figures(path), 1.0).failures
+
+
+def test_a_not_calibrated_figure_is_listed_not_compared_and_says_why(
+    tmp_path: Path, serving: Path
+) -> None:
+    gap = _figure("gap", status="not_calibrated", published="5000", note="the demo gives 4,000")
+    path = _figures(tmp_path / "figures.csv", [gap])
+    got = calibrate(serving, load_figures(path), 1.0)
+    assert got.outcomes[0].verdict == "not_calibrated" and not got.failures
+    bare = _figures(tmp_path / "bare.csv", [{**gap, "note": ""}])
+    with pytest.raises(CalibrationError, match="line 2: field 'note' is empty"):
+        load_figures(bare)
+
+
+def test_a_row_with_an_unquoted_comma_is_refused(tmp_path: Path) -> None:
+    path = _figures(tmp_path / "figures.csv", [_figure("ok", status="compare")])
+    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + ",extra\n", encoding="utf-8")
+    with pytest.raises(CalibrationError, match="line 2: more fields than the header's 15"):
+        load_figures(path)

@@ -22,6 +22,7 @@ import pytest
 from orchestration.lib.demo import MANIFEST_NAME, DemoManifest, generate
 from orchestration.lib.paths import CODE_LISTS_CSV
 from orchestration.lib.spec import DEMO_AREAS, DEMO_PERIODS, SOURCES, source
+from tests.demo_areas import REGION_AREAS, areas_of
 
 MONTHLY = (
     "ims_nsp_transactions",
@@ -217,8 +218,10 @@ def test_every_source_period_and_area_present(small: tuple[Path, DemoManifest]) 
             (period_of(parse_date(r[date_col])), area(r)) for r in read_source(root, name).values()
         }
         for p in DEMO_PERIODS[1:]:  # episodes in the first file include the open caseload
-            for la in DEMO_AREAS:
+            for la in areas_of(name):
                 assert (p, la) in seen, (name, p, la)
+        # no IMS or DIP activity is invented for the county (its reports print none)
+        assert not {a for _, a in seen} & (set(DEMO_AREAS) - areas_of(name)), name
     prevalence = read_source(root, "prevalence_estimates").values()
     assert {(r["la_code"], r["period"]) for r in prevalence} == {
         (la, p) for la in DEMO_AREAS for p in DEMO_PERIODS
@@ -274,7 +277,7 @@ def test_nsp_activity_2019_20_to_2020_21(full: tuple[Path, DemoManifest]) -> Non
         assert needles[k] == pytest.approx(n, rel=0.02), k
     falls = {
         c: sum(
-            len(people[("2020-21", c, la)]) < len(people[("2019-20", c, la)]) for la in DEMO_AREAS
+            len(people[("2020-21", c, la)]) < len(people[("2019-20", c, la)]) for la in REGION_AREAS
         )
         for c in ("psychoactive", "iped")
     }

@@ -32,7 +32,10 @@
         cast({{ denominator }} as {{ smw.type_double() }}) as denominator
     from {{ relation }} as source_rows
     inner join {{ ref('areas') }} as areas
-        on source_rows.{{ area }} = areas.area_code and areas.area_type = 'la'
+        on
+            source_rows.{{ area }} = areas.area_code
+            and areas.area_type = 'la'
+            and {{ in_rolled_up_region('areas') }}
     where {{ where }}
     group by source_rows.period, areas.parent_code{{ group_breakdown }}
 {%- endmacro %}

@@ -20,6 +20,7 @@ _VERDICT_TEXT = {
     "missing": "not in serving",
     "too_small": "withheld at this scale",
     "not_in_demo": "not in the demo yet",
+    "not_calibrated": "not calibrated yet",
     "not_reproducible": "not reproducible",
     "out_of_scope": "out of scope",
 }
@@ -30,7 +31,7 @@ def _fmt(value: float | None, statistic: str) -> str:
         return ""
     if not math.isfinite(value):
         return str(value)
-    if statistic in ("share", "change_relative"):
+    if statistic in ("share", "change_relative", "change_share"):
         return f"{value * 100:.1f}%"
     if statistic == "rate":
         return f"{value:,.2f}"
@@ -67,7 +68,7 @@ def _tolerance(o: Outcome) -> str:
 
 
 def _why(o: Outcome) -> str:
-    if o.verdict in ("not_in_demo", "not_reproducible", "out_of_scope"):
+    if o.verdict in ("not_in_demo", "not_calibrated", "not_reproducible", "out_of_scope"):
         return o.figure.note
     parts = [o.detail] if o.detail else []
     if o.figure.note:
@@ -132,7 +133,7 @@ tr.outside td,tr.missing td{background:#fde2e1}
 span.v{font-weight:600}
 tr.within span.v{color:#1a6b2f}
 tr.outside span.v,tr.missing span.v{color:#a4161a}
-tr.not_in_demo span.v,tr.not_reproducible span.v,tr.out_of_scope span.v{color:#555}
+tr.not_in_demo span.v,tr.not_calibrated span.v,tr.not_reproducible span.v,tr.out_of_scope span.v{color:#555}
 small{color:#555}
 """
 

@@ -1,9 +1,15 @@
-"""The demo geography: the nine Cheshire & Merseyside authorities and their neighbours.
+"""The demo geography: the nine Cheshire & Merseyside authorities, their neighbours, and
+Leicestershire.
 
 Figures are rounded ONS mid-year totals (2013 and 2020) and a relative "need" index used to scale
 treatment, prevalence and criminal-justice activity: need is highest in Liverpool and Knowsley,
 as the published C&M profiles show, and lowest in Cheshire East. Out-of-region areas exist only
 so that DIP transfers and residence can point outside the region as they do in the Sefton profile.
+
+Leicestershire (East Midlands) is the county of the JSNA chapter. It is simulated on its own random
+streams and only for the sources its figures need (treatment, TOP, prevalence, population): no
+IMS or DIP data describe it, and adding it leaves the nine areas' simulation unchanged. Its
+residence index comes after the out-of-region areas (``COUNTY_INDEX``).
 """
 
 from __future__ import annotations
@@ -54,9 +60,16 @@ _AREAS: tuple[Area, ...] = (
          ("E06000050", "E08000012"), ("Wirral – Wallasey Custody Suite",)),
 )  # fmt: skip
 
+#: Treatment-only demo areas outside the region (own streams, no IMS or DIP).
+#: Population: ONS mid-2013 and mid-2020 (about 690,000 in mid-2017, the JSNA's denominator).
+COUNTY_AREAS: tuple[Area, ...] = (
+    Area("E10000018", "Leicestershire", "LEI", 659_000, 713_000, 1.0, 1.0, 1.0, False, (), ()),
+)
+
 AREAS: tuple[Area, ...] = tuple(sorted(_AREAS, key=lambda a: list(DEMO_AREAS).index(a.code)))
-if tuple(a.code for a in AREAS) != tuple(DEMO_AREAS):
+if tuple(a.code for a in (*AREAS, *COUNTY_AREAS)) != tuple(DEMO_AREAS):
     raise RuntimeError("demo areas out of step with spec.DEMO_AREAS")
+#: The region's areas (every source); indices 0 .. N_AREAS - 1.
 N_AREAS = len(AREAS)
 AREA_INDEX: dict[str, int] = {a.code: i for i, a in enumerate(AREAS)}
 
@@ -70,9 +83,27 @@ OUT_OF_REGION: tuple[tuple[str, str], ...] = (
     ("E09000025", "Newham"),
     ("E09000013", "Hammersmith and Fulham"),
 )
-#: Every residence code the simulation uses: the nine demo areas first, then the rest.
-ALL_LA_CODES: tuple[str, ...] = (*(a.code for a in AREAS), *(c for c, _ in OUT_OF_REGION))
-ALL_LA_NAMES: tuple[str, ...] = (*(a.name for a in AREAS), *(n for _, n in OUT_OF_REGION))
+#: Every residence code the simulation uses: the nine region areas first, then the areas outside
+#: the region, then the county areas.
+ALL_LA_CODES: tuple[str, ...] = (
+    *(a.code for a in AREAS),
+    *(c for c, _ in OUT_OF_REGION),
+    *(a.code for a in COUNTY_AREAS),
+)
+ALL_LA_NAMES: tuple[str, ...] = (
+    *(a.name for a in AREAS),
+    *(n for _, n in OUT_OF_REGION),
+    *(a.name for a in COUNTY_AREAS),
+)
+#: Residence index of each county area.
+COUNTY_INDEX: tuple[int, ...] = tuple(
+    N_AREAS + len(OUT_OF_REGION) + i for i in range(len(COUNTY_AREAS))
+)
+#: Every demo area (region, then county) and its residence index, in spec.DEMO_AREAS order.
+DEMO: tuple[tuple[int, Area], ...] = (
+    *enumerate(AREAS),
+    *zip(COUNTY_INDEX, COUNTY_AREAS, strict=True),
+)
 LA_LOOKUP = np.array([*ALL_LA_CODES, ""], dtype=object)
 
 PRISONS: tuple[str, ...] = (
@@ -92,11 +123,12 @@ def cjit_name(la_index: int) -> str:
     return f"{name} CJIT"
 
 
-def population(year_index: int | np.ndarray) -> np.ndarray:
-    """Total population per demo area for a financial year index (linear 2013 → 2020)."""
+def population(year_index: int | np.ndarray, areas: tuple[Area, ...] = AREAS) -> np.ndarray:
+    """Total population per area (default: the region's) for a financial year index (linear
+    2013 → 2020)."""
     t = np.clip(np.asarray(year_index, dtype=float), 0, 7) / 7.0
-    p13 = np.array([a.pop_2013 for a in AREAS], dtype=float)
-    p20 = np.array([a.pop_2020 for a in AREAS], dtype=float)
+    p13 = np.array([a.pop_2013 for a in areas], dtype=float)
+    p20 = np.array([a.pop_2020 for a in areas], dtype=float)
     return p13 + np.multiply.outer(t, p20 - p13)
 
 
@@ -111,10 +143,14 @@ def neighbour_matrix() -> np.ndarray:
 
 
 def pick_neighbour(rng: np.random.Generator, la: np.ndarray) -> np.ndarray:
-    """A neighbouring demo area for each element of ``la`` (demo-area indices)."""
+    """A neighbouring demo area for each element of ``la`` (residence indices); an area outside
+    the region has no neighbour in the demo and keeps its own."""
     cum = np.cumsum(neighbour_matrix(), axis=1)
     u = rng.random(len(la))
-    return (u[:, None] > cum[la]).sum(axis=1).astype(np.int8)
+    out = np.asarray(la, dtype=np.int8).copy()
+    inside = out < N_AREAS
+    out[inside] = (u[inside, None] > cum[out[inside]]).sum(axis=1)
+    return out
 
 
 def custody_suites() -> tuple[list[str], np.ndarray]:

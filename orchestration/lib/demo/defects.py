@@ -177,8 +177,12 @@ def plan_row_defects(
         src = sources[d.source]
         eligible = ~used[d.source]
         eligible &= _condition(d, src)
+        n_rows = len(src)
+        if src.county is not None:  # the region's rows only: the county leaves them unchanged
+            eligible &= ~src.county
+            n_rows -= int(src.county.sum())
         pos = np.flatnonzero(eligible)
-        k = min(max(1, int(round(d.rate * len(src)))), len(pos))
+        k = min(max(1, int(round(d.rate * n_rows))), len(pos))
         rows = np.sort(rng.choice(pos, k, replace=False)) if k else np.zeros(0, np.int64)
         used[d.source][rows] = True
         var = variants.get(d.source, {})

@@ -1,10 +1,13 @@
-"""Generate the demo extracts: every source, 2013-14 to 2020-21, the nine demo areas.
+"""Generate the demo extracts: every source, 2013-14 to 2020-21, the nine Cheshire & Merseyside
+areas, and Leicestershire's treatment, TOP, prevalence and population.
 
 The order of simulation follows the links between sources: treatment careers first (they create
 most opiate and crack users), then the OCU population around them, then IMS (psychoactive
 injectors come from that population), then criminal justice (DIP clients and drug tests), then
-the reference data that must agree with the simulated population (prevalence). Only then are
-attributors drawn — once every person exists — and files written.
+the reference data that must agree with the simulated population (prevalence). The county
+(Leicestershire) follows on random streams of its own, after the region, so the region's
+simulation does not depend on it. Only then are attributors drawn — once every person exists —
+and files written.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from orchestration.lib.demo.sources import (
     top_rows,
 )
 from orchestration.lib.demo.table import Table
-from orchestration.lib.demo.treatment import provider_codes, simulate_treatment
+from orchestration.lib.demo.treatment import COUNTY, provider_codes, simulate_treatment
 from orchestration.lib.demo.writer import FileVariant, relative_path, render_file, write_bytes
 from orchestration.lib.spec import DEMO_PERIODS, SOURCES
 
@@ -71,12 +74,24 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
     pool = build_ocu_pool(rng_for(seed, "ocu"), scale, people, treatment.people)
     ims = simulate_ims(rng_for(seed, "ims"), scale, people, pool, treatment.people, codes)
     justice = simulate_justice(rng_for(seed, "justice"), scale, people, pool, codes)
-    people.finalise(rng_for(seed, "attributors"), codes)
+    region_people = len(people)
+    county = simulate_treatment(seed, scale, people, codes, COUNTY)
+    county_pool = build_ocu_pool(rng_for(seed, "county-ocu"), scale, people, county.people, COUNTY)
+    people.finalise(
+        rng_for(seed, "attributors"),
+        codes,
+        later=(region_people, rng_for(seed, "county-attributors")),
+    )
     log.info("simulated %d people in %.1fs", len(people), time.perf_counter() - started)
 
     known = _known_by_year_end(pool, treatment.episodes)
+    county_known = _known_by_year_end(county_pool, county.episodes)
+    county_top = county.top
+    county_top["episode"] = (county_top["episode"] + len(treatment.episodes)).astype(np.int32)
+    all_episodes = Table.concat([treatment.episodes, county.episodes])
+    all_top = Table.concat([treatment.top, county_top])
     attributor = Attributor(people, codes)
-    episodes, episode_ids = episode_rows(treatment.episodes, provider_codes(), codes, attributor)
+    episodes, episode_ids = episode_rows(all_episodes, provider_codes(), codes, attributor)
     agencies, agency_changes = agency_rows(ims.agencies, codes)
     sources: dict[str, SourceRows] = {
         "ims_agencies": agencies,
@@ -85,7 +100,9 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
         ),
         "ims_interventions": intervention_rows(ims.interventions, ims.agencies, codes, attributor),
         "ndtms_episodes": episodes,
-        "ndtms_top": top_rows(treatment.top, episode_ids, codes),
+        "ndtms_top": top_rows(
+            all_top, episode_ids, codes, np.isin(all_episodes["la"], geo.COUNTY_INDEX)
+        ),
         "dip_contacts": dip_rows(
             rng_for(seed, "dip-corrections"), justice.dip, justice.text_values, codes, attributor
         ),
@@ -93,12 +110,23 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
         "prevalence_estimates": reference_rows(
             "prevalence_estimates",
             f"prevalence_{DEMO_PERIODS[0]}_to_{DEMO_PERIODS[-1]}",
-            prevalence_rows(rng_for(seed, "prevalence"), pool, known),
+            [
+                *prevalence_rows(rng_for(seed, "prevalence"), pool, known),
+                *prevalence_rows(
+                    rng_for(seed, "county-prevalence"),
+                    county_pool,
+                    county_known,
+                    tuple(zip(geo.COUNTY_INDEX, geo.COUNTY_AREAS, strict=True)),
+                ),
+            ],
         ),
         "population": reference_rows(
             "population",
             f"mid_year_{tl.FIRST_FY}_to_{tl.FIRST_FY + tl.N_YEARS - 1}",
-            population_rows(rng_for(seed, "population")),
+            [
+                *population_rows(rng_for(seed, "population")),
+                *population_rows(rng_for(seed, "county-population"), geo.COUNTY_AREAS),
+            ],
         ),
         "national_benchmarks": reference_rows(
             "national_benchmarks",
@@ -113,11 +141,13 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
     calibration = {
         "ims_cohorts": ims.aims,
         "treatment_in_treatment": treatment.targets,
+        "county_in_treatment": county.targets,
         "dip": justice.aims,
         "note": "aims of the simulation at this scale; tests should count from the files",
     }
     # The sources hold their own sorted copies: drop the simulation to keep memory down.
-    del treatment, ims, justice, pool, known
+    del treatment, ims, justice, pool, known, county, county_pool, county_known
+    del all_episodes, all_top, county_top
 
     variants = {name: variants_for(src) for name, src in sources.items()}
     overrides, defects = plan_row_defects(rng_for(seed, "defects"), sources, variants)
@@ -129,7 +159,7 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
         seed=seed,
         scale=scale,
         periods=list(DEMO_PERIODS),
-        areas=list(geo.ALL_LA_CODES[: geo.N_AREAS]),
+        areas=[a.code for _, a in geo.DEMO],
         calibration=calibration,
     )
     for spec in SOURCES:

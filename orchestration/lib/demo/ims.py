@@ -37,6 +37,13 @@ from orchestration.lib.demo.sampling import (
     stratified_pick,
 )
 from orchestration.lib.demo.table import Table
+from orchestration.lib.demo.targets import (
+    BI_MAIN_2020,
+    PSYCH_MAIN,
+    PSYCH_MAIN_RECORDED,
+    PSYCH_SECOND,
+    PSYCH_SECOND_RECORDED,
+)
 from orchestration.lib.demo.treatment import (
     ALCOHOL_ONLY,
     BOTH,
@@ -504,17 +511,6 @@ def _fresh_cohort(
     return np.concatenate(persons), np.concatenate(las)
 
 
-#: Brief-intervention clients' main substances as the IMS overview prints them for 2020-21,
-#: per client of the cohort (alcohol 2,364, cannabis 425, cocaine 373, other opiates 145 and no
-#: substance 325 of 4,713); every year is given these shares.
-_BI_MAIN_2020 = {
-    "alcohol": 2364 / 4713,
-    "cannabis": 425 / 4713,
-    "cocaine": 373 / 4713,
-    "other_opiates": 145 / 4713,
-    "none": 325 / 4713,
-}
-
 _BI_NEW_MAIN = {
     "alcohol": 63.2,
     "cannabis": 10.5,
@@ -608,7 +604,7 @@ def _bi_cohort(
     main = np.concatenate(mains)
     # The report's main substances, exactly (of a few hundred people, the draws above miss
     # them by more than their tolerance): opiates within opiates, the rest within drugs.
-    c = {k: codes.index(ims, k) for k in (*_BI_MAIN_2020, "other_drug")}
+    c = {k: codes.index(ims, k) for k in (*BI_MAIN_2020, "other_drug")}
     drugs = [c["other_drug"], *codes.indices(ims, ["amphetamine", "benzodiazepines", "nps"])]
     for name, donors, spill in (
         ("other_opiates", [heroin], heroin),
@@ -617,7 +613,7 @@ def _bi_cohort(
         ("cannabis", drugs, c["other_drug"]),
         ("alcohol", drugs, c["other_drug"]),
     ):
-        _exact_count(rng, main, c[name], round(_BI_MAIN_2020[name] * len(main)), donors, spill)
+        _exact_count(rng, main, c[name], round(BI_MAIN_2020[name] * len(main)), donors, spill)
     return np.concatenate(persons), np.concatenate(las), main
 
 
@@ -979,23 +975,6 @@ def _exactly(rng: np.random.Generator, n: int, share: float) -> np.ndarray:
     mask = np.zeros(n, bool)
     mask[rng.permutation(n)[: int(round(share * n))]] = True
     return mask
-
-
-#: PWID psychoactive substances as the IMS overview prints them for 2020-21, per person of the
-#: cohort: main substance recorded for 5,536 of 6,361 (heroin 4,749, crack 191, amphetamines 84);
-#: second substance for 1,055 (crack 704, heroin 99, steroids 38; the rest alcohol, cannabis and
-#: benzodiazepines). Every year is given these shares, exactly.
-PSYCH_MAIN_RECORDED = 5536 / 6361
-PSYCH_MAIN = {"crack": 191 / 5536, "amphetamine": 84 / 5536}
-PSYCH_SECOND_RECORDED = 1055 / 6361
-PSYCH_SECOND = {
-    "heroin": 99,
-    "crack": 704,
-    "anabolic_steroids": 38,
-    "alcohol": 90,
-    "cannabis": 70,
-    "benzodiazepines": 54,
-}
 
 
 def _exact_count(

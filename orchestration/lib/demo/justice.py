@@ -37,6 +37,7 @@ from orchestration.lib.demo.ocu import OcuPool, new_untreated
 from orchestration.lib.demo.people import SEX_FEMALE, SEX_MALE, PersonRegistry, dob_for_age
 from orchestration.lib.demo.sampling import allocate, categories, exact_categories
 from orchestration.lib.demo.table import Table
+from orchestration.lib.demo.targets import DIP_AGE_EDGES, DIP_AGE_SHARE
 from orchestration.lib.demo.treatment import BOTH, CRACK_ONLY, OPIATE_ONLY
 
 SEFTON = geo.AREA_INDEX["E08000014"]
@@ -45,15 +46,6 @@ KNOWSLEY = geo.AREA_INDEX["E08000011"]
 ST_HELENS = geo.AREA_INDEX["E08000013"]
 FY_2015 = 2  # 2015-16: targeted drug testing began in the custody suites
 
-#: Contacts by sex and age band, from the Sefton DIP profile 2015-16 (Table 1, contacts of each
-#: sex): bands 18-24, 25-29, 30-34, 35-39, 40-44, 45-49, 50+. The cells printed only as bounds
-#: (male 18-24 "<85" and 50+ "<25"; female 18-24 and 50+) are worked back from their shares.
-#: Every team and year is given this shape.
-DIP_AGE_EDGES = np.array([25, 30, 35, 40, 45, 50])
-DIP_AGE_SHARE = {
-    SEX_MALE: np.array([81, 84, 69, 75, 76, 41, 23], float),
-    SEX_FEMALE: np.array([4, 12, 12, 10, 12, 6, 5], float),
-}
 #: Ages drawn within a band for new criminal-justice clients (50+ drawn up to 64).
 _BAND_LOW = np.array([18, 25, 30, 35, 40, 45, 50])
 _BAND_HIGH = np.array([25, 30, 35, 40, 45, 50, 65])

@@ -12,6 +12,9 @@ their treatment; untreated users are added per area and year until the active po
 the target (≈13,800 across the nine areas in 2013-14, falling to ≈12,400 by 2020-21, in
 proportion to need; NSP and criminal-justice activity add a few more), so penetration (OCU people
 in treatment ÷ estimate) is ≈ 45 % and the share known to treatment higher.
+
+Leicestershire has its own pool (no NSP or DIP draws on it), sized to the JSNA's 2014-15
+estimate: 2,700 OCU aged 15-64, of whom 2,285 use opiates and 1,478 crack.
 """
 
 from __future__ import annotations
@@ -24,12 +27,23 @@ from orchestration.lib.demo import areas as geo
 from orchestration.lib.demo import timeline as tl
 from orchestration.lib.demo.people import SEX_MALE, PersonRegistry, dob_for_age
 from orchestration.lib.demo.sampling import allocate
-from orchestration.lib.demo.treatment import BOTH, CRACK_ONLY, OPIATE_ONLY, TreatedPeople
+from orchestration.lib.demo.treatment import (
+    BOTH,
+    CRACK_ONLY,
+    OPIATE_ONLY,
+    REGION,
+    TreatedPeople,
+    TreatmentSystem,
+)
 
 #: Active OCU population across the nine areas at scale 1, by financial year.
 OCU_TOTAL = (13_800, 13_600, 13_400, 13_200, 13_000, 12_800, 12_600, 12_400)
 #: Shares of OCU types among untreated users (Salford: 737 / 666 / 280 opiate / both / crack).
 UNTREATED_TYPES = {OPIATE_ONLY: 0.42, BOTH: 0.38, CRACK_ONLY: 0.20}
+#: Active OCU population of each county area at scale 1 (every year; the estimate adds ~2 %).
+COUNTY_OCU = {"E10000018": 2_650}
+#: Shares of OCU types among the county's untreated users.
+COUNTY_UNTREATED_TYPES = {OPIATE_ONLY: 0.25, BOTH: 0.40, CRACK_ONLY: 0.35}
 
 
 @dataclass
@@ -56,8 +70,11 @@ class OcuPool:
             setattr(self, f.name, np.concatenate([getattr(self, f.name), getattr(other, f.name)]))
 
 
-def ocu_targets(scale: float) -> np.ndarray:
-    """Active OCU people per (area, year) the pool aims at."""
+def ocu_targets(scale: float, system: TreatmentSystem = REGION) -> np.ndarray:
+    """Active OCU people per (area of the system, year) the pool aims at."""
+    if system is not REGION:
+        counts = [round(COUNTY_OCU[a.code] * scale) for a in system.areas]
+        return np.repeat(np.array(counts, dtype=np.int64)[:, None], tl.N_YEARS, axis=1)
     pop = geo.population(np.arange(tl.N_YEARS))  # (year, area)
     need = np.array([a.need for a in geo.AREAS])
     out = np.zeros((geo.N_AREAS, tl.N_YEARS), dtype=np.int64)
@@ -67,7 +84,11 @@ def ocu_targets(scale: float) -> np.ndarray:
 
 
 def build_ocu_pool(
-    rng: np.random.Generator, scale: float, people: PersonRegistry, treated: TreatedPeople
+    rng: np.random.Generator,
+    scale: float,
+    people: PersonRegistry,
+    treated: TreatedPeople,
+    system: TreatmentSystem = REGION,
 ) -> OcuPool:
     """Treated OCU people (active around their treatment) plus untreated users to the targets."""
     sel = treated.drug_type >= 0
@@ -91,17 +112,18 @@ def build_ocu_pool(
             np.int8
         ),
     )
-    targets = ocu_targets(scale)
+    targets = ocu_targets(scale, system)
+    types = None if system is REGION else COUNTY_UNTREATED_TYPES
     for y in range(tl.N_YEARS):
         active = pool.active(y)
-        have = np.bincount(pool.home[active], minlength=geo.N_AREAS)
+        have = np.bincount(pool.home[active], minlength=len(geo.ALL_LA_CODES))[system.la]
         need = np.maximum(targets[:, y] - have, 0)
         if need.sum() == 0:
             continue
-        la = np.repeat(np.arange(geo.N_AREAS), need).astype(np.int8)
+        la = np.repeat(system.la, need).astype(np.int8)
         # Users found at the start of the window may have begun long before; later ones are new.
         length = rng.geometric(0.13, len(la))
-        pool.extend(new_untreated(rng, people, la, y, y + length - 1))
+        pool.extend(new_untreated(rng, people, la, y, y + length - 1, types=types))
     return pool
 
 
@@ -117,6 +139,7 @@ def new_untreated(
     age_at_mid: np.ndarray | None = None,
     drug_type: np.ndarray | None = None,
     service: np.ndarray | None = None,
+    types: dict[int, float] | None = None,
 ) -> OcuPool:
     """Create untreated OCU users (who may later be seen by NSP, DIP or drug testing)."""
     n = len(home)
@@ -124,9 +147,10 @@ def new_untreated(
     first = np.broadcast_to(np.asarray(first_fy), (n,)).astype(np.int64)
     last = np.clip(np.broadcast_to(np.asarray(last_fy), (n,)).astype(np.int64), 0, tl.N_YEARS - 1)
     if drug_type is None:
-        types = np.array(list(UNTREATED_TYPES))
-        probs = np.array(list(UNTREATED_TYPES.values()))
-        drug_type = types[rng.choice(len(types), n, p=probs)]
+        shares = types or UNTREATED_TYPES
+        kinds = np.array(list(shares))
+        probs = np.array(list(shares.values()))
+        drug_type = kinds[rng.choice(len(kinds), n, p=probs)]
     drug_type = np.asarray(drug_type, np.int8)
     if injector is None:
         p_inj = np.where(drug_type == CRACK_ONLY, 0.2, 0.86)

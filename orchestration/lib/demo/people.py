@@ -164,31 +164,55 @@ class PersonRegistry:
     def service(self) -> np.ndarray:
         return self._columns()[3]
 
-    def finalise(self, rng: np.random.Generator, codes: CodeLists) -> None:
-        """Draw initials (unique attributors), recorded sex codes and ethnicity."""
+    def finalise(
+        self,
+        rng: np.random.Generator,
+        codes: CodeLists,
+        later: tuple[int, np.random.Generator] | None = None,
+    ) -> None:
+        """Draw initials (unique attributors), recorded sex codes and ethnicity.
+
+        ``later = (first, rng2)`` draws the people from index ``first`` on with ``rng2`` after the
+        others (the county's people): the earlier people's draws do not depend on them, and a
+        later person whose attributor collides with an earlier one is the one redrawn.
+        """
         n = len(self)
+        first = n if later is None else later[0]
+        self.sex_code = np.empty(n, np.int8)
+        self.ethnicity = np.empty(n, np.int8)
+        self.first_initial = np.empty(n, np.int8)
+        self.surname_initial = np.empty(n, np.int8)
+        self._finalise_block(rng, codes, 0, first)
+        if later is not None and first < n:
+            self._finalise_block(later[1], codes, first, n)
+
+    def _finalise_block(self, rng: np.random.Generator, codes: CodeLists, lo: int, hi: int) -> None:
+        n = hi - lo
         sex_list = codes.of("sex")
         m, f, ind, ns = (sex_list.index(c) for c in ("M", "F", "I", "U"))
-        sex_code = np.where(self.sex == SEX_MALE, m, f).astype(np.int8)
+        sex_code = np.where(self.sex[lo:hi] == SEX_MALE, m, f).astype(np.int8)
         u = rng.random(n)
         sex_code[u < 0.003] = ns  # not stated
         sex_code[(u >= 0.003) & (u < 0.0035)] = ind  # indeterminate
-        for ids, _ in self._pinned:
+        pinned = self._pinned if lo == 0 else []
+        for ids, _ in pinned:
             sex_code[ids] = np.where(self.sex[ids] == SEX_MALE, m, f)
-        self.sex_code = sex_code
+        self.sex_code[lo:hi] = sex_code
         eth_codes = list(_ETHNICITY)
         p = np.array(list(_ETHNICITY.values()))
         eth = rng.choice(len(p), size=n, p=p / p.sum())
-        self.ethnicity = codes.indices("ethnicity", eth_codes)[eth].astype(np.int8)
+        self.ethnicity[lo:hi] = codes.indices("ethnicity", eth_codes)[eth].astype(np.int8)
         pf = _FIRST / _FIRST.sum()
         ps = _SURNAME / _SURNAME.sum()
-        fi = rng.choice(26, size=n, p=pf).astype(np.int8)
-        si = rng.choice(26, size=n, p=ps).astype(np.int8)
-        base = (self.dob.astype(np.int64) + 100_000) * 8 + sex_code
+        fi = self.first_initial[:hi]
+        si = self.surname_initial[:hi]
+        fi[lo:] = rng.choice(26, size=n, p=pf).astype(np.int8)
+        si[lo:] = rng.choice(26, size=n, p=ps).astype(np.int8)
+        base = (self.dob[:hi].astype(np.int64) + 100_000) * 8 + self.sex_code[:hi]
         for _ in range(100):
             key = base * 676 + fi.astype(np.int64) * 26 + si
             order = np.argsort(key, kind="stable")
-            dup = np.zeros(n, bool)
+            dup = np.zeros(hi, bool)
             dup[order[1:]] = key[order[1:]] == key[order[:-1]]
             k = int(dup.sum())
             if k == 0:
@@ -197,11 +221,9 @@ class PersonRegistry:
             si[dup] = rng.choice(26, size=k, p=ps)
         else:  # pragma: no cover - would need an absurd population
             raise RuntimeError("could not make attributors unique")
-        self.first_initial = fi
-        self.surname_initial = si
         white_british = codes.index("ethnicity", "A")
         others = codes.indices("ethnicity", eth_codes[1:])
-        for ids, share in self._pinned:
+        for ids, share in pinned:
             order = ids[rng.permutation(len(ids))]
             k = int(round(share * len(ids)))
             self.ethnicity[order[:k]] = white_british

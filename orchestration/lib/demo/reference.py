@@ -74,14 +74,18 @@ _TILT: dict[str, dict[tuple[int, int], float]] = {
     "E08000014": {(4, 7): 0.9, (13, 18): 1.2},
     "E08000015": {(13, 18): 1.1},
     "E08000011": {(0, 3): 1.08},
+    # Leicestershire: 427,200 aged 15-64 in mid-2014 of about 667,000 (the JSNA's rate base).
+    "E10000018": {(3, 13): 1.016},
 }
 
 
-def population_rows(rng: np.random.Generator) -> list[dict[str, str]]:
+def population_rows(
+    rng: np.random.Generator, areas: tuple[geo.Area, ...] = geo.AREAS
+) -> list[dict[str, str]]:
     """ONS-like mid-year estimates by area, year 2013–2020, sex and five-year band."""
     rows: list[dict[str, str]] = []
-    totals = geo.population(np.arange(tl.N_YEARS))  # (year, area)
-    for i, area in enumerate(geo.AREAS):
+    totals = geo.population(np.arange(tl.N_YEARS), areas)  # (year, area)
+    for i, area in enumerate(areas):
         share = _AGE_SHARE.copy()
         for (lo, hi), f in _TILT.get(area.code, {}).items():
             share[lo:hi] *= f
@@ -111,6 +115,7 @@ def prevalence_rows(
     rng: np.random.Generator,
     pool: OcuPool,
     known_by_year_end: np.ndarray,
+    areas: tuple[tuple[int, geo.Area], ...] = tuple(enumerate(geo.AREAS)),
 ) -> list[dict[str, str]]:
     """Estimates per area, period, drug group and age band (15-64 = the sum of the bands).
 
@@ -124,7 +129,7 @@ def prevalence_rows(
         opiate = (pool.drug_type == OPIATE_ONLY) | (pool.drug_type == BOTH)
         crack = (pool.drug_type == CRACK_ONLY) | (pool.drug_type == BOTH)
         known_ocu = known_by_year_end[:, y]
-        for i, area in enumerate(geo.AREAS):
+        for i, area in areas:
             home = pool.home == i
             band_est: dict[str, dict[str, float]] = {
                 g: {} for g in ("ocu", "opiate", "crack", "injecting")

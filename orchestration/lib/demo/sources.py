@@ -43,6 +43,9 @@ class SourceRows:
     event_day: np.ndarray | None = None  # the date column as day numbers
     numeric: dict[str, np.ndarray] = field(default_factory=dict)  # for defect eligibility
     corrections: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # rows
+    #: rows about a county area (Leicestershire): no row defects are planted on them, so the
+    #: region's planted defects do not depend on the county
+    county: np.ndarray | None = None
 
     @property
     def name(self) -> str:
@@ -311,13 +314,18 @@ def episode_rows(
             "discharge": np.where(open_first, tl.NO_DATE, d["discharge"][rows]),
             "first_int": d["first_int"][rows],
         },
+        county=np.isin(d["la"][rows], geo.COUNTY_INDEX),
     )
     return sr, ids
 
 
 def top_rows(
-    top: Table, episode_ids: Callable[[np.ndarray], list[str]], codes: CodeLists
+    top: Table,
+    episode_ids: Callable[[np.ndarray], list[str]],
+    codes: CodeLists,
+    county_episode: np.ndarray | None = None,
 ) -> SourceRows:
+    """TOP reviews; ``county_episode[e]`` says episode ``e`` is a county area's."""
     order = np.lexsort((top["stage"], top["episode"], top["review"]))
     t = top.take(order)
     n = len(t)
@@ -358,6 +366,7 @@ def top_rows(
         versions=np.ones(n, np.int64),
         first_version=np.ones(n, bool),
         event_day=d["review"],
+        county=None if county_episode is None else county_episode[d["episode"]],
     )
 
 
@@ -550,6 +559,7 @@ def reference_rows(name: str, stem: str, records: list[dict[str, str]]) -> Sourc
     def render(r: np.ndarray) -> dict[str, list[str]]:
         return {c: cols[c][r].tolist() for c in spec.column_names}
 
+    county_codes = [a.code for a in geo.COUNTY_AREAS]
     return SourceRows(
         spec=spec,
         file_stems=[stem],
@@ -559,4 +569,5 @@ def reference_rows(name: str, stem: str, records: list[dict[str, str]]) -> Sourc
         render=render,
         versions=np.ones(n, np.int64),
         first_version=np.ones(n, bool),
+        county=np.isin(cols["la_code"], county_codes) if "la_code" in cols else None,
     )

@@ -20,22 +20,25 @@ Calibration (Leicestershire JSNA 2017-18, §5.3 of the seed catalogue):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from orchestration.lib.demo import areas as geo
+from orchestration.lib.demo import targets
 from orchestration.lib.demo import timeline as tl
 from orchestration.lib.demo.codes import CodeLists
 from orchestration.lib.demo.people import SEX_MALE, PersonRegistry, dob_for_age
 from orchestration.lib.demo.sampling import categories, rng_for
 from orchestration.lib.demo.table import Table
+from orchestration.lib.spec import DEMO_PERIODS
 
 GROUPS = ("opiate", "non_opiate", "non_opiate_alcohol", "alcohol_only")
 OPIATE, NON_OPIATE, NON_OPIATE_ALCOHOL, ALCOHOL_ONLY = range(4)
 
 #: Leicestershire 2017-18: 2,074 people in treatment for about 690,000 residents.
-TREATMENT_RATE = 2074 / 690_000
+TREATMENT_RATE = targets.LEIC_IN_TREATMENT / targets.LEIC_POPULATION_2017
+_SHARE = targets.LEIC_GROUP_SHARE
 
 # Outcome of a journey.
 COMPLETED, UNPLANNED, CUSTODY = 0, 1, 2
@@ -65,7 +68,7 @@ class GroupParams:
 
 PARAMS: tuple[GroupParams, ...] = (
     GroupParams(
-        0.54,
+        _SHARE["opiate"],
         (1.04, 1.03, 1.02, 1.0, 0.98, 0.97, 0.96, 0.93),
         14,
         0.14,
@@ -82,7 +85,7 @@ PARAMS: tuple[GroupParams, ...] = (
         4.5,
     ),
     GroupParams(
-        0.06,
+        _SHARE["non_opiate"],
         (0.85, 0.9, 0.95, 0.92, 1.0, 1.05, 1.1, 1.05),
         5,
         0.095,
@@ -99,7 +102,7 @@ PARAMS: tuple[GroupParams, ...] = (
         5.5,
     ),
     GroupParams(
-        0.09,
+        _SHARE["non_opiate_alcohol"],
         (0.78, 0.82, 0.86, 0.8, 1.0, 1.05, 1.1, 1.05),
         5,
         0.095,
@@ -116,7 +119,7 @@ PARAMS: tuple[GroupParams, ...] = (
         6.5,
     ),
     GroupParams(
-        0.31,
+        _SHARE["alcohol_only"],
         (1.05, 1.0, 0.97, 0.95, 1.0, 1.0, 1.02, 0.95),
         5,
         0.12,
@@ -135,6 +138,44 @@ PARAMS: tuple[GroupParams, ...] = (
 )
 
 _MAX_JOURNEYS = 8
+
+
+@dataclass(frozen=True)
+class TreatmentSystem:
+    """Areas whose treatment is simulated together, on their own random streams.
+
+    The region's streams keep the names they had before the county joined (``label`` empty), so
+    adding a county changes none of the region's numbers.
+    """
+
+    label: str  # prefix of the random stream names
+    areas: tuple[geo.Area, ...]
+    residence: tuple[int, ...]  # residence index (geo.ALL_LA_CODES) of each area
+    inpatient: str  # provider codes of the system's inpatient and residential units
+    residential: str
+    recommission: bool  # the Wirral re-commissioning happens in this system
+    params: tuple[GroupParams, ...] = PARAMS
+    #: the year whose target is the groups' share of the treatment rate (None: the mean year)
+    anchor_year: int | None = None
+    both_share: float = 0.45  # opiate clients who also use crack
+    employment: tuple[dict[str, float], ...] | None = None  # per group (None: _EMPLOYMENT)
+    referral_drug: dict[str, float] | None = None  # drug groups (None: _referral_sources)
+    #: per referral year, the share of first waits of three weeks or more (None: ~4 %, one draw)
+    long_wait: tuple[float, ...] | None = None
+    #: TOP: chance a later review is abstinent, per drug column (None: the region's), and at a
+    #: completed exit
+    top_abstinent: dict[str, float] | None = None
+    top_abstinent_completed: float = 0.8
+    #: TOP: a reduced user's days as a fraction of the start's, per drug column (None: 0.15-0.9)
+    top_reduced: dict[str, tuple[float, float]] | None = None
+    p_residential: float = 0.3  # of transfers: residential rehabilitation
+    opiate_urgent_housing: float = 9  # weight of an urgent housing need among opiate clients
+    adjunct: dict[str, float] | None = None  # opiate clients' adjunctive drugs (None: _ADJUNCT)
+    hcv_tested: float = 80  # weight of "tested" among injectors (against 18 not tested)
+
+    @property
+    def la(self) -> np.ndarray:
+        return np.array(self.residence, dtype=np.int8)
 
 
 @dataclass
@@ -165,28 +206,33 @@ def _fy_start_day(fy: np.ndarray) -> np.ndarray:
     return april.astype("datetime64[D]").astype(np.int64)
 
 
-def target_in_treatment(scale: float) -> np.ndarray:
-    """People in treatment per (group, area, year) the simulation aims at."""
-    pop = geo.population(np.arange(tl.N_YEARS))  # (year, area)
-    need = np.array([a.need for a in geo.AREAS])
-    out = np.zeros((len(GROUPS), geo.N_AREAS, tl.N_YEARS))
-    for g, p in enumerate(PARAMS):
-        trend = np.array(p.trend) / np.mean(p.trend)
+def target_in_treatment(scale: float, system: TreatmentSystem | None = None) -> np.ndarray:
+    """People in treatment per (group, area of the system, year) the simulation aims at."""
+    system = system or REGION
+    pop = geo.population(np.arange(tl.N_YEARS), system.areas)  # (year, area)
+    need = np.array([a.need for a in system.areas])
+    out = np.zeros((len(GROUPS), len(system.areas), tl.N_YEARS))
+    for g, p in enumerate(system.params):
+        base = np.mean(p.trend) if system.anchor_year is None else p.trend[system.anchor_year]
+        trend = np.array(p.trend) / base
         out[g] = (pop * need).T * TREATMENT_RATE * p.share * trend * scale
     return out
 
 
-def _simulate_careers(rng: np.random.Generator, g: int, rate: np.ndarray) -> dict[str, np.ndarray]:
+def _simulate_careers(
+    rng: np.random.Generator, g: int, rate: np.ndarray, system: TreatmentSystem
+) -> dict[str, np.ndarray]:
     """Careers for group ``g`` with ``rate[area]`` career starts per year (before trend)."""
-    p = PARAMS[g]
+    p = system.params[g]
     fys = np.arange(-p.warmup_years, tl.N_YEARS)
     trend = np.array([p.trend[min(max(f, 0), tl.N_YEARS - 1)] for f in fys])
     lam = rate[:, None] * trend[None, :]
     counts = rng.poisson(lam)
     # At least one start per area and year in the window, so tiny extracts stay complete.
     counts[:, fys >= 0] = np.maximum(counts[:, fys >= 0], 1)
-    la = np.repeat(np.repeat(np.arange(geo.N_AREAS), len(fys)), counts.ravel())
-    fy = np.repeat(np.tile(fys, geo.N_AREAS), counts.ravel())
+    n_areas = len(system.areas)
+    la = np.repeat(np.repeat(system.la, len(fys)), counts.ravel())
+    fy = np.repeat(np.tile(fys, n_areas), counts.ravel())
     n = len(la)
     start0 = _fy_start_day(fy) + rng.integers(0, 365, n)
     k = _MAX_JOURNEYS
@@ -240,41 +286,52 @@ def _simulate_careers(rng: np.random.Generator, g: int, rate: np.ndarray) -> dic
     }
 
 
-def _in_treatment_by_year(c: dict[str, np.ndarray]) -> np.ndarray:
-    """People (careers) in treatment per (area, year)."""
-    out = np.zeros((geo.N_AREAS, tl.N_YEARS))
+def _in_treatment_by_year(c: dict[str, np.ndarray], system: TreatmentSystem) -> np.ndarray:
+    """People (careers) in treatment per (area of the system, year)."""
+    out = np.zeros((len(system.areas), tl.N_YEARS))
     keep = c["keep"]
+    n_la = len(geo.ALL_LA_CODES)
     for y in range(tl.N_YEARS):
         lo, hi = tl.FY_START[y], tl.FY_START[y + 1] - 1
         inyear = (keep & (c["start"] <= hi) & (c["end"] >= lo)).any(axis=1)
-        out[:, y] = np.bincount(c["la"][inyear], minlength=geo.N_AREAS)
+        out[:, y] = np.bincount(c["la"][inyear], minlength=n_la)[system.la]
     return out
 
 
 def simulate_treatment(
-    seed: int, scale: float, people: PersonRegistry, codes: CodeLists
+    seed: int,
+    scale: float,
+    people: PersonRegistry,
+    codes: CodeLists,
+    system: TreatmentSystem | None = None,
 ) -> TreatmentResult:
-    """Episodes, TOP reviews and the treated people for every group and area."""
-    targets = target_in_treatment(scale)
+    """Episodes, TOP reviews and the treated people for every group and area of ``system``
+    (default: the region)."""
+    system = system or REGION
+    x = system.label
+    targets = target_in_treatment(scale, system)
     episodes: list[Table] = []
     treated: list[TreatedPeople] = []
     for g in range(len(GROUPS)):
         # Pass 1 measures how many people in treatment a unit start rate gives; pass 2 uses the
         # rate that meets the target (on a fresh stream, so the two passes are independent).
         probe_rate = np.maximum(targets[g].mean(axis=1), 1.0) * 0.4
-        probe = _simulate_careers(rng_for(seed, f"tx-probe-{g}"), g, probe_rate)
-        got = _in_treatment_by_year(probe).sum(axis=1)
+        probe = _simulate_careers(rng_for(seed, f"{x}tx-probe-{g}"), g, probe_rate, system)
+        got = _in_treatment_by_year(probe, system).sum(axis=1)
         want = targets[g].sum(axis=1)
         rate = probe_rate * np.where(got > 0, want / np.maximum(got, 1), 1.0)
-        careers = _simulate_careers(rng_for(seed, f"tx-careers-{g}"), g, rate)
-        eps, tp = _episodes_for_group(rng_for(seed, f"tx-episodes-{g}"), g, careers, people, codes)
+        careers = _simulate_careers(rng_for(seed, f"{x}tx-careers-{g}"), g, rate, system)
+        eps, tp = _episodes_for_group(
+            rng_for(seed, f"{x}tx-episodes-{g}"), g, careers, people, codes, system
+        )
         episodes.append(eps)
         treated.append(tp)
     all_eps = Table.concat(episodes)
-    all_eps = _recommission(all_eps, codes)
+    if system.recommission:
+        all_eps = _recommission(all_eps, codes)
     order = np.lexsort((all_eps["person"], all_eps["referral"]))
     all_eps = all_eps.take(order)
-    top = _top_reviews(rng_for(seed, "tx-top"), all_eps, codes)
+    top = _top_reviews(rng_for(seed, f"{x}tx-top"), all_eps, codes, system)
     tp_all = TreatedPeople(
         *(
             np.concatenate([getattr(t, f) for t in treated])
@@ -290,25 +347,120 @@ def simulate_treatment(
 PROVIDER_COMMUNITY, PROVIDER_ALCOHOL, PROVIDER_SHARED_CARE, PROVIDER_NEW_COMMUNITY = range(4)
 REGIONAL_INPATIENT = "TPCMR01"
 REGIONAL_RESIDENTIAL = "TPCMR02"
+COUNTY_INPATIENT = "TPEMR01"
+COUNTY_RESIDENTIAL = "TPEMR02"
 #: Wirral re-commissioned its adult community service on 1 April 2017: open episodes moved to
 #: the new provider code (a transfer), as the Leicestershire JSNA describes for its own 2016 change.
 RECOMMISSIONED_AREA = "E08000015"
 RECOMMISSIONED_ON = tl.to_day("2017-04-01")
 
 
+#: The region (every source) and the county (treatment only), each on its own streams.
+REGION = TreatmentSystem(
+    "",
+    geo.AREAS,
+    tuple(range(geo.N_AREAS)),
+    REGIONAL_INPATIENT,
+    REGIONAL_RESIDENTIAL,
+    True,
+)
+#: Leicestershire, shaped from its JSNA chapter (2016-17 and 2017-18): new presentations by group
+#: (opiate 348 -> 307, non-opiate 75 -> 75, non-opiate & alcohol 86 -> 127) set the arrival
+#: trends; completions 6.8 / 40.3 / 38.2 %; early unplanned exits 14 / 8 / 9 %; people in drug
+#: treatment younger than the region's (291 aged 18-29, 13 aged 60-69).
+_COUNTY_PARAMS = (
+    replace(
+        PARAMS[OPIATE],
+        share=0.505,  # the county's careers run longer than the trend assumes: 1,129 in 2017-18
+        trend=(1.04, 1.03, 1.02, 1.11, 0.98, 0.97, 0.96, 0.93),
+        p_complete=0.37,
+        age_base=22.5,
+        age_theta=4.2,
+    ),
+    replace(
+        PARAMS[NON_OPIATE],
+        share=0.063,
+        trend=(0.6, 0.62, 0.66, 0.92, 1.0, 1.05, 1.1, 1.05),
+        early=0.07,
+        p_complete=0.76,
+    ),
+    replace(
+        PARAMS[NON_OPIATE_ALCOHOL],
+        trend=(0.5, 0.52, 0.55, 0.75, 1.0, 1.05, 1.1, 1.05),
+        early=0.08,
+        p_complete=0.72,
+    ),
+    PARAMS[ALCOHOL_ONLY],
+)
+#: New presentations' employment (27 % regular, 27 % unemployed or inactive, 41 % long-term sick
+#: across the drug groups) and referral routes (49 % self, 30 % criminal justice).
+_COUNTY_EMPLOYMENT = (
+    {"regular_employment": 22, "unemployed_inactive": 28, "long_term_sick": 45,
+     "unpaid_voluntary": 1, "education": 1, "other": 1, "": 2},
+    {"regular_employment": 38, "unemployed_inactive": 28, "long_term_sick": 28,
+     "unpaid_voluntary": 1, "education": 2, "other": 1, "": 2},
+    {"regular_employment": 33, "unemployed_inactive": 25, "long_term_sick": 38,
+     "unpaid_voluntary": 1, "education": 1, "other": 1, "": 1},
+    {"regular_employment": 38, "unemployed_inactive": 24, "long_term_sick": 30,
+     "unpaid_voluntary": 1, "education": 1, "other": 4, "": 2},
+)  # fmt: skip
+_COUNTY_REFERRAL = {
+    "self": 46.5, "arrest_referral": 8, "drr": 6.5, "probation": 7, "prison": 7, "other_cjs": 2,
+    "gp": 9, "hospital": 1, "a_and_e": 0.5, "social_services": 1, "drug_service": 2,
+    "alcohol_service": 0.5, "other": 6.5, "": 2,
+}  # fmt: skip
+COUNTY = TreatmentSystem(
+    "county-",
+    geo.COUNTY_AREAS,
+    geo.COUNTY_INDEX,
+    COUNTY_INPATIENT,
+    COUNTY_RESIDENTIAL,
+    False,
+    params=_COUNTY_PARAMS,
+    anchor_year=DEMO_PERIODS.index("2017-18"),
+    both_share=0.37,  # crack in treatment: 32 % of the 1,478 crack users (68 % unmet need)
+    employment=_COUNTY_EMPLOYMENT,
+    referral_drug=_COUNTY_REFERRAL,
+    # waits of three weeks or more: 2 % in 2016-17, none to speak of from 2017-18 (100 %)
+    long_wait=(0.04, 0.04, 0.03, 0.02, 0.002, 0.002, 0.002, 0.002),
+    # TOP 2017-18: abstinent 39 / 45 / 42 / 26 % and significantly reduced 25 / 11 / 17 / 19 %
+    # (opiates / crack / cannabis / alcohol) of those using at the start
+    top_abstinent={
+        "days_opiates": 0.31,
+        "days_crack": 0.42,
+        "days_cannabis": 0.30,
+        "days_alcohol": 0.10,
+    },
+    top_abstinent_completed=0.6,
+    top_reduced={"days_crack": (0.55, 1.0), "days_opiates": (0.2, 0.95)},
+    p_residential=0.25,  # 18 people in residential rehabilitation in 2017-18
+    opiate_urgent_housing=14,  # 16 % of opiate new presentations (8 % in 2009-10)
+    adjunct={"alcohol": 26, "cannabis": 22, "cocaine": 13, "benzodiazepines": 16, "pom_otc": 19},
+    hcv_tested=85,  # 86 % of eligible injectors tested in 2016-17
+)
+SYSTEMS: tuple[TreatmentSystem, ...] = (REGION, COUNTY)
+_DEMO_AREAS = tuple(a for s in SYSTEMS for a in s.areas)
+_N_LOCAL = len(_DEMO_AREAS) * 4
+#: Provider slot of each residence index (-1: no local provider).
+_SLOT = np.full(len(geo.ALL_LA_CODES), -1, np.int64)
+_SLOT[[i for s in SYSTEMS for i in s.residence]] = np.arange(len(_DEMO_AREAS))
+
+
 def provider_codes() -> list[str]:
-    """All provider codes: four per area, then the regional inpatient and residential units."""
-    codes = [f"TP{a.short}{i + 1:02d}" for a in geo.AREAS for i in range(4)]
-    return [*codes, REGIONAL_INPATIENT, REGIONAL_RESIDENTIAL]
+    """All provider codes: four per demo area, then each system's inpatient and residential
+    units."""
+    codes = [f"TP{a.short}{i + 1:02d}" for a in _DEMO_AREAS for i in range(4)]
+    units = [u for s in SYSTEMS for u in (s.inpatient, s.residential)]
+    return [*codes, *units]
+
+
+def _unit(system: TreatmentSystem, code: str) -> int:
+    return provider_codes().index(code)
 
 
 def _local_provider(la: np.ndarray, which: np.ndarray) -> np.ndarray:
-    return (la.astype(np.int64) * 4 + which).astype(np.int16)
+    return (_SLOT[la.astype(np.int64)] * 4 + which).astype(np.int16)
 
-
-_N_LOCAL = geo.N_AREAS * 4
-_INPATIENT = _N_LOCAL
-_RESIDENTIAL = _N_LOCAL + 1
 
 _NON_OPIATE_DRUGS = {
     "cannabis": 40,
@@ -333,8 +485,11 @@ def _episodes_for_group(
     c: dict[str, np.ndarray],
     people: PersonRegistry,
     codes: CodeLists,
+    system: TreatmentSystem,
 ) -> tuple[Table, TreatedPeople]:
-    p = PARAMS[g]
+    p = system.params[g]
+    inpatient = _unit(system, system.inpatient)
+    residential = _unit(system, system.residential)
     keep = c["keep"] & (c["end"] >= tl.START_DAY)
     in_window = keep.any(axis=1)
     idx = np.flatnonzero(in_window)
@@ -354,7 +509,7 @@ def _episodes_for_group(
     primary = np.full(n, -1, np.int16)
     ts = "treatment_substance"
     if g == OPIATE:
-        drug_type[:] = np.where(rng.random(n) < 0.45, BOTH, OPIATE_ONLY)
+        drug_type[:] = np.where(rng.random(n) < system.both_share, BOTH, OPIATE_ONLY)
         injector = rng.random(n) < 0.7
     else:
         crack_share = {NON_OPIATE: 0.25, NON_OPIATE_ALCOHOL: 0.15}.get(g, 0.0)
@@ -381,7 +536,8 @@ def _episodes_for_group(
         both = drug_type == BOTH
         s2[both] = crack_code
         adj_codes = codes.indices(ts, list(_ADJUNCT))
-        adj = adj_codes[categories(rng, n, np.array(list(_ADJUNCT.values()), float))]
+        adjunct = system.adjunct or _ADJUNCT
+        adj = adj_codes[categories(rng, n, np.array(list(adjunct.values()), float))]
         has_adj = rng.random(n) < 0.45
         s2[~both & has_adj] = adj[~both & has_adj]
         s3[both & has_adj] = adj[both & has_adj]
@@ -436,10 +592,11 @@ def _episodes_for_group(
     dest_u = rng.random(m)
     dest_provider = np.where(
         dest_u < 0.4,
-        _INPATIENT,
+        inpatient,
         np.where(
-            dest_u < 0.7,  # residential rehabilitation: about 2 % of people in treatment a year
-            _RESIDENTIAL,
+            # residential rehabilitation: about 2 % of people in treatment a year
+            dest_u < 0.4 + system.p_residential,
+            residential,
             _local_provider(
                 la[ci],
                 np.where(which == PROVIDER_COMMUNITY, PROVIDER_SHARED_CARE, PROVIDER_COMMUNITY),
@@ -489,7 +646,12 @@ def _episodes_for_group(
     reason[final & (out == CUSTODY)] = codes.index(dr, "transferred_in_custody")
     reason[~final] = codes.index(dr, "transferred_not_in_custody")
     # Waits: first intervention mostly within a week or two; ~4 % three weeks or more.
-    wait_cat = categories(rng, n_e, np.array([0.15, 0.45, 0.25, 0.11, 0.028, 0.012]))
+    if system.long_wait is None:
+        wait_cat = categories(rng, n_e, np.array([0.15, 0.45, 0.25, 0.11, 0.028, 0.012]))
+    else:  # the county's long waits by referral year
+        long = np.asarray(system.long_wait)[np.clip(tl.fy_of(e_ref), 0, tl.N_YEARS - 1)]
+        short = categories(rng, n_e, np.array([0.15, 0.45, 0.25, 0.11]))
+        wait_cat = np.where(rng.random(n_e) < long, 4 + (rng.random(n_e) < 0.3), short)
     lo = np.array([0, 1, 8, 15, 21, 43])[wait_cat]
     hi = np.array([0, 7, 14, 20, 42, 90])[wait_cat]
     wait = lo + (rng.random(n_e) * (hi - lo + 1)).astype(np.int64)
@@ -514,9 +676,9 @@ def _episodes_for_group(
     triage = np.where(triage > tl.END_DAY, tl.NO_DATE, triage)
     # Setting follows the provider.
     setting = np.full(n_e, codes.index("setting", "community"), np.int16)
-    setting[e_provider == _INPATIENT] = codes.index("setting", "inpatient")
-    setting[e_provider == _RESIDENTIAL] = np.where(
-        rng.random(int((e_provider == _RESIDENTIAL).sum())) < 0.8,
+    setting[e_provider == inpatient] = codes.index("setting", "inpatient")
+    setting[e_provider == residential] = np.where(
+        rng.random(int((e_provider == residential).sum())) < 0.8,
         codes.index("setting", "residential"),
         codes.index("setting", "recovery_house"),
     )
@@ -529,7 +691,10 @@ def _episodes_for_group(
         & (rng.random(n_e) < 0.3)
     )
     setting[young] = codes.index("setting", "young_person")
-    rs = _referral_sources(rng, g, n_e, codes)
+    if system.referral_drug is not None and g != ALCOHOL_ONLY:
+        rs = _draw(rng, codes, "referral_source", n_e, system.referral_drug)
+    else:
+        rs = _referral_sources(rng, g, n_e, codes)
     rs[second] = np.where(
         e_provider[second] >= _N_LOCAL,
         codes.index("referral_source", "drug_service"),
@@ -552,13 +717,23 @@ def _episodes_for_group(
         s2=s2[e_person_local],
         s3=s3[e_person_local],
         injecting=_injecting(rng, g, injector[e_person_local], codes),
-        accommodation=_draw(rng, codes, "accommodation_need", n_e, _ACCOMMODATION[g]),
-        employment=_draw(rng, codes, "employment_status", n_e, _EMPLOYMENT[g]),
+        accommodation=_draw(
+            rng,
+            codes,
+            "accommodation_need",
+            n_e,
+            _ACCOMMODATION[g]
+            if g != OPIATE
+            else {**_ACCOMMODATION[g], "urgent_problem": system.opiate_urgent_housing},
+        ),
+        employment=_draw(
+            rng, codes, "employment_status", n_e, (system.employment or _EMPLOYMENT)[g]
+        ),
         parental=_draw(rng, codes, "parental_status", n_e, _PARENTAL),
         discharge=e_dis.astype(np.int32),
         reason=reason,
         hbv=_hbv(rng, injector[e_person_local], codes),
-        hcv=_hcv(rng, injector[e_person_local], codes),
+        hcv=_hcv(rng, injector[e_person_local], codes, system.hcv_tested),
         group=np.full(n_e, g, np.int8),
         new_presentation=~second,
     )
@@ -697,9 +872,11 @@ def _hbv(rng: np.random.Generator, injector: np.ndarray, codes: CodeLists) -> np
     return np.where(injector, inj, non).astype(np.int16)
 
 
-def _hcv(rng: np.random.Generator, injector: np.ndarray, codes: CodeLists) -> np.ndarray:
+def _hcv(
+    rng: np.random.Generator, injector: np.ndarray, codes: CodeLists, tested: float = 80
+) -> np.ndarray:
     n = len(injector)
-    inj = _draw(rng, codes, "hcv_tested", n, {"Y": 80, "N": 18, "": 2})
+    inj = _draw(rng, codes, "hcv_tested", n, {"Y": tested, "N": 98 - tested, "": 2})
     non = _draw(rng, codes, "hcv_tested", n, {"not_eligible": 80, "": 20})
     return np.where(injector, inj, non).astype(np.int16)
 
@@ -745,7 +922,9 @@ def _recommission(eps: Table, codes: CodeLists) -> Table:
 # --- TOP ----------------------------------------------------------------------------------------
 
 
-def _top_reviews(rng: np.random.Generator, eps: Table, codes: CodeLists) -> Table:
+def _top_reviews(
+    rng: np.random.Generator, eps: Table, codes: CodeLists, system: TreatmentSystem
+) -> Table:
     """Start, six-monthly review and exit TOPs for most episodes, with drug-consistent days."""
     n = len(eps)
     fi = eps["first_int"].astype(np.int64)
@@ -812,9 +991,11 @@ def _top_reviews(rng: np.random.Generator, eps: Table, codes: CodeLists) -> Tabl
     completed_exit = (stage == 2) & planned[ep]
     cols: dict[str, np.ndarray] = {}
     for name, (used, base, abst) in use.items():
+        abst = (system.top_abstinent or {}).get(name, abst)
+        lo, hi = (system.top_reduced or {}).get(name, (0.15, 0.9))
         at_start = np.clip(np.round(rng.normal(base, 6, m)), 1, 28)
-        reduced = np.clip(np.round(at_start * rng.uniform(0.15, 0.9, m)), 1, 28)
-        p_abst = np.where(completed_exit, 0.8, abst)
+        reduced = np.clip(np.round(at_start * rng.uniform(lo, hi, m)), 1, 28)
+        p_abst = np.where(completed_exit, system.top_abstinent_completed, abst)
         later = np.where(rng.random(m) < p_abst, 0, reduced)
         days = np.where(used, np.where(is_start, at_start, later), 0)
         days = np.where(rng.random(m) < 0.03, -1, days)  # not recorded

@@ -72,6 +72,12 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+#: The year a seed report is about, for the area it is about: without ``period``, that area's page
+#: of that report is written for that year (the Leicestershire JSNA chapter is 2017-18; its
+#: treatment profile holds the support pack) and every other page for the report's latest year.
+SUBJECT_PERIODS: dict[tuple[str, str], str] = {("treatment", "E10000018"): "2017-18"}
+
+
 def page_path(out_dir: Path, area_code: str, report: str) -> Path:
     return out_dir / area_code / f"{report}.html"
 
@@ -89,7 +95,10 @@ def generate_reports(
 
     One page per area (each local authority and the region) and report, plus ``index.html``
     linking them; a PDF beside each page when headless Chromium is available (``pdf=False``
-    skips them). ``period`` (YYYY-YY) defaults to each report's latest published year.
+    skips them). ``period`` (YYYY-YY) defaults to each report's latest published year (or, for an
+    area a seed report is about, that report's year: ``SUBJECT_PERIODS``). An area whose data
+    hold no row of a report's headline indicator in any year (the county has no IMS or DIP data)
+    gets no page of that report, and the index says so.
     Raises ``ValueError`` for an unknown area, report or period."""
     data = load_serving(Path(serving_db))
     out_dir = Path(out_dir).resolve()
@@ -126,7 +135,19 @@ def generate_reports(
             )
             continue
         periods[kind.slug] = chosen_period
-        jobs.extend((kind.slug, area.code, chosen_period) for area in chosen)
+        for area in chosen:
+            if not any(data.has_rows(kind.headline, area.code, p) for p in data.periods):
+                skipped.append(f"{kind.title}: no {kind.headline} data for {area.name}")
+                continue
+            if kind.slug == "compare" and area.kind == "la" and data.region_of(area.code) is None:
+                skipped.append(
+                    f"{kind.title}: {area.name} has no other local authority of its region in "
+                    "the data to compare with"
+                )
+                continue
+            subject = SUBJECT_PERIODS.get((kind.slug, area.code))
+            own = subject if period is None and subject in data.periods else chosen_period
+            jobs.append((kind.slug, area.code, own))
     context = _PageContext(data, [k.slug for k in kinds], [a.code for a in chosen], out_dir)
     pages = _write_all_pages(context, jobs)
     for page in pages:
@@ -263,6 +284,8 @@ def _render_index(env, css, data: ServingData, index: ReportIndex, kinds, chosen
                     "html": _relative(p.html, index.index_html),
                     "pdf": _relative(p.pdf, index.index_html) if p.pdf else None,
                     "title": f"{k.title}, {a.name}",
+                    # a page written for its own year (SUBJECT_PERIODS) says which
+                    "period": p.period if p.period != index.periods.get(k.slug) else None,
                 }
                 if p
                 else None

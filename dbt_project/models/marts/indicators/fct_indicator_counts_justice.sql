@@ -238,7 +238,10 @@ grid as (
         counts.denominator is not null as has_denominator
     from counts
     inner join areas
-        on counts.area_code = areas.parent_code and areas.area_type = 'la'
+        on
+            counts.area_code = areas.parent_code
+            and areas.area_type = 'la'
+            and {{ in_rolled_up_region('areas') }}
 
 )
 

@@ -191,7 +191,10 @@ region_known as (
         sum(bullseye.people) as people
     from bullseye
     inner join areas
-        on bullseye.area_code = areas.area_code and areas.area_type = 'la'
+        on
+            bullseye.area_code = areas.area_code
+            and areas.area_type = 'la'
+            and {{ in_rolled_up_region('areas') }}
     where bullseye.ring <> 'not_known'
     group by areas.parent_code, bullseye.period, bullseye.ring
 
@@ -202,7 +205,10 @@ region_estimates as (
     select areas.parent_code as area_code, estimates.period, sum(estimates.estimate) as estimate
     from estimates
     inner join areas
-        on estimates.area_code = areas.area_code and areas.area_type = 'la'
+        on
+            estimates.area_code = areas.area_code
+            and areas.area_type = 'la'
+            and {{ in_rolled_up_region('areas') }}
     where estimates.drug_group = 'ocu'
     group by areas.parent_code, estimates.period
 
@@ -447,7 +453,7 @@ counts as (
         provider_rows.denominator
     from provider_rows
     inner join areas
-        on provider_rows.area_code = areas.area_code
+        on provider_rows.area_code = areas.area_code and {{ in_rolled_up_region('areas') }}
 
 )
 

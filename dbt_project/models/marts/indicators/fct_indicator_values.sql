@@ -142,7 +142,10 @@ estimates as (
         sum(prevalence.upper_95) as upper_95
     from {{ ref('stg_reference__prevalence_estimates') }} as prevalence
     inner join areas
-        on prevalence.la_code = areas.area_code and areas.area_type = 'la'
+        on
+            prevalence.la_code = areas.area_code
+            and areas.area_type = 'la'
+            and {{ in_rolled_up_region('areas') }}
     where prevalence.age_band = '15-64'
     group by areas.parent_code, prevalence.period, prevalence.drug_group
 

@@ -85,8 +85,22 @@ def build_page(data: ServingData, report: str, area: str, period: str) -> Page:
         summary=summary,
         sections=sections,
         methods=method_notes(data, b.used),
-        notes=year_to_date_notes(data, b.used, b.periods),
+        notes=[*_no_region_note(b), *year_to_date_notes(data, b.used, b.periods)],
     )
+
+
+def _no_region_note(b: Builder) -> list[str]:
+    """A local authority whose region has no other authority in the data (Leicestershire, the
+    demo's one East Midlands authority) has no region comparator: never "similar to the region"
+    against itself."""
+    if b.is_region or b.region is not None:
+        return []
+    return [
+        f"{b.area_name} is the only local authority of its region in these data, so it has no "
+        "region comparator: its indicators are compared with England where England is "
+        "benchmarked and are otherwise not compared, and it has no spine chart of a region's "
+        "areas."
+    ]
 
 
 def year_to_date_notes(

@@ -1,0 +1,35 @@
+"""Which demo areas an indicator or source covers: read from spec and the seeds, never counted
+by hand (the demo is the Cheshire & Merseyside region plus Leicestershire, treatment only)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from orchestration.lib import spec
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds" / "reference"
+#: The region every source describes, and its local authorities.
+REGION = "E54000008"
+REGION_AREAS: frozenset[str] = frozenset(
+    r["area_code"]
+    for r in csv.DictReader((SEEDS / "areas.csv").open(encoding="utf-8"))
+    if r["area_type"] == "la" and r["parent_code"] == REGION
+)
+COUNTY_AREAS: frozenset[str] = frozenset(spec.DEMO_COUNTY_AREAS)
+#: Extract sources and indicator catalogue sources that describe the county areas too.
+COUNTY_SOURCES = frozenset(
+    {"ndtms", "ndtms_episodes", "ndtms_top", "prevalence", "prevalence_estimates", "population"}
+)
+
+
+def areas_of(source: str) -> frozenset[str]:
+    """The demo's local authorities a source (or an indicator's ``ndtms;prevalence``) covers."""
+    parts = set(source.split(";"))
+    return REGION_AREAS | COUNTY_AREAS if parts <= COUNTY_SOURCES else REGION_AREAS
+
+
+def indicator_sources() -> dict[str, str]:
+    """indicator_code -> its catalogue source."""
+    with (SEEDS / "indicator_catalogue.csv").open(encoding="utf-8") as handle:
+        return {r["indicator_code"]: r["source"] for r in csv.DictReader(handle)}
