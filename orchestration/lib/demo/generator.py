@@ -48,7 +48,8 @@ from orchestration.lib.demo.sources import (
     top_rows,
 )
 from orchestration.lib.demo.table import Table
-from orchestration.lib.demo.treatment import COUNTY, provider_codes, simulate_treatment
+from orchestration.lib.demo.treatment import simulate_treatment
+from orchestration.lib.demo.treatment_systems import COUNTY, provider_codes
 from orchestration.lib.demo.writer import FileVariant, relative_path, render_file, write_bytes
 from orchestration.lib.spec import DEMO_PERIODS, SOURCES
 

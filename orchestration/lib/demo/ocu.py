@@ -27,7 +27,7 @@ from orchestration.lib.demo import areas as geo
 from orchestration.lib.demo import timeline as tl
 from orchestration.lib.demo.people import SEX_MALE, PersonRegistry, dob_for_age
 from orchestration.lib.demo.sampling import allocate
-from orchestration.lib.demo.treatment import (
+from orchestration.lib.demo.treatment_systems import (
     BOTH,
     CRACK_ONLY,
     OPIATE_ONLY,

@@ -17,7 +17,7 @@ import numpy as np
 from orchestration.lib.demo import areas as geo
 from orchestration.lib.demo import timeline as tl
 from orchestration.lib.demo.ocu import OcuPool
-from orchestration.lib.demo.treatment import BOTH, CRACK_ONLY, OPIATE_ONLY
+from orchestration.lib.demo.treatment_systems import BOTH, CRACK_ONLY, OPIATE_ONLY
 from orchestration.lib.spec import DEMO_PERIODS
 
 POP_BANDS = (

@@ -21,7 +21,7 @@ import numpy as np
 from orchestration.lib.demo import areas as geo
 from orchestration.lib.demo import timeline as tl
 from orchestration.lib.demo.codes import CodeLists
-from orchestration.lib.demo.ims import Agencies
+from orchestration.lib.demo.ims_agencies import Agencies
 from orchestration.lib.demo.people import LETTER_LOOKUP, PersonRegistry
 from orchestration.lib.demo.table import Table
 from orchestration.lib.spec import DEMO_PERIODS, Source, source
