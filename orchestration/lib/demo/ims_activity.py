@@ -3,6 +3,8 @@ cohort members ``ims`` chooses."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from orchestration.lib.demo import areas as geo
@@ -62,25 +64,34 @@ def _usual_agency(
     rng: np.random.Generator, la: np.ndarray, agencies: Agencies, year: int, kinds: dict[int, float]
 ) -> np.ndarray:
     """An active agency in the person's service area, by agency-type preference."""
-    act = agencies.active(year)
-    out = np.full(len(la), -1, np.int32)
-    for a in range(geo.N_AREAS):
-        rows = np.flatnonzero(la == a)
-        if len(rows) == 0:
-            continue
-        cand = np.flatnonzero(act & (agencies.la == a))
+
+    def pick(rows: np.ndarray, cand: np.ndarray) -> np.ndarray:
         w = np.array([kinds.get(int(t), 0.0) for t in agencies.type[cand]])
         if w.sum() == 0:
             w = np.ones(len(cand))
         # spread preference evenly over agencies of a type
-        out[rows] = cand[categories(rng, len(rows), w / w.sum())]
-    return out
+        return cand[categories(rng, len(rows), w / w.sum())]
+
+    return _agency_per_area(la, agencies, year, pick)
 
 
 def _other_agency(
     rng: np.random.Generator, la: np.ndarray, agencies: Agencies, year: int
 ) -> np.ndarray:
     """Any active agency in the given area (an occasional visit elsewhere)."""
+    return _agency_per_area(
+        la, agencies, year, lambda rows, cand: cand[rng.integers(0, len(cand), len(rows))]
+    )
+
+
+def _agency_per_area(
+    la: np.ndarray,
+    agencies: Agencies,
+    year: int,
+    pick: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """An agency for each row of ``la``: area by area, ``pick(rows, candidates)`` chooses among
+    the agencies of that area active in ``year`` (-1 where none is picked)."""
     act = agencies.active(year)
     out = np.full(len(la), -1, np.int32)
     for a in range(geo.N_AREAS):
@@ -88,7 +99,7 @@ def _other_agency(
         if len(rows) == 0:
             continue
         cand = np.flatnonzero(act & (agencies.la == a))
-        out[rows] = cand[rng.integers(0, len(cand), len(rows))]
+        out[rows] = pick(rows, cand)
     return out
 
 
