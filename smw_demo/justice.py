@@ -29,10 +29,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.lib.demo import areas as geo
-from orchestration.lib.demo import timeline as tl
-from orchestration.lib.demo.codes import CodeLists
-from orchestration.lib.demo.justice_calibration import (
+from smw_demo import areas as geo
+from smw_demo import timeline as tl
+from smw_demo.codes import CodeLists
+from smw_demo.justice_calibration import (
     CONTACTS_2015,
     FALL_2015,
     FY_2015,
@@ -40,13 +40,13 @@ from orchestration.lib.demo.justice_calibration import (
     SEFTON_2015_WHITE_BRITISH,
     YEAR_FACTOR,
 )
-from orchestration.lib.demo.justice_contacts import _contact_details
-from orchestration.lib.demo.justice_drug_tests import _drug_tests
-from orchestration.lib.demo.justice_funnel import _funnel, _Vocab
-from orchestration.lib.demo.justice_people import _people_for_contacts
-from orchestration.lib.demo.ocu import OcuPool
-from orchestration.lib.demo.people import PersonRegistry
-from orchestration.lib.demo.table import Table
+from smw_demo.justice_contacts import _contact_details
+from smw_demo.justice_drug_tests import _drug_tests
+from smw_demo.justice_funnel import _funnel, _Vocab
+from smw_demo.justice_people import _people_for_contacts
+from smw_demo.ocu import OcuPool
+from smw_demo.people import PersonRegistry
+from smw_demo.table import Table
 
 
 def contact_targets(scale: float) -> np.ndarray:

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.lib.demo import areas as geo
-from orchestration.lib.demo import timeline as tl
-from orchestration.lib.demo.codes import CodeLists
-from orchestration.lib.demo.sampling import (
+from smw_demo import areas as geo
+from smw_demo import timeline as tl
+from smw_demo.codes import CodeLists
+from smw_demo.sampling import (
     allocate,
 )
 

@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from orchestration.lib.demo.codes import CodeLists
-from orchestration.lib.demo.justice_calibration import COCAINE_USER, OTHER_USER, SEFTON
-from orchestration.lib.demo.people import SEX_FEMALE, SEX_MALE
-from orchestration.lib.demo.sampling import allocate, categories, exact_categories
-from orchestration.lib.demo.table import Table
-from orchestration.lib.demo.treatment_systems import BOTH, CRACK_ONLY, OPIATE_ONLY
+from smw_demo.codes import CodeLists
+from smw_demo.justice_calibration import COCAINE_USER, OTHER_USER, SEFTON
+from smw_demo.people import SEX_FEMALE, SEX_MALE
+from smw_demo.sampling import allocate, categories, exact_categories
+from smw_demo.table import Table
+from smw_demo.treatment_systems import BOTH, CRACK_ONLY, OPIATE_ONLY
 
 _MENTIONS = {  # per profile: always-mentioned drugs, then optional (drug, probability)
     OPIATE_ONLY: (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from orchestration.lib.demo import timeline as tl
-from orchestration.lib.demo.codes import CodeLists
-from orchestration.lib.demo.table import Table
-from orchestration.lib.demo.treatment_systems import TreatmentSystem
+from smw_demo import timeline as tl
+from smw_demo.codes import CodeLists
+from smw_demo.table import Table
+from smw_demo.treatment_systems import TreatmentSystem
 
 
 def _top_reviews(

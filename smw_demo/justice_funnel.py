@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from orchestration.lib.demo import areas as geo
-from orchestration.lib.demo import timeline as tl
-from orchestration.lib.demo.codes import CodeLists
-from orchestration.lib.demo.justice_calibration import (
+from smw_demo import areas as geo
+from smw_demo import timeline as tl
+from smw_demo.codes import CodeLists
+from smw_demo.justice_calibration import (
     _FEMALE_PRISONS,
     FY_2015,
     KNOWSLEY,
@@ -26,9 +26,9 @@ from orchestration.lib.demo.justice_calibration import (
     TC,
     TNC,
 )
-from orchestration.lib.demo.people import SEX_FEMALE, SEX_MALE
-from orchestration.lib.demo.sampling import allocate, categories, exact_categories
-from orchestration.lib.demo.table import Table
+from smw_demo.people import SEX_FEMALE, SEX_MALE
+from smw_demo.sampling import allocate, categories, exact_categories
+from smw_demo.table import Table
 
 
 class _Vocab:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from orchestration.lib.demo import areas as geo
-from orchestration.lib.demo import timeline as tl
-from orchestration.lib.demo.ocu import OcuPool, new_untreated
-from orchestration.lib.demo.people import PersonRegistry, dob_for_age
-from orchestration.lib.demo.table import Table
-from orchestration.lib.demo.targets import DIP_AGE_EDGES, DIP_AGE_SHARE
-from orchestration.lib.demo.treatment_systems import CRACK_ONLY
+from smw_demo import areas as geo
+from smw_demo import timeline as tl
+from smw_demo.ocu import OcuPool, new_untreated
+from smw_demo.people import PersonRegistry, dob_for_age
+from smw_demo.table import Table
+from smw_demo.targets import DIP_AGE_EDGES, DIP_AGE_SHARE
+from smw_demo.treatment_systems import CRACK_ONLY
 
 #: Ages drawn within a band for new criminal-justice clients (50+ drawn up to 64).
 _BAND_LOW = np.array([18, 25, 30, 35, 40, 45, 50])

@@ -7,10 +7,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from orchestration.lib.demo import areas as geo
-from orchestration.lib.demo import targets
-from orchestration.lib.demo import timeline as tl
 from orchestration.lib.spec import DEMO_PERIODS
+from smw_demo import areas as geo
+from smw_demo import targets
+from smw_demo import timeline as tl
 
 GROUPS = ("opiate", "non_opiate", "non_opiate_alcohol", "alcohol_only")
 OPIATE, NON_OPIATE, NON_OPIATE_ALCOHOL, ALCOHOL_ONLY = range(4)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from orchestration.lib.demo import areas as geo
+from smw_demo import areas as geo
 
 SEFTON = geo.AREA_INDEX["E08000014"]
 LIVERPOOL = geo.AREA_INDEX["E08000012"]

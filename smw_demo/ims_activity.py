@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from orchestration.lib.demo import areas as geo
-from orchestration.lib.demo import timeline as tl
-from orchestration.lib.demo.codes import CodeLists
-from orchestration.lib.demo.ims_agencies import Agencies
-from orchestration.lib.demo.ims_calibration import (
+from smw_demo import areas as geo
+from smw_demo import timeline as tl
+from smw_demo.codes import CodeLists
+from smw_demo.ims_agencies import Agencies
+from smw_demo.ims_calibration import (
     BI_PER_CLIENT,
     CATEGORY_COUNTS,
     IPED,
@@ -22,21 +22,21 @@ from orchestration.lib.demo.ims_calibration import (
     PWID_INTERVENTIONS_2020,
     VISITS_PER_PERSON,
 )
-from orchestration.lib.demo.people import PersonRegistry
-from orchestration.lib.demo.sampling import (
+from smw_demo.people import PersonRegistry
+from smw_demo.sampling import (
     allocate,
     categories,
     exact_categories,
     spread,
 )
-from orchestration.lib.demo.table import Table
-from orchestration.lib.demo.targets import (
+from smw_demo.table import Table
+from smw_demo.targets import (
     PSYCH_MAIN,
     PSYCH_MAIN_RECORDED,
     PSYCH_SECOND,
     PSYCH_SECOND_RECORDED,
 )
-from orchestration.lib.demo.treatment_systems import (
+from smw_demo.treatment_systems import (
     BOTH,
     CRACK_ONLY,
     OPIATE_ONLY,

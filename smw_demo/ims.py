@@ -24,17 +24,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.lib.demo import areas as geo
-from orchestration.lib.demo import timeline as tl
-from orchestration.lib.demo.codes import CodeLists
-from orchestration.lib.demo.ims_activity import (
+from smw_demo import areas as geo
+from smw_demo import timeline as tl
+from smw_demo.codes import CodeLists
+from smw_demo.ims_activity import (
     _exact_count,
     _first_visits,
     _interventions,
     _nsp_transactions,
 )
-from orchestration.lib.demo.ims_agencies import Agencies, build_agencies
-from orchestration.lib.demo.ims_calibration import (
+from smw_demo.ims_agencies import Agencies, build_agencies
+from smw_demo.ims_calibration import (
     AGE_EDGES,
     BI,
     BI_MALE,
@@ -51,19 +51,19 @@ from orchestration.lib.demo.ims_calibration import (
     PSYCH_MALE,
     PSYCH_TOTAL,
 )
-from orchestration.lib.demo.ocu import OcuPool, new_untreated
-from orchestration.lib.demo.people import SEX_MALE, PersonRegistry, dob_for_age
-from orchestration.lib.demo.sampling import (
+from smw_demo.ocu import OcuPool, new_untreated
+from smw_demo.people import SEX_MALE, PersonRegistry, dob_for_age
+from smw_demo.sampling import (
     allocate,
     categories,
     exact_categories,
     stratified_pick,
 )
-from orchestration.lib.demo.table import Table
-from orchestration.lib.demo.targets import (
+from smw_demo.table import Table
+from smw_demo.targets import (
     BI_MAIN_2020,
 )
-from orchestration.lib.demo.treatment_systems import (
+from smw_demo.treatment_systems import (
     ALCOHOL_ONLY,
     CRACK_ONLY,
     OPIATE,

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from orchestration.lib.demo import areas as geo
-from orchestration.lib.demo import timeline as tl
-from orchestration.lib.demo.codes import CodeLists
-from orchestration.lib.demo.people import SEX_MALE, PersonRegistry, dob_for_age
-from orchestration.lib.demo.sampling import categories
-from orchestration.lib.demo.table import Table
-from orchestration.lib.demo.treatment_systems import (
+from smw_demo import areas as geo
+from smw_demo import timeline as tl
+from smw_demo.codes import CodeLists
+from smw_demo.people import SEX_MALE, PersonRegistry, dob_for_age
+from smw_demo.sampling import categories
+from smw_demo.table import Table
+from smw_demo.treatment_systems import (
     _N_LOCAL,
     ALCOHOL_ONLY,
     BOTH,

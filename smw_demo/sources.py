@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from orchestration.lib.demo import areas as geo
-from orchestration.lib.demo import timeline as tl
-from orchestration.lib.demo.codes import CodeLists
-from orchestration.lib.demo.ims_agencies import Agencies
-from orchestration.lib.demo.people import LETTER_LOOKUP, PersonRegistry
-from orchestration.lib.demo.table import Table
 from orchestration.lib.spec import DEMO_PERIODS, Source, source
+from smw_demo import areas as geo
+from smw_demo import timeline as tl
+from smw_demo.codes import CodeLists
+from smw_demo.ims_agencies import Agencies
+from smw_demo.people import LETTER_LOOKUP, PersonRegistry
+from smw_demo.table import Table
 
 Render = Callable[[np.ndarray], dict[str, list[str]]]
 

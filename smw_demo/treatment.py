@@ -24,14 +24,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.lib.demo import areas as geo
-from orchestration.lib.demo import timeline as tl
-from orchestration.lib.demo.codes import CodeLists
-from orchestration.lib.demo.people import PersonRegistry
-from orchestration.lib.demo.sampling import rng_for
-from orchestration.lib.demo.table import Table
-from orchestration.lib.demo.treatment_episodes import _episodes_for_group, _recommission
-from orchestration.lib.demo.treatment_systems import (
+from smw_demo import areas as geo
+from smw_demo import timeline as tl
+from smw_demo.codes import CodeLists
+from smw_demo.people import PersonRegistry
+from smw_demo.sampling import rng_for
+from smw_demo.table import Table
+from smw_demo.treatment_episodes import _episodes_for_group, _recommission
+from smw_demo.treatment_systems import (
     COMPLETED,
     CUSTODY,
     GROUPS,
@@ -42,7 +42,7 @@ from orchestration.lib.demo.treatment_systems import (
     TreatedPeople,
     TreatmentSystem,
 )
-from orchestration.lib.demo.treatment_top import _top_reviews
+from smw_demo.treatment_top import _top_reviews
 
 _MAX_JOURNEYS = 8
 

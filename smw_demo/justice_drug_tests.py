@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from orchestration.lib.demo import areas as geo
-from orchestration.lib.demo import timeline as tl
-from orchestration.lib.demo.codes import CodeLists
-from orchestration.lib.demo.justice_calibration import (
+from smw_demo import areas as geo
+from smw_demo import timeline as tl
+from smw_demo.codes import CodeLists
+from smw_demo.justice_calibration import (
     COCAINE_USER,
     FY_2015,
     KNOWSLEY,
@@ -15,11 +15,11 @@ from orchestration.lib.demo.justice_calibration import (
     RA,
     ST_HELENS,
 )
-from orchestration.lib.demo.ocu import OcuPool
-from orchestration.lib.demo.people import SEX_FEMALE, SEX_MALE, PersonRegistry, dob_for_age
-from orchestration.lib.demo.sampling import allocate, categories
-from orchestration.lib.demo.table import Table
-from orchestration.lib.demo.treatment_systems import BOTH, CRACK_ONLY
+from smw_demo.ocu import OcuPool
+from smw_demo.people import SEX_FEMALE, SEX_MALE, PersonRegistry, dob_for_age
+from smw_demo.sampling import allocate, categories
+from smw_demo.table import Table
+from smw_demo.treatment_systems import BOTH, CRACK_ONLY
 
 _EXTRA_POSITIVES = np.array([0.93, 0.05, 0.012, 0.004, 0.002, 0.0, 0.002])  # 0..6 more
 
