@@ -1,6 +1,10 @@
 {#- domain (Disclosure control): the groups of cells whose sum is published as a total, within
     which a suppressed cell could be recovered by subtraction:
-    - across areas: the local authorities of the region, with the region as total;
+    - across areas: the local authorities of one region (the areas seed's parent_code), with
+      the region as total. The region is part of the group: an authority of another region
+      (Leicestershire, East Midlands) is not part of the North West total, so it neither
+      protects a North West cell nor makes one recoverable; a region that is not rolled up
+      (in_rolled_up_region: one authority) has no total, so its group is never exposed;
     - across a breakdown: the slices of an area's count (drug-treatment substance groups, sex,
       age bands, IMS cohorts, DIP routes, intervention categories and the DIP profile's
       breakdowns: additive_breakdown_types) with the area's 'all' count as total; an IMS
@@ -23,11 +27,37 @@
     part of any group here. -#}
 with
 
+value_cells as (
+
+    select * from {{ ref('fct_indicator_value_cells') }}
+
+),
+
+areas as (
+
+    select area_code, parent_code from {{ ref('areas') }}
+
+),
+
 cells as (
 
-    select distinct cell_id, quantity, period, area_code, area_type, breakdown_type, breakdown
-    from {{ ref('fct_indicator_value_cells') }}
-    where area_type in ('la', 'region')
+    select distinct
+        value_cells.cell_id,
+        value_cells.quantity,
+        value_cells.period,
+        value_cells.area_code,
+        value_cells.area_type,
+        value_cells.breakdown_type,
+        value_cells.breakdown,
+        {# an authority missing from the seed has no region, so no published total either #}
+        case
+            when value_cells.area_type = 'region' then value_cells.area_code
+            else coalesce(areas.parent_code, 'no_region:' || value_cells.area_code)
+        end as region_code
+    from value_cells
+    left join areas
+        on value_cells.area_code = areas.area_code
+    where value_cells.area_type in ('la', 'region')
 
 ),
 
@@ -35,6 +65,8 @@ area_groups as (
 
     select
         'area|'
+        || region_code
+        || '|'
         || quantity
         || '|'
         || period
