@@ -31,9 +31,14 @@
     smallest unsuppressed cell of the group is suppressed too - non-zero cells first, and among
     those a complement ("not known", "not stated", "not recorded": is_complement) before a named
     group, since either protects the cell equally and hiding the residual category loses less -
-    or, when the group has no other cell, its total. A cell may sit in several groups (a local authority
-    x breakdown cell is in its area group and its breakdown group), so the rule is applied in
-    rounds until nothing changes; a data test checks that the last round left no group
+    or, when the group has no other cell, its total. Equal candidates are ordered by cell_id
+    (quantity|period|area_code|breakdown_type|breakdown: codes, never labels or sort_order), so
+    the choice is a total order of the data itself and two publications of the same data hide
+    the same cells (else one reader could subtract the other's). cell_id is compared in byte
+    order, as DuckDB and Spark do and as the PostgreSQL peer does (initdb --locale=C; a server
+    with another collation could break ties differently). A cell may sit in several groups (a
+    local authority x breakdown cell is in its area group and its breakdown group), so the rule
+    is applied in rounds until nothing changes; a data test checks that the last round left no group
     recoverable. Returns cell_id, is_suppressed, suppression_round (0 = primary).
       cells:       cell_id, cell_count, is_primary_suppressed, is_complement
       memberships: group_id, cell_id, is_total -#}
