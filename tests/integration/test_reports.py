@@ -521,6 +521,11 @@ def test_treatment_pages_are_a_support_pack(reports, rendered):
             assert start >= 0, (page.area_code, section)
             body = html[start : html.find("</section>", start)]
             assert "<table" in body, (page.area_code, section)
+        # a page compares with the region only where the area has one (never the county)
+        key = html[html.find('<section id="key-indicators">') :]
+        key = key[: key.find("</section>")]
+        mentions_region = "the region" in key
+        assert mentions_region == (page.area_code in REGION_AREAS), page.area_code
     region = rendered[f"{REGION}-treatment"]
     top = next(t for t in region["tables"] if t["caption"].startswith("Abstinent at review"))
     assert top["rows"] and "England" in top["header"], top["header"]

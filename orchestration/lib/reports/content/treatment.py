@@ -68,10 +68,11 @@ def treatment(b: Builder) -> list[Section]:
 
 
 def _key_indicators(b: Builder) -> Section:
-    """Key indicators compared with the region and England."""
+    """Key indicators compared with the region (where the page has one) and England."""
     data = b.data
     comparators = b.comparators(england=True)
-    key = Section("key-indicators", "Key indicators compared with the region and England")
+    compared_with = " and ".join("the region" if n == "Region" else n for n, _ in comparators)
+    key = Section("key-indicators", f"Key indicators compared with {compared_with}")
     rows = []
     table_rows = []
     for code in TREATMENT_PROPORTIONS:
@@ -96,7 +97,11 @@ def _key_indicators(b: Builder) -> Section:
             ]
         )
     comp_word = (
-        "England" if b.is_region else "its comparator (England where benchmarked, else the region)"
+        "England"
+        if b.is_region
+        else "its comparator (England where benchmarked, else the region)"
+        if b.region is not None
+        else "England where benchmarked"
     )
     if rows:
         fid = b.figure_id()
