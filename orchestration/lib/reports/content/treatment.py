@@ -14,6 +14,7 @@ from orchestration.lib.reports.content.builder import (
 )
 from orchestration.lib.reports.content.compare import _compare_areas, _spine
 from orchestration.lib.reports.content.indicators import (
+    INTERVAL_NOTE,
     TREATMENT_GROUPS,
     TREATMENT_PROPORTIONS,
     _by_group,
@@ -328,7 +329,8 @@ def _completions_by_group_and_sex(b: Builder) -> Table | None:
 
 
 def _breakdown_intervals(b: Builder, code: str, title: str) -> Figure | None:
-    """An indicator by substance group and by sex, each with its interval and comparators."""
+    """An indicator by substance group and by sex, each with its interval and comparators, on
+    one scale (the rows are comparable)."""
     rows = b.rows(code, "substance_group") + b.rows(code, "sex")
     return _indicator_figure(
         b,
@@ -337,6 +339,8 @@ def _breakdown_intervals(b: Builder, code: str, title: str) -> Figure | None:
             (code, v.breakdown_type, v.breakdown, b.data.item_label(v.breakdown_type, v.breakdown))
             for v in rows
         ],
+        INTERVAL_NOTE + " The rows share one scale.",
+        shared_scale=True,
     )
 
 
