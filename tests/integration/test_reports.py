@@ -333,6 +333,11 @@ def test_a_page_for_every_area_and_report_linked_from_the_index(reports, rendere
     leicestershire = {p.report: p for p in reports.pages if p.area_code == "E10000018"}
     assert leicestershire["treatment"].period == "2017-18"  # the JSNA chapter's year
     assert leicestershire["needs"].period == spec.DEMO_PERIODS[-1]
+    # methods describe only what the page shows: no drug-test or DIP measures for the county
+    county_needs = leicestershire["needs"].html.read_text()
+    assert "Code: tx_penetration." in county_needs
+    assert "Code: mdt_positive_share." not in county_needs
+    assert "Code: known_to_treatment." not in county_needs
     assert set(reports.periods.values()) == {spec.DEMO_PERIODS[-1]}
     index_links = set(rendered["index"]["links"])
     for p in reports.pages:
