@@ -333,6 +333,11 @@ def test_a_page_for_every_area_and_report_linked_from_the_index(reports, rendere
     leicestershire = {p.report: p for p in reports.pages if p.area_code == "E10000018"}
     assert leicestershire["treatment"].period == "2017-18"  # the JSNA chapter's year
     assert leicestershire["needs"].period == spec.DEMO_PERIODS[-1]
+    # methods describe only what the page shows: no drug-test or DIP measures for the county
+    county_needs = leicestershire["needs"].html.read_text()
+    assert "Code: tx_penetration." in county_needs
+    assert "Code: mdt_positive_share." not in county_needs
+    assert "Code: known_to_treatment." not in county_needs
     assert set(reports.periods.values()) == {spec.DEMO_PERIODS[-1]}
     index_links = set(rendered["index"]["links"])
     for p in reports.pages:
@@ -521,6 +526,11 @@ def test_treatment_pages_are_a_support_pack(reports, rendered):
             assert start >= 0, (page.area_code, section)
             body = html[start : html.find("</section>", start)]
             assert "<table" in body, (page.area_code, section)
+        # a page compares with the region only where the area has one (never the county)
+        key = html[html.find('<section id="key-indicators">') :]
+        key = key[: key.find("</section>")]
+        mentions_region = "the region" in key
+        assert mentions_region == (page.area_code in REGION_AREAS), page.area_code
     region = rendered[f"{REGION}-treatment"]
     top = next(t for t in region["tables"] if t["caption"].startswith("Abstinent at review"))
     assert top["rows"] and "England" in top["header"], top["header"]

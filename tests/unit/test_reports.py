@@ -3,12 +3,14 @@ small changes, and PDFs skipped gracefully without Chromium."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.lib.reports import generate_reports
+from orchestration.lib.reports import charts, generate_reports
+from orchestration.lib.reports.charts.base import Point
 from orchestration.lib.reports.data import CATALOGUE_COLUMNS, LABEL_COLUMNS, VALUE_COLUMNS, Value
 from orchestration.lib.reports.model import change_cell, change_text, count_cell
 
@@ -260,3 +262,24 @@ def test_report_workers_setting_is_checked(monkeypatch):
         _report_workers(10)
     monkeypatch.delenv("SMW_REPORT_WORKERS")
     assert _report_workers(3) == 1  # a few pages: no worker processes
+
+
+def _x_tick_labels(svg: str) -> list[list[str]]:
+    """The tick labels of each x axis of a chart, in order (y axes hold the row labels)."""
+    axes = re.split(r'<g id="matplotlib\.axis_\d+">', svg)[1:]
+    found = [re.findall(r"<text[^>]*>([^<]*)</text>", a.split("</g>\n   </g>")[0]) for a in axes]
+    return [ticks for ticks in found if ticks and all(t.endswith("%") for t in ticks)]
+
+
+def test_one_indicators_breakdowns_share_one_scale_and_separate_indicators_do_not():
+    """On a scale of its own each row, 7% and 37% look alike with intervals the same width; the
+    breakdowns of one indicator are drawn on one scale so they can be compared by eye."""
+    rows = [
+        ("Opiate", Point(0.072, lower=0.058, upper=0.088), "similar", {"England": 0.065}),
+        ("Non-opiate", Point(0.37, lower=0.29, upper=0.46), "similar", {"England": 0.39}),
+    ]
+    own = _x_tick_labels(str(charts.intervals("own", rows, "alt")))
+    shared = _x_tick_labels(str(charts.intervals("shared", rows, "alt", shared_scale=True)))
+    assert len(own) == len(shared) == 2
+    assert own[0] != own[1]
+    assert shared[0] == shared[1] and shared[0][0] == "0%"

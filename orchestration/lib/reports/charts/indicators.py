@@ -35,11 +35,15 @@ def intervals(
     chart_id: str,
     rows: Sequence[tuple[str, Point, str, dict[str, float | None]]],
     alt: str,
+    *,
+    shared_scale: bool = False,
 ) -> Markup:
     """Each indicator's value with its 95% interval, coloured by comparison, with the
     comparators as markers (the support pack's local vs England view). Each indicator has its
-    own row and its own scale; provisional values are grey and say until when, suppressed ones
-    are a neutral labelled marker."""
+    own row and its own scale, except with ``shared_scale`` (the rows are one indicator's
+    breakdowns: on separate scales a 7% and a 37% would look alike and their intervals the same
+    width); provisional values are grey and say until when, suppressed ones are a neutral
+    labelled marker."""
     labels = [_wrap(r[0], 46) for r in rows]
     heights = [0.42 + 0.14 * (lab.count("\n")) for lab in labels]
     fig = _figure(7.2, max(1.2, sum(heights) + 0.25 * len(rows) + 0.5))
@@ -47,10 +51,14 @@ def intervals(
     markers = {"Region": ("|", REGION), "England": ("D", ENGLAND)}
     seen: set[str] = set()
     comparator_handles = []
+
+    def row_values(p: Point, comparators: dict[str, float | None]) -> list[float | None]:
+        return [*([p.value, p.lower, p.upper] if not p.suppressed else []), *comparators.values()]
+
+    everything = [v for _, p, _, comps in rows for v in row_values(p, comps)]
     for i, ((_, p, comparison, comparators), label) in enumerate(zip(rows, labels, strict=True)):
         ax = axes[i][0]
-        shown_values = [p.value, p.lower, p.upper] if not p.suppressed else []
-        lo, hi = _value_range([*shown_values, *comparators.values()])
+        lo, hi = _value_range(everything if shared_scale else row_values(p, comparators))
         for name, value in comparators.items():
             if value is None:
                 continue

@@ -93,16 +93,24 @@ class Builder:
         b: str = "all",
         period: str | None = None,
     ) -> Value | None:
-        if code not in self.used:
-            self.used.append(code)
-        return self.data.get(code, area or self.area, period or self.period, bt, b)
+        found = self.data.get(code, area or self.area, period or self.period, bt, b)
+        if found is not None:
+            self.use(code)
+        return found
 
     def rows(
         self, code: str, bt: str, area: str | None = None, period: str | None = None
     ) -> list[Value]:
+        found = self.data.breakdown(code, area or self.area, period or self.period, bt)
+        if found:
+            self.use(code)
+        return found
+
+    def use(self, code: str) -> None:
+        """The page shows ``code``: its method note and year-to-date note are on the page (an
+        indicator with no rows here, e.g. drug tests in a county without DIP data, is not)."""
         if code not in self.used:
             self.used.append(code)
-        return self.data.breakdown(code, area or self.area, period or self.period, bt)
 
     def comparators(self, england: bool = False) -> list[tuple[str, str]]:
         """(label, area code) of the areas this page compares with."""

@@ -60,10 +60,16 @@ def _marked(label: str, v: Value | None) -> str:
 
 
 def _indicator_figure(
-    b: Builder, title: str, items: Sequence[Item], note: str = INTERVAL_NOTE
+    b: Builder,
+    title: str,
+    items: Sequence[Item],
+    note: str = INTERVAL_NOTE,
+    *,
+    shared_scale: bool = False,
 ) -> Figure | None:
     """Proportions with their 95% intervals against the region and England: the chart and a
-    table of numerator, denominator, value, interval, comparators, comparison and trend."""
+    table of numerator, denominator, value, interval, comparators, comparison and trend.
+    ``shared_scale``: the items are one indicator's breakdowns, drawn on one scale."""
     comparators = b.comparators(england=True)
     chart_rows = []
     table_rows = []
@@ -109,7 +115,7 @@ def _indicator_figure(
     return Figure(
         fid,
         title,
-        charts.intervals(fid, chart_rows, alt),
+        charts.intervals(fid, chart_rows, alt, shared_scale=shared_scale),
         alt,
         Table(
             title,

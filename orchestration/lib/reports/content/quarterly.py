@@ -52,8 +52,7 @@ def quarterly_trends(b: Builder) -> Section:
         )[-QUARTERS_SHOWN:]
         if not quarters:
             continue
-        if code not in b.used:
-            b.used.append(code)
+        b.use(code)
         values = [data.sub_year.get((code, b.area, q, "all", "all")) for q in quarters]
         rolling = [
             data.sub_year.get((code, b.area, _rolling_label(q), "all", "all")) for q in quarters

@@ -14,6 +14,7 @@ from orchestration.lib.reports.content.builder import (
 )
 from orchestration.lib.reports.content.compare import _compare_areas, _spine
 from orchestration.lib.reports.content.indicators import (
+    INTERVAL_NOTE,
     TREATMENT_GROUPS,
     TREATMENT_PROPORTIONS,
     _by_group,
@@ -68,10 +69,11 @@ def treatment(b: Builder) -> list[Section]:
 
 
 def _key_indicators(b: Builder) -> Section:
-    """Key indicators compared with the region and England."""
+    """Key indicators compared with the region (where the page has one) and England."""
     data = b.data
     comparators = b.comparators(england=True)
-    key = Section("key-indicators", "Key indicators compared with the region and England")
+    compared_with = " and ".join("the region" if n == "Region" else n for n, _ in comparators)
+    key = Section("key-indicators", f"Key indicators compared with {compared_with}")
     rows = []
     table_rows = []
     for code in TREATMENT_PROPORTIONS:
@@ -96,7 +98,11 @@ def _key_indicators(b: Builder) -> Section:
             ]
         )
     comp_word = (
-        "England" if b.is_region else "its comparator (England where benchmarked, else the region)"
+        "England"
+        if b.is_region
+        else "its comparator (England where benchmarked, else the region)"
+        if b.region is not None
+        else "England where benchmarked"
     )
     if rows:
         fid = b.figure_id()
@@ -323,7 +329,8 @@ def _completions_by_group_and_sex(b: Builder) -> Table | None:
 
 
 def _breakdown_intervals(b: Builder, code: str, title: str) -> Figure | None:
-    """An indicator by substance group and by sex, each with its interval and comparators."""
+    """An indicator by substance group and by sex, each with its interval and comparators, on
+    one scale (the rows are comparable)."""
     rows = b.rows(code, "substance_group") + b.rows(code, "sex")
     return _indicator_figure(
         b,
@@ -332,6 +339,8 @@ def _breakdown_intervals(b: Builder, code: str, title: str) -> Figure | None:
             (code, v.breakdown_type, v.breakdown, b.data.item_label(v.breakdown_type, v.breakdown))
             for v in rows
         ],
+        INTERVAL_NOTE + " The rows share one scale.",
+        shared_scale=True,
     )
 
 
