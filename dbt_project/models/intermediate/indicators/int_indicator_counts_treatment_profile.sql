@@ -14,7 +14,12 @@
       immune ('all') and completed or immune (course_stage completed_or_immune).
     - tx_club_drugs, tx_pom_otc: persons citing a club drug / a POM or OTC medicine in any
       substance field of an episode in the year, as a share of persons in treatment (the count is
-      the numerator). tx_residential_rehab and tx_deaths_in_treatment are counts. -#}
+      the numerator). tx_residential_rehab and tx_deaths_in_treatment are counts.
+    - tx_new_citations (the JSNA chapter's presenting substances by age): new presentations in
+      drug treatment aged under 25 or 40 and over (age at the period's midpoint, as the age bands
+      of tx_new_presentations) citing each drug group (presenting_drug) in any substance field
+      of their presenting episode, a person once per group ('under_25|cannabis'); breakdown
+      age_group is all citations of the age group, the sum of its drug groups. -#}
 with
 
 new_presentations as (
@@ -24,6 +29,47 @@ new_presentations as (
         case sex when 'M' then 'male' when 'F' then 'female' end as sex_breakdown,
         {{ age_band_treatment('age_at_midpoint') }} as age_band
     from {{ ref('int_treatment_new_presentations_measured') }}
+
+),
+
+episodes as (
+
+    select * from {{ ref('int_treatment_episodes_grouped') }}
+
+),
+
+{# domain (Indicators, second release; the JSNA chapter's presenting substances): each drug
+   group a new presentation in drug treatment cites in its presenting episode's substance fields
+   (a person citing heroin and methadone cites opiates once), for those aged under 25 and 40 and
+   over at the period's midpoint (as tx_new_presentations' age bands) #}
+presenting_substances as (
+
+    select episode_id, substance_1 as substance_code from episodes
+    union all
+    select episode_id, substance_2 as substance_code from episodes
+    union all
+    select episode_id, substance_3 as substance_code from episodes
+
+),
+
+citations as (
+
+    select distinct
+        new_presentations.new_presentation_id,
+        new_presentations.period,
+        new_presentations.area_code,
+        case
+            when new_presentations.age_at_midpoint < 25 then 'under_25'
+            else '40+'
+        end as age_group,
+        {{ presenting_drug('presenting_substances.substance_code') }} as presenting_drug
+    from new_presentations
+    inner join presenting_substances
+        on new_presentations.episode_id = presenting_substances.episode_id
+    where
+        new_presentations.is_drug_treatment
+        and (new_presentations.age_at_midpoint < 25 or new_presentations.age_at_midpoint >= 40)
+        and {{ presenting_drug('presenting_substances.substance_code') }} is not null
 
 ),
 
@@ -62,6 +108,16 @@ counts as (
         'new_presentations', 'tx_new_presentations', 'age_band', 'age_band', 'count(*)',
         where='is_drug_treatment'
     ) }}
+
+    {# citations: persons citing each drug group by age group, and all citations of the age
+       group (their sum: a person citing two groups is two citations) #}
+    union all
+    {{ indicator_counts(
+        'citations', 'tx_new_citations', 'age_group_drug', "age_group || '|' || presenting_drug",
+        'count(*)'
+    ) }}
+    union all
+    {{ indicator_counts('citations', 'tx_new_citations', 'age_group', 'age_group', 'count(*)') }}
 
     {# retained 12 weeks or completed #}
     union all
