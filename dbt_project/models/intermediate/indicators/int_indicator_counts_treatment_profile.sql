@@ -19,7 +19,12 @@
       drug treatment aged under 25 or 40 and over (age at the period's midpoint, as the age bands
       of tx_new_presentations) citing each drug group (presenting_drug) in any substance field
       of their presenting episode, a person once per group ('under_25|cannabis'); breakdown
-      age_group is all citations of the age group, the sum of its drug groups. -#}
+      age_group is all citations of the age group, the sum of its drug groups.
+    - tx_new_presentations by age_group ('under_25'): new presentations in drug treatment aged
+      under 25 at the period's midpoint.
+    - tx_new_ethnicity_share: new presentations in drug treatment by the ethnic group of their
+      presenting episode, of those stated (Z, empty and unknown codes left out);
+      tx_new_ethnicity_recorded: those stated over all new presentations in drug treatment. -#}
 with
 
 new_presentations as (
@@ -73,6 +78,32 @@ citations as (
 
 ),
 
+ethnic_groups as (
+
+    select code, category from {{ ref('code_lists') }}
+    where code_list = 'ethnicity'
+
+),
+
+{# domain (Indicators, second release: "at start" reads the presenting episode's own fields):
+   the ethnic group of a new presentation's presenting episode, null when not stated (Z), empty
+   or not in the code list, as tx_ethnicity_share reads the latest episode #}
+new_presentations_ethnicity as (
+
+    select
+        new_presentations.*,
+        case
+            when ethnic_groups.category = 'not_stated' then null
+            else ethnic_groups.category
+        end as ethnic_group
+    from new_presentations
+    left join episodes
+        on new_presentations.episode_id = episodes.episode_id
+    left join ethnic_groups
+        on episodes.ethnicity = ethnic_groups.code
+
+),
+
 profiles as (
 
     select * from {{ ref('int_treatment_person_profiles') }}
@@ -106,6 +137,27 @@ counts as (
     union all
     {{ indicator_counts(
         'new_presentations', 'tx_new_presentations', 'age_band', 'age_band', 'count(*)',
+        where='is_drug_treatment'
+    ) }}
+
+    {# new presentations aged under 25 at the period's midpoint (the chapter's under-25s
+       presenting; not a partition of the age bands, so not grouped with them) #}
+    union all
+    {{ indicator_counts(
+        'new_presentations', 'tx_new_presentations', 'age_group', "'under_25'", 'count(*)',
+        where='is_drug_treatment and age_at_midpoint < 25'
+    ) }}
+
+    {# ethnic group of new presentations, of those stated, and how many were stated #}
+    union all
+    {{ indicator_shares(
+        'new_presentations_ethnicity', 'tx_new_ethnicity_share', 'ethnic_group', 'ethnic_group',
+        where='is_drug_treatment and ethnic_group is not null'
+    ) }}
+    union all
+    {{ indicator_counts(
+        'new_presentations_ethnicity', 'tx_new_ethnicity_recorded', 'all', "'all'",
+        'sum(case when ethnic_group is not null then 1 else 0 end)', 'count(*)',
         where='is_drug_treatment'
     ) }}
 

@@ -71,6 +71,8 @@ quantities as (
         ('tx_sex_recorded', 'tx_people_known_sex', 'tx_people', 'same'),
         ('tx_new_presentations', 'tx_new_presentations', none, 'same'),
         ('tx_new_citations', 'tx_new_citations', none, 'same'),
+        ('tx_new_ethnicity_share', 'tx_new_ethnic_group', 'tx_new_ethnic_group', 'parent'),
+        ('tx_new_ethnicity_recorded', 'tx_new_ethnic_group', 'tx_new_presentations', 'same'),
         ('tx_effective_engagement', 'tx_engaged_12w', 'tx_new_engagement_eligible', 'same'),
         ('tx_referral_source_share', 'tx_new_referral_group', 'tx_new_referral_group', 'parent'),
         ('tx_referral_source_recorded', 'tx_new_referral_group', 'tx_new_presentations', 'same'),
