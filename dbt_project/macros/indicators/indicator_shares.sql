@@ -115,6 +115,7 @@
         'course_stage': ('course_stage', none),
         'top_drug': ('top_drug', none),
         'age_group': ('age_group', none),
+        'accommodation_problem': ('accommodation_problem', none),
         'age_group_drug': ('age_group', 'presenting_drug'),
     }) }}
 {%- endmacro %}

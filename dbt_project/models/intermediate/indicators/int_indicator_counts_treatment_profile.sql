@@ -20,6 +20,8 @@
       of tx_new_presentations) citing each drug group (presenting_drug) in any substance field
       of their presenting episode, a person once per group ('under_25|cannabis'); breakdown
       age_group is all citations of the age group, the sum of its drug groups.
+    - tx_housing_share by accommodation_problem ('any_problem'): urgent_problem plus
+      housing_problem, over the same denominator as its accommodation_need slices.
     - tx_new_presentations by age_group ('under_25'): new presentations in drug treatment aged
       under 25 at the period's midpoint.
     - tx_new_ethnicity_share: new presentations in drug treatment by the ethnic group of their
@@ -210,6 +212,15 @@ counts as (
         where='is_drug_treatment'
     ) }}
     {% endfor %}
+
+    {# accommodation need: an urgent or a housing problem (the chapter's "housing problem or
+       urgent no fixed abode problem"), of those recorded, as tx_housing_share's slices #}
+    union all
+    {{ indicator_counts(
+        'new_presentations', 'tx_housing_share', 'accommodation_problem', "'any_problem'",
+        "sum(case when accommodation_need in ('urgent_problem', 'housing_problem') then 1 else 0 end)",
+        'count(*)', where='is_drug_treatment and accommodation_need is not null'
+    ) }}
 
     {# shares of persons in treatment, of those recorded #}
     {% for code, field, breakdown_type in [
