@@ -45,6 +45,19 @@ episodes as (
 
 ),
 
+ethnic_groups as (
+
+    select code, category from {{ ref('code_lists') }}
+    where code_list = 'ethnicity'
+
+),
+
+profiles as (
+
+    select * from {{ ref('int_treatment_person_profiles') }}
+
+),
+
 {# domain (Indicators, second release; the JSNA chapter's presenting substances): each drug
    group a new presentation in drug treatment cites in its presenting episode's substance fields
    (a person citing heroin and methadone cites opiates once), for those aged under 25 and 40 and
@@ -80,13 +93,6 @@ citations as (
 
 ),
 
-ethnic_groups as (
-
-    select code, category from {{ ref('code_lists') }}
-    where code_list = 'ethnicity'
-
-),
-
 {# domain (Indicators, second release: "at start" reads the presenting episode's own fields):
    the ethnic group of a new presentation's presenting episode, null when not stated (Z), empty
    or not in the code list, as tx_ethnicity_share reads the latest episode #}
@@ -103,12 +109,6 @@ new_presentations_ethnicity as (
         on new_presentations.episode_id = episodes.episode_id
     left join ethnic_groups
         on episodes.ethnicity = ethnic_groups.code
-
-),
-
-profiles as (
-
-    select * from {{ ref('int_treatment_person_profiles') }}
 
 ),
 
