@@ -48,6 +48,7 @@
         'substance_group_employment_status': ('substance_group', none),
         'substance_group_accommodation_need': ('substance_group', none),
         'substance_group_parental_status': ('substance_group', none),
+        'age_group_drug': ('age_group', none),
     }) }}
 {%- endmacro %}
 
@@ -113,5 +114,8 @@
         'ethnic_group': ('ethnic_group', none),
         'course_stage': ('course_stage', none),
         'top_drug': ('top_drug', none),
+        'age_group': ('age_group', none),
+        'accommodation_problem': ('accommodation_problem', none),
+        'age_group_drug': ('age_group', 'presenting_drug'),
     }) }}
 {%- endmacro %}

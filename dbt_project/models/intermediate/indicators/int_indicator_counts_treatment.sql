@@ -2,7 +2,13 @@
     authority of residence and for the region. 'all' means drug treatment (opiate, non_opiate,
     non_opiate_alcohol); alcohol_only is its own breakdown. tx_substance_group_share: people in
     each substance group as a share of everyone in treatment with a known group, alcohol only
-    included (the JSNA chapter's "% of total"). -#}
+    included (the JSNA chapter's "% of total").
+    tx_age_band_share: people in drug treatment in each age band as a share of everyone in drug
+    treatment (breakdown age_band), and in each age band of a sex as a share of that sex
+    (sex_age_band, 'female|30-39'; the chapter's Table 3 columns). Age is always recorded (date of
+    birth is required), so its denominator is the tx_in_treatment count.
+    tx_sex_share: people in drug treatment by sex as a share of those with sex recorded as male
+    or female; tx_sex_recorded says how many that is of everyone in drug treatment. -#}
 with
 
 person_periods as (
@@ -107,6 +113,34 @@ counts as (
 
     union all
     {{ indicator_counts('ocu_in_treatment', 'tx_penetration', 'all', "'all'", 'count(*)') }}
+
+    {# domain (Indicators, second release): the JSNA chapter's Table 3. Age bands as a share of
+       everyone in drug treatment, and within each sex as a share of that sex ('male|18-29');
+       date of birth is a required attributor, so the age-band slices (an 'unknown' band
+       included, should one occur) add up to the tx_in_treatment count they divide by #}
+    union all
+    {{ indicator_shares(
+        'person_periods', 'tx_age_band_share', 'age_band', 'age_band', where='is_drug_treatment'
+    ) }}
+    union all
+    {{ indicator_shares(
+        'person_periods', 'tx_age_band_share', 'sex_age_band', "sex_breakdown || '|' || age_band",
+        parent='sex_breakdown', where='is_drug_treatment and sex_breakdown is not null'
+    ) }}
+
+    {# sex as a share of those recorded (male or female; indeterminate and not known left
+       out), and how many were recorded #}
+    union all
+    {{ indicator_shares(
+        'person_periods', 'tx_sex_share', 'sex', 'sex_breakdown',
+        where='is_drug_treatment and sex_breakdown is not null'
+    ) }}
+    union all
+    {{ indicator_counts(
+        'person_periods', 'tx_sex_recorded', 'all', "'all'",
+        'sum(case when sex_breakdown is not null then 1 else 0 end)', 'count(*)',
+        where='is_drug_treatment'
+    ) }}
 
 )
 

@@ -18,7 +18,10 @@
     - the treatment bullseye's rings, with the OCU prevalence estimate (prev_rate's numerator)
       as total;
     - people in treatment by substance group, alcohol only included, with everyone in
-      treatment with a known group (tx_substance_group_share's denominator) as total; a provider's persons in treatment by substance group, with its persons in
+      treatment with a known group (tx_substance_group_share's denominator) as total; people in
+      drug treatment by sex, with those of known sex (tx_sex_share's denominator) as total;
+      urgent and housing problems with any problem as total, and any problem and no problem with
+      those recorded as total (tx_housing_share); a provider's persons in treatment by substance group, with its persons in
       treatment as total;
     - the quarters of a financial year, with the year (or the year to date) as total.
     Breakdowns that are not complete partitions (sex leaves out I and U; alcohol only is outside
@@ -192,6 +195,49 @@ breakdown_members as (
         'tx_people_known_group|' || period || '|' || area_code || '|all|all' as total_cell_id
     from cells
     where quantity = 'tx_people' and breakdown_type = 'substance_group'
+
+    union all
+
+    {# people in drug treatment by sex add up to those with sex recorded, tx_sex_share's
+       denominator #}
+    select
+        'known_sex|' || period || '|' || area_code as group_id,
+        cell_id,
+        false as is_total,
+        'tx_people_known_sex|' || period || '|' || area_code || '|all|all' as total_cell_id
+    from cells
+    where quantity = 'tx_people' and breakdown_type = 'sex'
+
+    union all
+
+    {# accommodation need: urgent and housing problems add up to any problem
+       (accommodation_problem), which with no problem adds up to those recorded #}
+    select
+        'any_problem|' || quantity || '|' || period || '|' || area_code as group_id,
+        cell_id,
+        false as is_total,
+        quantity
+        || '|'
+        || period
+        || '|'
+        || area_code
+        || '|accommodation_problem|any_problem' as total_cell_id
+    from cells
+    where
+        breakdown_type = 'accommodation_need'
+        and breakdown in ('urgent_problem', 'housing_problem')
+
+    union all
+
+    select
+        'problem_or_not|' || quantity || '|' || period || '|' || area_code as group_id,
+        cell_id,
+        false as is_total,
+        quantity || '|' || period || '|' || area_code || '|all|all' as total_cell_id
+    from cells
+    where
+        (breakdown_type = 'accommodation_problem' and breakdown = 'any_problem')
+        or (breakdown_type = 'accommodation_need' and breakdown = 'no_problem')
 
     union all
 
