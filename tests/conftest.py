@@ -1,11 +1,14 @@
-"""Shared fixtures. The demo warehouse is built ONCE per test session (about a minute; once in
-each of the two xdist workers)."""
+"""Shared fixtures. The demo warehouse is built ONCE per test session (about a minute): under
+xdist the first worker to need it builds it in the session's shared temporary folder while the
+other waits, and each worker then works on its own copy (tests may write to the home)."""
 
 from __future__ import annotations
 
 import csv
+import fcntl
 import gzip
 import io
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -60,15 +63,61 @@ def pytest_configure(config: pytest.Config) -> None:
         ensure_manifest()
 
 
-@pytest.fixture(scope="session")
-def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
+def _build_demo(root: Path) -> tuple[dict, object]:
+    """Generate the demo extracts into ``root/landing`` (a copy in ``root/sent``) and build
+    ``root/home``; returns the generator's manifest and the build summary."""
     from orchestration.cli import run_build
     from smw_demo import generate
 
-    root = tmp_path_factory.mktemp("demo")
     landing = root / "landing"
     manifest = generate(landing, scale=DEMO_SCALE, seed=DEMO_SEED).to_dict()
-    sent = root / "sent"
-    shutil.copytree(landing, sent)
-    summary = run_build(root / "home", landing)
-    return DemoBuild(root, landing, Home.at(root / "home"), sent, manifest, summary)
+    shutil.copytree(landing, root / "sent")
+    return manifest, run_build(root / "home", landing)
+
+
+def _shared_demo(shared: Path) -> Path:
+    """The demo built once for all xdist workers of this session, in ``shared``: the first
+    worker here builds it under an exclusive lock, the others wait for the lock and find it
+    built (or the first one's failure, re-raised rather than built again)."""
+    from orchestration.lib.build_runner import BuildSummary
+
+    shared.mkdir(exist_ok=True)
+    built, failed = shared / "built.json", shared / "failed.txt"
+    with open(shared / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released by the kernel if this worker dies
+        if failed.exists():
+            raise RuntimeError(f"the demo build failed in another worker:\n{failed.read_text()}")
+        if not built.exists():
+            try:
+                manifest, summary = _build_demo(shared)
+            except BaseException as e:
+                failed.write_text(f"{type(e).__name__}: {e}")
+                raise
+            assert isinstance(summary, BuildSummary)
+            tmp = built.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"manifest": manifest, "summary": summary.__dict__}))
+            tmp.replace(built)
+    return built
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
+    from orchestration.lib.build_runner import BuildSummary
+
+    root = tmp_path_factory.mktemp("demo")
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # one process: build it here
+        manifest, summary = _build_demo(root)
+        return DemoBuild(
+            root, root / "landing", Home.at(root / "home"), root / "sent", manifest, summary
+        )
+    # xdist: every worker's base temp is a folder of the session's own, shared by the workers
+    built = _shared_demo(tmp_path_factory.getbasetemp().parent / "demo-shared")
+    for name in ("landing", "sent", "home"):  # a second or so; modes and relative links kept
+        shutil.copytree(built.parent / name, root / name, symlinks=True)
+    saved = json.loads(built.read_text())
+    summary = BuildSummary(**saved["summary"])
+    # the summary names the folders it built in; this worker's copy is where the tests look
+    summary.home, summary.landing = str(root / "home"), str(root / "landing")
+    return DemoBuild(
+        root, root / "landing", Home.at(root / "home"), root / "sent", saved["manifest"], summary
+    )
