@@ -11,6 +11,7 @@ import io
 import json
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,36 @@ def read_extract(path: Path) -> list[dict[str, str]]:
     return [dict(zip(header, row, strict=False)) for row in reader]
 
 
+#: Where the temporary folders go if nothing else is said: tmpfs, when it has this much room.
+TMPFS = Path("/dev/shm")
+TMPFS_MIN_FREE = 8 * 2**30
+
+
+def _temp_root_in_memory(config: pytest.Config) -> None:
+    """Put the session's temporary folders (every test home) on tmpfs when the machine has one
+    with room to spare (``SMW_TEST_TMPDIR`` names another folder; ``--basetemp`` wins).
+
+    Each build writes every Dagster event to the home's SQLite event log in a transaction of its
+    own (a few thousand per build), and each commit waits for the disk: a third of a small
+    build's time on a busy disk. Nothing a test checks depends on the disk: a SIGKILL leaves the
+    page cache (what the crash tests kill) as it leaves tmpfs. Under xdist the workers' folders
+    are made inside the controller's, so this runs in the controller only."""
+    if config.option.basetemp:
+        return
+    chosen = os.environ.get("SMW_TEST_TMPDIR")
+    if not chosen:
+        try:
+            mounts = Path("/proc/mounts").read_text().split("\n")
+            fs = os.statvfs(TMPFS)
+        except OSError:
+            return
+        on_tmpfs = any(m.split()[1:3] == [str(TMPFS), "tmpfs"] for m in mounts if m.strip())
+        if not on_tmpfs or fs.f_bavail * fs.f_frsize < TMPFS_MIN_FREE:
+            return
+        chosen = str(TMPFS)
+    tempfile.tempdir = chosen
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Parse the dbt project once, before any test worker starts (xdist's controller, or the
     only process), so workers never write dbt's manifest at the same time.
@@ -58,6 +89,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     os.environ.setdefault(SETTLE_ENV, "0")
     if not hasattr(config, "workerinput"):
+        _temp_root_in_memory(config)
         from orchestration.defs.transform import ensure_manifest
 
         ensure_manifest()
