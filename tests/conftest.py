@@ -132,6 +132,34 @@ def _shared_demo(shared: Path) -> Path:
     return built
 
 
+#: The slowest test files, slowest first (the ``--durations`` of a fresh-clone ``make test``).
+#: They start the run: under ``--dist loadfile`` (pyproject) each file runs whole in one worker,
+#: and a long file started last would leave the other core idle at the end. The session demo
+#: (a dependency of spark_engine and calibration_demo) is built while the other worker runs the
+#: files that need no demo.
+SLOWEST_FIRST = (
+    "tests/integration/test_crash_build.py",
+    "tests/integration/test_spark_engine.py",
+    "tests/integration/test_bench.py",
+    "tests/conventions/test_sqlfluff.py",
+    "tests/integration/test_serving_readers.py",
+    "tests/integration/test_calibration_demo.py",
+    "tests/integration/test_year_to_date.py",
+    "tests/integration/test_reports.py",
+    "tests/integration/test_data_quality.py",
+    "tests/integration/test_rekey_build.py",
+    "tests/integration/test_hostile_values.py",
+    "tests/integration/test_reports_views.py",
+    "tests/integration/test_pipeline.py",
+)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own reordering by fixture
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: i for i, path in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
     from orchestration.lib.build_runner import BuildSummary
