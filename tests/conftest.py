@@ -10,10 +10,13 @@ import gzip
 import io
 import json
 import os
+import pickle
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -93,6 +96,30 @@ def pytest_configure(config: pytest.Config) -> None:
         from orchestration.defs.transform import ensure_manifest
 
         ensure_manifest()
+
+
+T = TypeVar("T")
+
+
+def once_per_session(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], T]
+) -> T:
+    """``make(folder)`` run once in the whole session, whichever xdist worker (or module) asks
+    first, under an exclusive lock; the others get its result (pickled) and share ``folder``,
+    which they must only read."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / f"once-{name}"
+    shared.mkdir(exist_ok=True)
+    result = shared / "result.pickle"
+    with open(shared / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released by the kernel if this worker dies
+        if not result.exists():
+            made = make(shared)
+            tmp = result.with_suffix(".tmp")
+            tmp.write_bytes(pickle.dumps(made))
+            tmp.replace(result)
+            return made
+    return pickle.loads(result.read_bytes())
 
 
 def _build_demo(root: Path) -> tuple[dict, object]:
