@@ -1,15 +1,22 @@
-"""Shared fixtures. The demo warehouse is built ONCE per test session (about a minute; once in
-each of the two xdist workers)."""
+"""Shared fixtures. The demo warehouse is built ONCE per test session (about a minute): under
+xdist the first worker to need it builds it in the session's shared temporary folder while the
+other waits, and each worker then works on its own copy (tests may write to the home)."""
 
 from __future__ import annotations
 
 import csv
+import fcntl
 import gzip
 import io
+import json
 import os
+import pickle
 import shutil
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -44,6 +51,36 @@ def read_extract(path: Path) -> list[dict[str, str]]:
     return [dict(zip(header, row, strict=False)) for row in reader]
 
 
+#: Where the temporary folders go if nothing else is said: tmpfs, when it has this much room.
+TMPFS = Path("/dev/shm")
+TMPFS_MIN_FREE = 8 * 2**30
+
+
+def _temp_root_in_memory(config: pytest.Config) -> None:
+    """Put the session's temporary folders (every test home) on tmpfs when the machine has one
+    with room to spare (``SMW_TEST_TMPDIR`` names another folder; ``--basetemp`` wins).
+
+    Each build writes every Dagster event to the home's SQLite event log in a transaction of its
+    own (a few thousand per build), and each commit waits for the disk: a third of a small
+    build's time on a busy disk. Nothing a test checks depends on the disk: a SIGKILL leaves the
+    page cache (what the crash tests kill) as it leaves tmpfs. Under xdist the workers' folders
+    are made inside the controller's, so this runs in the controller only."""
+    if config.option.basetemp:
+        return
+    chosen = os.environ.get("SMW_TEST_TMPDIR")
+    if not chosen:
+        try:
+            mounts = Path("/proc/mounts").read_text().split("\n")
+            fs = os.statvfs(TMPFS)
+        except OSError:
+            return
+        on_tmpfs = any(m.split()[1:3] == [str(TMPFS), "tmpfs"] for m in mounts if m.strip())
+        if not on_tmpfs or fs.f_bavail * fs.f_frsize < TMPFS_MIN_FREE:
+            return
+        chosen = str(TMPFS)
+    tempfile.tempdir = chosen
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Parse the dbt project once, before any test worker starts (xdist's controller, or the
     only process), so workers never write dbt's manifest at the same time.
@@ -55,20 +92,119 @@ def pytest_configure(config: pytest.Config) -> None:
 
     os.environ.setdefault(SETTLE_ENV, "0")
     if not hasattr(config, "workerinput"):
+        _temp_root_in_memory(config)
         from orchestration.defs.transform import ensure_manifest
 
         ensure_manifest()
 
 
-@pytest.fixture(scope="session")
-def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
+T = TypeVar("T")
+
+
+def once_per_session(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], T]
+) -> T:
+    """``make(folder)`` run once in the whole session, whichever xdist worker (or module) asks
+    first, under an exclusive lock; the others get its result (pickled) and share ``folder``,
+    which they must only read."""
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / f"once-{name}"
+    shared.mkdir(exist_ok=True)
+    result = shared / "result.pickle"
+    with open(shared / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released by the kernel if this worker dies
+        if not result.exists():
+            made = make(shared)
+            tmp = result.with_suffix(".tmp")
+            tmp.write_bytes(pickle.dumps(made))
+            tmp.replace(result)
+            return made
+    return pickle.loads(result.read_bytes())
+
+
+def _build_demo(root: Path) -> tuple[dict, object]:
+    """Generate the demo extracts into ``root/landing`` (a copy in ``root/sent``) and build
+    ``root/home``; returns the generator's manifest and the build summary."""
     from orchestration.cli import run_build
     from smw_demo import generate
 
-    root = tmp_path_factory.mktemp("demo")
     landing = root / "landing"
     manifest = generate(landing, scale=DEMO_SCALE, seed=DEMO_SEED).to_dict()
-    sent = root / "sent"
-    shutil.copytree(landing, sent)
-    summary = run_build(root / "home", landing)
-    return DemoBuild(root, landing, Home.at(root / "home"), sent, manifest, summary)
+    shutil.copytree(landing, root / "sent")
+    return manifest, run_build(root / "home", landing)
+
+
+def _shared_demo(shared: Path) -> Path:
+    """The demo built once for all xdist workers of this session, in ``shared``: the first
+    worker here builds it under an exclusive lock, the others wait for the lock and find it
+    built (or the first one's failure, re-raised rather than built again)."""
+    from orchestration.lib.build_runner import BuildSummary
+
+    shared.mkdir(exist_ok=True)
+    built, failed = shared / "built.json", shared / "failed.txt"
+    with open(shared / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released by the kernel if this worker dies
+        if failed.exists():
+            raise RuntimeError(f"the demo build failed in another worker:\n{failed.read_text()}")
+        if not built.exists():
+            try:
+                manifest, summary = _build_demo(shared)
+            except BaseException as e:
+                failed.write_text(f"{type(e).__name__}: {e}")
+                raise
+            assert isinstance(summary, BuildSummary)
+            tmp = built.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"manifest": manifest, "summary": summary.__dict__}))
+            tmp.replace(built)
+    return built
+
+
+#: The slowest test files, slowest first (the ``--durations`` of a fresh-clone ``make test``).
+#: They start the run: under ``--dist loadfile`` (pyproject) each file runs whole in one worker,
+#: and a long file started last would leave the other core idle at the end. The session demo
+#: (a dependency of spark_engine and calibration_demo) is built while the other worker runs the
+#: files that need no demo.
+SLOWEST_FIRST = (
+    "tests/integration/test_crash_build.py",
+    "tests/integration/test_spark_engine.py",
+    "tests/integration/test_bench.py",
+    "tests/conventions/test_sqlfluff.py",
+    "tests/integration/test_serving_readers.py",
+    "tests/integration/test_calibration_demo.py",
+    "tests/integration/test_year_to_date.py",
+    "tests/integration/test_reports.py",
+    "tests/integration/test_data_quality.py",
+    "tests/integration/test_rekey_build.py",
+    "tests/integration/test_hostile_values.py",
+    "tests/integration/test_reports_views.py",
+    "tests/integration/test_pipeline.py",
+)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own reordering by fixture
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: i for i, path in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
+    from orchestration.lib.build_runner import BuildSummary
+
+    root = tmp_path_factory.mktemp("demo")
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # one process: build it here
+        manifest, summary = _build_demo(root)
+        return DemoBuild(
+            root, root / "landing", Home.at(root / "home"), root / "sent", manifest, summary
+        )
+    # xdist: every worker's base temp is a folder of the session's own, shared by the workers
+    built = _shared_demo(tmp_path_factory.getbasetemp().parent / "demo-shared")
+    for name in ("landing", "sent", "home"):  # a second or so; modes and relative links kept
+        shutil.copytree(built.parent / name, root / name, symlinks=True)
+    saved = json.loads(built.read_text())
+    summary = BuildSummary(**saved["summary"])
+    # the summary names the folders it built in; this worker's copy is where the tests look
+    summary.home, summary.landing = str(root / "home"), str(root / "landing")
+    return DemoBuild(
+        root, root / "landing", Home.at(root / "home"), root / "sent", saved["manifest"], summary
+    )

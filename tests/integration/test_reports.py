@@ -21,6 +21,7 @@ from orchestration.lib.reports import generate_reports
 from orchestration.lib.reports.browser import Chromium, find_chromium
 from orchestration.lib.reports.content import REPORTS
 from orchestration.lib.reports.render import SUBJECT_PERIODS
+from tests.conftest import once_per_session
 from tests.db import rows
 from tests.demo_areas import COUNTY_AREAS, REGION_AREAS
 
@@ -284,9 +285,18 @@ def serving_copy(demo_build, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def reports(serving_copy, tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    return generate_reports(serving_copy, out, pdf=False)
+def reports(demo_build, tmp_path_factory):
+    """The area reports of serving.duckdb alone in a folder, read-only, written once for this
+    module and test_reports_views (whichever worker runs first; the other reads them)."""
+
+    def write(folder: Path):
+        db = folder / "serving-only" / "serving.duckdb"
+        db.parent.mkdir(exist_ok=True)
+        shutil.copy(demo_build.home.serving_db, db)
+        db.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        return generate_reports(db, folder / "reports", pdf=False)
+
+    return once_per_session(tmp_path_factory, "demo-reports", write)
 
 
 @pytest.fixture(scope="module")
