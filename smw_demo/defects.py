@@ -184,6 +184,7 @@ def plan_row_defects(
         pos = np.flatnonzero(eligible)
         k = min(max(1, int(round(d.rate * n_rows))), len(pos))
         rows = np.sort(rng.choice(pos, k, replace=False)) if k else np.zeros(0, np.int64)
+        rows = _move_off(rows, eligible & _allowed(d, src))
         used[d.source][rows] = True
         var = variants.get(d.source, {})
         for r in rows.tolist():
@@ -210,6 +211,40 @@ def _condition(d: RowDefect, src: SourceRows) -> np.ndarray:
     if d.kind == "negative_count" and d.source == DIP:
         ok &= src.numeric["units"] >= 0
     return ok
+
+
+def _allowed(d: RowDefect, src: SourceRows) -> np.ndarray:
+    """Rows a defect may sit on beyond ``_condition``. An unknown or missing substance on an IPED
+    transaction can leave an IPED injector's period without an IPED visit, which the cohort rule
+    counts as psychoactive: their main substance (anabolic steroids) would then stand among the
+    psychoactive cohort's. So the misspelt code ("heroine") replaces heroin only, and a missing
+    cell goes on a psychoactive row only."""
+    ok = np.ones(len(src), bool)
+    if d.kind == "unknown_code" and d.source == NSP:
+        ok &= src.numeric["heroin"]
+    if d.kind == "missing_required" and d.source == NSP:
+        ok &= ~src.numeric["iped"]
+    return ok
+
+
+def _move_off(rows: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """``rows`` with each row that is not ``allowed`` moved to the next allowed row not already
+    taken (wrapping round; dropped when none is left). Deterministic and drawing nothing, so the
+    rest of the plan, and every other source's defects, stay as they were."""
+    bad = rows[~allowed[rows]]
+    if len(bad) == 0:
+        return rows
+    taken = np.zeros(len(allowed), bool)
+    taken[rows[allowed[rows]]] = True
+    free = np.flatnonzero(allowed & ~taken)
+    moved: list[int] = []
+    for r in bad.tolist():
+        if len(free) == 0:
+            break
+        i = int(np.searchsorted(free, r)) % len(free)
+        moved.append(int(free[i]))
+        free = np.delete(free, i)
+    return np.sort(np.concatenate([rows[allowed[rows]], np.array(moved, np.int64)]))
 
 
 def _value(d: RowDefect, src: SourceRows, r: int, fld: str, rng: np.random.Generator) -> str | None:

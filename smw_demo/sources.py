@@ -212,7 +212,16 @@ def nsp_rows(
         first_version=first,
         person=d["person"][rows],
         event_day=d["day"][rows],
-        numeric={"syringes": d["syringes"][rows]},
+        numeric={
+            "syringes": d["syringes"][rows],
+            "heroin": d["substance"][rows] == codes.index("ims_injected_substance", "heroin"),
+            "iped": np.isin(
+                d["substance"][rows],
+                codes.indices(
+                    "ims_injected_substance", codes.in_category("ims_injected_substance", "iped")
+                ),
+            ),
+        },
         corrections=np.flatnonzero(versions > 1),
     )
 
