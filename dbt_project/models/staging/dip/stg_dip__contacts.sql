@@ -1,6 +1,8 @@
 with
 
-{{ smw.staging_latest_records('dip', 'dip_contacts', 'contact_id', event_date='contact_date') }},
+{{ smw.staging_latest_records(
+    'dip', 'dip_contacts', 'contact_id', event_date='contact_date'
+) }},
 
 typed as (
 

@@ -1,6 +1,8 @@
 with
 
-{{ smw.staging_latest_records('ims', 'ims_agencies', 'agency_code') }},
+{{ smw.staging_latest_records(
+    'ims', 'ims_agencies', 'agency_code'
+) }},
 
 typed as (
 

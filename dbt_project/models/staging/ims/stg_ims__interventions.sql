@@ -1,6 +1,8 @@
 with
 
-{{ smw.staging_latest_records('ims', 'ims_interventions', 'intervention_id', event_date='intervention_date') }},
+{{ smw.staging_latest_records(
+    'ims', 'ims_interventions', 'intervention_id', event_date='intervention_date'
+) }},
 
 typed as (
 

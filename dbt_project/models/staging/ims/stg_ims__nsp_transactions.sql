@@ -1,6 +1,8 @@
 with
 
-{{ smw.staging_latest_records('ims', 'ims_nsp_transactions', 'transaction_id', event_date='transaction_date') }},
+{{ smw.staging_latest_records(
+    'ims', 'ims_nsp_transactions', 'transaction_id', event_date='transaction_date'
+) }},
 
 typed as (
 

@@ -1,6 +1,8 @@
 with
 
-{{ smw.staging_latest_records('mdt', 'mdt_results', 'test_id', event_date='test_date') }},
+{{ smw.staging_latest_records(
+    'mdt', 'mdt_results', 'test_id', event_date='test_date'
+) }},
 
 typed as (
 

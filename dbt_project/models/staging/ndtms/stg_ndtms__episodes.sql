@@ -1,6 +1,8 @@
 with
 
-{{ smw.staging_latest_records('ndtms', 'ndtms_episodes', 'episode_id', event_date='referral_date') }},
+{{ smw.staging_latest_records(
+    'ndtms', 'ndtms_episodes', 'episode_id', event_date='referral_date'
+) }},
 
 typed as (
 

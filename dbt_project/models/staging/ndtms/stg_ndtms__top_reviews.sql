@@ -1,6 +1,8 @@
 with
 
-{{ smw.staging_latest_records('ndtms', 'ndtms_top', 'top_id') }},
+{{ smw.staging_latest_records(
+    'ndtms', 'ndtms_top', 'top_id'
+) }},
 
 typed as (
 

@@ -1,6 +1,8 @@
 with
 
-{{ smw.staging_latest_records('reference', 'national_benchmarks', ['indicator_code', 'period', 'breakdown']) }},
+{{ smw.staging_latest_records(
+    'reference', 'national_benchmarks', ['indicator_code', 'period', 'breakdown']
+) }},
 
 typed as (
 

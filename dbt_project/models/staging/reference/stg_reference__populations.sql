@@ -1,6 +1,8 @@
 with
 
-{{ smw.staging_latest_records('reference', 'population', ['la_code', 'year', 'sex', 'age_band']) }},
+{{ smw.staging_latest_records(
+    'reference', 'population', ['la_code', 'year', 'sex', 'age_band']
+) }},
 
 typed as (
 

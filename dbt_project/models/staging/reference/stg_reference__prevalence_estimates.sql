@@ -1,6 +1,8 @@
 with
 
-{{ smw.staging_latest_records('reference', 'prevalence_estimates', ['la_code', 'period', 'drug_group', 'age_band']) }},
+{{ smw.staging_latest_records(
+    'reference', 'prevalence_estimates', ['la_code', 'period', 'drug_group', 'age_band']
+) }},
 
 typed as (
 
