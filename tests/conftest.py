@@ -63,7 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
     from orchestration.cli import run_build
-    from orchestration.lib.demo import generate
+    from smw_demo import generate
 
     root = tmp_path_factory.mktemp("demo")
     landing = root / "landing"

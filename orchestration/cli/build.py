@@ -13,7 +13,7 @@ from orchestration.lib.paths import Home
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from orchestration.lib.demo import generate
+    from smw_demo import generate
 
     out = Path(args.out)
     if args.if_empty and _has_extracts(out):
@@ -79,7 +79,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Generate demo extracts if nothing waits and nothing was ever landed, then build."""
     landing, home = Path(args.landing), Home.at(args.home)
     if not _has_extracts(landing) and not _ever_landed(home):
-        from orchestration.lib.demo import generate
+        from smw_demo import generate
 
         print(
             f"landing folder {landing} is empty: generating demo extracts (scale {args.scale}) ..."

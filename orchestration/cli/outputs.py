@@ -46,8 +46,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Floor, full and incremental build, PostgreSQL peer, serving latency and memory."""
-    from orchestration.lib.bench import run_bench
-    from orchestration.lib.bench.postgres import PostgresUnavailable
+    from smw_bench import run_bench
+    from smw_bench.postgres import PostgresUnavailable
 
     try:
         scales = [float(s) for s in args.scale.split(",") if s.strip()]

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.bench.postgres import PostgresUnavailable, find_bin_dir
-from orchestration.lib.bench.runner import TARGETS
-from orchestration.lib.bench.serving import BI_QUERIES
+from smw_bench.postgres import PostgresUnavailable, find_bin_dir
+from smw_bench.runner import TARGETS
+from smw_bench.serving import BI_QUERIES
 
 pytestmark = pytest.mark.slow
 

@@ -16,12 +16,12 @@ import pytest
 
 from orchestration.defs.transform import ensure_manifest
 from orchestration.lib import spec
-from orchestration.lib.demo.defects import ROW_DEFECTS
-from orchestration.lib.demo.manifest import ERROR_KINDS
 from orchestration.lib.landing import land
 from orchestration.lib.paths import Home
 from orchestration.lib.pseudonym import load_key
 from orchestration.lib.quality import load_suites, validate
+from smw_demo.defects import ROW_DEFECTS
+from smw_demo.manifest import ERROR_KINDS
 from tests.conftest import read_extract
 
 #: Each defect the demo generator plants (kind, source, field) → the raw rule that catches it.

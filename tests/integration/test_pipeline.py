@@ -10,6 +10,7 @@ import pytest
 from orchestration.lib import spec
 from tests.conftest import read_extract
 from tests.db import rows as query
+from tests.demo_areas import areas_of
 from tests.identifier_scan import find_identifier_leaks, write_sent
 
 pytestmark = pytest.mark.slow
@@ -92,7 +93,8 @@ def test_serving_holds_only_published_tables(demo_build):
         demo_build.home.serving_db,
         "select area_code, area_type, period, clients, visits, is_suppressed, disclosure_policy from rpt_nsp_activity",
     )
-    assert {r[0] for r in rows if r[1] == "la"} == set(spec.DEMO_AREAS)
+    # NSP is an IMS source: the region's authorities, not the treatment-only county
+    assert {r[0] for r in rows if r[1] == "la"} == areas_of("ims_nsp_transactions")
     assert {r[2] for r in rows} == set(spec.DEMO_PERIODS)
     for area, _, period, clients, visits, suppressed, policy in rows:
         assert policy == "under5"

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from orchestration.cli import main
 from orchestration.lib import postgres_serving as pg
-from orchestration.lib.bench.postgres import PostgresServer, PostgresUnavailable
+from smw_bench.postgres import PostgresServer, PostgresUnavailable
 
 SCHEMA = "serving"
 

@@ -46,7 +46,7 @@ MONTHLY_SOURCES = (
 
 def generate_sent(root: Path) -> tuple[Path, dict]:
     """Generate small demo extracts once; returns the folder and the generator's manifest."""
-    from orchestration.lib.demo import generate
+    from smw_demo import generate
 
     sent = root / "sent"
     manifest = generate(sent, scale=0.01, seed=7).to_dict()

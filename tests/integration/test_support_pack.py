@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.db import rows
+from tests.demo_areas import COUNTY_AREAS
 
 pytestmark = pytest.mark.slow
 
@@ -91,18 +92,44 @@ def test_every_code_of_the_domain_tables_is_catalogued_and_served(demo_build):
 
 
 def test_every_local_row_names_its_comparator_and_england_where_benchmarked(demo_build):
-    """A local authority always has a comparator (England where benchmarked, else the region);
-    the region compares with England wherever England has the row."""
+    """A local authority of the region always has a comparator (England where benchmarked, else
+    the region); an authority with no other of its region in the data (the county) is compared
+    with England where benchmarked and otherwise not at all, never with itself; the region
+    compares with England wherever England has the row."""
     db = demo_build.home.serving_db
     codes = (*TREATMENT_CODES, *TOP_CODES)
     marks = ", ".join("?" for _ in codes)
     unnamed = rows(
         db,
-        f"select indicator_value_id from rpt_indicator_values where indicator_code in ({marks}) "
-        f"and area_type = 'la' and comparator_area_code is null",
+        f"select distinct area_code from rpt_indicator_values "
+        f"where indicator_code in ({marks}) and area_type = 'la' and comparator_area_code is null",
         list(codes),
     )
-    assert not unnamed
+    # only an authority with no other of its region in the data goes uncompared
+    assert {area for (area,) in unnamed} <= COUNTY_AREAS, unnamed
+    # the county's uncompared rows are exactly those England has no row for
+    benchmarked_but_unnamed = rows(
+        db,
+        f"""
+        select r.indicator_value_id
+        from rpt_indicator_values as r
+        inner join rpt_indicator_values as e
+            on e.indicator_code = r.indicator_code and e.period = r.period
+            and e.breakdown_type = r.breakdown_type and e.breakdown = r.breakdown
+            and e.area_code = ?
+        where r.indicator_code in ({marks}) and r.area_type = 'la'
+            and r.comparator_area_code is null
+        """,
+        [ENGLAND, *codes],
+    )
+    assert not benchmarked_but_unnamed
+    compared_with_itself = rows(
+        db,
+        f"select indicator_value_id from rpt_indicator_values where indicator_code in ({marks}) "
+        f"and comparator_area_code = area_code",
+        list(codes),
+    )
+    assert not compared_with_itself
     # every new indicator has England figures in the demo: the region compares with England
     # wherever England has the row, and every indicator has such rows
     compared = rows(

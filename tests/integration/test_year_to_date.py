@@ -21,7 +21,7 @@ HEADLINE = ("tx_in_treatment", "tx_successful_completion", "nsp_clients", "dip_c
 @pytest.fixture(scope="module")
 def mid_year(tmp_path_factory) -> Home:
     from orchestration.cli import run_build
-    from orchestration.lib.demo import generate
+    from smw_demo import generate
 
     root = tmp_path_factory.mktemp("mid-year")
     landing = root / "landing"

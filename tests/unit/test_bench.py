@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.bench.measure import run_measured
-from orchestration.lib.bench.runner import TARGETS, judge, last_month_files, markdown, ratios
+from smw_bench.measure import run_measured
+from smw_bench.runner import TARGETS, judge, last_month_files, markdown, ratios
 
 
 def _touch(path: Path) -> Path:

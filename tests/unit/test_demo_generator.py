@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.demo import MANIFEST_NAME, DemoManifest, generate
 from orchestration.lib.paths import CODE_LISTS_CSV
 from orchestration.lib.spec import DEMO_AREAS, DEMO_PERIODS, SOURCES, source
+from smw_demo import MANIFEST_NAME, DemoManifest, generate
 from tests.demo_areas import REGION_AREAS, areas_of
 
 MONTHLY = (

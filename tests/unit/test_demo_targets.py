@@ -1,5 +1,5 @@
 """The generator's targets come from the published figures file: correcting a figure there
-changes the demo's target (orchestration/lib/demo/targets.py)."""
+changes the demo's target (smw_demo/targets.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.lib.calibration import check
-from orchestration.lib.demo import targets
+from smw_demo import targets
 
 
 def test_targets_are_the_printed_figures() -> None:

@@ -14,7 +14,6 @@ import pytest
 
 from orchestration import cli
 from orchestration.lib import landing, rekey, spec
-from orchestration.lib.demo.generator import generate
 from orchestration.lib.exit_codes import Exit
 from orchestration.lib.paths import Home
 from orchestration.lib.pseudonym import (
@@ -25,6 +24,7 @@ from orchestration.lib.pseudonym import (
     pseudonym,
 )
 from orchestration.lib.runlock import writer_lock
+from smw_demo.generator import generate
 
 NSP = "ims_nsp_transactions"
 NSP_HEADER = (

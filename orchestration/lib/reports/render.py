@@ -148,7 +148,13 @@ def generate_reports(
             subject = SUBJECT_PERIODS.get((kind.slug, area.code))
             own = subject if period is None and subject in data.periods else chosen_period
             jobs.append((kind.slug, area.code, own))
-    context = _PageContext(data, [k.slug for k in kinds], [a.code for a in chosen], out_dir)
+    context = _PageContext(
+        data,
+        [k.slug for k in kinds],
+        [a.code for a in chosen],
+        out_dir,
+        frozenset((slug, code) for slug, code, _ in jobs),
+    )
     pages = _write_all_pages(context, jobs)
     for page in pages:
         log.info("wrote %s", page.html)
@@ -178,6 +184,9 @@ class _PageContext:
     report_slugs: list[str]
     area_codes: list[str]
     out_dir: Path
+    #: (report, area code) of every page this run writes: links go to these only (an area
+    #: with no data for a report, or no region to compare with, has no page of it)
+    written: frozenset[tuple[str, str]]
 
 
 def _write_pages(context: _PageContext, jobs: list[tuple[str, str, str]]) -> list[ReportPage]:
@@ -191,7 +200,10 @@ def _write_pages(context: _PageContext, jobs: list[tuple[str, str, str]]) -> lis
     for slug, area_code, period in jobs:
         page = build_page(data, slug, area_code, period)
         path = page_path(out_dir, area_code, slug)
-        _write(path, _render_page(env, css, data, page, kinds, chosen, out_dir, path))
+        _write(
+            path,
+            _render_page(env, css, data, page, kinds, chosen, out_dir, path, context.written),
+        )
         written.append(
             ReportPage(
                 slug, page.title, area_code, areas[area_code].name, period, path, len(page.figures)
@@ -246,12 +258,20 @@ def _relative(target: Path, start: Path) -> str:
 
 
 def _render_page(
-    env, css, data: ServingData, page: Page, kinds, chosen, out_dir: Path, path: Path
+    env,
+    css,
+    data: ServingData,
+    page: Page,
+    kinds,
+    chosen,
+    out_dir: Path,
+    path: Path,
+    written: frozenset[tuple[str, str]],
 ) -> str:
     others = [
         {"href": _relative(page_path(out_dir, page.area_code, k.slug), path), "title": k.title}
         for k in kinds
-        if k.slug != page.report
+        if k.slug != page.report and (k.slug, page.area_code) in written
     ]
     area_links = [
         {
@@ -260,6 +280,7 @@ def _render_page(
             "current": a.code == page.area_code,
         }
         for a in chosen
+        if (page.report, a.code) in written
     ]
     return env.get_template("report.html").render(
         page=page,

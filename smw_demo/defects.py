@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestration.lib.demo import timeline as tl
-from orchestration.lib.demo.manifest import PlantedDefect
-from orchestration.lib.demo.sources import SourceRows
-from orchestration.lib.demo.writer import FileVariant, relative_path
+from smw_demo import timeline as tl
+from smw_demo.manifest import PlantedDefect
+from smw_demo.sources import SourceRows
+from smw_demo.writer import FileVariant, relative_path
 
 NSP, INT, EPI, TOP, DIP, MDT = (
     "ims_nsp_transactions",

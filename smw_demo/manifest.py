@@ -95,7 +95,7 @@ class DemoManifest:
     sources: dict[str, SourceSummary] = field(default_factory=dict)
     defects: list[PlantedDefect] = field(default_factory=list)
     calibration: dict[str, Any] = field(default_factory=dict)
-    generator: str = "orchestration.lib.demo"
+    generator: str = "smw_demo"
     format_version: int = 1
 
     def defect_counts(self) -> dict[str, int]:
@@ -167,6 +167,6 @@ class DemoManifest:
             sources=sources,
             defects=defects,
             calibration=data.get("calibration", {}),
-            generator=data.get("generator", "orchestration.lib.demo"),
+            generator=data.get("generator", "smw_demo"),
             format_version=data.get("format_version", 1),
         )

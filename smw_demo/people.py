@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from orchestration.lib.demo.codes import CodeLists
+from smw_demo.codes import CodeLists
 
 SEX_MALE = 0
 SEX_FEMALE = 1

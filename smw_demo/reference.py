@@ -14,11 +14,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from orchestration.lib.demo import areas as geo
-from orchestration.lib.demo import timeline as tl
-from orchestration.lib.demo.ocu import OcuPool
-from orchestration.lib.demo.treatment import BOTH, CRACK_ONLY, OPIATE_ONLY
 from orchestration.lib.spec import DEMO_PERIODS
+from smw_demo import areas as geo
+from smw_demo import timeline as tl
+from smw_demo.ocu import OcuPool
+from smw_demo.treatment_systems import BOTH, CRACK_ONLY, OPIATE_ONLY
 
 POP_BANDS = (
     "0-4",

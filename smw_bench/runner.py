@@ -1,12 +1,12 @@
 """``smw bench``: one run that measures, side by side, for each scale of the demo data:
 
-- floor: bare DuckDB ``read_csv`` of the same generated files (lib/bench/floor.py);
+- floor: bare DuckDB ``read_csv`` of the same generated files (smw_bench/floor.py);
 - full build: ``smw build`` from nothing on all of them but the latest month, its steps and its
   ten slowest models, peak RSS (the floor and the peer read the same files);
 - incremental build: that month added to the full build's warehouse, built again (whatever
   ``smw build`` does with a new month);
 - peer: the same ``dbt build`` on a throwaway PostgreSQL 15 from the same raw tables, beside
-  the same command on DuckDB (lib/bench/peer.py, lib/bench/postgres.py);
+  the same command on DuckDB (smw_bench/peer.py, smw_bench/postgres.py);
 - serving: p50/p95 of ten BI queries on the published ``serving.duckdb``;
 - validation: the Great Expectations steps beside the dbt step, from the build's own record.
 
@@ -159,7 +159,7 @@ def bench_scale(
 ) -> dict[str, Any]:
     """Every figure for one scale, using (and leaving) files under ``work``. ``checkpoint``
     gets the figures so far after each measurement (a long run cut short keeps them)."""
-    from orchestration.lib.demo import generate
+    from smw_demo import generate
 
     result: dict[str, Any] = {"scale": scale, "seed": seed}
     if work.exists():

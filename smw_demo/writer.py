@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestration.lib.demo.manifest import FileRecord
-from orchestration.lib.demo.sources import SourceRows
+from smw_demo.manifest import FileRecord
+from smw_demo.sources import SourceRows
 
 EXTRA_COLUMN = "worker_notes"
 _NOTES = (

@@ -6,8 +6,8 @@ financial years 2013-14 to 2020-21 and the nine Cheshire & Merseyside authoritie
 ``out_dir/.demo-manifest.json`` describing what was written and every defect planted in it.
 """
 
-from orchestration.lib.demo.generator import MANIFEST_NAME, generate
-from orchestration.lib.demo.manifest import DemoManifest, FileRecord, PlantedDefect, SourceSummary
+from smw_demo.generator import MANIFEST_NAME, generate
+from smw_demo.manifest import DemoManifest, FileRecord, PlantedDefect, SourceSummary
 
 __all__ = [
     "MANIFEST_NAME",

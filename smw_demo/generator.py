@@ -18,24 +18,25 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestration.lib.demo import areas as geo
-from orchestration.lib.demo import timeline as tl
-from orchestration.lib.demo.codes import load_code_lists
-from orchestration.lib.demo.defects import (
+from orchestration.lib.spec import DEMO_PERIODS, SOURCES
+from smw_demo import areas as geo
+from smw_demo import timeline as tl
+from smw_demo.codes import load_code_lists
+from smw_demo.defects import (
     DUPLICATE,
     NEWLINE_NAME,
     file_level_entries,
     plan_row_defects,
     variants_for,
 )
-from orchestration.lib.demo.ims import simulate_ims
-from orchestration.lib.demo.justice import simulate_justice
-from orchestration.lib.demo.manifest import DemoManifest, PlantedDefect, SourceSummary
-from orchestration.lib.demo.ocu import OcuPool, build_ocu_pool
-from orchestration.lib.demo.people import PersonRegistry
-from orchestration.lib.demo.reference import benchmark_rows, population_rows, prevalence_rows
-from orchestration.lib.demo.sampling import rng_for
-from orchestration.lib.demo.sources import (
+from smw_demo.ims import simulate_ims
+from smw_demo.justice import simulate_justice
+from smw_demo.manifest import DemoManifest, PlantedDefect, SourceSummary
+from smw_demo.ocu import OcuPool, build_ocu_pool
+from smw_demo.people import PersonRegistry
+from smw_demo.reference import benchmark_rows, population_rows, prevalence_rows
+from smw_demo.sampling import rng_for
+from smw_demo.sources import (
     Attributor,
     SourceRows,
     agency_rows,
@@ -47,10 +48,10 @@ from orchestration.lib.demo.sources import (
     reference_rows,
     top_rows,
 )
-from orchestration.lib.demo.table import Table
-from orchestration.lib.demo.treatment import COUNTY, provider_codes, simulate_treatment
-from orchestration.lib.demo.writer import FileVariant, relative_path, render_file, write_bytes
-from orchestration.lib.spec import DEMO_PERIODS, SOURCES
+from smw_demo.table import Table
+from smw_demo.treatment import simulate_treatment
+from smw_demo.treatment_systems import COUNTY, provider_codes
+from smw_demo.writer import FileVariant, relative_path, render_file, write_bytes
 
 log = logging.getLogger(__name__)
 

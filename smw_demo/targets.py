@@ -15,7 +15,7 @@ from functools import cache
 import numpy as np
 
 from orchestration.lib.calibration.check import FIGURES_PATH, load_figures
-from orchestration.lib.demo.people import SEX_FEMALE, SEX_MALE
+from smw_demo.people import SEX_FEMALE, SEX_MALE
 
 
 @cache

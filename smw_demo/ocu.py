@@ -23,11 +23,11 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from orchestration.lib.demo import areas as geo
-from orchestration.lib.demo import timeline as tl
-from orchestration.lib.demo.people import SEX_MALE, PersonRegistry, dob_for_age
-from orchestration.lib.demo.sampling import allocate
-from orchestration.lib.demo.treatment import (
+from smw_demo import areas as geo
+from smw_demo import timeline as tl
+from smw_demo.people import SEX_MALE, PersonRegistry, dob_for_age
+from smw_demo.sampling import allocate
+from smw_demo.treatment_systems import (
     BOTH,
     CRACK_ONLY,
     OPIATE_ONLY,

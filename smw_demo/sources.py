@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from orchestration.lib.demo import areas as geo
-from orchestration.lib.demo import timeline as tl
-from orchestration.lib.demo.codes import CodeLists
-from orchestration.lib.demo.ims import Agencies
-from orchestration.lib.demo.people import LETTER_LOOKUP, PersonRegistry
-from orchestration.lib.demo.table import Table
 from orchestration.lib.spec import DEMO_PERIODS, Source, source
+from smw_demo import areas as geo
+from smw_demo import timeline as tl
+from smw_demo.codes import CodeLists
+from smw_demo.ims_agencies import Agencies
+from smw_demo.people import LETTER_LOOKUP, PersonRegistry
+from smw_demo.table import Table
 
 Render = Callable[[np.ndarray], dict[str, list[str]]]
 
@@ -132,6 +132,33 @@ def _corrections(
     return rows, later
 
 
+def _sent_once(
+    name: str,
+    files: np.ndarray,
+    ids: Callable[[np.ndarray], list[str]],
+    render: Render,
+    event_day: np.ndarray,
+    *,
+    person: np.ndarray | None = None,
+    county: np.ndarray | None = None,
+) -> SourceRows:
+    """A monthly source whose every row is sent once, in file ``files[row]`` (no re-sends)."""
+    n = len(files)
+    return SourceRows(
+        spec=source(name),
+        file_stems=list(tl.MONTH_LABELS),
+        file_of_row=files,
+        key_num=np.arange(n),
+        key_text=ids,
+        render=render,
+        versions=np.ones(n, np.int64),
+        first_version=np.ones(n, bool),
+        person=person,
+        event_day=event_day,
+        county=county,
+    )
+
+
 def nsp_rows(
     rng: np.random.Generator,
     nsp: Table,
@@ -215,18 +242,7 @@ def intervention_rows(
             "second_substance": _lookup(ims, d["second"][r]),
         }
 
-    return SourceRows(
-        spec=source("ims_interventions"),
-        file_stems=list(tl.MONTH_LABELS),
-        file_of_row=files,
-        key_num=np.arange(n),
-        key_text=ids,
-        render=render,
-        versions=np.ones(n, np.int64),
-        first_version=np.ones(n, bool),
-        person=d["person"],
-        event_day=d["day"],
-    )
+    return _sent_once("ims_interventions", files, ids, render, d["day"], person=d["person"])
 
 
 def episode_rows(
@@ -356,18 +372,8 @@ def top_rows(
             "days_paid_work": _ints(d["work"][r]),
         }
 
-    return SourceRows(
-        spec=source("ndtms_top"),
-        file_stems=list(tl.MONTH_LABELS),
-        file_of_row=files,
-        key_num=np.arange(n),
-        key_text=ids,
-        render=render,
-        versions=np.ones(n, np.int64),
-        first_version=np.ones(n, bool),
-        event_day=d["review"],
-        county=None if county_episode is None else county_episode[d["episode"]],
-    )
+    county = None if county_episode is None else county_episode[d["episode"]]
+    return _sent_once("ndtms_top", files, ids, render, d["review"], county=county)
 
 
 def dip_rows(
@@ -477,18 +483,7 @@ def mdt_rows(mdt: Table, suites: list[str], codes: CodeLists, attributor: Attrib
             "cocaine": _lookup(res, d["cocaine"][r]),
         }
 
-    return SourceRows(
-        spec=source("mdt_results"),
-        file_stems=list(tl.MONTH_LABELS),
-        file_of_row=files,
-        key_num=np.arange(n),
-        key_text=ids,
-        render=render,
-        versions=np.ones(n, np.int64),
-        first_version=np.ones(n, bool),
-        person=d["person"],
-        event_day=d["day"],
-    )
+    return _sent_once("mdt_results", files, ids, render, d["day"], person=d["person"])
 
 
 def agency_rows(agencies: Agencies, codes: CodeLists) -> tuple[SourceRows, dict[str, list[str]]]:

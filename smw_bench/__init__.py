@@ -1,5 +1,5 @@
 """``smw bench``: speed and memory of the build against the floor and a PostgreSQL peer."""
 
-from orchestration.lib.bench.runner import markdown, run_bench
+from smw_bench.runner import markdown, run_bench
 
 __all__ = ["markdown", "run_bench"]

@@ -1,0 +1,286 @@
+"""Treatment groups, their calibrated parameters, the two treatment systems (the region and the
+county) and their providers; see ``treatment``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from orchestration.lib.spec import DEMO_PERIODS
+from smw_demo import areas as geo
+from smw_demo import targets
+from smw_demo import timeline as tl
+
+GROUPS = ("opiate", "non_opiate", "non_opiate_alcohol", "alcohol_only")
+OPIATE, NON_OPIATE, NON_OPIATE_ALCOHOL, ALCOHOL_ONLY = range(4)
+
+#: Leicestershire 2017-18: 2,074 people in treatment for about 690,000 residents.
+TREATMENT_RATE = targets.LEIC_IN_TREATMENT / targets.LEIC_POPULATION_2017
+_SHARE = targets.LEIC_GROUP_SHARE
+
+# Outcome of a journey.
+COMPLETED, UNPLANNED, CUSTODY = 0, 1, 2
+
+# OCU drug types (opiate and/or crack users).
+OPIATE_ONLY, BOTH, CRACK_ONLY = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class GroupParams:
+    share: float  # of people in treatment
+    trend: tuple[float, ...]  # arrivals by financial year 2013-14 … 2020-21
+    warmup_years: int
+    early: float  # journeys ending unplanned within 12 weeks
+    median_days: float  # median length beyond 12 weeks of the other journeys
+    sigma: float
+    p_complete: float  # of journeys that last beyond 12 weeks
+    p_custody: float
+    p_transfer: float  # journeys moving to another provider mid-way
+    p_return_complete: float  # careers that continue after a completion …
+    p_return_other: float  # … or after any other ending
+    male: float
+    age_base: float  # age at first journey = base + gamma(k, theta)
+    age_k: float
+    age_theta: float
+
+
+PARAMS: tuple[GroupParams, ...] = (
+    GroupParams(
+        _SHARE["opiate"],
+        (1.04, 1.03, 1.02, 1.0, 0.98, 0.97, 0.96, 0.93),
+        14,
+        0.14,
+        720,
+        1.05,
+        0.34,
+        0.05,
+        0.14,
+        0.30,
+        0.62,
+        0.74,
+        23.0,
+        2.6,
+        4.5,
+    ),
+    GroupParams(
+        _SHARE["non_opiate"],
+        (0.85, 0.9, 0.95, 0.92, 1.0, 1.05, 1.1, 1.05),
+        5,
+        0.095,
+        125,
+        0.6,
+        0.75,
+        0.02,
+        0.06,
+        0.18,
+        0.30,
+        0.78,
+        18.0,
+        1.8,
+        5.5,
+    ),
+    GroupParams(
+        _SHARE["non_opiate_alcohol"],
+        (0.78, 0.82, 0.86, 0.8, 1.0, 1.05, 1.1, 1.05),
+        5,
+        0.095,
+        115,
+        0.6,
+        0.69,
+        0.02,
+        0.06,
+        0.18,
+        0.30,
+        0.77,
+        19.0,
+        2.2,
+        6.5,
+    ),
+    GroupParams(
+        _SHARE["alcohol_only"],
+        (1.05, 1.0, 0.97, 0.95, 1.0, 1.0, 1.02, 0.95),
+        5,
+        0.12,
+        110,
+        0.65,
+        0.68,
+        0.01,
+        0.05,
+        0.15,
+        0.28,
+        0.62,
+        24.0,
+        4.0,
+        5.5,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class TreatmentSystem:
+    """Areas whose treatment is simulated together, on their own random streams.
+
+    The region's streams keep the names they had before the county joined (``label`` empty), so
+    adding a county changes none of the region's numbers.
+    """
+
+    label: str  # prefix of the random stream names
+    areas: tuple[geo.Area, ...]
+    residence: tuple[int, ...]  # residence index (geo.ALL_LA_CODES) of each area
+    inpatient: str  # provider codes of the system's inpatient and residential units
+    residential: str
+    recommission: bool  # the Wirral re-commissioning happens in this system
+    params: tuple[GroupParams, ...] = PARAMS
+    #: the year whose target is the groups' share of the treatment rate (None: the mean year)
+    anchor_year: int | None = None
+    both_share: float = 0.45  # opiate clients who also use crack
+    employment: tuple[dict[str, float], ...] | None = None  # per group (None: _EMPLOYMENT)
+    referral_drug: dict[str, float] | None = None  # drug groups (None: _referral_sources)
+    #: per referral year, the share of first waits of three weeks or more (None: ~4 %, one draw)
+    long_wait: tuple[float, ...] | None = None
+    #: TOP: chance a later review is abstinent, per drug column (None: the region's), and at a
+    #: completed exit
+    top_abstinent: dict[str, float] | None = None
+    top_abstinent_completed: float = 0.8
+    #: TOP: a reduced user's days as a fraction of the start's, per drug column (None: 0.15-0.9)
+    top_reduced: dict[str, tuple[float, float]] | None = None
+    p_residential: float = 0.3  # of transfers: residential rehabilitation
+    opiate_urgent_housing: float = 9  # weight of an urgent housing need among opiate clients
+    adjunct: dict[str, float] | None = None  # opiate clients' adjunctive drugs (None: _ADJUNCT)
+    hcv_tested: float = 80  # weight of "tested" among injectors (against 18 not tested)
+
+    @property
+    def la(self) -> np.ndarray:
+        return np.array(self.residence, dtype=np.int8)
+
+
+@dataclass
+class TreatedPeople:
+    """People created for treatment careers, with what other sources need to know of them."""
+
+    person: np.ndarray  # registry index
+    group: np.ndarray  # treatment substance group
+    drug_type: np.ndarray  # OCU type, -1 for non-OCU
+    injector: np.ndarray  # bool: injects (or has injected) drugs
+    primary: np.ndarray  # treatment_substance index of the main non-opiate drug (-1 if none)
+    first_fy: np.ndarray  # first / last financial year with a journey overlapping it
+    last_fy: np.ndarray
+
+
+PROVIDER_COMMUNITY, PROVIDER_ALCOHOL, PROVIDER_SHARED_CARE, PROVIDER_NEW_COMMUNITY = range(4)
+REGIONAL_INPATIENT = "TPCMR01"
+REGIONAL_RESIDENTIAL = "TPCMR02"
+COUNTY_INPATIENT = "TPEMR01"
+COUNTY_RESIDENTIAL = "TPEMR02"
+#: Wirral re-commissioned its adult community service on 1 April 2017: open episodes moved to
+#: the new provider code (a transfer), as the Leicestershire JSNA describes for its own 2016 change.
+RECOMMISSIONED_AREA = "E08000015"
+RECOMMISSIONED_ON = tl.to_day("2017-04-01")
+
+
+#: The region (every source) and the county (treatment only), each on its own streams.
+REGION = TreatmentSystem(
+    "",
+    geo.AREAS,
+    tuple(range(geo.N_AREAS)),
+    REGIONAL_INPATIENT,
+    REGIONAL_RESIDENTIAL,
+    True,
+)
+#: Leicestershire, shaped from its JSNA chapter (2016-17 and 2017-18): new presentations by group
+#: (opiate 348 -> 307, non-opiate 75 -> 75, non-opiate & alcohol 86 -> 127) set the arrival
+#: trends; completions 6.8 / 40.3 / 38.2 %; early unplanned exits 14 / 8 / 9 %; people in drug
+#: treatment younger than the region's (291 aged 18-29, 13 aged 60-69).
+_COUNTY_PARAMS = (
+    replace(
+        PARAMS[OPIATE],
+        share=0.505,  # the county's careers run longer than the trend assumes: 1,129 in 2017-18
+        trend=(1.04, 1.03, 1.02, 1.11, 0.98, 0.97, 0.96, 0.93),
+        p_complete=0.37,
+        age_base=22.5,
+        age_theta=4.2,
+    ),
+    replace(
+        PARAMS[NON_OPIATE],
+        share=0.063,
+        trend=(0.6, 0.62, 0.66, 0.92, 1.0, 1.05, 1.1, 1.05),
+        early=0.07,
+        p_complete=0.76,
+    ),
+    replace(
+        PARAMS[NON_OPIATE_ALCOHOL],
+        trend=(0.5, 0.52, 0.55, 0.75, 1.0, 1.05, 1.1, 1.05),
+        early=0.08,
+        p_complete=0.72,
+    ),
+    PARAMS[ALCOHOL_ONLY],
+)
+#: New presentations' employment (27 % regular, 27 % unemployed or inactive, 41 % long-term sick
+#: across the drug groups) and referral routes (49 % self, 30 % criminal justice).
+_COUNTY_EMPLOYMENT = (
+    {"regular_employment": 22, "unemployed_inactive": 28, "long_term_sick": 45,
+     "unpaid_voluntary": 1, "education": 1, "other": 1, "": 2},
+    {"regular_employment": 38, "unemployed_inactive": 28, "long_term_sick": 28,
+     "unpaid_voluntary": 1, "education": 2, "other": 1, "": 2},
+    {"regular_employment": 33, "unemployed_inactive": 25, "long_term_sick": 38,
+     "unpaid_voluntary": 1, "education": 1, "other": 1, "": 1},
+    {"regular_employment": 38, "unemployed_inactive": 24, "long_term_sick": 30,
+     "unpaid_voluntary": 1, "education": 1, "other": 4, "": 2},
+)  # fmt: skip
+_COUNTY_REFERRAL = {
+    "self": 46.5, "arrest_referral": 8, "drr": 6.5, "probation": 7, "prison": 7, "other_cjs": 2,
+    "gp": 9, "hospital": 1, "a_and_e": 0.5, "social_services": 1, "drug_service": 2,
+    "alcohol_service": 0.5, "other": 6.5, "": 2,
+}  # fmt: skip
+COUNTY = TreatmentSystem(
+    "county-",
+    geo.COUNTY_AREAS,
+    geo.COUNTY_INDEX,
+    COUNTY_INPATIENT,
+    COUNTY_RESIDENTIAL,
+    False,
+    params=_COUNTY_PARAMS,
+    anchor_year=DEMO_PERIODS.index("2017-18"),
+    both_share=0.37,  # crack in treatment: 32 % of the 1,478 crack users (68 % unmet need)
+    employment=_COUNTY_EMPLOYMENT,
+    referral_drug=_COUNTY_REFERRAL,
+    # waits of three weeks or more: 2 % in 2016-17, none to speak of from 2017-18 (100 %)
+    long_wait=(0.04, 0.04, 0.03, 0.02, 0.002, 0.002, 0.002, 0.002),
+    # TOP 2017-18: abstinent 39 / 45 / 42 / 26 % and significantly reduced 25 / 11 / 17 / 19 %
+    # (opiates / crack / cannabis / alcohol) of those using at the start
+    top_abstinent={
+        "days_opiates": 0.31,
+        "days_crack": 0.42,
+        "days_cannabis": 0.30,
+        "days_alcohol": 0.10,
+    },
+    top_abstinent_completed=0.6,
+    top_reduced={"days_crack": (0.55, 1.0), "days_opiates": (0.2, 0.95)},
+    p_residential=0.25,  # 18 people in residential rehabilitation in 2017-18
+    opiate_urgent_housing=14,  # 16 % of opiate new presentations (8 % in 2009-10)
+    adjunct={"alcohol": 26, "cannabis": 22, "cocaine": 13, "benzodiazepines": 16, "pom_otc": 19},
+    hcv_tested=85,  # 86 % of eligible injectors tested in 2016-17
+)
+SYSTEMS: tuple[TreatmentSystem, ...] = (REGION, COUNTY)
+_DEMO_AREAS = tuple(a for s in SYSTEMS for a in s.areas)
+_N_LOCAL = len(_DEMO_AREAS) * 4
+#: Provider slot of each residence index (-1: no local provider).
+_SLOT = np.full(len(geo.ALL_LA_CODES), -1, np.int64)
+_SLOT[[i for s in SYSTEMS for i in s.residence]] = np.arange(len(_DEMO_AREAS))
+
+
+def provider_codes() -> list[str]:
+    """All provider codes: four per demo area, then each system's inpatient and residential
+    units."""
+    codes = [f"TP{a.short}{i + 1:02d}" for a in _DEMO_AREAS for i in range(4)]
+    units = [u for s in SYSTEMS for u in (s.inpatient, s.residential)]
+    return [*codes, *units]
+
+
+def _unit(system: TreatmentSystem, code: str) -> int:
+    return provider_codes().index(code)
+
+
+def _local_provider(la: np.ndarray, which: np.ndarray) -> np.ndarray:
+    return (_SLOT[la.astype(np.int64)] * 4 + which).astype(np.int16)
