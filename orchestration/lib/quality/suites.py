@@ -11,7 +11,6 @@ to the same parsing rules staging uses (see :data:`SQL_HELPERS`).
 
 from __future__ import annotations
 
-import csv
 import difflib
 import inspect
 import re
@@ -29,8 +28,14 @@ from great_expectations.expectations.expectation import Expectation
 from great_expectations.expectations.metadata_types import FailureSeverity
 
 from orchestration.lib import spec as extract_spec
-from orchestration.lib.paths import CODE_LISTS_CSV, SEEDS_DIR, SUITES_DIR
+from orchestration.lib.paths import SUITES_DIR
 from orchestration.lib.quality.expectations import CUSTOM_EXPECTATIONS
+from orchestration.lib.quality.suite_codes import (
+    AREAS_CSV,
+    codes_regex,
+    load_areas,
+    load_code_lists,
+)
 from orchestration.lib.quality.suite_sql import (
     _SQL_TEMPLATES,
     SQL_HELPERS,
@@ -69,7 +74,6 @@ _EXPECTATION_KEYS = {"type", "kwargs", "severity", "rule", "notes"}
 _EXPECTATION_REQUIRED = ("type", "severity", "rule", "notes")
 _CODE_LIST_KEYS = {"code_list", "lowercase"}
 _AREA_KEYS = {"areas"}
-AREAS_CSV = SEEDS_DIR / "reference" / "areas.csv"
 # Fields of a GX expectation that this format sets itself (from severity, rule and notes) or that
 # the runner controls for every expectation (result_format), so they may not appear in kwargs.
 _RESERVED_KWARGS = {"meta", "notes", "severity", "id", "result_format", "rendered_content"}
@@ -162,24 +166,6 @@ class Suite:
         )
 
 
-# --- code lists -------------------------------------------------------------------------------
-
-
-def _codes_by_group(path: Path, group_column: str, code_column: str) -> dict[str, tuple[str, ...]]:
-    """``group_column`` value → its ``code_column`` values in ``sort_order``, from a seed CSV."""
-    groups: dict[str, list[tuple[float, str]]] = {}
-    with path.open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            order = float(row.get("sort_order") or 0)
-            groups.setdefault(row[group_column], []).append((order, row[code_column]))
-    return {name: tuple(code for _, code in sorted(items)) for name, items in groups.items()}
-
-
-def load_code_lists(path: Path = CODE_LISTS_CSV) -> dict[str, tuple[str, ...]]:
-    """Code list name → its codes in sort order, read from the code-list seed."""
-    return _codes_by_group(path, "code_list", "code")
-
-
 # --- expectation types ------------------------------------------------------------------------
 
 
@@ -267,18 +253,6 @@ def _where(path: Path, node: Any, rule: str | None = None, index: int | None = N
     elif index is not None:
         parts.append(f"expectation {index + 1}")
     return ", ".join(parts)
-
-
-def load_areas(path: Path = AREAS_CSV) -> dict[str, tuple[str, ...]]:
-    """Area type (``la``, ``region``, ``country``) → its area codes, from the areas seed."""
-    return _codes_by_group(path, "area_type", "area_code")
-
-
-def codes_regex(codes: Sequence[str]) -> str:
-    """A regular expression matching any of ``codes`` as the extract specification compares
-    codes: whole value, any case, surrounding spaces ignored (DuckDB's RE2 syntax)."""
-    alternatives = "|".join(re.escape(c) for c in codes)
-    return rf"^\s*(?i:{alternatives})\s*$"
 
 
 def _resolve_code_lists(
