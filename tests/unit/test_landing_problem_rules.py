@@ -15,6 +15,7 @@ from orchestration.lib.paths import DBT_PROJECT_DIR
 CHECKS_SQL = DBT_PROJECT_DIR / "macros" / "quality" / "staging_checks.sql"
 MART_SQL = DBT_PROJECT_DIR / "models" / "marts" / "quality" / "fct_row_problems.sql"
 STAGING = DBT_PROJECT_DIR / "models" / "staging"
+MACRO_SQL = DBT_PROJECT_DIR / "macros" / "staging" / "latest_records.sql"
 CHECK_OF_TYPE = {"text": "text", "code": "code", "date": "date", "integer": "integer",
                  "number": "number", "list": "code_items"}  # fmt: skip
 
@@ -28,13 +29,31 @@ def declared() -> dict:
 
 
 @cache
+def record_columns(linked_to_people: bool) -> str:
+    """The columns macros/staging/latest_records.sql's staging_record_columns exposes, read from
+    the macro's own text (so a column dropped from the macro is a column staging no longer has)."""
+    text = MACRO_SQL.read_text()
+    body = re.search(r"macro staging_record_columns\(.*?\) -%\}(.*?)\{%- endmacro", text, re.S)
+    assert body, f"{MACRO_SQL}: staging_record_columns"
+    person = re.search(r"\{%- if linked_to_people -%\}(.*?)\{% endif -%\}", body[1], re.S)
+    assert person, f"{MACRO_SQL}: staging_record_columns has no linked_to_people block"
+    rest = body[1].replace(person[0], "")
+    return (person[1] if linked_to_people else "") + rest
+
+
 def staging_sql() -> dict[str, str]:
-    """source name -> the SQL of its staging model."""
+    """source name -> the SQL its staging model exposes: the model's text with its
+    staging_record_columns call replaced by the columns the macro writes."""
     out = {}
     for f in STAGING.rglob("stg_*.sql"):
-        m = re.search(r"source\('\w+', '(\w+)'\)", f.read_text())
+        text = f.read_text()
+        m = re.search(r"staging_latest_records\(\s*'\w+',\s*'(\w+)'", text)
         assert m, f
-        out[m[1]] = f.read_text()
+        call = re.search(r"\{\{ smw\.staging_record_columns\((.*?)\) \}\}", text)
+        assert call, f"{f}: no staging_record_columns call"
+        linked = call[1].replace(" ", "") == "linked_to_people=true"
+        assert linked or call[1] == "", f"{f}: {call[0]}"
+        out[m[1]] = text.replace(call[0], record_columns(linked))
     return out
 
 

@@ -11,7 +11,6 @@ to the same parsing rules staging uses (see :data:`SQL_HELPERS`).
 
 from __future__ import annotations
 
-import csv
 import difflib
 import inspect
 import re
@@ -29,10 +28,20 @@ from great_expectations.expectations.expectation import Expectation
 from great_expectations.expectations.metadata_types import FailureSeverity
 
 from orchestration.lib import spec as extract_spec
-from orchestration.lib.paths import CODE_LISTS_CSV, SEEDS_DIR, SUITES_DIR
+from orchestration.lib.paths import SUITES_DIR
 from orchestration.lib.quality.expectations import CUSTOM_EXPECTATIONS
+from orchestration.lib.quality.suite_codes import (
+    AREAS_CSV,
+    codes_regex,
+    load_areas,
+    load_code_lists,
+)
+from orchestration.lib.quality.suite_sql import (
+    _SQL_TEMPLATES,
+    SQL_HELPERS,
+    _sql_out_of_range,
+)
 from orchestration.lib.spec import IDENTIFYING_FIELDS
-from orchestration.lib.sql_parsing import parse_date_sql
 
 Severity = Literal["error", "warning"]
 SEVERITIES: tuple[str, ...] = get_args(Severity)
@@ -65,7 +74,6 @@ _EXPECTATION_KEYS = {"type", "kwargs", "severity", "rule", "notes"}
 _EXPECTATION_REQUIRED = ("type", "severity", "rule", "notes")
 _CODE_LIST_KEYS = {"code_list", "lowercase"}
 _AREA_KEYS = {"areas"}
-AREAS_CSV = SEEDS_DIR / "reference" / "areas.csv"
 # Fields of a GX expectation that this format sets itself (from severity, rule and notes) or that
 # the runner controls for every expectation (result_format), so they may not appear in kwargs.
 _RESERVED_KWARGS = {"meta", "notes", "severity", "id", "result_format", "rendered_content"}
@@ -158,24 +166,6 @@ class Suite:
         )
 
 
-# --- code lists -------------------------------------------------------------------------------
-
-
-def _codes_by_group(path: Path, group_column: str, code_column: str) -> dict[str, tuple[str, ...]]:
-    """``group_column`` value → its ``code_column`` values in ``sort_order``, from a seed CSV."""
-    groups: dict[str, list[tuple[float, str]]] = {}
-    with path.open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            order = float(row.get("sort_order") or 0)
-            groups.setdefault(row[group_column], []).append((order, row[code_column]))
-    return {name: tuple(code for _, code in sorted(items)) for name, items in groups.items()}
-
-
-def load_code_lists(path: Path = CODE_LISTS_CSV) -> dict[str, tuple[str, ...]]:
-    """Code list name → its codes in sort order, read from the code-list seed."""
-    return _codes_by_group(path, "code_list", "code")
-
-
 # --- expectation types ------------------------------------------------------------------------
 
 
@@ -265,18 +255,6 @@ def _where(path: Path, node: Any, rule: str | None = None, index: int | None = N
     return ", ".join(parts)
 
 
-def load_areas(path: Path = AREAS_CSV) -> dict[str, tuple[str, ...]]:
-    """Area type (``la``, ``region``, ``country``) → its area codes, from the areas seed."""
-    return _codes_by_group(path, "area_type", "area_code")
-
-
-def codes_regex(codes: Sequence[str]) -> str:
-    """A regular expression matching any of ``codes`` as the extract specification compares
-    codes: whole value, any case, surrounding spaces ignored (DuckDB's RE2 syntax)."""
-    alternatives = "|".join(re.escape(c) for c in codes)
-    return rf"^\s*(?i:{alternatives})\s*$"
-
-
 def _resolve_code_lists(
     kwargs: Mapping[str, Any], code_lists: Mapping[str, Sequence[str]], where: str
 ) -> dict[str, Any]:
@@ -325,64 +303,6 @@ def _resolve_code_lists(
 
 
 # --- SQL rules --------------------------------------------------------------------------------
-
-
-def _sql_date(column: str) -> str:
-    # The parsing staging applies (dbt macro parse_date): YYYY-MM-DD or DD/MM/YYYY, else null.
-    return parse_date_sql(column)
-
-
-def _sql_whole_number(column: str) -> str:
-    # As staging (dbt macro parse_whole_number): digits with an optional sign, else null.
-    c = f"trim({column})"
-    return f"(case when regexp_full_match({c}, '[+-]?[0-9]+') then try_cast({c} as bigint) end)"
-
-
-def _sql_age(event_date_column: str, birth_month_column: str = "birth_month") -> str:
-    # Whole years from the birth month (YYYY-MM, set by landing) to the event's month.
-    birth = f"cast(try_strptime({birth_month_column} || '-01', '%Y-%m-%d') as date)"
-    return f"floor(date_diff('month', {birth}, {_sql_date(event_date_column)}) / 12)"
-
-
-#: The shapes staging accepts (dbt macros whole_number_pattern, decimal_number_pattern).
-_WHOLE_NUMBER_SHAPE = "[+-]?[0-9]+"
-_DECIMAL_NUMBER_SHAPE = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?"
-
-
-def _sql_literal(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else repr(float(number))
-
-
-def _sql_out_of_range(table: str, column: str) -> str:
-    """True when ``column`` of a raw table reads as a number (staging's shapes) but lies outside
-    the plausible range the extract spec gives it (``orchestration/lib/spec.py``), or cannot be
-    held at all (beyond a bigint, or infinite as a double, like 1e309): the values staging turns
-    to null (above the maximum) or reports as negative, never summed (issue 22)."""
-    schema, _, name = table.partition(".")
-    source = extract_spec.SOURCES_BY_NAME.get(name) if schema == "raw" else None
-    column_spec = source.column(column) if source and column in source.column_names else None
-    if column_spec is None or column_spec.type not in ("integer", "number"):
-        raise jinja2.TemplateError(f"out_of_range: {column!r} is no numeric column of {table}")
-    if column_spec.min_value is None and column_spec.max_value is None:
-        raise jinja2.TemplateError(f"out_of_range: the spec gives {table}.{column} no range")
-    c = f"trim({column})"
-    whole = column_spec.type == "integer"
-    shape = _WHOLE_NUMBER_SHAPE if whole else _DECIMAL_NUMBER_SHAPE
-    value = f"try_cast({c} as {'bigint' if whole else 'double'})"
-    bounds = []
-    if column_spec.min_value is not None:
-        bounds.append(f"{value} >= {_sql_literal(column_spec.min_value)}")
-    if column_spec.max_value is not None:
-        bounds.append(f"{value} <= {_sql_literal(column_spec.max_value)}")
-    # null (too large for a bigint) or infinite fails every bound: coalesce(..., false)
-    return f"(regexp_full_match({c}, '{shape}') and not coalesce({' and '.join(bounds)}, false))"
-
-
-#: Helpers the SQL of ``expect_query_to_return_no_rows`` may call, as Jinja expressions
-#: (``{{ date('referral_date') }}``). ``{batch}`` (the table) is left for GX to fill in.
-#: ``{{ out_of_range('needles_issued') }}`` (:func:`_sql_out_of_range`) also knows the table.
-SQL_HELPERS = {"date": _sql_date, "whole_number": _sql_whole_number, "age": _sql_age}
-_SQL_TEMPLATES = jinja2.sandbox.SandboxedEnvironment(undefined=jinja2.StrictUndefined)
 
 
 def _render_sql(kwargs: Mapping[str, Any], where: str, table: str = "") -> dict[str, Any]:

@@ -1,36 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('dip', 'dip_contacts') }}
-
-),
-
-keyed as (
-
-    select
-        *,
-        coalesce(
-            {{ clean_text('contact_id') }},
-            'missing:' || cast(_load_id as {{ dbt.type_string() }})
-            || ':' || cast(_row_number as {{ dbt.type_string() }})
-        ) as _record_key
-    from source
-
-),
-
-latest as (
-
-    {{ latest_record('keyed', ['_record_key']) }}
-
-),
-
-{# issue 22: a record whose date of birth cannot be true is rejected (smw.birth_month_checked). -#}
-checked as (
-
-    {{ smw.birth_month_checked('latest', 'contact_date') }}
-
-),
+{{ smw.staging_latest_records(
+    'dip', 'dip_contacts', 'contact_id', event_date='contact_date'
+) }},
 
 typed as (
 
@@ -60,15 +32,7 @@ typed as (
         {{ clean_text('drinking_days_28') }} as drinking_days_28_text,
         {{ clean_text('daily_units') }} as daily_units_text,
         {{ has_unknown_list_code('drugs_used', 'treatment_substance') }} as has_unknown_drugs_used,
-        case when birth_month_problem is null then person_id end as person_id,
-        birth_month_problem,
-        birth_month,
-        attributor_status,
-        attributor_status = 'complete' as has_complete_attributor,
-        _load_id,
-        _file_name,
-        _row_number,
-        _extra is not null as has_extra_columns
+        {{ smw.staging_record_columns(linked_to_people=true) }}
 
     from checked
 

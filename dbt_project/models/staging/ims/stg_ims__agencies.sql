@@ -1,29 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('ims', 'ims_agencies') }}
-
-),
-
-keyed as (
-
-    select
-        *,
-        coalesce(
-            {{ clean_text('agency_code') }},
-            'missing:' || cast(_load_id as {{ dbt.type_string() }})
-            || ':' || cast(_row_number as {{ dbt.type_string() }})
-        ) as _record_key
-    from source
-
-),
-
-latest as (
-
-    {{ latest_record('keyed', ['_record_key']) }}
-
-),
+{{ smw.staging_latest_records(
+    'ims', 'ims_agencies', 'agency_code'
+) }},
 
 typed as (
 
@@ -37,10 +16,7 @@ typed as (
         {{ clean_text('agency_code') }} as agency_code_text,
         {{ clean_text('opened_date') }} as opened_date_text,
         {{ clean_text('closed_date') }} as closed_date_text,
-        _load_id,
-        _file_name,
-        _row_number,
-        _extra is not null as has_extra_columns
+        {{ smw.staging_record_columns() }}
 
     from latest
 

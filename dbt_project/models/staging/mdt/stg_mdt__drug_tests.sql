@@ -1,36 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('mdt', 'mdt_results') }}
-
-),
-
-keyed as (
-
-    select
-        *,
-        coalesce(
-            {{ clean_text('test_id') }},
-            'missing:' || cast(_load_id as {{ dbt.type_string() }})
-            || ':' || cast(_row_number as {{ dbt.type_string() }})
-        ) as _record_key
-    from source
-
-),
-
-latest as (
-
-    {{ latest_record('keyed', ['_record_key']) }}
-
-),
-
-{# issue 22: a record whose date of birth cannot be true is rejected (smw.birth_month_checked). -#}
-checked as (
-
-    {{ smw.birth_month_checked('latest', 'test_date') }}
-
-),
+{{ smw.staging_latest_records(
+    'mdt', 'mdt_results', 'test_id', event_date='test_date'
+) }},
 
 typed as (
 
@@ -44,15 +16,7 @@ typed as (
         {{ normalise_code('cocaine', 'test_result') }} as cocaine,
         {{ clean_text('test_id') }} as test_id_text,
         {{ clean_text('test_date') }} as test_date_text,
-        case when birth_month_problem is null then person_id end as person_id,
-        birth_month_problem,
-        birth_month,
-        attributor_status,
-        attributor_status = 'complete' as has_complete_attributor,
-        _load_id,
-        _file_name,
-        _row_number,
-        _extra is not null as has_extra_columns
+        {{ smw.staging_record_columns(linked_to_people=true) }}
 
     from checked
 

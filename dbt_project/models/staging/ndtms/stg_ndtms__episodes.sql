@@ -1,36 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('ndtms', 'ndtms_episodes') }}
-
-),
-
-keyed as (
-
-    select
-        *,
-        coalesce(
-            {{ clean_text('episode_id') }},
-            'missing:' || cast(_load_id as {{ dbt.type_string() }})
-            || ':' || cast(_row_number as {{ dbt.type_string() }})
-        ) as _record_key
-    from source
-
-),
-
-latest as (
-
-    {{ latest_record('keyed', ['_record_key']) }}
-
-),
-
-{# issue 22: a record whose date of birth cannot be true is rejected (smw.birth_month_checked). -#}
-checked as (
-
-    {{ smw.birth_month_checked('latest', 'referral_date') }}
-
-),
+{{ smw.staging_latest_records(
+    'ndtms', 'ndtms_episodes', 'episode_id', event_date='referral_date'
+) }},
 
 typed as (
 
@@ -61,15 +33,7 @@ typed as (
         {{ clean_text('triage_date') }} as triage_date_text,
         {{ clean_text('first_intervention_date') }} as first_intervention_date_text,
         {{ clean_text('discharge_date') }} as discharge_date_text,
-        case when birth_month_problem is null then person_id end as person_id,
-        birth_month_problem,
-        birth_month,
-        attributor_status,
-        attributor_status = 'complete' as has_complete_attributor,
-        _load_id,
-        _file_name,
-        _row_number,
-        _extra is not null as has_extra_columns
+        {{ smw.staging_record_columns(linked_to_people=true) }}
 
     from checked
 

@@ -1,29 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('ndtms', 'ndtms_top') }}
-
-),
-
-keyed as (
-
-    select
-        *,
-        coalesce(
-            {{ clean_text('top_id') }},
-            'missing:' || cast(_load_id as {{ dbt.type_string() }})
-            || ':' || cast(_row_number as {{ dbt.type_string() }})
-        ) as _record_key
-    from source
-
-),
-
-latest as (
-
-    {{ latest_record('keyed', ['_record_key']) }}
-
-),
+{{ smw.staging_latest_records(
+    'ndtms', 'ndtms_top', 'top_id'
+) }},
 
 typed as (
 
@@ -50,10 +29,7 @@ typed as (
         {{ clean_text('days_cannabis') }} as days_cannabis_text,
         {{ clean_text('days_alcohol') }} as days_alcohol_text,
         {{ clean_text('days_paid_work') }} as days_paid_work_text,
-        _load_id,
-        _file_name,
-        _row_number,
-        _extra is not null as has_extra_columns
+        {{ smw.staging_record_columns() }}
 
     from latest
 

@@ -1,27 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('reference', 'national_benchmarks') }}
-
-),
-
-keyed as (
-
-    select
-        *,
-        coalesce(lower(trim(indicator_code)), '')
-        || '|' || coalesce(lower(trim(period)), '')
-        || '|' || coalesce(lower(trim(breakdown)), '') as _record_key
-    from source
-
-),
-
-latest as (
-
-    {{ latest_record('keyed', ['_record_key']) }}
-
-),
+{{ smw.staging_latest_records(
+    'reference', 'national_benchmarks', ['indicator_code', 'period', 'breakdown']
+) }},
 
 typed as (
 
@@ -34,10 +15,7 @@ typed as (
         {{ parse_decimal_number('denominator') }} as denominator,
         {{ clean_text('numerator') }} as numerator_text,
         {{ clean_text('denominator') }} as denominator_text,
-        _load_id,
-        _file_name,
-        _row_number,
-        _extra is not null as has_extra_columns
+        {{ smw.staging_record_columns() }}
 
     from latest
 

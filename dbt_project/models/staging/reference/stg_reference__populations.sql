@@ -1,28 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('reference', 'population') }}
-
-),
-
-keyed as (
-
-    select
-        *,
-        coalesce(lower(trim(la_code)), '')
-        || '|' || coalesce(lower(trim(year)), '')
-        || '|' || coalesce(lower(trim(sex)), '')
-        || '|' || coalesce(lower(trim(age_band)), '') as _record_key
-    from source
-
-),
-
-latest as (
-
-    {{ latest_record('keyed', ['_record_key']) }}
-
-),
+{{ smw.staging_latest_records(
+    'reference', 'population', ['la_code', 'year', 'sex', 'age_band']
+) }},
 
 typed as (
 
@@ -35,10 +15,7 @@ typed as (
         {{ parse_whole_number('population') }} as population,
         {{ clean_text('year') }} as year_text,
         {{ clean_text('population') }} as population_text,
-        _load_id,
-        _file_name,
-        _row_number,
-        _extra is not null as has_extra_columns
+        {{ smw.staging_record_columns() }}
 
     from latest
 

@@ -1,28 +1,8 @@
 with
 
-source as (
-
-    select * from {{ source('reference', 'prevalence_estimates') }}
-
-),
-
-keyed as (
-
-    select
-        *,
-        coalesce(lower(trim(la_code)), '')
-        || '|' || coalesce(lower(trim(period)), '')
-        || '|' || coalesce(lower(trim(drug_group)), '')
-        || '|' || coalesce(lower(trim(age_band)), '') as _record_key
-    from source
-
-),
-
-latest as (
-
-    {{ latest_record('keyed', ['_record_key']) }}
-
-),
+{{ smw.staging_latest_records(
+    'reference', 'prevalence_estimates', ['la_code', 'period', 'drug_group', 'age_band']
+) }},
 
 typed as (
 
@@ -38,10 +18,7 @@ typed as (
         {{ clean_text('estimate') }} as estimate_text,
         {{ clean_text('lower_95') }} as lower_95_text,
         {{ clean_text('upper_95') }} as upper_95_text,
-        _load_id,
-        _file_name,
-        _row_number,
-        _extra is not null as has_extra_columns
+        {{ smw.staging_record_columns() }}
 
     from latest
 
