@@ -87,7 +87,7 @@ def test_the_helper_parses_as_the_compiled_dbt_macro(compiled_macro):
 @pytest.mark.parametrize(
     "module",
     [
-        "orchestration.lib.quality.suites",
+        "orchestration.lib.quality.suite_sql",
         "orchestration.lib.freshness",
         "orchestration.lib.pseudonym",
         "orchestration.lib.status",
