@@ -8,7 +8,6 @@ import csv
 import fcntl
 import gzip
 import io
-import json
 import os
 import pickle
 import shutil
@@ -101,20 +100,33 @@ def pytest_configure(config: pytest.Config) -> None:
 T = TypeVar("T")
 
 
+def _session_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """The folder of ``once_per_session(name)``: in the session's own temp folder, which the
+    xdist workers' base temps sit in (so both workers see it)."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / f"once-{name}"
+
+
 def once_per_session(
     tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], T]
 ) -> T:
     """``make(folder)`` run once in the whole session, whichever xdist worker (or module) asks
     first, under an exclusive lock; the others get its result (pickled) and share ``folder``,
-    which they must only read."""
-    base = tmp_path_factory.getbasetemp()
-    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / f"once-{name}"
+    which they must only read. A failure is recorded and re-raised in the others rather than
+    made again."""
+    shared = _session_folder(tmp_path_factory, name)
     shared.mkdir(exist_ok=True)
-    result = shared / "result.pickle"
+    result, failed = shared / "result.pickle", shared / "failed.txt"
     with open(shared / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released by the kernel if this worker dies
+        if failed.exists():
+            raise RuntimeError(f"{name} failed in another worker:\n{failed.read_text()}")
         if not result.exists():
-            made = make(shared)
+            try:
+                made = make(shared)
+            except BaseException as e:
+                failed.write_text(f"{type(e).__name__}: {e}")
+                raise
             tmp = result.with_suffix(".tmp")
             tmp.write_bytes(pickle.dumps(made))
             tmp.replace(result)
@@ -132,31 +144,6 @@ def _build_demo(root: Path) -> tuple[dict, object]:
     manifest = generate(landing, scale=DEMO_SCALE, seed=DEMO_SEED).to_dict()
     shutil.copytree(landing, root / "sent")
     return manifest, run_build(root / "home", landing)
-
-
-def _shared_demo(shared: Path) -> Path:
-    """The demo built once for all xdist workers of this session, in ``shared``: the first
-    worker here builds it under an exclusive lock, the others wait for the lock and find it
-    built (or the first one's failure, re-raised rather than built again)."""
-    from orchestration.lib.build_runner import BuildSummary
-
-    shared.mkdir(exist_ok=True)
-    built, failed = shared / "built.json", shared / "failed.txt"
-    with open(shared / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released by the kernel if this worker dies
-        if failed.exists():
-            raise RuntimeError(f"the demo build failed in another worker:\n{failed.read_text()}")
-        if not built.exists():
-            try:
-                manifest, summary = _build_demo(shared)
-            except BaseException as e:
-                failed.write_text(f"{type(e).__name__}: {e}")
-                raise
-            assert isinstance(summary, BuildSummary)
-            tmp = built.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"manifest": manifest, "summary": summary.__dict__}))
-            tmp.replace(built)
-    return built
 
 
 #: The slowest test files, slowest first (the ``--durations`` of a fresh-clone ``make test``).
@@ -189,22 +176,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
-    from orchestration.lib.build_runner import BuildSummary
-
+    # built once for the session (both xdist workers); each worker works on its own copy
+    manifest, summary = once_per_session(tmp_path_factory, "demo", _build_demo)
+    built = _session_folder(tmp_path_factory, "demo")
     root = tmp_path_factory.mktemp("demo")
-    if not os.environ.get("PYTEST_XDIST_WORKER"):  # one process: build it here
-        manifest, summary = _build_demo(root)
-        return DemoBuild(
-            root, root / "landing", Home.at(root / "home"), root / "sent", manifest, summary
-        )
-    # xdist: every worker's base temp is a folder of the session's own, shared by the workers
-    built = _shared_demo(tmp_path_factory.getbasetemp().parent / "demo-shared")
     for name in ("landing", "sent", "home"):  # a second or so; modes and relative links kept
-        shutil.copytree(built.parent / name, root / name, symlinks=True)
-    saved = json.loads(built.read_text())
-    summary = BuildSummary(**saved["summary"])
+        shutil.copytree(built / name, root / name, symlinks=True)
     # the summary names the folders it built in; this worker's copy is where the tests look
     summary.home, summary.landing = str(root / "home"), str(root / "landing")
     return DemoBuild(
-        root, root / "landing", Home.at(root / "home"), root / "sent", saved["manifest"], summary
+        root, root / "landing", Home.at(root / "home"), root / "sent", manifest, summary
     )
