@@ -28,6 +28,7 @@ from smw_demo import areas as geo
 from smw_demo import timeline as tl
 from smw_demo.codes import CodeLists
 from smw_demo.ims_activity import (
+    YearCohorts,
     _exact_count,
     _first_visits,
     _interventions,
@@ -232,29 +233,11 @@ def simulate_ims(
         prev.la = {PSYCH: psych_la, IPED: ip_la, BI: bi_la}
         prev.extra = {BI: bi_main}
         # --- activity ---------------------------------------------------------------------
-        nsp_parts.append(
-            _nsp_transactions(
-                rng, y, psych_p, psych_la, psych_t, ip_person, ip_la, agencies, people, codes
-            )
+        members = YearCohorts(
+            psych_p, psych_la, psych_t, ip_person, ip_la, bi_person, bi_la, bi_main
         )
-        int_parts.append(
-            _interventions(
-                rng,
-                y,
-                scale,
-                psych_p,
-                psych_la,
-                psych_t,
-                ip_person,
-                ip_la,
-                bi_person,
-                bi_la,
-                bi_main,
-                agencies,
-                people,
-                codes,
-            )
-        )
+        nsp_parts.append(_nsp_transactions(rng, y, members, agencies, people, codes))
+        int_parts.append(_interventions(rng, y, scale, members, agencies, people, codes))
     nsp = Table.concat(nsp_parts)
     nsp["first_visit"] = _first_visits(rng, nsp, codes)
     aims = {COHORTS[c]: [int(v) for v in targets[c].sum(axis=1)] for c in range(3)}

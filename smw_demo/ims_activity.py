@@ -4,6 +4,7 @@ cohort members ``ims`` chooses."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -41,6 +42,24 @@ from smw_demo.treatment_systems import (
     CRACK_ONLY,
     OPIATE_ONLY,
 )
+
+
+@dataclass(frozen=True)
+class YearCohorts:
+    """One year's IMS cohort members, each as a person index and a service area (parallel
+    arrays): psychoactive PWID (``psych_type``: their treatment type, negative for a drug other
+    than opiates or crack), IPED PWID and brief-intervention-only clients (``bi_main``: the main
+    substance recorded for them)."""
+
+    psych_person: np.ndarray
+    psych_la: np.ndarray
+    psych_type: np.ndarray
+    iped_person: np.ndarray
+    iped_la: np.ndarray
+    bi_person: np.ndarray
+    bi_la: np.ndarray
+    bi_main: np.ndarray
+
 
 # --- NSP ----------------------------------------------------------------------------------------
 
@@ -106,11 +125,7 @@ def _agency_per_area(
 def _nsp_transactions(
     rng: np.random.Generator,
     year: int,
-    psych_p: np.ndarray,
-    psych_la: np.ndarray,
-    psych_t: np.ndarray,
-    iped_p: np.ndarray,
-    iped_la: np.ndarray,
+    members: YearCohorts,
     agencies: Agencies,
     people: PersonRegistry,
     codes: CodeLists,
@@ -120,7 +135,10 @@ def _nsp_transactions(
     pharmacy, specialist = codes.index(at, "pharmacy"), codes.index(at, "specialist_nsp")
     outreach = codes.index(at, "outreach")
     parts: list[Table] = []
-    for cohort, persons, las in ((PSYCH, psych_p, psych_la), (IPED, iped_p, iped_la)):
+    for cohort, persons, las in (
+        (PSYCH, members.psych_person, members.psych_la),
+        (IPED, members.iped_person, members.iped_la),
+    ):
         n = len(persons)
         if n == 0:
             continue
@@ -144,9 +162,9 @@ def _nsp_transactions(
         day = tl.sample_days(rng, np.full(m, year), "nsp")
         if cohort == PSYCH:
             # Substances by person type (a handful of distinct probability vectors).
-            types = np.unique(psych_t)
+            types = np.unique(members.psych_type)
             probs = _psych_substance_probs(types, codes)
-            row_type = np.searchsorted(types, psych_t)[row_person]
+            row_type = np.searchsorted(types, members.psych_type)[row_person]
             substance = np.empty(m, np.int16)
             for i in range(len(types)):
                 sel = np.flatnonzero(row_type == i)
@@ -273,14 +291,7 @@ def _interventions(
     rng: np.random.Generator,
     year: int,
     scale: float,
-    psych_p: np.ndarray,
-    psych_la: np.ndarray,
-    psych_t: np.ndarray,
-    iped_p: np.ndarray,
-    iped_la: np.ndarray,
-    bi_p: np.ndarray,
-    bi_la: np.ndarray,
-    bi_main: np.ndarray,
+    members: YearCohorts,
     agencies: Agencies,
     people: PersonRegistry,
     codes: CodeLists,
@@ -288,7 +299,7 @@ def _interventions(
     ims = "ims_substance"
     at = "agency_type"
     # BI clients: about six interventions each.
-    n_bi = len(bi_p)
+    n_bi = len(members.bi_person)
     bi_counts = spread(rng, int(round(BI_PER_CLIENT * n_bi)), n_bi, 1.0)
     # PWID: 90 % of psychoactive and 28 % of IPED clients, to the yearly total. Substances are
     # recorded only with interventions, and the main substance is published as recorded for
@@ -302,15 +313,17 @@ def _interventions(
             / weight_2020
         )
     )
-    take_ps = rng.random(len(psych_p)) < 0.90
-    take_ip = _exactly(rng, len(iped_p), 0.28)
+    take_ps = rng.random(len(members.psych_person)) < 0.90
+    take_ip = _exactly(rng, len(members.iped_person), 0.28)
     n_ps, n_ip = int(take_ps.sum()), int(take_ip.sum())
     ps_total = int(round(pwid_total * n_ps / max(n_ps + 0.45 * n_ip, 1)))
     ip_total = max(pwid_total - ps_total, n_ip)
     ps_counts = spread(rng, max(ps_total, n_ps), n_ps, 1.0)
     ip_counts = spread(rng, ip_total, n_ip, 1.5)
     # Main and second substance per client-year.
-    ps_main, ps_second = _psych_substances(rng, psych_t[take_ps], len(psych_p), codes)
+    ps_main, ps_second = _psych_substances(
+        rng, members.psych_type[take_ps], len(members.psych_person), codes
+    )
     ip_main = np.where(
         rng.random(n_ip) < 0.85,
         codes.index(ims, "anabolic_steroids"),
@@ -329,12 +342,14 @@ def _interventions(
     drug2 = codes.indices(ims, ["cannabis", "cocaine", "benzodiazepines"])[
         categories(rng, n_bi, np.array([0.55, 0.35, 0.10]))
     ]
-    bi_second[rec] = np.where(bi_main[rec] == alcohol, drug2[rec], alcohol)
-    bi_second[rec & (bi_main == codes.index(ims, "none"))] = -1
-    persons = np.concatenate([bi_p, psych_p[take_ps], iped_p[take_ip]])
-    las = np.concatenate([bi_la, psych_la[take_ps], iped_la[take_ip]])
+    bi_second[rec] = np.where(members.bi_main[rec] == alcohol, drug2[rec], alcohol)
+    bi_second[rec & (members.bi_main == codes.index(ims, "none"))] = -1
+    persons = np.concatenate(
+        [members.bi_person, members.psych_person[take_ps], members.iped_person[take_ip]]
+    )
+    las = np.concatenate([members.bi_la, members.psych_la[take_ps], members.iped_la[take_ip]])
     counts = np.concatenate([bi_counts, ps_counts, ip_counts])
-    main = np.concatenate([bi_main, ps_main, ip_main]).astype(np.int16)
+    main = np.concatenate([members.bi_main, ps_main, ip_main]).astype(np.int16)
     second = np.concatenate([bi_second, ps_second, ip_second]).astype(np.int16)
     is_bi = np.concatenate([np.ones(n_bi, bool), np.zeros(n_ps + n_ip, bool)])
     pharmacy = codes.index(at, "pharmacy")
