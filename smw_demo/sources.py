@@ -132,6 +132,40 @@ def _corrections(
     return rows, later
 
 
+def _monthly(
+    name: str,
+    rows: np.ndarray,
+    files: np.ndarray,
+    ids: Callable[[np.ndarray], list[str]],
+    render: Render,
+    event_day: np.ndarray,
+    *,
+    person: np.ndarray | None = None,
+    numeric: dict[str, np.ndarray] | None = None,
+    corrected: bool = False,
+    county: np.ndarray | None = None,
+) -> SourceRows:
+    """A monthly source: row ``i`` is record ``rows[i]`` sent in month file ``files[i]`` (rows in
+    file order; a record in more than one row is re-sent). ``corrected``: a re-send is a
+    correction (not a new state of the record, like a discharged episode)."""
+    versions, first = _versions(rows)
+    return SourceRows(
+        spec=source(name),
+        file_stems=list(tl.MONTH_LABELS),
+        file_of_row=files,
+        key_num=rows,
+        key_text=ids,
+        render=render,
+        versions=versions,
+        first_version=first,
+        person=person,
+        event_day=event_day,
+        numeric=numeric or {},
+        corrections=np.flatnonzero(versions > 1) if corrected else np.zeros(0, np.int64),
+        county=county,
+    )
+
+
 def _sent_once(
     name: str,
     files: np.ndarray,
@@ -143,19 +177,8 @@ def _sent_once(
     county: np.ndarray | None = None,
 ) -> SourceRows:
     """A monthly source whose every row is sent once, in file ``files[row]`` (no re-sends)."""
-    n = len(files)
-    return SourceRows(
-        spec=source(name),
-        file_stems=list(tl.MONTH_LABELS),
-        file_of_row=files,
-        key_num=np.arange(n),
-        key_text=ids,
-        render=render,
-        versions=np.ones(n, np.int64),
-        first_version=np.ones(n, bool),
-        person=person,
-        event_day=event_day,
-        county=county,
+    return _monthly(
+        name, np.arange(len(files)), files, ids, render, event_day, person=person, county=county
     )
 
 
@@ -179,7 +202,6 @@ def nsp_rows(
     )
     sorted_idx = np.lexsort((rows, files))
     rows, files, needles = rows[sorted_idx], files[sorted_idx], needles[sorted_idx]
-    versions, first = _versions(rows)
     agency_codes = np.array(agencies.code, dtype=object)
     sub = codes.lookup("ims_injected_substance")
     yn = codes.lookup("yes_no")
@@ -201,17 +223,15 @@ def nsp_rows(
         }
         return cols
 
-    return SourceRows(
-        spec=source("ims_nsp_transactions"),
-        file_stems=list(tl.MONTH_LABELS),
-        file_of_row=files,
-        key_num=rows,
-        key_text=ids,
-        render=render,
-        versions=versions,
-        first_version=first,
+    return _monthly(
+        "ims_nsp_transactions",
+        rows,
+        files,
+        ids,
+        render,
+        d["day"][rows],
         person=d["person"][rows],
-        event_day=d["day"][rows],
+        corrected=True,
         numeric={
             "syringes": d["syringes"][rows],
             "heroin": d["substance"][rows] == codes.index("ims_injected_substance", "heroin"),
@@ -222,7 +242,6 @@ def nsp_rows(
                 ),
             ),
         },
-        corrections=np.flatnonzero(versions > 1),
     )
 
 
@@ -273,7 +292,6 @@ def episode_rows(
     open_first = np.concatenate([resend, np.zeros(len(later), bool)])
     order = np.lexsort((rows, files))
     rows, files, open_first = rows[order], files[order], open_first[order]
-    versions, first = _versions(rows)
     prov = np.array(provider_codes, dtype=object)
     lk = {
         name: codes.lookup(name)
@@ -323,17 +341,14 @@ def episode_rows(
             "hcv_tested": _lookup(lk["hcv_tested"], d["hcv"][r]),
         }
 
-    sr = SourceRows(
-        spec=source("ndtms_episodes"),
-        file_stems=list(tl.MONTH_LABELS),
-        file_of_row=files,
-        key_num=rows,
-        key_text=ids,
-        render=render,
-        versions=versions,
-        first_version=first,
+    sr = _monthly(
+        "ndtms_episodes",
+        rows,
+        files,
+        ids,
+        render,
+        d["referral"][rows],
         person=d["person"][rows],
-        event_day=d["referral"][rows],
         numeric={
             "referral": d["referral"][rows],
             "discharge": np.where(open_first, tl.NO_DATE, d["discharge"][rows]),
@@ -412,7 +427,6 @@ def dip_rows(
     sorted_idx = np.lexsort((rows, files))
     rows, files = rows[sorted_idx], files[sorted_idx]
     units, ddays = units[sorted_idx], ddays[sorted_idx]
-    versions, first = _versions(rows)
     text = np.array(vocab, dtype=object)
     lk = {
         name: codes.lookup(name)
@@ -455,19 +469,16 @@ def dip_rows(
             "offender_management": _lookup(lk["offender_management"], d["offender_management"][r]),
         }
 
-    return SourceRows(
-        spec=source("dip_contacts"),
-        file_stems=list(tl.MONTH_LABELS),
-        file_of_row=files,
-        key_num=rows,
-        key_text=ids,
-        render=render,
-        versions=versions,
-        first_version=first,
+    return _monthly(
+        "dip_contacts",
+        rows,
+        files,
+        ids,
+        render,
+        d["day"][rows],
         person=d["person"][rows],
-        event_day=d["day"][rows],
+        corrected=True,
         numeric={"units": units, "cjit": d["cjit"][rows], "year": tl.fy_of(d["day"][rows])},
-        corrections=np.flatnonzero(versions > 1),
     )
 
 
