@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="show pipeline logs")
     sub = p.add_subparsers(dest="command", required=True)
 
+    def command(
+        name: str, help: str, func: Callable[[argparse.Namespace], Any], *, home: bool = True
+    ) -> argparse.ArgumentParser:
+        """A subcommand running ``func``; ``home``: with ``--home`` (the warehouse home)."""
+        sp = sub.add_parser(name, help=help)
+        sp.set_defaults(func=func)
+        if home:
+            sp.add_argument("--home", default=str(DEFAULT_HOME))
+        return sp
+
     def paths(sp: argparse.ArgumentParser) -> None:
         sp.add_argument(
             "--home", default=str(DEFAULT_HOME), help="warehouse home folder (default ./warehouse)"
@@ -61,78 +71,61 @@ def parser() -> argparse.ArgumentParser:
             "--landing", default=str(DEFAULT_LANDING), help="landing folder (default ./landing)"
         )
 
-    g = sub.add_parser("generate", help="write demo extracts for every source")
+    def flag(sp: argparse.ArgumentParser, name: str, help: str) -> None:
+        sp.add_argument(name, action="store_true", help=help)
+
+    def wait(sp: argparse.ArgumentParser, help: str = "wait for a running build") -> None:
+        sp.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help=help)
+
+    g = command("generate", "write demo extracts for every source", cmd_generate, home=False)
     g.add_argument("--out", required=True)
     g.add_argument("--scale", type=float, default=1.0)
     g.add_argument("--seed", type=int, default=2021)
-    g.add_argument(
-        "--if-empty", action="store_true", help="do nothing if the folder already holds extracts"
-    )
-    g.set_defaults(func=cmd_generate)
+    flag(g, "--if-empty", "do nothing if the folder already holds extracts")
 
-    b = sub.add_parser("build", help="land new files, build, validate, publish")
+    b = command("build", "land new files, build, validate, publish", cmd_build, home=False)
     paths(b)
-    b.add_argument(
-        "--strict", action="store_true", help="exit non-zero (3) when any file was quarantined"
+    flag(b, "--strict", "exit non-zero (3) when any file was quarantined")
+    flag(
+        b, "--full-refresh", "rebuild every dbt model from scratch (what the monthly schedule does)"
     )
-    b.add_argument(
-        "--full-refresh",
-        action="store_true",
-        help="rebuild every dbt model from scratch (what the monthly schedule does)",
-    )
-    b.add_argument(
-        "--wait",
-        type=float,
-        default=0.0,
-        metavar="SECONDS",
-        help="if another build is running, wait this long for it (default: exit 4 at once)",
-    )
+    wait(b, "if another build is running, wait this long for it (default: exit 4 at once)")
     b.add_argument(
         "--engine",
         choices=("duckdb", "spark"),
         help="where dbt builds: duckdb (default) or spark (local mode unless profiles.yml "
         "points the spark target at a cluster); default from SMW_DBT_TARGET",
     )
-    b.add_argument(
-        "--no-reports",
-        action="store_true",
-        help="publish without writing the area reports (smw report writes them later)",
+    flag(
+        b, "--no-reports", "publish without writing the area reports (smw report writes them later)"
     )
-    b.set_defaults(func=cmd_build)
 
-    d = sub.add_parser(
-        "demo", help="generate demo extracts if the landing folder is empty, then build"
+    d = command(
+        "demo",
+        "generate demo extracts if the landing folder is empty, then build",
+        cmd_demo,
+        home=False,
     )
     paths(d)
     d.add_argument("--scale", type=float, default=1.0)
     d.add_argument("--seed", type=int, default=2021)
-    d.set_defaults(func=cmd_demo)
 
-    s = sub.add_parser("status", help="last run, what is published and when")
-    s.add_argument("--home", default=str(DEFAULT_HOME))
-    s.set_defaults(func=cmd_status)
+    command("status", "last run, what is published and when", cmd_status)
+    command("rollback", "put the previous published serving database back", cmd_rollback)
 
-    r = sub.add_parser("rollback", help="put the previous published serving database back")
-    r.add_argument("--home", default=str(DEFAULT_HOME))
-    r.set_defaults(func=cmd_rollback)
-
-    v = sub.add_parser(
-        "verify", help="reconcile archive, audit.loads, raw and serving (exit 1 on a discrepancy)"
+    v = command(
+        "verify",
+        "reconcile archive, audit.loads, raw and serving (exit 1 on a discrepancy)",
+        cmd_verify,
     )
-    v.add_argument("--home", default=str(DEFAULT_HOME))
-    v.add_argument(
-        "--reland",
-        action="store_true",
-        help="land again the archived files raw does not hold (under the build lock)",
-    )
-    v.set_defaults(func=cmd_verify)
+    flag(v, "--reland", "land again the archived files raw does not hold (under the build lock)")
 
-    cal = sub.add_parser(
+    cal = command(
         "calibrate",
-        help="the published numbers against the seed reports' own figures (exit 1 when one is "
+        "the published numbers against the seed reports' own figures (exit 1 when one is "
         "outside its tolerance)",
+        cmd_calibrate,
     )
-    cal.add_argument("--home", default=str(DEFAULT_HOME))
     cal.add_argument(
         "--landing",
         default=str(DEFAULT_LANDING),
@@ -144,36 +137,30 @@ def parser() -> argparse.ArgumentParser:
     cal.add_argument(
         "--figures", default=None, help="another figures file (default: the project's own)"
     )
-    cal.set_defaults(func=cmd_calibrate)
 
-    rk = sub.add_parser(
+    rk = command(
         "rekey",
-        help="re-pseudonymise everyone from the archive with a new linkage key (one transaction)",
+        "re-pseudonymise everyone from the archive with a new linkage key (one transaction)",
+        cmd_rekey,
     )
-    rk.add_argument("--home", default=str(DEFAULT_HOME))
     rk.add_argument(
         "--new-key-file",
         metavar="PATH",
         help="the new key: a file holding it (owner-only, at least 32 characters); "
         "default SMW_LINKAGE_KEY",
     )
-    rk.add_argument("--generate-key", action="store_true", help="the new key: a new random one")
-    rk.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    rk.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="re-read every archived file and re-derive every pseudonym, then roll back",
+    flag(rk, "--generate-key", "the new key: a new random one")
+    flag(rk, "--yes", "do not ask for confirmation")
+    flag(
+        rk, "--dry-run", "re-read every archived file and re-derive every pseudonym, then roll back"
     )
-    rk.add_argument(
-        "--wait", type=float, default=0.0, metavar="SECONDS", help="wait for a running build"
-    )
-    rk.set_defaults(func=cmd_rekey)
+    wait(rk)
 
-    pb = sub.add_parser(
+    pb = command(
         "publish",
-        help="load what is published now (serving.duckdb) into a PostgreSQL schema for BI tools",
+        "load what is published now (serving.duckdb) into a PostgreSQL schema for BI tools",
+        cmd_publish,
     )
-    pb.add_argument("--home", default=str(DEFAULT_HOME))
     pb.add_argument(
         "--postgres",
         metavar="URL",
@@ -182,37 +169,27 @@ def parser() -> argparse.ArgumentParser:
     pb.add_argument(
         "--schema", help="the PostgreSQL schema (default SMW_POSTGRES_SCHEMA or serving)"
     )
-    pb.add_argument(
-        "--wait", type=float, default=0.0, metavar="SECONDS", help="wait for a running build"
-    )
-    pb.set_defaults(func=cmd_publish)
+    wait(pb)
 
-    q = sub.add_parser(
-        "query", help="run one read-only SQL query on serving.duckdb (or the restricted warehouse)"
+    q = command(
+        "query",
+        "run one read-only SQL query on serving.duckdb (or the restricted warehouse)",
+        cmd_query,
     )
     q.add_argument("sql", help='the SQL to run, e.g. "select * from rpt_nsp_activity limit 5"')
-    q.add_argument("--home", default=str(DEFAULT_HOME))
-    q.add_argument(
-        "--restricted",
-        action="store_true",
-        help="query the restricted warehouse (only while no build runs)",
-    )
-    q.add_argument(
+    flag(q, "--restricted", "query the restricted warehouse (only while no build runs)")
+    flag(
+        q,
         "--csv",
-        action="store_true",
-        help="write CSV to stdout instead of a table; text that a spreadsheet would run as a "
+        "write CSV to stdout instead of a table; text that a spreadsheet would run as a "
         "formula (starting =, +, -, @, tab, CR) gets a leading ' (numbers stay numbers)",
     )
-    q.add_argument(
-        "--raw", action="store_true", help="with --csv: write every value exactly as it is"
-    )
+    flag(q, "--raw", "with --csv: write every value exactly as it is")
     q.add_argument("--max-rows", type=int, default=40)
-    q.set_defaults(func=cmd_query)
 
-    rp = sub.add_parser(
-        "report", help="write the area profile reports (HTML and PDF) from serving.duckdb"
+    rp = command(
+        "report", "write the area profile reports (HTML and PDF) from serving.duckdb", cmd_report
     )
-    rp.add_argument("--home", default=str(DEFAULT_HOME))
     rp.add_argument(
         "--area",
         action="append",
@@ -221,12 +198,13 @@ def parser() -> argparse.ArgumentParser:
     )
     rp.add_argument("--period", metavar="YYYY-YY", help="financial year (default: the latest)")
     rp.add_argument("--out", metavar="DIR", help="output folder (default <home>/reports)")
-    rp.add_argument("--no-pdf", action="store_true", help="HTML only, even if Chromium is here")
-    rp.set_defaults(func=cmd_report)
+    flag(rp, "--no-pdf", "HTML only, even if Chromium is here")
 
-    bn = sub.add_parser(
+    bn = command(
         "bench",
-        help="benchmark: floor, full and incremental build, PostgreSQL peer, serving, memory",
+        "benchmark: floor, full and incremental build, PostgreSQL peer, serving, memory",
+        cmd_bench,
+        home=False,
     )
     bn.add_argument(
         "--scale", default="1", help="demo scales, comma-separated (default 1; e.g. 1,10)"
@@ -235,21 +213,17 @@ def parser() -> argparse.ArgumentParser:
         "--out", default="bench-results", help="output folder (default ./bench-results)"
     )
     bn.add_argument("--seed", type=int, default=2021)
-    bn.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL peer")
-    bn.add_argument("--no-spark", action="store_true", help="skip the Spark (local mode) build")
-    bn.add_argument(
-        "--no-incremental", action="store_true", help="skip the incremental build (two builds)"
-    )
-    bn.add_argument(
-        "--keep", action="store_true", help="keep the built warehouses under --out (large)"
-    )
-    bn.set_defaults(func=cmd_bench)
+    flag(bn, "--no-postgres", "skip the PostgreSQL peer")
+    flag(bn, "--no-spark", "skip the Spark (local mode) build")
+    flag(bn, "--no-incremental", "skip the incremental build (two builds)")
+    flag(bn, "--keep", "keep the built warehouses under --out (large)")
 
-    dd = sub.add_parser("dagster-dev", help="open the Dagster UI on the same definitions")
+    dd = command(
+        "dagster-dev", "open the Dagster UI on the same definitions", cmd_dagster_dev, home=False
+    )
     paths(dd)
     dd.add_argument("--port", type=int, default=3000, help="the UI's port (default 3000)")
     dd.add_argument("--host", help="the address to listen on (default localhost)")
-    dd.set_defaults(func=cmd_dagster_dev)
     return p
 
 
