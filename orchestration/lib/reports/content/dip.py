@@ -109,11 +109,11 @@ def _activity(
         )
     activity.add(_funnel(b, contacts, assessed, further, caseload, transferred))
     activity.add(_contacts_by_year(b))
-    fig = b.share_figure(
-        f"Routes into DIP, {b.area_name}, {b.period}", "dip_route_share", "route_group"
+    activity.add(
+        b.share_figure(
+            f"Routes into DIP, {b.area_name}, {b.period}", "dip_route_share", "route_group"
+        )
     )
-    if fig:
-        activity.add(fig)
     # route detail (the appendix)
     detail = b.rows("dip_route_share", "route")
     if detail:
@@ -175,19 +175,17 @@ def _demographics(b: Builder) -> Section:
                 ],
             )
         )
-    fig = b.share_figure(
-        f"DIP contacts by age band, {b.area_name}, {b.period}", "dip_age_share", "age_band"
+    demo.add(
+        b.share_figure(
+            f"DIP contacts by age band, {b.area_name}, {b.period}", "dip_age_share", "age_band"
+        )
     )
-    if fig:
-        demo.add(fig)
     demo.add(_age_by_sex(b))
     for title, code, bt in (
         ("Ethnicity of DIP contacts", "dip_ethnicity_share", "ethnicity_group"),
         ("Where DIP contacts live", "dip_residence_share", "residence"),
     ):
-        fig = b.share_figure(f"{title}, {b.area_name}, {b.period}", code, bt)
-        if fig:
-            demo.add(fig)
+        demo.add(b.share_figure(f"{title}, {b.area_name}, {b.period}", code, bt))
     return demo
 
 
@@ -212,23 +210,23 @@ def _drugs(b: Builder) -> Section:
             )
             + Markup(".")
         )
-    fig = b.share_figure(
-        f"Drugs used by DIP contacts (share of drug mentions), {b.area_name}, {b.period}",
-        "dip_drug_mention_share",
-        "drug",
-        n_label="Mentions",
-        note="A contact can report more than one drug, so mentions outnumber contacts.",
+    drugs.add(
+        b.share_figure(
+            f"Drugs used by DIP contacts (share of drug mentions), {b.area_name}, {b.period}",
+            "dip_drug_mention_share",
+            "drug",
+            n_label="Mentions",
+            note="A contact can report more than one drug, so mentions outnumber contacts.",
+        )
     )
-    if fig:
-        drugs.add(fig)
-    fig = b.share_figure(
-        f"Route of administration of the main drug, {b.area_name}, {b.period}",
-        "dip_drug_route_share",
-        "drug_route",
-        note="Percentages are of contacts with a route recorded.",
+    drugs.add(
+        b.share_figure(
+            f"Route of administration of the main drug, {b.area_name}, {b.period}",
+            "dip_drug_route_share",
+            "drug_route",
+            note="Percentages are of contacts with a route recorded.",
+        )
     )
-    if fig:
-        drugs.add(fig)
     injecting = {v.breakdown: v for v in b.rows("dip_injecting_share", "injecting_status")}
     parts = [
         Markup("{} {}").format(pct_span(injecting[k]), words)
@@ -243,14 +241,14 @@ def _drugs(b: Builder) -> Section:
         drugs.intro.append(
             Markup("Of those with an injecting status recorded, ") + _and(parts) + Markup(".")
         )
-    fig = b.share_figure(
-        f"Injecting status, {b.area_name}, {b.period}",
-        "dip_injecting_share",
-        "injecting_status",
-        note="Percentages are of contacts with an injecting status recorded.",
+    drugs.add(
+        b.share_figure(
+            f"Injecting status, {b.area_name}, {b.period}",
+            "dip_injecting_share",
+            "injecting_status",
+            note="Percentages are of contacts with an injecting status recorded.",
+        )
     )
-    if fig:
-        drugs.add(fig)
     return drugs
 
 
@@ -330,11 +328,13 @@ def _offending(b: Builder) -> Section:
     """Offending: the offence prompting the contact and offender management schemes."""
     data = b.data
     offending = Section("offending", "Offending")
-    fig = b.share_figure(
-        f"Offence prompting the contact, {b.area_name}, {b.period}", "dip_offence_share", "offence"
+    offending.add(
+        b.share_figure(
+            f"Offence prompting the contact, {b.area_name}, {b.period}",
+            "dip_offence_share",
+            "offence",
+        )
     )
-    if fig:
-        offending.add(fig)
     schemes = b.rows("dip_offender_management_share", "offender_management")
     if schemes:
         offending.add(

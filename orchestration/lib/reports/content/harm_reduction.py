@@ -100,15 +100,15 @@ def _cohorts(b: Builder) -> Section:
 def _interventions(b: Builder) -> Section:
     """Brief interventions by category."""
     interventions = Section("interventions", "Brief interventions by category")
-    fig = b.share_figure(
-        f"Interventions by category, {b.area_name}, {b.period}",
-        "ims_intervention_share",
-        "category",
-        dp=1,
-        n_label="Interventions",
+    interventions.add(
+        b.share_figure(
+            f"Interventions by category, {b.area_name}, {b.period}",
+            "ims_intervention_share",
+            "category",
+            dp=1,
+            n_label="Interventions",
+        )
     )
-    if fig:
-        interventions.add(fig)
     return interventions
 
 
