@@ -275,6 +275,14 @@ def _alt_series(
     return f"Bar chart: {title}, {area}, by financial year ({unit}). " + "; ".join(parts) + "."
 
 
+def _alt_value(p: Point, fmt: Callable[[float], str]) -> str:
+    """A chart point in words for alt text: 'suppressed', its value as ``fmt`` writes it, or
+    'no data'."""
+    if p.suppressed:
+        return "suppressed"
+    return fmt(p.value) if p.value is not None else "no data"
+
+
 def _and(parts: Sequence[Markup]) -> Markup:
     """'a, b and c' of already-safe pieces."""
     if len(parts) <= 1:

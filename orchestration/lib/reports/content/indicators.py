@@ -9,6 +9,7 @@ from orchestration.lib.reports import charts
 from orchestration.lib.reports.content.builder import (
     ENGLAND,
     Builder,
+    _alt_value,
     _point,
     _published_value,
 )
@@ -59,6 +60,11 @@ def _marked(label: str, v: Value | None) -> str:
     return label
 
 
+def _headlines(*codes: str) -> list[Item]:
+    """Each indicator's value for everyone (no breakdown), labelled with its catalogue title."""
+    return [(code, "all", "all", None) for code in codes]
+
+
 def _indicator_figure(
     b: Builder,
     title: str,
@@ -101,13 +107,7 @@ def _indicator_figure(
         f"Chart: {title}, each value with its 95% interval, coloured by comparison with its benchmark. "
         + "; ".join(
             f"{lab}: "
-            + (
-                "suppressed"
-                if p.suppressed
-                else f"{p.value * 100:.0f}% ({(c or '').replace('_', ' ')})"
-                if p.value is not None
-                else "no data"
-            )
+            + _alt_value(p, lambda x, c=c: f"{x * 100:.0f}% ({(c or '').replace('_', ' ')})")
             for lab, p, c, _ in chart_rows
         )
         + "."

@@ -8,6 +8,7 @@ from orchestration.lib.reports import charts
 from orchestration.lib.reports.content.builder import (
     Builder,
     _alt_series,
+    _alt_value,
     _count_point,
     _point,
 )
@@ -155,14 +156,7 @@ def _needs_bullseye(b: Builder) -> Section:
     alt = (
         f"Bullseye chart: opiate and crack users aged 15-64 by contact with treatment, {b.area_name}, {b.period}. "
         + "; ".join(
-            f"{lab}: "
-            + (
-                "suppressed"
-                if p.suppressed
-                else f"{p.value:,.0f}"
-                if p.value is not None
-                else "no data"
-            )
+            f"{lab}: {_alt_value(p, lambda x: f'{x:,.0f}')}"
             for lab, p in zip(labels, points, strict=True)
         )
         + "."
@@ -206,14 +200,7 @@ def _needs_known(b: Builder) -> Section:
         alt = (
             f"Bar chart: DIP caseload contacts entering treatment within 84 days, {b.area_name}, by financial year. "
             + "; ".join(
-                f"{p}: "
-                + (
-                    "suppressed"
-                    if pt.suppressed
-                    else f"{pt.value * 100:.0f}%"
-                    if pt.value is not None
-                    else "no data"
-                )
+                f"{p}: {_alt_value(pt, lambda x: f'{x * 100:.0f}%')}"
                 for p, pt in zip(periods, points, strict=True)
             )
             + "."

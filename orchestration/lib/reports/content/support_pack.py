@@ -12,10 +12,12 @@ from orchestration.lib.reports.content.indicators import (
     TREATMENT_GROUPS,
     _by_group,
     _count_table,
+    _headlines,
     _indicator_figure,
     _labelled,
 )
 from orchestration.lib.reports.model import (
+    Figure,
     Section,
     count_span,
     pct_span,
@@ -34,6 +36,14 @@ def _support_pack(b: Builder) -> list[Section]:
         _health_protection(b),
         _safeguarding_housing(b),
     ]
+
+
+def _pack_share(b: Builder, title: str, code: str, bt: str, n_label: str) -> Figure | None:
+    """A share figure of the support pack: the area beside its region and England, to one
+    decimal place."""
+    return b.share_figure(
+        f"{title}, {b.area_name}, {b.period}", code, bt, n_label=n_label, england=True, dp=1
+    )
 
 
 def _access(b: Builder) -> Section:
@@ -65,7 +75,7 @@ def _access(b: Builder) -> Section:
         _indicator_figure(
             b,
             f"Waiting times, {when}",
-            [("tx_wait_under_3w", "all", "all", None), ("tx_wait_over_6w", "all", "all", None)],
+            _headlines("tx_wait_under_3w", "tx_wait_over_6w"),
         )
     )
     return access
@@ -76,20 +86,19 @@ def _routes(b: Builder) -> Section:
     when = f"{b.area_name}, {b.period}"
     routes = Section("routes", "Routes into treatment")
     routes.add(
-        b.share_figure(
-            f"New presentations by referral route, {when}",
+        _pack_share(
+            b,
+            "New presentations by referral route",
             "tx_referral_source_share",
             "referral_group",
-            n_label="New presentations",
-            england=True,
-            dp=1,
+            "New presentations",
         )
     )
     routes.add(
         _indicator_figure(
             b,
             f"Referral source recorded, {when}",
-            [("tx_referral_source_recorded", "all", "all", None)],
+            _headlines("tx_referral_source_recorded"),
         )
     )
     return routes
@@ -108,12 +117,12 @@ def _who(b: Builder) -> Section:
         ("People in treatment by ethnic group", "tx_ethnicity_share", "ethnic_group"),
         ("People in treatment by setting of their latest episode", "tx_setting_share", "setting"),
     ):
-        who.add(b.share_figure(f"{title}, {when}", code, bt, n_label="People", england=True, dp=1))
+        who.add(_pack_share(b, title, code, bt, "People"))
     who.add(
         _indicator_figure(
             b,
             f"Club drugs and medicines, {when}",
-            [("tx_club_drugs", "all", "all", None), ("tx_pom_otc", "all", "all", None)],
+            _headlines("tx_club_drugs", "tx_pom_otc"),
         )
     )
     return who
@@ -192,11 +201,7 @@ def _top_outcomes(b: Builder) -> Section:
         _indicator_figure(
             b,
             f"Injecting, housing and work at review, {when}",
-            [
-                ("top_injecting_stopped", "all", "all", None),
-                ("top_housing_resolved", "all", "all", None),
-                ("top_paid_work", "all", "all", None),
-            ],
+            _headlines("top_injecting_stopped", "top_housing_resolved", "top_paid_work"),
         )
     )
     return top
@@ -246,25 +251,12 @@ def _safeguarding_housing(b: Builder) -> Section:
         ("Accommodation need of new presentations", "tx_housing_share", "accommodation_need"),
         ("Employment status of new presentations", "tx_employment_share", "employment_status"),
     ):
-        housing.add(
-            b.share_figure(
-                f"{title}, {when}",
-                code,
-                bt,
-                n_label="New presentations",
-                england=True,
-                dp=1,
-            )
-        )
+        housing.add(_pack_share(b, title, code, bt, "New presentations"))
     housing.add(
         _indicator_figure(
             b,
             f"Recorded at the start of treatment, {when}",
-            [
-                ("tx_parental_recorded", "all", "all", None),
-                ("tx_housing_recorded", "all", "all", None),
-                ("tx_employment_recorded", "all", "all", None),
-            ],
+            _headlines("tx_parental_recorded", "tx_housing_recorded", "tx_employment_recorded"),
         )
     )
     return housing

@@ -8,6 +8,7 @@ from orchestration.lib.reports import charts
 from orchestration.lib.reports.content.builder import (
     ENGLAND,
     Builder,
+    _alt_value,
     _count_point,
     _point,
     _published_value,
@@ -109,14 +110,7 @@ def _key_indicators(b: Builder) -> Section:
         alt = (
             f"Chart of treatment indicators for {b.area_name}, {b.period}, each with its 95% interval, coloured by comparison with {comp_word}. "
             + "; ".join(
-                f"{t}: "
-                + (
-                    "suppressed"
-                    if p.suppressed
-                    else f"{p.value * 100:.0f}% ({c})"
-                    if p.value is not None
-                    else "no data"
-                )
+                f"{t}: {_alt_value(p, lambda x, c=c: f'{x * 100:.0f}% ({c})')}"
                 for t, p, c, _ in rows
             )
             + "."
@@ -274,9 +268,7 @@ def _completions(b: Builder) -> Section:
         if code not in data.catalogue:
             continue
         title = f"{data.catalogue[code].title}, {b.area_name}, {b.period}"
-        fig = _breakdown_intervals(b, code, title)
-        if fig:
-            by_group.add(fig)
+        by_group.add(_breakdown_intervals(b, code, title))
     by_group.add(_completions_by_group_and_sex(b))
     by_group.add(
         _count_table(b, "Deaths in treatment by year", _by_group(b, "tx_deaths_in_treatment"))
