@@ -13,34 +13,8 @@ from orchestration.lib import landing, spec
 from orchestration.lib.paths import Home
 from orchestration.lib.pseudonym import LinkageKey, normalised_attributor, pseudonym
 from tests.db import rows
-
-NSP_HEADER = (
-    "transaction_id,agency_code,transaction_date,first_initial,surname_initial,"
-    "date_of_birth,sex,substance_injected,needles_issued"
-)
-
-
-@pytest.fixture()
-def key() -> LinkageKey:
-    return LinkageKey(b"test-key-0123456789-abcdefghijklmnop", "test")
-
-
-@pytest.fixture()
-def env(tmp_path: Path) -> tuple[Path, Home]:
-    landing_dir = tmp_path / "landing"
-    landing_dir.mkdir()
-    return landing_dir, Home.at(tmp_path / "home")
-
-
-def write(landing_dir: Path, source: str, name: str, content: str | bytes) -> Path:
-    d = landing_dir / source
-    d.mkdir(parents=True, exist_ok=True)
-    p = d / name
-    if isinstance(content, str):
-        p.write_text(content, encoding="utf-8", newline="")
-    else:
-        p.write_bytes(content)
-    return p
+from tests.extracts import NSP, NSP_HEADER, nsp_file
+from tests.extracts import write_extract as write
 
 
 def run(landing_dir: Path, home: Home, key: LinkageKey) -> landing.LandingReport:
@@ -49,12 +23,7 @@ def run(landing_dir: Path, home: Home, key: LinkageKey) -> landing.LandingReport
 
 def test_lands_values_as_text_with_lineage(env, key):
     landing_dir, home = env
-    write(
-        landing_dir,
-        "ims_nsp_transactions",
-        "2020-04.csv",
-        f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n",
-    )
+    write(landing_dir, NSP, "2020-04.csv", nsp_file())
     report = run(landing_dir, home, key)
     assert [o.status for o in report.outcomes] == ["loaded"]
     got = rows(
@@ -78,9 +47,12 @@ def test_identifiers_replaced_by_keyed_pseudonym_and_birth_month(env, key):
     landing_dir, home = env
     write(
         landing_dir,
-        "ims_nsp_transactions",
+        NSP,
         "a.csv",
-        f"{NSP_HEADER}\nT1,A1,2020-04-01, j ,s,12/03/1980,m,heroin,10\nT2,A1,2020-04-01,,S,1980-03-12,M,heroin,1\n",
+        nsp_file(
+            "T1,A1,2020-04-01, j ,s,12/03/1980,m,heroin,10",
+            "T2,A1,2020-04-01,,S,1980-03-12,M,heroin,1",
+        ),
     )
     run(landing_dir, home, key)
     cols = {
@@ -107,12 +79,7 @@ def test_identifiers_replaced_by_keyed_pseudonym_and_birth_month(env, key):
 
 def test_pseudonym_changes_with_the_key(env, key):
     landing_dir, home = env
-    write(
-        landing_dir,
-        "ims_nsp_transactions",
-        "a.csv",
-        f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n",
-    )
+    write(landing_dir, NSP, "a.csv", nsp_file())
     run(landing_dir, home, key)
     other = LinkageKey(b"another-key-0123456789-abcdefghijk", "test")
     assert rows(home, "select person_id from raw.ims_nsp_transactions")[0][0] != pseudonym(
@@ -181,7 +148,7 @@ def test_encodings_line_endings_and_gzip(env, key, encoding, prefix, newline, gz
 
 def test_same_content_twice_is_landed_once(env, key):
     landing_dir, home = env
-    content = f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n"
+    content = nsp_file()
     write(landing_dir, "ims_nsp_transactions", "a.csv", content)
     run(landing_dir, home, key)
     write(landing_dir, "ims_nsp_transactions", "a (copy).csv", content)
@@ -225,7 +192,7 @@ def test_same_content_twice_is_landed_once(env, key):
 def test_bad_files_are_quarantined_with_a_readable_error(env, key, name, content, problem):
     landing_dir, home = env
     write(landing_dir, "ims_nsp_transactions", name, content)
-    good = f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n"
+    good = nsp_file()
     write(landing_dir, "ims_nsp_transactions", "zz-good.csv", good)
     report = run(landing_dir, home, key)
     statuses = {o.file_name: o.status for o in report.outcomes}
@@ -254,12 +221,7 @@ def test_unknown_folders_and_dotfiles(env, key):
 
 def test_crash_after_commit_before_archive_completes_without_duplicate(env, key, monkeypatch):
     landing_dir, home = env
-    write(
-        landing_dir,
-        "ims_nsp_transactions",
-        "a.csv",
-        f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n",
-    )
+    write(landing_dir, NSP, "a.csv", nsp_file())
 
     def crash(*a, **k):
         raise KeyboardInterrupt("killed after commit")
@@ -277,12 +239,7 @@ def test_crash_after_commit_before_archive_completes_without_duplicate(env, key,
 
 def test_failure_inside_the_transaction_leaves_nothing(env, key, monkeypatch):
     landing_dir, home = env
-    write(
-        landing_dir,
-        "ims_nsp_transactions",
-        "a.csv",
-        f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n",
-    )
+    write(landing_dir, NSP, "a.csv", nsp_file())
     original = landing.Lander._insert
 
     def insert_then_die(self, *args, **kwargs):

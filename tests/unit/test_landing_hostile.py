@@ -16,33 +16,13 @@ from orchestration.lib import landing
 from orchestration.lib.paths import Home
 from orchestration.lib.pseudonym import LinkageKey
 from tests.db import rows as query
+from tests.extracts import NSP, NSP_HEADER, nsp_file, write_extract
 
-NSP = "ims_nsp_transactions"
-NSP_HEADER = (
-    "transaction_id,agency_code,transaction_date,first_initial,surname_initial,"
-    "date_of_birth,sex,substance_injected,needles_issued"
-)
-GOOD = f"{NSP_HEADER}\nT1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10\n"
-
-
-@pytest.fixture()
-def key() -> LinkageKey:
-    return LinkageKey(b"hostile-test-key-0123456789-abcdefghij", "test")
-
-
-@pytest.fixture()
-def env(tmp_path: Path) -> tuple[Path, Home]:
-    landing_dir = tmp_path / "landing"
-    landing_dir.mkdir()
-    return landing_dir, Home.at(tmp_path / "home")
+GOOD = nsp_file()
 
 
 def write(landing_dir: Path, name: str, content: str | bytes, source: str = NSP) -> Path:
-    d = landing_dir / source
-    d.mkdir(parents=True, exist_ok=True)
-    p = d / name
-    p.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    return p
+    return write_extract(landing_dir, source, name, content)
 
 
 def land(landing_dir: Path, home: Home, key: LinkageKey) -> landing.LandingReport:

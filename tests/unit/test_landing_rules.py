@@ -24,33 +24,9 @@ from orchestration.lib.pseudonym import (
     pseudonym,
 )
 from tests.db import rows as query
-
-NSP = "ims_nsp_transactions"
-NSP_HEADER = (
-    "transaction_id,agency_code,transaction_date,first_initial,surname_initial,"
-    "date_of_birth,sex,substance_injected,needles_issued"
-)
-GOOD_ROW = "T1,A1,2020-04-01,J,S,1980-03-12,M,heroin,10"
-
-
-@pytest.fixture()
-def key() -> LinkageKey:
-    return LinkageKey(b"rules-test-key-0123456789-abcdefghijkl", "test")
-
-
-@pytest.fixture()
-def env(tmp_path: Path) -> tuple[Path, Home]:
-    landing_dir = tmp_path / "landing"
-    landing_dir.mkdir()
-    return landing_dir, Home.at(tmp_path / "home")
-
-
-def write(landing_dir: Path, source: str, name: str, content: str | bytes) -> Path:
-    d = landing_dir / source
-    d.mkdir(parents=True, exist_ok=True)
-    p = d / name
-    p.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    return p
+from tests.extracts import NSP, NSP_HEADER
+from tests.extracts import NSP_GOOD_ROW as GOOD_ROW
+from tests.extracts import write_extract as write
 
 
 def land(landing_dir: Path, home: Home, key: LinkageKey) -> landing.LandingReport:
