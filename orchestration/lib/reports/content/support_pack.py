@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from markupsafe import Markup
 
 from orchestration.lib.reports.content.builder import (
@@ -10,6 +12,7 @@ from orchestration.lib.reports.content.builder import (
 )
 from orchestration.lib.reports.content.indicators import (
     TREATMENT_GROUPS,
+    Item,
     _by_group,
     _count_table,
     _headlines,
@@ -46,9 +49,13 @@ def _pack_share(b: Builder, title: str, code: str, bt: str, n_label: str) -> Fig
     )
 
 
+def _pack_indicators(b: Builder, title: str, items: Sequence[Item]) -> Figure | None:
+    """An indicator figure of the support pack, its title naming the area and year."""
+    return _indicator_figure(b, f"{title}, {b.area_name}, {b.period}", items)
+
+
 def _access(b: Builder) -> Section:
     """Access and waiting times: new presentations and waits."""
-    when = f"{b.area_name}, {b.period}"
     access = Section("access", "Access and waiting times")
     access.about.append(
         Markup(
@@ -72,9 +79,9 @@ def _access(b: Builder) -> Section:
         )
     )
     access.add(
-        _indicator_figure(
+        _pack_indicators(
             b,
-            f"Waiting times, {when}",
+            "Waiting times",
             _headlines("tx_wait_under_3w", "tx_wait_over_6w"),
         )
     )
@@ -83,7 +90,6 @@ def _access(b: Builder) -> Section:
 
 def _routes(b: Builder) -> Section:
     """Routes into treatment: referral routes."""
-    when = f"{b.area_name}, {b.period}"
     routes = Section("routes", "Routes into treatment")
     routes.add(
         _pack_share(
@@ -95,9 +101,9 @@ def _routes(b: Builder) -> Section:
         )
     )
     routes.add(
-        _indicator_figure(
+        _pack_indicators(
             b,
-            f"Referral source recorded, {when}",
+            "Referral source recorded",
             _headlines("tx_referral_source_recorded"),
         )
     )
@@ -106,7 +112,6 @@ def _routes(b: Builder) -> Section:
 
 def _who(b: Builder) -> Section:
     """Who is in treatment: substance group, ethnicity, setting, club drugs and medicines."""
-    when = f"{b.area_name}, {b.period}"
     who = Section("who", "Who is in treatment")
     for title, code, bt in (
         (
@@ -119,9 +124,9 @@ def _who(b: Builder) -> Section:
     ):
         who.add(_pack_share(b, title, code, bt, "People"))
     who.add(
-        _indicator_figure(
+        _pack_indicators(
             b,
-            f"Club drugs and medicines, {when}",
+            "Club drugs and medicines",
             _headlines("tx_club_drugs", "tx_pom_otc"),
         )
     )
@@ -130,12 +135,11 @@ def _who(b: Builder) -> Section:
 
 def _engagement(b: Builder) -> Section:
     """Engagement and time in treatment, residential rehabilitation."""
-    when = f"{b.area_name}, {b.period}"
     engagement = Section("engagement", "Engagement and time in treatment")
     engagement.add(
-        _indicator_figure(
+        _pack_indicators(
             b,
-            f"Engagement, early exits and time in treatment, {when}",
+            "Engagement, early exits and time in treatment",
             [
                 ("tx_effective_engagement", "all", "all", None),
                 *_by_group(b, "tx_effective_engagement", "Engaged")[1:],
@@ -157,7 +161,6 @@ def _engagement(b: Builder) -> Section:
 
 def _top_outcomes(b: Builder) -> Section:
     """Treatment outcomes (TOP) at the six-month review."""
-    when = f"{b.area_name}, {b.period}"
     top = Section("top-outcomes", "Treatment outcomes (TOP) at the six-month review")
     top.about.append(
         Markup(
@@ -178,16 +181,16 @@ def _top_outcomes(b: Builder) -> Section:
         )
     drugs = [v.breakdown for v in b.rows("top_abstinent", "top_drug")]
     top.add(
-        _indicator_figure(
+        _pack_indicators(
             b,
-            f"Abstinent at review, by drug used at start, {when}",
+            "Abstinent at review, by drug used at start",
             _labelled(b, [("top_abstinent", "top_drug", d, None) for d in drugs]),
         )
     )
     top.add(
-        _indicator_figure(
+        _pack_indicators(
             b,
-            f"Reduced use (at most half the days) at review, by drug, {when}",
+            "Reduced use (at most half the days) at review, by drug",
             _labelled(
                 b,
                 [
@@ -198,9 +201,9 @@ def _top_outcomes(b: Builder) -> Section:
         )
     )
     top.add(
-        _indicator_figure(
+        _pack_indicators(
             b,
-            f"Injecting, housing and work at review, {when}",
+            "Injecting, housing and work at review",
             _headlines("top_injecting_stopped", "top_housing_resolved", "top_paid_work"),
         )
     )
@@ -209,12 +212,11 @@ def _top_outcomes(b: Builder) -> Section:
 
 def _health_protection(b: Builder) -> Section:
     """Health protection: hepatitis B and C testing and vaccination."""
-    when = f"{b.area_name}, {b.period}"
     health = Section("health-protection", "Health protection: hepatitis B and C")
     health.add(
-        _indicator_figure(
+        _pack_indicators(
             b,
-            f"Hepatitis testing and vaccination of people who have injected, {when}",
+            "Hepatitis testing and vaccination of people who have injected",
             _labelled(
                 b,
                 [
@@ -242,7 +244,6 @@ def _health_protection(b: Builder) -> Section:
 
 def _safeguarding_housing(b: Builder) -> Section:
     """Safeguarding, housing and employment at the start of treatment."""
-    when = f"{b.area_name}, {b.period}"
     housing = Section(
         "safeguarding-housing", "Safeguarding, housing and employment at the start of treatment"
     )
@@ -253,9 +254,9 @@ def _safeguarding_housing(b: Builder) -> Section:
     ):
         housing.add(_pack_share(b, title, code, bt, "New presentations"))
     housing.add(
-        _indicator_figure(
+        _pack_indicators(
             b,
-            f"Recorded at the start of treatment, {when}",
+            "Recorded at the start of treatment",
             _headlines("tx_parental_recorded", "tx_housing_recorded", "tx_employment_recorded"),
         )
     )
