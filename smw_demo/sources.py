@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
@@ -121,15 +122,27 @@ def _versions(keys_num: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return counts[inv], first
 
 
-def _corrections(
-    rng: np.random.Generator, base_file: np.ndarray, rate: float, n_files: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rows to re-send corrected in a later month file, and that file."""
+def _keyed(
+    table: Table, prefix: str, *order: str
+) -> tuple[Table, Callable[[np.ndarray], list[str]]]:
+    """The records sorted by the columns ``order`` (the first most significant: the date), and
+    their key strings, numbered in that order."""
+    t = table.take(np.lexsort(tuple(table[c] for c in reversed(order))))
+    return t, _ids(prefix, len(t))
+
+
+def _with_corrections(
+    rng: np.random.Generator, base_file: np.ndarray, rate: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every record once, in month file ``base_file[record]``, then about ``rate`` of them re-sent
+    corrected in a later month: the record of each row, its file, and the corrected records."""
+    n_files = tl.N_MONTHS
     eligible = np.flatnonzero(base_file < n_files - 1)
     k = min(max(1, int(round(rate * len(base_file)))), len(eligible))
-    rows = np.sort(rng.choice(eligible, k, replace=False)) if k else np.zeros(0, np.int64)
-    later = np.minimum(base_file[rows] + rng.integers(1, 3, k), n_files - 1)
-    return rows, later
+    corr = np.sort(rng.choice(eligible, k, replace=False)) if k else np.zeros(0, np.int64)
+    later = np.minimum(base_file[corr] + rng.integers(1, 3, k), n_files - 1)
+    rows = np.concatenate([np.arange(len(base_file)), corr])
+    return rows, np.concatenate([base_file, later]), corr
 
 
 def _monthly(
@@ -189,14 +202,8 @@ def nsp_rows(
     codes: CodeLists,
     attributor: Attributor,
 ) -> SourceRows:
-    order = np.lexsort((nsp["person"], nsp["agency"], nsp["day"]))
-    t = nsp.take(order)
-    n = len(t)
-    ids = _ids("NSP", n)
-    base_file = tl.month_of(t["day"])
-    corr, later = _corrections(rng, base_file, 2e-4, tl.N_MONTHS)
-    rows = np.concatenate([np.arange(n), corr])
-    files = np.concatenate([base_file, later])
+    t, ids = _keyed(nsp, "NSP", "day", "agency", "person")
+    rows, files, corr = _with_corrections(rng, tl.month_of(t["day"]), 2e-4)
     needles = np.concatenate(
         [t["needles"], np.maximum(t["needles"][corr] + rng.choice([-10, -5, 5, 10], len(corr)), 1)]
     )
@@ -248,10 +255,7 @@ def nsp_rows(
 def intervention_rows(
     iv: Table, agencies: Agencies, codes: CodeLists, attributor: Attributor
 ) -> SourceRows:
-    order = np.lexsort((iv["person"], iv["agency"], iv["day"]))
-    t = iv.take(order)
-    n = len(t)
-    ids = _ids("INT", n)
+    t, ids = _keyed(iv, "INT", "day", "agency", "person")
     files = tl.month_of(t["day"])
     agency_codes = np.array(agencies.code, dtype=object)
     cat = codes.lookup("intervention_category")
@@ -293,22 +297,7 @@ def episode_rows(
     order = np.lexsort((rows, files))
     rows, files, open_first = rows[order], files[order], open_first[order]
     prov = np.array(provider_codes, dtype=object)
-    lk = {
-        name: codes.lookup(name)
-        for name in (
-            "referral_source",
-            "setting",
-            "treatment_substance",
-            "injecting_status",
-            "accommodation_need",
-            "employment_status",
-            "parental_status",
-            "discharge_reason",
-            "hbv_vaccination",
-            "hcv_tested",
-            "ethnicity",
-        )
-    }
+    lk = cache(codes.lookup)  # a code list's lookup array, made once
     d = eps.cols
     eth = attributor.ethnicity
 
@@ -321,24 +310,24 @@ def episode_rows(
             "episode_id": ids(r),
             "provider_code": prov[d["provider"][r]].tolist(),
             **attributor.columns(d["person"][r]),
-            "ethnicity": _lookup(lk["ethnicity"], eth[d["person"][r]]),
+            "ethnicity": _lookup(lk("ethnicity"), eth[d["person"][r]]),
             "client_la_code": _lookup(geo.LA_LOOKUP, d["la"][r]),
             "referral_date": tl.iso_dates(d["referral"][r]),
-            "referral_source": _lookup(lk["referral_source"], d["referral_source"][r]),
+            "referral_source": _lookup(lk("referral_source"), d["referral_source"][r]),
             "triage_date": tl.iso_dates(d["triage"][r]),
             "first_intervention_date": tl.iso_dates(d["first_int"][r]),
-            "setting": _lookup(lk["setting"], d["setting"][r]),
-            "substance_1": _lookup(lk["treatment_substance"], d["s1"][r]),
-            "substance_2": _lookup(lk["treatment_substance"], d["s2"][r]),
-            "substance_3": _lookup(lk["treatment_substance"], d["s3"][r]),
-            "injecting_status": _lookup(lk["injecting_status"], d["injecting"][r]),
-            "accommodation_need": _lookup(lk["accommodation_need"], d["accommodation"][r]),
-            "employment_status": _lookup(lk["employment_status"], d["employment"][r]),
-            "parental_status": _lookup(lk["parental_status"], d["parental"][r]),
+            "setting": _lookup(lk("setting"), d["setting"][r]),
+            "substance_1": _lookup(lk("treatment_substance"), d["s1"][r]),
+            "substance_2": _lookup(lk("treatment_substance"), d["s2"][r]),
+            "substance_3": _lookup(lk("treatment_substance"), d["s3"][r]),
+            "injecting_status": _lookup(lk("injecting_status"), d["injecting"][r]),
+            "accommodation_need": _lookup(lk("accommodation_need"), d["accommodation"][r]),
+            "employment_status": _lookup(lk("employment_status"), d["employment"][r]),
+            "parental_status": _lookup(lk("parental_status"), d["parental"][r]),
             "discharge_date": tl.iso_dates(discharge),
-            "discharge_reason": _lookup(lk["discharge_reason"], reason),
-            "hbv_vaccination": _lookup(lk["hbv_vaccination"], d["hbv"][r]),
-            "hcv_tested": _lookup(lk["hcv_tested"], d["hcv"][r]),
+            "discharge_reason": _lookup(lk("discharge_reason"), reason),
+            "hbv_vaccination": _lookup(lk("hbv_vaccination"), d["hbv"][r]),
+            "hcv_tested": _lookup(lk("hcv_tested"), d["hcv"][r]),
         }
 
     sr = _monthly(
@@ -366,10 +355,7 @@ def top_rows(
     county_episode: np.ndarray | None = None,
 ) -> SourceRows:
     """TOP reviews; ``county_episode[e]`` says episode ``e`` is a county area's."""
-    order = np.lexsort((top["stage"], top["episode"], top["review"]))
-    t = top.take(order)
-    n = len(t)
-    ids = _ids("TOP", n)
+    t, ids = _keyed(top, "TOP", "review", "episode", "stage")
     files = tl.month_of(t["review"])
     stage = codes.lookup("top_stage")
     yn = codes.lookup("yes_no")
@@ -407,14 +393,9 @@ def dip_rows(
     codes: CodeLists,
     attributor: Attributor,
 ) -> SourceRows:
-    order = np.lexsort((dip["person"], dip["cjit"], dip["day"]))
-    t = dip.take(order)
+    t, ids = _keyed(dip, "DIP", "day", "cjit", "person")
     n = len(t)
-    ids = _ids("DIP", n)
-    base_file = tl.month_of(t["day"])
-    corr, later = _corrections(rng, base_file, 3e-3, tl.N_MONTHS)
-    rows = np.concatenate([np.arange(n), corr])
-    files = np.concatenate([base_file, later])
+    rows, files, corr = _with_corrections(rng, tl.month_of(t["day"]), 3e-3)
     # A correction fills in or changes the alcohol questions (they are often completed later).
     units = np.concatenate([t["units"], t["units"][corr] + rng.integers(1, 6, len(corr))])
     ddays = np.concatenate(
@@ -428,18 +409,7 @@ def dip_rows(
     rows, files = rows[sorted_idx], files[sorted_idx]
     units, ddays = units[sorted_idx], ddays[sorted_idx]
     text = np.array(vocab, dtype=object)
-    lk = {
-        name: codes.lookup(name)
-        for name in (
-            "ethnicity",
-            "dip_route",
-            "yes_no",
-            "drug_route",
-            "injecting_status",
-            "offence",
-            "offender_management",
-        )
-    }
+    lk = cache(codes.lookup)  # a code list's lookup array, made once
     d = t.cols
     eth = attributor.ethnicity
 
@@ -452,21 +422,21 @@ def dip_rows(
             "cjit_code": _lookup(geo.LA_LOOKUP, d["cjit"][r]),
             "contact_date": tl.iso_dates(d["day"][r]),
             **attributor.columns(p),
-            "ethnicity": _lookup(lk["ethnicity"], e),
+            "ethnicity": _lookup(lk("ethnicity"), e),
             "client_la_code": _lookup(geo.LA_LOOKUP, d["residence"][r]),
-            "route": _lookup(lk["dip_route"], d["route"][r]),
+            "route": _lookup(lk("dip_route"), d["route"][r]),
             "transfer_from": text[d["transfer_from"][r]].tolist(),
-            "assessed": _lookup(lk["yes_no"], d["assessed"][r]),
-            "further_intervention_required": _lookup(lk["yes_no"], d["further"][r]),
-            "taken_onto_caseload": _lookup(lk["yes_no"], d["caseload"][r]),
+            "assessed": _lookup(lk("yes_no"), d["assessed"][r]),
+            "further_intervention_required": _lookup(lk("yes_no"), d["further"][r]),
+            "taken_onto_caseload": _lookup(lk("yes_no"), d["caseload"][r]),
             "transferred_to": text[d["transferred_to"][r]].tolist(),
             "drugs_used": d["drugs"][r].tolist(),
-            "main_drug_route": _lookup(lk["drug_route"], d["main_route"][r]),
-            "injecting_status": _lookup(lk["injecting_status"], d["injecting"][r]),
+            "main_drug_route": _lookup(lk("drug_route"), d["main_route"][r]),
+            "injecting_status": _lookup(lk("injecting_status"), d["injecting"][r]),
             "drinking_days_28": _ints(ddays[sel]),
             "daily_units": _ints(units[sel]),
-            "offence": _lookup(lk["offence"], d["offence"][r]),
-            "offender_management": _lookup(lk["offender_management"], d["offender_management"][r]),
+            "offence": _lookup(lk("offence"), d["offence"][r]),
+            "offender_management": _lookup(lk("offender_management"), d["offender_management"][r]),
         }
 
     return _monthly(
@@ -483,10 +453,7 @@ def dip_rows(
 
 
 def mdt_rows(mdt: Table, suites: list[str], codes: CodeLists, attributor: Attributor) -> SourceRows:
-    order = np.lexsort((mdt["person"], mdt["suite"], mdt["day"]))
-    t = mdt.take(order)
-    n = len(t)
-    ids = _ids("MDT", n)
+    t, ids = _keyed(mdt, "MDT", "day", "suite", "person")
     files = tl.month_of(t["day"])
     suite_names = np.array(suites, dtype=object)
     res = codes.lookup("test_result")
