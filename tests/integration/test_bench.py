@@ -79,6 +79,9 @@ def test_every_figure_is_measured(bench) -> None:
         "published__serving_database",
     ):
         assert _positive(full["steps"].get(step)), (step, full["steps"])
+    phases = full["phases"]  # wall time by phase: every second of the build in one of them
+    assert abs(sum(phases.values()) - full["seconds"]) < 0.1, phases
+    assert all(_positive(phases[k]) for k in ("landing", "gx_raw", "dbt", "gx_models", "outside"))
     assert len(full["slowest_models"]) == 10
     assert all(_positive(x["seconds"]) for x in full["slowest_models"])
     assert _positive(full["peak_rss_mb"]) and full["peak_rss_mb"] >= full["max_process_rss_mb"] > 0
@@ -92,6 +95,7 @@ def test_every_figure_is_measured(bench) -> None:
     inc = s["incremental_build"]
     assert _positive(inc["seconds"]) and _positive(inc["base_build_seconds"])
     assert inc["files_added"] > 0 and inc["rows_loaded"] > 0  # the held-back month landed
+    assert abs(sum(inc["phases"].values()) - inc["seconds"]) < 0.1, inc["phases"]
 
     pg = s["postgres"]
     assert pg["server_version"].startswith("15")

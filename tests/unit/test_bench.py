@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from smw_bench.measure import run_measured
-from smw_bench.runner import TARGETS, judge, last_month_files, markdown, ratios
+from smw_bench.runner import TARGETS, judge, last_month_files, markdown, phases, ratios
 
 
 def _touch(path: Path) -> Path:
@@ -144,3 +144,58 @@ def test_markdown_shows_every_figure_and_says_what_was_not_run() -> None:
     assert "| serving p95 < 50 ms | **not met** | **not met** |" in md
     assert "| PostgreSQL ≥ 10× slower than DuckDB | met | not run |" in md
     assert "| marts/fct_x | 3.00 |" in md
+
+
+def test_phases_split_the_build_time_and_show_in_the_markdown() -> None:
+    steps = {
+        "land_extracts": 10.0,
+        "gx_raw_suites": 3.0,
+        "raw_extract_freshness": 0.5,
+        "dbt_models": 20.0,
+        "gx_model_suites": 2.0,
+        "published__serving_database": 1.5,
+        "published__postgres_serving": 0.5,
+        "outputs__area_reports": 1.0,
+        "outputs__data_quality_feedback": 0.25,
+        "a_new_step": 0.75,
+    }
+    p = phases(45.0, steps)
+    assert p == {
+        "landing": 10.0,
+        "gx_raw": 3.0,
+        "freshness": 0.5,
+        "dbt": 20.0,
+        "gx_models": 2.0,
+        "publish": 2.0,
+        "outputs": 1.25,
+        "other_steps": 0.75,
+        "outside": 5.5,
+    }
+    assert sum(p.values()) == 45.0
+    r = _scale()
+    r["full_build"]["steps"] = steps
+    r["full_build"]["seconds"] = 45.0
+    r["full_build"]["phases"] = p
+    md = markdown(
+        {
+            "machine": {
+                "cpu": "X",
+                "cores": 2,
+                "memory_gb": 24,
+                "os": "Linux",
+                "python": "3.11",
+                "duckdb": "1",
+                "dbt_core": "1.11",
+                "load_average_at_start": 1.0,
+            },
+            "started_at": "t",
+            "scales": [r],
+        }
+    )
+    assert "|   GX raw suites | 3.0 s |" in md
+    assert "|   GX mart + serving suites | 2.0 s |" in md
+    assert "|   publish | 2.0 s |" in md
+    assert "|   outside the steps (start-up, Dagster run) | 5.5 s |" in md
+    # the incremental build of _scale() records no steps: all of it is outside them
+    assert md.count("|   outside the steps (start-up, Dagster run) |") == 2
+    assert "|   outside the steps (start-up, Dagster run) | 2.0 s |" in md

@@ -54,3 +54,92 @@ def test_a_run_left_started_by_a_killed_build_is_marked_failed(tmp_path):
         "landing_folder_sensor",
         "record_run_failure",
     ]
+
+
+def _default_storage_instance(home: Home) -> dg.DagsterInstance:
+    """What the Dagster UI and daemon open (DAGSTER_HOME=<home>/dagster): Dagster's own storage."""
+    from dagster._core.instance.ref import InstanceRef
+
+    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home.dagster_dir)))
+
+
+def _small_job() -> dg.JobDefinition:
+    @dg.asset
+    def thing() -> None:
+        pass
+
+    return dg.Definitions(assets=[thing]).resolve_implicit_global_asset_job_def()
+
+
+def test_smw_opens_the_instance_with_pooled_connections_that_do_not_sync_each_commit(tmp_path):
+    from orchestration.lib.dagster_sqlite import SmwSqliteEventLogStorage, SmwSqliteRunStorage
+
+    home = Home.at(tmp_path / "home")
+    with open_instance(home) as instance:
+        events = instance.event_log_storage
+        assert isinstance(events, SmwSqliteEventLogStorage)
+        assert isinstance(instance.run_storage, SmwSqliteRunStorage)
+        result = _small_job().execute_in_process(instance=instance)
+        assert result.success
+        # every database smw writes: WAL mode, synchronous=NORMAL (1) rather than FULL (2)
+        for connection in (
+            events.index_connection(),
+            events.run_connection(result.run_id),
+            instance.run_storage.connect(),
+        ):
+            with connection as conn:
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+        # a connection is kept open and reused, not opened and closed for each event
+        with events.index_connection() as a:
+            first = a.connection.dbapi_connection
+        with events.index_connection() as b:
+            assert b.connection.dbapi_connection is first
+    # closed: the WAL is checkpointed into the databases, and Dagster's own storage reads them
+    assert not list(home.dagster_dir.rglob("*.db-wal"))
+    with _default_storage_instance(home) as default:
+        assert default.get_run_by_id(result.run_id).is_success
+        assert default.get_latest_materialization_event(dg.AssetKey("thing")) is not None
+
+
+_KILLED_WRITER = """
+import os, sys, time
+import dagster as dg
+from orchestration.lib.dagster_instance import open_instance
+from orchestration.lib.paths import Home
+
+with open_instance(Home.at(sys.argv[1])) as instance:
+    run = instance.create_run_for_job(
+        dg.GraphDefinition("small", node_defs=[]).to_job(), status=dg.DagsterRunStatus.STARTED
+    )
+    for i in range(50):
+        instance.report_engine_event(f"event {i}", run)
+    print(run.run_id, flush=True)
+    time.sleep(600)  # killed here, connections open and the WAL not checkpointed
+"""
+
+
+def test_a_build_killed_with_connections_open_leaves_every_committed_event(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    home = Home.at(tmp_path / "home")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WRITER, str(home.root)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        run_id = proc.stdout.readline().strip()
+        assert run_id, "the writer died before writing"
+        assert list(home.dagster_dir.rglob("*.db-wal")), "the WAL is checkpointed only on close"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    with _default_storage_instance(home) as default:
+        messages = [e.message for e in default.all_logs(run_id)]
+        assert [m for m in messages if m.startswith("event ")] == [f"event {i}" for i in range(50)]
+        assert mark_run_interrupted(default, run_id, "killed")
+    with open_instance(home) as instance:
+        assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE
