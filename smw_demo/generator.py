@@ -20,6 +20,7 @@ import numpy as np
 
 from orchestration.lib.spec import DEMO_PERIODS, SOURCES
 from smw_demo import areas as geo
+from smw_demo import targets
 from smw_demo import timeline as tl
 from smw_demo.codes import load_code_lists
 from smw_demo.defects import (
@@ -35,6 +36,7 @@ from smw_demo.manifest import DemoManifest, PlantedDefect, SourceSummary
 from smw_demo.ocu import OcuPool, build_ocu_pool
 from smw_demo.people import PersonRegistry
 from smw_demo.reference import benchmark_rows, population_rows, prevalence_rows
+from smw_demo.salford import salford_population_rows, simulate_salford
 from smw_demo.sampling import rng_for
 from smw_demo.sources import (
     Attributor,
@@ -78,10 +80,13 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
     region_people = len(people)
     county = simulate_treatment(seed, scale, people, codes, COUNTY)
     county_pool = build_ocu_pool(rng_for(seed, "county-ocu"), scale, people, county.people, COUNTY)
+    salford_people = len(people)
+    salford = simulate_salford(seed, scale, people, codes)
     people.finalise(
         rng_for(seed, "attributors"),
         codes,
         later=(region_people, rng_for(seed, "county-attributors")),
+        own=(salford_people, rng_for(seed, "salford-attributors"), targets.SAL_ETHNICITY),
     )
     log.info("simulated %d people in %.1fs", len(people), time.perf_counter() - started)
 
@@ -89,7 +94,7 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
     county_known = _known_by_year_end(county_pool, county.episodes)
     county_top = county.top
     county_top["episode"] = (county_top["episode"] + len(treatment.episodes)).astype(np.int32)
-    all_episodes = Table.concat([treatment.episodes, county.episodes])
+    all_episodes = Table.concat([treatment.episodes, county.episodes, salford.episodes])
     all_top = Table.concat([treatment.top, county_top])
     attributor = Attributor(people, codes)
     episodes, episode_ids = episode_rows(all_episodes, provider_codes(), codes, attributor)
@@ -127,6 +132,7 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
             [
                 *population_rows(rng_for(seed, "population")),
                 *population_rows(rng_for(seed, "county-population"), geo.COUNTY_AREAS),
+                *salford_population_rows(rng_for(seed, "salford-population")),
             ],
         ),
         "national_benchmarks": reference_rows(
@@ -143,12 +149,13 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
         "ims_cohorts": ims.aims,
         "treatment_in_treatment": treatment.targets,
         "county_in_treatment": county.targets,
+        "salford_in_treatment": salford.targets,
         "dip": justice.aims,
         "note": "aims of the simulation at this scale; tests should count from the files",
     }
     # The sources hold their own sorted copies: drop the simulation to keep memory down.
     del treatment, ims, justice, pool, known, county, county_pool, county_known
-    del all_episodes, all_top, county_top
+    del all_episodes, all_top, county_top, salford
 
     variants = {name: variants_for(src) for name, src in sources.items()}
     overrides, defects = plan_row_defects(rng_for(seed, "defects"), sources, variants)
@@ -160,7 +167,7 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
         seed=seed,
         scale=scale,
         periods=list(DEMO_PERIODS),
-        areas=[a.code for _, a in geo.DEMO],
+        areas=[*(a.code for _, a in geo.DEMO), geo.SALFORD.code],
         calibration=calibration,
     )
     for spec in SOURCES:

@@ -20,6 +20,7 @@ import numpy as np
 
 from orchestration.lib.spec import DEMO_PERIODS, Source, source
 from smw_demo import areas as geo
+from smw_demo import salford
 from smw_demo import timeline as tl
 from smw_demo.codes import CodeLists
 from smw_demo.ims_agencies import Agencies
@@ -265,6 +266,11 @@ def episode_rows(
     dis = eps["discharge"]
     has_dis = dis != tl.NO_DATE
     dis_month = np.where(has_dis, tl.month_of(np.where(has_dis, dis, tl.START_DAY)), -1)
+    # Salford's own years go to month files of their own, after the window's
+    own = salford.is_salford(eps["la"])
+    own_base = len(tl.MONTH_LABELS)
+    ref_month = np.where(own, own_base + salford.month_of(eps["referral"]), ref_month)
+    dis_month = np.where(own & has_dis, own_base + salford.month_of(dis), dis_month)
     resend = has_dis & (dis_month > ref_month)
     later = np.flatnonzero(resend)
     rows = np.concatenate([np.arange(n), later])
@@ -325,7 +331,7 @@ def episode_rows(
 
     sr = SourceRows(
         spec=source("ndtms_episodes"),
-        file_stems=list(tl.MONTH_LABELS),
+        file_stems=[*tl.MONTH_LABELS, *salford.MONTH_LABELS],
         file_of_row=files,
         key_num=rows,
         key_text=ids,
@@ -339,7 +345,7 @@ def episode_rows(
             "discharge": np.where(open_first, tl.NO_DATE, d["discharge"][rows]),
             "first_int": d["first_int"][rows],
         },
-        county=np.isin(d["la"][rows], geo.COUNTY_INDEX),
+        county=np.isin(d["la"][rows], [*geo.COUNTY_INDEX, geo.SALFORD_INDEX]),
     )
     return sr, ids
 
@@ -563,7 +569,7 @@ def reference_rows(name: str, stem: str, records: list[dict[str, str]]) -> Sourc
     def render(r: np.ndarray) -> dict[str, list[str]]:
         return {c: cols[c][r].tolist() for c in spec.column_names}
 
-    county_codes = [a.code for a in geo.COUNTY_AREAS]
+    county_codes = [*(a.code for a in geo.COUNTY_AREAS), geo.SALFORD.code]
     return SourceRows(
         spec=spec,
         file_stems=[stem],
