@@ -25,7 +25,8 @@ from smw_demo.people import PersonRegistry
 from smw_demo.reference import population_rows
 from smw_demo.table import Table
 from smw_demo.treatment import simulate_treatment
-from smw_demo.treatment_systems import SALFORD, TreatedPeople
+from smw_demo.sampling import rng_for
+from smw_demo.treatment_systems import ALCOHOL_ONLY, SALFORD, TreatedPeople
 
 #: Salford's own financial years: 2006-07 and 2007-08.
 FIRST_FY = 2006
@@ -40,6 +41,9 @@ END_DAY = tl.to_day(f"{FIRST_FY + N_YEARS}-03-31")
 _SIM_END = int(tl.FY_START[N_YEARS]) - 1
 MONTH_LABELS = tl.own_month_labels(FIRST_FY, N_YEARS)
 _DAY_COLUMNS = ("referral", "triage", "first_int", "discharge")
+#: Share of the people in drug treatment at the end of 2006-07 whose episode the provider closed
+#: then (calibrated: the caseload falls 1,358 -> 1,153 while new presentations fall 452 -> 360).
+CASELOAD_REVIEW = 0.14
 
 
 @dataclass
@@ -55,7 +59,7 @@ def simulate_salford(
     """Salford's episodes in 2006-07 and 2007-08 (and its open caseload from before)."""
     first_person = len(people)
     result = simulate_treatment(seed, scale, people, codes, SALFORD)
-    eps = _cut(result.episodes)
+    eps = _review_caseload(rng_for(seed, "salford-caseload-review"), _cut(result.episodes), codes)
     for col in _DAY_COLUMNS:
         eps[col] = tl.shift_years(eps[col], SHIFT).astype(np.int32)
     dob = people.dob  # the registry's own array: moved in place
@@ -65,6 +69,31 @@ def simulate_salford(
     tp.last_fy[:] = np.minimum(tp.last_fy, N_YEARS - 1)
     aims = {g: v[:N_YEARS] for g, v in result.targets.items()}
     return SalfordTreatment(eps, tp, aims)
+
+
+def _review_caseload(rng: np.random.Generator, eps: Table, codes: CodeLists) -> Table:
+    """Salford's caseload fell by 15 % in 2007-08 while new presentations fell by 20 % (ASPIRE's
+    by half): more people left at the end of 2006-07 than careers alone give. A share of the
+    people in drug treatment on 31 March 2007 (``CASELOAD_REVIEW``) have that episode closed by
+    the provider in the last quarter of 2006-07 and do not come back within Salford's years."""
+    year_end = int(tl.FY_START[1]) - 1  # 31 March of the first year (window calendar)
+    dis = np.where(eps["discharge"] == tl.NO_DATE, np.iinfo(np.int32).max, eps["discharge"])
+    spans = (eps["referral"] <= year_end) & (dis > year_end) & (eps["group"] != ALCOHOL_ONLY)
+    people = np.unique(eps["person"][spans])
+    leaving = people[rng.random(len(people)) < CASELOAD_REVIEW]
+    closed = spans & np.isin(eps["person"], leaving)
+    later = (eps["referral"] > year_end) & np.isin(eps["person"], leaving)
+    n = int(closed.sum())
+    day = np.maximum(eps["referral"][closed], year_end - rng.integers(0, 91, n))
+    eps["discharge"] = eps["discharge"].copy()
+    eps["discharge"][closed] = day
+    eps["reason"] = eps["reason"].copy()
+    eps["reason"][closed] = codes.index("discharge_reason", "withdrawn_by_provider")
+    for col in ("triage", "first_int"):
+        values = eps[col].copy()
+        values[closed & (values > eps["discharge"])] = tl.NO_DATE
+        eps[col] = values
+    return eps.take(np.flatnonzero(~later))
 
 
 def _cut(eps: Table) -> Table:

@@ -266,7 +266,7 @@ COUNTY = TreatmentSystem(
 #: Drug treatment only (the five agencies; no alcohol service in the figures): PDUs 80 % of
 #: people in treatment. Arrivals fall after 2006-07 (new presentations 452 -> 360); the window's
 #: later years (simulated, then dropped) repeat 2007-08.
-_SAL_FALL = (1.0, *(0.72,) * 7)
+_SAL_FALL = (1.0, *(0.7,) * 7)
 _SALFORD_PARAMS = (
     replace(PARAMS[OPIATE], share=targets.SAL_PDU_SHARE, trend=_SAL_FALL, male=0.76),
     replace(PARAMS[NON_OPIATE], share=0.15, trend=_SAL_FALL),

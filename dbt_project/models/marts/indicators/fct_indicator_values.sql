@@ -22,6 +22,11 @@
       or the twelve months ending a quarter earlier; none for a year to date); the trend test
       uses whole years only. -#}
 
+{#- an area's own coverage where it has one, else its source's -#}
+{%- set own_first = 'coalesce(own_coverage.first_period, coverage.first_period)' -%}
+{%- set own_last = 'coalesce(own_coverage.last_period, coverage.last_period)' -%}
+{%- set own_as_of = 'coalesce(own_coverage.data_as_of_date, coverage.data_as_of_date)' %}
+
 with
 
 local_counts as (
@@ -112,6 +117,12 @@ coverage as (
 
 ),
 
+own_coverage as (
+
+    select * from {{ ref('int_source_coverage_own_years') }}
+
+),
+
 areas as (
 
     select * from {{ ref('dim_areas') }}
@@ -145,7 +156,7 @@ estimates as (
         on
             prevalence.la_code = areas.area_code
             and areas.area_type = 'la'
-            and {{ in_rolled_up_region('areas') }}
+            and {{ in_rolled_up_region('areas', 'prevalence.period') }}
     where prevalence.age_band = '15-64'
     group by areas.parent_code, prevalence.period, prevalence.drug_group
 
@@ -183,17 +194,17 @@ covered as (
         catalogue.multiplier,
         catalogue.comparator,
         catalogue.follow_up_days,
-        coverage.data_as_of_date,
+        {{ own_as_of }} as data_as_of_date,
         periods.end_date as period_end_date,
         periods.start_year,
         case
             when
-                periods.period_type = 'year' and periods.end_date > coverage.data_as_of_date
+                periods.period_type = 'year' and periods.end_date > {{ own_as_of }}
                 then 'ytd'
             else periods.period_type
         end as period_type,
         case
-            when periods.end_date > coverage.data_as_of_date then coverage.data_as_of_date
+            when periods.end_date > {{ own_as_of }} then {{ own_as_of }}
             else periods.end_date
         end as data_to,
         periods.previous_period,
@@ -214,6 +225,9 @@ covered as (
                 when counts.breakdown like 'drug_test_%' then 'drug_test'
                 else 'nsp'
             end = coverage.source
+    {# an area with years of its own (Salford's treatment, 2006-07 and 2007-08) #}
+    left join own_coverage
+        on coverage.source = own_coverage.source and counts.area_code = own_coverage.area_code
     inner join periods
         on counts.period = periods.period
     inner join areas
@@ -222,19 +236,19 @@ covered as (
         {#- a whole year the source covers; the year it has only begun to cover is year to date -#}
         (
             periods.period_type = 'year'
-            and counts.period between coverage.first_period and coverage.last_period
+            and counts.period between {{ own_first }} and {{ own_last }}
         )
         or (
             periods.period_type = 'year'
-            and counts.period >= coverage.first_period
-            and periods.start_date <= coverage.data_as_of_date
-            and periods.end_date > coverage.data_as_of_date
+            and counts.period >= {{ own_first }}
+            and periods.start_date <= {{ own_as_of }}
+            and periods.end_date > {{ own_as_of }}
         )
         {#- quarters and rolling twelve months the source covers whole -#}
         or (
             periods.period_type in ('quarter', 'rolling_12m')
-            and periods.start_date >= {{ financial_year_start('coverage.first_period') }}
-            and periods.end_date <= coverage.data_as_of_date
+            and periods.start_date >= {{ financial_year_start(own_first) }}
+            and periods.end_date <= {{ own_as_of }}
         )
 
 ),
