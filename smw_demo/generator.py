@@ -36,7 +36,11 @@ from smw_demo.manifest import DemoManifest, PlantedDefect, SourceSummary
 from smw_demo.ocu import OcuPool, build_ocu_pool
 from smw_demo.people import PersonRegistry
 from smw_demo.reference import benchmark_rows, population_rows, prevalence_rows
-from smw_demo.salford import salford_population_rows, simulate_salford
+from smw_demo.salford import (
+    salford_population_rows,
+    salford_prevalence_rows,
+    simulate_salford,
+)
 from smw_demo.sampling import rng_for
 from smw_demo.sources import (
     Attributor,
@@ -124,6 +128,7 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
                     county_known,
                     tuple(zip(geo.COUNTY_INDEX, geo.COUNTY_AREAS, strict=True)),
                 ),
+                *salford_prevalence_rows(scale),
             ],
         ),
         "population": reference_rows(

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from smw_demo import areas as geo
+from smw_demo import targets
 from smw_demo import timeline as tl
 from smw_demo.codes import CodeLists
 from smw_demo.people import PersonRegistry
 from smw_demo.reference import population_rows
+from smw_demo.sampling import rng_for
 from smw_demo.table import Table
 from smw_demo.treatment import simulate_treatment
-from smw_demo.sampling import rng_for
 from smw_demo.treatment_systems import ALCOHOL_ONLY, SALFORD, TreatedPeople
 
 #: Salford's own financial years: 2006-07 and 2007-08.
@@ -121,3 +122,33 @@ def month_of(days: np.ndarray) -> np.ndarray:
 def salford_population_rows(rng: np.random.Generator) -> list[dict[str, str]]:
     """Salford's mid-year estimates for its own years (mid-2006 and mid-2007)."""
     return population_rows(rng, (geo.SALFORD,), FIRST_FY, N_YEARS)
+
+
+def salford_prevalence_rows(scale: float) -> list[dict[str, str]]:
+    """The 2006-07 prevalence estimates as published (times ``scale``), by drug group and age
+    band (the OCU age split, applied to each group), and the same estimates for 2007-08: the
+    needs assessment sets its 2007-08 treatment against the 2006-07 estimate, the latest there
+    was. People who inject are not estimated in the report: none is written."""
+    total_ocu = sum(targets.SAL_PREVALENCE_AGE.values())
+    rows: list[dict[str, str]] = []
+    for period in PERIODS:
+        for group, (estimate, lower, upper) in targets.SAL_PREVALENCE.items():
+            bands = {
+                band: estimate * n / total_ocu for band, n in targets.SAL_PREVALENCE_AGE.items()
+            }
+            values = {band: round(v * scale) for band, v in bands.items()}
+            values["15-64"] = round(estimate * scale)
+            for band, value in values.items():
+                lo_f, hi_f = lower / estimate, upper / estimate
+                rows.append(
+                    {
+                        "la_code": geo.SALFORD.code,
+                        "period": period,
+                        "drug_group": group,
+                        "age_band": band,
+                        "estimate": str(int(value)),
+                        "lower_95": str(int(np.floor(value * lo_f))),
+                        "upper_95": str(int(np.ceil(value * hi_f))),
+                    }
+                )
+    return rows

@@ -130,3 +130,14 @@ SAL_ETHNICITY = {
     "S": 0.2 * _SAL_OTHER * 99,
     "Z": 1.0,
 }
+#: Prevalence 2006-07 (Hay et al. 2008), aged 15-64: estimate and 95 % bounds per drug group, and
+#: the OCU estimate by age band (the bullseye's 06/07 estimate row).
+SAL_PREVALENCE = {
+    group: tuple(
+        count(f"{_SAL}-2006-07-prevalence-{group}{suffix}") for suffix in ("", "-lower", "-upper")
+    )
+    for group in ("ocu", "opiate", "crack")
+}
+SAL_PREVALENCE_AGE = {
+    band: count(f"{_SAL}-2006-07-bullseye-estimate-{band}") for band in ("15-24", "25-34", "35-64")
+}
