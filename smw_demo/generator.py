@@ -1,12 +1,13 @@
 """Generate the demo extracts: every source, 2013-14 to 2020-21, the nine Cheshire & Merseyside
-areas, and Leicestershire's treatment, TOP, prevalence and population.
+areas, Leicestershire's treatment, TOP, prevalence and population, and Salford's treatment,
+prevalence and population in its own years, 2006-07 and 2007-08 (``smw_demo.salford``).
 
 The order of simulation follows the links between sources: treatment careers first (they create
 most opiate and crack users), then the OCU population around them, then IMS (psychoactive
 injectors come from that population), then criminal justice (DIP clients and drug tests), then
 the reference data that must agree with the simulated population (prevalence). The county
 (Leicestershire) follows on random streams of its own, after the region, so the region's
-simulation does not depend on it. Only then are attributors drawn — once every person exists —
+simulation does not depend on it; then Salford, on streams of its own, after the county. Only then are attributors drawn — once every person exists —
 and files written.
 """
 

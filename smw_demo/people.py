@@ -214,7 +214,13 @@ class PersonRegistry:
         weights = ethnicity or _ETHNICITY
         eth_codes = list(weights)
         p = np.array(list(weights.values()))
-        eth = rng.choice(len(p), size=n, p=p / p.sum())
+        if ethnicity is None:
+            eth = rng.choice(len(p), size=n, p=p / p.sum())
+        else:  # an area's own weights are met exactly (largest remainders), in random order
+            want = p / p.sum() * n
+            k = np.floor(want).astype(np.int64)
+            k[np.argsort(k - want, kind="stable")[: n - int(k.sum())]] += 1
+            eth = rng.permutation(np.repeat(np.arange(len(p)), k))
         self.ethnicity[lo:hi] = codes.indices("ethnicity", eth_codes)[eth].astype(np.int8)
         pf = _FIRST / _FIRST.sum()
         ps = _SURNAME / _SURNAME.sum()

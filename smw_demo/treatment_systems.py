@@ -267,13 +267,14 @@ COUNTY = TreatmentSystem(
 #: people in treatment. Arrivals fall after 2006-07 (new presentations 452 -> 360); the window's
 #: later years (simulated, then dropped) repeat 2007-08.
 _SAL_FALL = (1.0, *(0.7,) * 7)
+_SAL_OPIATE = targets.SAL_PDU_SHARE
 _SALFORD_PARAMS = (
-    replace(PARAMS[OPIATE], share=targets.SAL_PDU_SHARE, trend=_SAL_FALL, male=0.76),
+    replace(PARAMS[OPIATE], share=_SAL_OPIATE, trend=_SAL_FALL, male=0.76),
     replace(PARAMS[NON_OPIATE], share=0.15, trend=_SAL_FALL),
-    replace(PARAMS[NON_OPIATE_ALCOHOL], share=1 - targets.SAL_PDU_SHARE - 0.15, trend=_SAL_FALL),
+    replace(PARAMS[NON_OPIATE_ALCOHOL], share=1 - _SAL_OPIATE - 0.15, trend=_SAL_FALL),
     replace(PARAMS[ALCOHOL_ONLY], share=0.002, trend=(1.0,) * 8),
 )
-_SAL_CJ = 100 * targets.SAL_CJ_SHARE  # of referrals with a source recorded
+_SAL_CJ = 100 * targets.SAL_CJ_SHARE * 1.03  # weights of all referrals; calibrated: 107 in 2007-08
 _SALFORD_REFERRAL = {
     "self": 42, "arrest_referral": 0.3 * _SAL_CJ, "drr": 0.27 * _SAL_CJ,
     "probation": 0.2 * _SAL_CJ, "prison": 0.15 * _SAL_CJ, "other_cjs": 0.08 * _SAL_CJ,
