@@ -79,6 +79,7 @@ def _write(path: Path, text: str) -> None:
 SUBJECT_PERIODS: dict[tuple[str, str], str] = {
     ("treatment", "E10000018"): "2017-18",
     ("treatment", "E08000006"): "2007-08",
+    ("needs", "E08000006"): "2007-08",
 }
 
 
