@@ -5,17 +5,15 @@
     North West authority, and only in 2006-07 and 2007-08), revealing any cell suppressed in the
     area, and "similar to the region" would compare the area with itself; such an area is
     compared with England where benchmarked and otherwise not compared.
-    areas_alias names the areas seed rows being rolled up to their parent_code; period the
-    expression of the row's period (a financial year, a quarter or a rolling twelve months). -#}
-{% macro in_rolled_up_region(areas_alias='areas', period='period') -%}
-    {{ dbt.concat([
-        areas_alias ~ '.parent_code',
-        "'|'",
-        'cast(' ~ smw.period_start_year(period) ~ ' as ' ~ dbt.type_string() ~ ')',
-    ]) }} in (
-        select rollup_years.rollup_key
-        from {{ ref('int_region_rollup_years') }} as rollup_years
-    )
+    The join that keeps only rolled-up rows, placed right after the join of the areas seed rows
+    (areas_alias) being rolled up to their parent_code; period is the expression of the row's
+    period (a financial year, a quarter or a rolling twelve months). A plain join, not a
+    subquery in the join condition, which Spark rejects when it references both join inputs. -#}
+{% macro join_rolled_up_region(areas_alias='areas', period='period') -%}
+    inner join {{ ref('int_region_rollup_years') }} as rollup_years
+        on
+            {{ areas_alias }}.parent_code = rollup_years.parent_code
+            and {{ smw.period_start_year(period) }} = rollup_years.start_year
 {%- endmacro %}
 
 {#- The first calendar year of the financial year a period label belongs to: '2007-08' and

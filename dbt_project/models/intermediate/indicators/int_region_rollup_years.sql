@@ -3,8 +3,8 @@
     population: every demo area has one for each year its extracts cover). A region with one
     authority with data would repeat that authority's row, and a suppressed cell of it could be
     read back from the region (Salford is the demo's only North West authority, and only in
-    2006-07 and 2007-08). rollup_key is parent_code|start_year, the form in_rolled_up_region
-    matches. -#}
+    2006-07 and 2007-08). join_rolled_up_region joins it on parent_code and start_year;
+    rollup_key is the two in one column. -#}
 with
 
 populations as (

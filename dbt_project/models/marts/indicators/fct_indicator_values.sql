@@ -156,7 +156,7 @@ estimates as (
         on
             prevalence.la_code = areas.area_code
             and areas.area_type = 'la'
-            and {{ in_rolled_up_region('areas', 'prevalence.period') }}
+    {{ join_rolled_up_region('areas', 'prevalence.period') }}
     where prevalence.age_band = '15-64'
     group by areas.parent_code, prevalence.period, prevalence.drug_group
 
