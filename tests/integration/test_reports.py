@@ -539,6 +539,8 @@ def test_treatment_pages_are_a_support_pack(reports, rendered):
             start = html.find(f'<section id="{section}">')
             assert start >= 0, (page.area_code, section)
             body = html[start : html.find("</section>", start)]
+            if section == "top-outcomes" and page.area_code in OWN_YEARS_AREAS:
+                continue  # no TOP for Salford in 2006-08: the section says what it would show
             assert "<table" in body, (page.area_code, section)
         # a page compares with the region only where the area has one (never the county)
         key = html[html.find('<section id="key-indicators">') :]

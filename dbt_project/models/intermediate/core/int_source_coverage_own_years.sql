@@ -2,8 +2,8 @@
     main coverage begins (Salford's treatment extracts, 2006-07 and 2007-08, for the city needs
     assessment), is published for those years, by the same rule as int_source_coverage_summarised
     applied to the area's own records: from the first year whose volume reaches 10% of the
-    area's busiest year, to the last year its data reach the end of; data_as_of_date is the
-    area's latest date. Areas whose data overlap the main coverage (every Cheshire & Merseyside
+    area's busiest year, to the last year its data reach the end of; data_as_of_date is the end
+    of the area's latest month (its extracts are monthly files). Areas whose data overlap the main coverage (every Cheshire & Merseyside
     authority, Leicestershire) have no row here and keep the source's coverage. Treatment only:
     no other person-level source describes such an area. -#}
 with
@@ -50,6 +50,18 @@ latest as (
 
 ),
 
+latest_month as (
+
+    {#- the area's extracts are monthly files: they report to the end of its latest month, so a
+        small area with no record on its last day (31 March 2008) still covers its last year -#}
+    select
+        source,
+        area_code,
+        cast({{ dbt.last_day('data_as_of_date', 'month') }} as date) as data_as_of_date
+    from latest
+
+),
+
 yearly as (
 
     select
@@ -82,7 +94,7 @@ covered as (
     from yearly
     inner join busiest
         on yearly.source = busiest.source and yearly.area_code = busiest.area_code
-    inner join latest
+    inner join latest_month as latest
         on yearly.source = latest.source and yearly.area_code = latest.area_code
     inner join periods
         on yearly.period = periods.period
@@ -98,7 +110,7 @@ select
     covered.last_period,
     latest.data_as_of_date
 from covered
-inner join latest
+inner join latest_month as latest
     on covered.source = latest.source and covered.area_code = latest.area_code
 inner join main_coverage
     on covered.source = main_coverage.source
