@@ -22,10 +22,9 @@
       or the twelve months ending a quarter earlier; none for a year to date); the trend test
       uses whole years only. -#}
 
-{#- an area's own coverage where it has one, else its source's -#}
-{%- set own_first = 'coalesce(own_coverage.first_period, coverage.first_period)' -%}
-{%- set own_last = 'coalesce(own_coverage.last_period, coverage.last_period)' -%}
-{%- set own_as_of = 'coalesce(own_coverage.data_as_of_date, coverage.data_as_of_date)' %}
+{%- set first = 'coalesce(own.first_period, coverage.first_period)' -%}
+{%- set last = 'coalesce(own.last_period, coverage.last_period)' -%}
+{%- set as_of = 'coalesce(own.data_as_of_date, coverage.data_as_of_date)' %}
 
 with
 
@@ -194,17 +193,17 @@ covered as (
         catalogue.multiplier,
         catalogue.comparator,
         catalogue.follow_up_days,
-        {{ own_as_of }} as data_as_of_date,
+        {{ as_of }} as data_as_of_date,
         periods.end_date as period_end_date,
         periods.start_year,
         case
             when
-                periods.period_type = 'year' and periods.end_date > {{ own_as_of }}
+                periods.period_type = 'year' and periods.end_date > {{ as_of }}
                 then 'ytd'
             else periods.period_type
         end as period_type,
         case
-            when periods.end_date > {{ own_as_of }} then {{ own_as_of }}
+            when periods.end_date > {{ as_of }} then {{ as_of }}
             else periods.end_date
         end as data_to,
         periods.previous_period,
@@ -225,9 +224,9 @@ covered as (
                 when counts.breakdown like 'drug_test_%' then 'drug_test'
                 else 'nsp'
             end = coverage.source
-    {# an area with years of its own (Salford's treatment, 2006-07 and 2007-08) #}
-    left join own_coverage
-        on coverage.source = own_coverage.source and counts.area_code = own_coverage.area_code
+    {# own years (Salford) #}
+    left join own_coverage as own
+        on coverage.source = own.source and counts.area_code = own.area_code
     inner join periods
         on counts.period = periods.period
     inner join areas
@@ -236,19 +235,19 @@ covered as (
         {#- a whole year the source covers; the year it has only begun to cover is year to date -#}
         (
             periods.period_type = 'year'
-            and counts.period between {{ own_first }} and {{ own_last }}
+            and counts.period between {{ first }} and {{ last }}
         )
         or (
             periods.period_type = 'year'
-            and counts.period >= {{ own_first }}
-            and periods.start_date <= {{ own_as_of }}
-            and periods.end_date > {{ own_as_of }}
+            and counts.period >= {{ first }}
+            and periods.start_date <= {{ as_of }}
+            and periods.end_date > {{ as_of }}
         )
         {#- quarters and rolling twelve months the source covers whole -#}
         or (
             periods.period_type in ('quarter', 'rolling_12m')
-            and periods.start_date >= {{ financial_year_start(own_first) }}
-            and periods.end_date <= {{ own_as_of }}
+            and periods.start_date >= {{ financial_year_start(first) }}
+            and periods.end_date <= {{ as_of }}
         )
 
 ),
