@@ -99,6 +99,15 @@ ALL_LA_NAMES: tuple[str, ...] = (
 COUNTY_INDEX: tuple[int, ...] = tuple(
     N_AREAS + len(OUT_OF_REGION) + i for i in range(len(COUNTY_AREAS))
 )
+#: Salford (North West, Greater Manchester), the city of the 2007-08 needs assessment: simulated
+#: on its own streams, for its own years only (``smw_demo.salford``: 2006-07 and 2007-08), and
+#: for treatment and population alone. It keeps its residence index among the areas outside the
+#: region (a few Cheshire & Merseyside DIP clients live there, years later). ``pop_2013`` and
+#: ``pop_2020`` hold the first and the eighth year of its own simulated window: ONS mid-2006
+#: (about 219,000) and mid-2013 (about 239,000). Its need index sets its 2007-08 caseload
+#: (1,153 people in drug treatment).
+SALFORD = Area("E08000006", "Salford", "SAL", 219_000, 239_000, 1.65, 1.0, 1.0, False, (), ())
+SALFORD_INDEX = ALL_LA_CODES.index(SALFORD.code)
 #: Every demo area (region, then county) and its residence index, in spec.DEMO_AREAS order.
 DEMO: tuple[tuple[int, Area], ...] = (
     *enumerate(AREAS),

@@ -1,12 +1,13 @@
 """Generate the demo extracts: every source, 2013-14 to 2020-21, the nine Cheshire & Merseyside
-areas, and Leicestershire's treatment, TOP, prevalence and population.
+areas, Leicestershire's treatment, TOP, prevalence and population, and Salford's treatment,
+prevalence and population in its own years, 2006-07 and 2007-08 (``smw_demo.salford``).
 
 The order of simulation follows the links between sources: treatment careers first (they create
 most opiate and crack users), then the OCU population around them, then IMS (psychoactive
 injectors come from that population), then criminal justice (DIP clients and drug tests), then
 the reference data that must agree with the simulated population (prevalence). The county
 (Leicestershire) follows on random streams of its own, after the region, so the region's
-simulation does not depend on it. Only then are attributors drawn — once every person exists —
+simulation does not depend on it; then Salford, on streams of its own, after the county. Only then are attributors drawn — once every person exists —
 and files written.
 """
 
@@ -20,6 +21,7 @@ import numpy as np
 
 from orchestration.lib.spec import DEMO_PERIODS, SOURCES
 from smw_demo import areas as geo
+from smw_demo import targets
 from smw_demo import timeline as tl
 from smw_demo.codes import load_code_lists
 from smw_demo.defects import (
@@ -35,6 +37,11 @@ from smw_demo.manifest import DemoManifest, PlantedDefect, SourceSummary
 from smw_demo.ocu import OcuPool, build_ocu_pool
 from smw_demo.people import PersonRegistry
 from smw_demo.reference import benchmark_rows, population_rows, prevalence_rows
+from smw_demo.salford import (
+    salford_population_rows,
+    salford_prevalence_rows,
+    simulate_salford,
+)
 from smw_demo.sampling import rng_for
 from smw_demo.sources import (
     Attributor,
@@ -78,10 +85,13 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
     region_people = len(people)
     county = simulate_treatment(seed, scale, people, codes, COUNTY)
     county_pool = build_ocu_pool(rng_for(seed, "county-ocu"), scale, people, county.people, COUNTY)
+    salford_people = len(people)
+    salford = simulate_salford(seed, scale, people, codes)
     people.finalise(
         rng_for(seed, "attributors"),
         codes,
         later=(region_people, rng_for(seed, "county-attributors")),
+        own=(salford_people, rng_for(seed, "salford-attributors"), targets.SAL_ETHNICITY),
     )
     log.info("simulated %d people in %.1fs", len(people), time.perf_counter() - started)
 
@@ -89,7 +99,7 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
     county_known = _known_by_year_end(county_pool, county.episodes)
     county_top = county.top
     county_top["episode"] = (county_top["episode"] + len(treatment.episodes)).astype(np.int32)
-    all_episodes = Table.concat([treatment.episodes, county.episodes])
+    all_episodes = Table.concat([treatment.episodes, county.episodes, salford.episodes])
     all_top = Table.concat([treatment.top, county_top])
     attributor = Attributor(people, codes)
     episodes, episode_ids = episode_rows(all_episodes, provider_codes(), codes, attributor)
@@ -119,6 +129,7 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
                     county_known,
                     tuple(zip(geo.COUNTY_INDEX, geo.COUNTY_AREAS, strict=True)),
                 ),
+                *salford_prevalence_rows(scale),
             ],
         ),
         "population": reference_rows(
@@ -127,6 +138,7 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
             [
                 *population_rows(rng_for(seed, "population")),
                 *population_rows(rng_for(seed, "county-population"), geo.COUNTY_AREAS),
+                *salford_population_rows(rng_for(seed, "salford-population")),
             ],
         ),
         "national_benchmarks": reference_rows(
@@ -143,12 +155,13 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
         "ims_cohorts": ims.aims,
         "treatment_in_treatment": treatment.targets,
         "county_in_treatment": county.targets,
+        "salford_in_treatment": salford.targets,
         "dip": justice.aims,
         "note": "aims of the simulation at this scale; tests should count from the files",
     }
     # The sources hold their own sorted copies: drop the simulation to keep memory down.
     del treatment, ims, justice, pool, known, county, county_pool, county_known
-    del all_episodes, all_top, county_top
+    del all_episodes, all_top, county_top, salford
 
     variants = {name: variants_for(src) for name, src in sources.items()}
     overrides, defects = plan_row_defects(rng_for(seed, "defects"), sources, variants)
@@ -160,7 +173,7 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
         seed=seed,
         scale=scale,
         periods=list(DEMO_PERIODS),
-        areas=[a.code for _, a in geo.DEMO],
+        areas=[*(a.code for _, a in geo.DEMO), geo.SALFORD.code],
         calibration=calibration,
     )
     for spec in SOURCES:

@@ -169,24 +169,37 @@ class PersonRegistry:
         rng: np.random.Generator,
         codes: CodeLists,
         later: tuple[int, np.random.Generator] | None = None,
+        own: tuple[int, np.random.Generator, dict[str, float]] | None = None,
     ) -> None:
         """Draw initials (unique attributors), recorded sex codes and ethnicity.
 
         ``later = (first, rng2)`` draws the people from index ``first`` on with ``rng2`` after the
         others (the county's people): the earlier people's draws do not depend on them, and a
         later person whose attributor collides with an earlier one is the one redrawn.
+        ``own = (first, rng3, ethnicity)`` does the same for the people from ``first`` on (after
+        the ``later`` block; Salford's), with the area's own ethnicity weights.
         """
         n = len(self)
-        first = n if later is None else later[0]
+        end = n if own is None else own[0]
+        first = end if later is None else later[0]
         self.sex_code = np.empty(n, np.int8)
         self.ethnicity = np.empty(n, np.int8)
         self.first_initial = np.empty(n, np.int8)
         self.surname_initial = np.empty(n, np.int8)
         self._finalise_block(rng, codes, 0, first)
-        if later is not None and first < n:
-            self._finalise_block(later[1], codes, first, n)
+        if later is not None and first < end:
+            self._finalise_block(later[1], codes, first, end)
+        if own is not None and end < n:
+            self._finalise_block(own[1], codes, end, n, own[2])
 
-    def _finalise_block(self, rng: np.random.Generator, codes: CodeLists, lo: int, hi: int) -> None:
+    def _finalise_block(
+        self,
+        rng: np.random.Generator,
+        codes: CodeLists,
+        lo: int,
+        hi: int,
+        ethnicity: dict[str, float] | None = None,
+    ) -> None:
         n = hi - lo
         sex_list = codes.of("sex")
         m, f, ind, ns = (sex_list.index(c) for c in ("M", "F", "I", "U"))
@@ -198,9 +211,16 @@ class PersonRegistry:
         for ids, _ in pinned:
             sex_code[ids] = np.where(self.sex[ids] == SEX_MALE, m, f)
         self.sex_code[lo:hi] = sex_code
-        eth_codes = list(_ETHNICITY)
-        p = np.array(list(_ETHNICITY.values()))
-        eth = rng.choice(len(p), size=n, p=p / p.sum())
+        weights = ethnicity or _ETHNICITY
+        eth_codes = list(weights)
+        p = np.array(list(weights.values()))
+        if ethnicity is None:
+            eth = rng.choice(len(p), size=n, p=p / p.sum())
+        else:  # an area's own weights are met exactly (largest remainders), in random order
+            want = p / p.sum() * n
+            k = np.floor(want).astype(np.int64)
+            k[np.argsort(k - want, kind="stable")[: n - int(k.sum())]] += 1
+            eth = rng.permutation(np.repeat(np.arange(len(p)), k))
         self.ethnicity[lo:hi] = codes.indices("ethnicity", eth_codes)[eth].astype(np.int8)
         pf = _FIRST / _FIRST.sum()
         ps = _SURNAME / _SURNAME.sum()

@@ -80,16 +80,20 @@ _TILT: dict[str, dict[tuple[int, int], float]] = {
 
 
 def population_rows(
-    rng: np.random.Generator, areas: tuple[geo.Area, ...] = geo.AREAS
+    rng: np.random.Generator,
+    areas: tuple[geo.Area, ...] = geo.AREAS,
+    first_year: int = tl.FIRST_FY,
+    n_years: int = tl.N_YEARS,
 ) -> list[dict[str, str]]:
-    """ONS-like mid-year estimates by area, year 2013–2020, sex and five-year band."""
+    """ONS-like mid-year estimates by area, year (2013–2020 unless an area has its own years from
+    ``first_year``), sex and five-year band."""
     rows: list[dict[str, str]] = []
-    totals = geo.population(np.arange(tl.N_YEARS), areas)  # (year, area)
+    totals = geo.population(np.arange(n_years), areas)  # (year, area)
     for i, area in enumerate(areas):
         share = _AGE_SHARE.copy()
         for (lo, hi), f in _TILT.get(area.code, {}).items():
             share[lo:hi] *= f
-        for y in range(tl.N_YEARS):
+        for y in range(n_years):
             ageing = np.ones(len(POP_BANDS))
             ageing[13:] *= 1 + 0.012 * y  # the population ages year on year
             s = share * ageing * rng.uniform(0.995, 1.005, len(POP_BANDS))
@@ -99,7 +103,7 @@ def population_rows(
                     rows.append(
                         {
                             "la_code": area.code,
-                            "year": str(tl.FIRST_FY + y),
+                            "year": str(first_year + y),
                             "sex": sex,
                             "age_band": band,
                             "population": str(int(round(counts[b] * msh[b]))),

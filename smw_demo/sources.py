@@ -21,6 +21,7 @@ import numpy as np
 
 from orchestration.lib.spec import DEMO_PERIODS, Source, source
 from smw_demo import areas as geo
+from smw_demo import salford
 from smw_demo import timeline as tl
 from smw_demo.codes import CodeLists
 from smw_demo.ims_agencies import Agencies
@@ -157,6 +158,7 @@ def _monthly(
     numeric: dict[str, np.ndarray] | None = None,
     corrected: bool = False,
     county: np.ndarray | None = None,
+    file_stems: list[str] | None = None,
 ) -> SourceRows:
     """A monthly source: row ``i`` is record ``rows[i]`` sent in month file ``files[i]`` (rows in
     file order; a record in more than one row is re-sent). ``corrected``: a re-send is a
@@ -164,7 +166,7 @@ def _monthly(
     versions, first = _versions(rows)
     return SourceRows(
         spec=source(name),
-        file_stems=list(tl.MONTH_LABELS),
+        file_stems=list(tl.MONTH_LABELS) if file_stems is None else file_stems,
         file_of_row=files,
         key_num=rows,
         key_text=ids,
@@ -288,6 +290,11 @@ def episode_rows(
     dis = eps["discharge"]
     has_dis = dis != tl.NO_DATE
     dis_month = np.where(has_dis, tl.month_of(np.where(has_dis, dis, tl.START_DAY)), -1)
+    # Salford's own years go to month files of their own, after the window's
+    own = salford.is_salford(eps["la"])
+    own_base = len(tl.MONTH_LABELS)
+    ref_month = np.where(own, own_base + salford.month_of(eps["referral"]), ref_month)
+    dis_month = np.where(own & has_dis, own_base + salford.month_of(dis), dis_month)
     resend = has_dis & (dis_month > ref_month)
     later = np.flatnonzero(resend)
     rows = np.concatenate([np.arange(n), later])
@@ -337,13 +344,14 @@ def episode_rows(
         ids,
         render,
         d["referral"][rows],
+        file_stems=[*tl.MONTH_LABELS, *salford.MONTH_LABELS],
         person=d["person"][rows],
         numeric={
             "referral": d["referral"][rows],
             "discharge": np.where(open_first, tl.NO_DATE, d["discharge"][rows]),
             "first_int": d["first_int"][rows],
         },
-        county=np.isin(d["la"][rows], geo.COUNTY_INDEX),
+        county=np.isin(d["la"][rows], [*geo.COUNTY_INDEX, geo.SALFORD_INDEX]),
     )
     return sr, ids
 
@@ -541,7 +549,7 @@ def reference_rows(name: str, stem: str, records: list[dict[str, str]]) -> Sourc
     def render(r: np.ndarray) -> dict[str, list[str]]:
         return {c: cols[c][r].tolist() for c in spec.column_names}
 
-    county_codes = [a.code for a in geo.COUNTY_AREAS]
+    county_codes = [*(a.code for a in geo.COUNTY_AREAS), geo.SALFORD.code]
     return SourceRows(
         spec=spec,
         file_stems=[stem],

@@ -92,3 +92,52 @@ LEIC_GROUP_SHARE = {
     group: published(f"leic-2017-18-t1-share-{group.replace('_', '-')}")
     for group in ("opiate", "non_opiate", "non_opiate_alcohol", "alcohol_only")
 }
+
+# --- Salford needs assessment 2006-07 and 2007-08 (report 004) ----------------------------------
+# A block of its own: Salford is simulated on its own streams (smw_demo.salford).
+
+_SAL = "sal"
+
+#: People in drug treatment, all five agencies (1,358 in 2006-07 and 1,153 in 2007-08) and new
+#: presentations (referrals: 452 and 360); the simulation is aimed at the 2007-08 caseload.
+SAL_IN_TREATMENT = {
+    "2006-07": count(f"{_SAL}-2006-07-in-treatment-all-derived"),
+    "2007-08": count(f"{_SAL}-2007-08-in-treatment-all-derived"),
+}
+SAL_NEW_PRESENTATIONS = {
+    "2006-07": count(f"{_SAL}-2006-07-referrals-all"),
+    "2007-08": count(f"{_SAL}-2007-08-referrals-all"),
+}
+#: Criminal-justice referrals in 2007-08 (107) as a share of that year's new presentations.
+SAL_CJ_SHARE = count(f"{_SAL}-2007-08-cj-referrals") / SAL_NEW_PRESENTATIONS["2007-08"]
+#: PDUs (opiate and/or crack users) among people in treatment: 84 % in 2006-07, 80 % in 2007-08.
+SAL_PDU_SHARE = published(f"{_SAL}-2007-08-in-treatment-pdu-share")
+#: Ethnicity of people in treatment in 2007-08: Asian 0.6 %, Black 1.8 %, White 95.3 %, Other
+#: (with Mixed) 2.3 %. Split here by ONS code (A .. Z; Z not stated, 1 %), the White total
+#: between White British and other White as the 2001 census found Salford (95 / 5).
+_SAL_WHITE = published(f"{_SAL}-2007-08-tx-ethnicity-white")
+_SAL_ASIAN = published(f"{_SAL}-2007-08-tx-ethnicity-asian")
+_SAL_BLACK = published(f"{_SAL}-2007-08-tx-ethnicity-black")
+_SAL_OTHER = published(f"{_SAL}-2007-08-tx-ethnicity-other")
+SAL_ETHNICITY = {
+    "A": 0.95 * _SAL_WHITE * 99,
+    "B": 0.02 * _SAL_WHITE * 99,
+    "C": 0.03 * _SAL_WHITE * 99,
+    **{code: 0.2 * _SAL_OTHER * 99 for code in ("D", "E", "F", "G")},
+    **{code: 0.25 * _SAL_ASIAN * 99 for code in ("H", "J", "K", "L")},
+    **{code: _SAL_BLACK / 3 * 99 for code in ("M", "N", "P")},
+    "R": 0.0,
+    "S": 0.2 * _SAL_OTHER * 99,
+    "Z": 1.0,
+}
+#: Prevalence 2006-07 (Hay et al. 2008), aged 15-64: estimate and 95 % bounds per drug group, and
+#: the OCU estimate by age band (the bullseye's 06/07 estimate row).
+SAL_PREVALENCE = {
+    group: tuple(
+        count(f"{_SAL}-2006-07-prevalence-{group}{suffix}") for suffix in ("", "-lower", "-upper")
+    )
+    for group in ("ocu", "opiate", "crack")
+}
+SAL_PREVALENCE_AGE = {
+    band: count(f"{_SAL}-2006-07-bullseye-estimate-{band}") for band in ("15-24", "25-34", "35-64")
+}

@@ -163,3 +163,39 @@ def uk_date(day: int) -> str:
 
 def iso_date(day: int) -> str:
     return iso_dates(np.array([day]))[0]
+
+
+# --- areas with their own earlier years ------------------------------------------------------
+# An area whose published report is about years before the demo window (Salford 2006-07 and
+# 2007-08) is simulated on the window's calendar and moved back by whole calendar years, so
+# every date rule above (financial years, weekdays aside) applies unchanged. Its extracts end
+# with its own last year and go to month files of their own, listed after the window's months.
+
+
+def shift_years(days: np.ndarray, years: int) -> np.ndarray:
+    """The same calendar day ``years`` years later (earlier when negative); 29 February becomes
+    28 February in a year that has none. ``NO_DATE`` stays ``NO_DATE``."""
+    days = np.asarray(days, dtype=np.int64)
+    blank = days == NO_DATE
+    d = np.where(blank, 0, days).astype("datetime64[D]")
+    months = d.astype("datetime64[M]")
+    offset = (d - months.astype("datetime64[D]")).astype(np.int64)
+    moved = months + 12 * years
+    length = ((moved + 1).astype("datetime64[D]") - moved.astype("datetime64[D]")).astype(np.int64)
+    out = moved.astype("datetime64[D]").astype(np.int64) + np.minimum(offset, length - 1)
+    return np.where(blank, NO_DATE, out)
+
+
+def own_month_labels(first_fy: int, n_years: int) -> tuple[str, ...]:
+    """Month file stems ``YYYY-MM`` of financial years ``first_fy`` .. ``first_fy + n_years - 1``."""
+    months = np.arange(
+        np.datetime64(f"{first_fy}-04", "M"), np.datetime64(f"{first_fy + n_years}-04", "M")
+    )
+    return tuple(str(m) for m in months)
+
+
+def own_month_of(days: np.ndarray, first_fy: int, n_years: int) -> np.ndarray:
+    """Month index within ``own_month_labels(first_fy, n_years)``, clipped into those years."""
+    months = np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]")
+    m = months.astype(np.int64) - np.datetime64(f"{first_fy}-04", "M").astype(np.int64)
+    return np.clip(m, 0, 12 * n_years - 1)

@@ -262,7 +262,39 @@ COUNTY = TreatmentSystem(
     adjunct={"alcohol": 26, "cannabis": 22, "cocaine": 13, "benzodiazepines": 16, "pom_otc": 19},
     hcv_tested=85,  # 86 % of eligible injectors tested in 2016-17
 )
-SYSTEMS: tuple[TreatmentSystem, ...] = (REGION, COUNTY)
+# --- Salford 2006-07 and 2007-08 (needs assessment; smw_demo.salford moves it to its years) ---
+#: Drug treatment only (the five agencies; no alcohol service in the figures): PDUs 80 % of
+#: people in treatment. Arrivals fall after 2006-07 (new presentations 452 -> 360); the window's
+#: later years (simulated, then dropped) repeat 2007-08.
+_SAL_FALL = (1.0, *(0.7,) * 7)
+_SAL_OPIATE = targets.SAL_PDU_SHARE
+_SALFORD_PARAMS = (
+    replace(PARAMS[OPIATE], share=_SAL_OPIATE, trend=_SAL_FALL, male=0.76),
+    replace(PARAMS[NON_OPIATE], share=0.15, trend=_SAL_FALL),
+    replace(PARAMS[NON_OPIATE_ALCOHOL], share=1 - _SAL_OPIATE - 0.15, trend=_SAL_FALL),
+    replace(PARAMS[ALCOHOL_ONLY], share=0.002, trend=(1.0,) * 8),
+)
+_SAL_CJ = 100 * targets.SAL_CJ_SHARE * 1.03  # weights of all referrals; calibrated: 107 in 2007-08
+_SALFORD_REFERRAL = {
+    "self": 42, "arrest_referral": 0.3 * _SAL_CJ, "drr": 0.27 * _SAL_CJ,
+    "probation": 0.2 * _SAL_CJ, "prison": 0.15 * _SAL_CJ, "other_cjs": 0.08 * _SAL_CJ,
+    "gp": 13, "hospital": 2, "a_and_e": 0.5, "social_services": 2, "drug_service": 3,
+    "alcohol_service": 0.5, "other": 68 - 42 - 13 - 2 - 0.5 - 2 - 3 - 0.5 + 30 - _SAL_CJ,
+    "": 2,
+}  # fmt: skip
+SALFORD = TreatmentSystem(
+    "salford-",
+    (geo.SALFORD,),
+    (geo.SALFORD_INDEX,),
+    "TPNWR01",
+    "TPNWR02",
+    False,
+    params=_SALFORD_PARAMS,
+    anchor_year=1,  # 2007-08, the second of its own years
+    both_share=0.3,  # known to treatment 2007-08: 299 use both, 741 opiates only
+    referral_drug=_SALFORD_REFERRAL,
+)
+SYSTEMS: tuple[TreatmentSystem, ...] = (REGION, COUNTY, SALFORD)
 _DEMO_AREAS = tuple(a for s in SYSTEMS for a in s.areas)
 _N_LOCAL = len(_DEMO_AREAS) * 4
 #: Provider slot of each residence index (-1: no local provider).

@@ -7,6 +7,8 @@ import csv
 from pathlib import Path
 
 from orchestration.lib import spec
+from smw_demo.areas import SALFORD
+from smw_demo.salford import PERIODS as SALFORD_PERIODS
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds" / "reference"
 #: The region every source describes, and its local authorities.
@@ -17,6 +19,11 @@ REGION_AREAS: frozenset[str] = frozenset(
     if r["area_type"] == "la" and r["parent_code"] == REGION
 )
 COUNTY_AREAS: frozenset[str] = frozenset(spec.DEMO_COUNTY_AREAS)
+#: Areas in the demo for years of their own only, before the window (Salford 2006-07 and 2007-08,
+#: the city needs assessment): treatment, prevalence and population, and its reports' own year.
+OWN_YEARS_AREAS: dict[str, tuple[str, ...]] = {SALFORD.code: SALFORD_PERIODS}
+#: Authorities with no other authority of their region in the data: never compared with a region.
+WITHOUT_REGION: frozenset[str] = COUNTY_AREAS | frozenset(OWN_YEARS_AREAS)
 #: Extract sources and indicator catalogue sources that describe the county areas too.
 COUNTY_SOURCES = frozenset(
     {"ndtms", "ndtms_episodes", "ndtms_top", "prevalence", "prevalence_estimates", "population"}

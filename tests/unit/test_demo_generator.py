@@ -22,6 +22,8 @@ import pytest
 from orchestration.lib.paths import CODE_LISTS_CSV
 from orchestration.lib.spec import DEMO_AREAS, DEMO_PERIODS, SOURCES, source
 from smw_demo import MANIFEST_NAME, DemoManifest, generate
+from smw_demo.areas import SALFORD
+from smw_demo.salford import PERIODS as SALFORD_PERIODS
 from tests.demo_areas import REGION_AREAS, areas_of
 
 MONTHLY = (
@@ -225,7 +227,17 @@ def test_every_source_period_and_area_present(small: tuple[Path, DemoManifest]) 
     prevalence = read_source(root, "prevalence_estimates").values()
     assert {(r["la_code"], r["period"]) for r in prevalence} == {
         (la, p) for la in DEMO_AREAS for p in DEMO_PERIODS
-    }
+    } | {(SALFORD.code, p) for p in SALFORD_PERIODS}
+    # Salford (the city needs assessment) only in its own years, 2006-07 and 2007-08
+    salford_episodes = [
+        r
+        for r in read_source(root, "ndtms_episodes").values()
+        if r["client_la_code"] == SALFORD.code
+    ]
+    referred = Counter(period_of(parse_date(r["referral_date"])) for r in salford_episodes)
+    assert all(referred[p] > 0 for p in SALFORD_PERIODS), referred
+    assert max(r["referral_date"] for r in salford_episodes) <= "2008-03-31"
+    assert max(r["discharge_date"] for r in salford_episodes) <= "2008-03-31"
     tests = read_source(root, "mdt_results").values()
     assert "E08000011" not in {r["custody_la_code"] for r in tests}  # Knowsley has no suite
 

@@ -35,7 +35,7 @@
         on
             source_rows.{{ area }} = areas.area_code
             and areas.area_type = 'la'
-            and {{ in_rolled_up_region('areas') }}
+    {{ join_rolled_up_region('areas', 'source_rows.period') }}
     where {{ where }}
     group by source_rows.period, areas.parent_code{{ group_breakdown }}
 {%- endmacro %}

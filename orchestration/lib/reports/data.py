@@ -174,14 +174,24 @@ class ServingData:
     disclosure_policy: str = "under5"
     _by_slice: dict[tuple[str, str, str], list[Value]] = field(default_factory=dict, repr=False)
     _ytd: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
+    _area_periods: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         by_slice: dict[tuple[str, str, str], list[Value]] = defaultdict(list)
+        area_periods: dict[str, set[str]] = defaultdict(set)
         for v in self.values.values():
             by_slice[(v.indicator_code, v.area_code, v.period)].append(v)
+            area_periods[v.area_code].add(v.period)
             if v.period_type == "ytd":
                 self._ytd[(v.indicator_code, v.period)] = v.data_to
         self._by_slice = dict(by_slice)
+        self._area_periods = {a: sorted(ps) for a, ps in area_periods.items()}
+
+    def area_periods(self, area: str) -> list[str]:
+        """The periods an area has published rows for, oldest first (an area in the data for
+        years of its own, Salford 2006-07 and 2007-08, has only those; the others none of
+        them)."""
+        return self._area_periods.get(area, [])
 
     # -- lookups ----------------------------------------------------------------------------
 
@@ -193,8 +203,11 @@ class ServingData:
     def series(
         self, code: str, area: str, breakdown_type: str = "all", breakdown: str = "all"
     ) -> list[tuple[str, Value | None]]:
-        """Every published period, oldest first, with the row (or None where there is none)."""
-        return [(p, self.get(code, area, p, breakdown_type, breakdown)) for p in self.periods]
+        """Every period the area is published for, oldest first, with the row (or None where
+        there is none)."""
+        return [
+            (p, self.get(code, area, p, breakdown_type, breakdown)) for p in self.area_periods(area)
+        ]
 
     def breakdown(self, code: str, area: str, period: str, breakdown_type: str) -> list[Value]:
         """The rows of one breakdown, in display order."""

@@ -241,7 +241,7 @@ grid as (
         on
             counts.area_code = areas.parent_code
             and areas.area_type = 'la'
-            and {{ in_rolled_up_region('areas') }}
+    {{ join_rolled_up_region('areas', 'counts.period') }}
 
 )
 

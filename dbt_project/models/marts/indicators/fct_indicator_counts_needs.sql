@@ -194,7 +194,7 @@ region_known as (
         on
             bullseye.area_code = areas.area_code
             and areas.area_type = 'la'
-            and {{ in_rolled_up_region('areas') }}
+    {{ join_rolled_up_region('areas', 'bullseye.period') }}
     where bullseye.ring <> 'not_known'
     group by areas.parent_code, bullseye.period, bullseye.ring
 
@@ -208,7 +208,7 @@ region_estimates as (
         on
             estimates.area_code = areas.area_code
             and areas.area_type = 'la'
-            and {{ in_rolled_up_region('areas') }}
+    {{ join_rolled_up_region('areas', 'estimates.period') }}
     where estimates.drug_group = 'ocu'
     group by areas.parent_code, estimates.period
 
@@ -453,7 +453,9 @@ counts as (
         provider_rows.denominator
     from provider_rows
     inner join areas
-        on provider_rows.area_code = areas.area_code and {{ in_rolled_up_region('areas') }}
+        on
+            provider_rows.area_code = areas.area_code
+    {{ join_rolled_up_region('areas', 'provider_rows.period') }}
 
 )
 

@@ -22,6 +22,10 @@
       or the twelve months ending a quarter earlier; none for a year to date); the trend test
       uses whole years only. -#}
 
+{%- set first = 'coalesce(own.first_period, coverage.first_period)' -%}
+{%- set last = 'coalesce(own.last_period, coverage.last_period)' -%}
+{%- set as_of = 'coalesce(own.data_as_of_date, coverage.data_as_of_date)' %}
+
 with
 
 local_counts as (
@@ -112,6 +116,12 @@ coverage as (
 
 ),
 
+own_coverage as (
+
+    select * from {{ ref('int_source_coverage_own_years') }}
+
+),
+
 areas as (
 
     select * from {{ ref('dim_areas') }}
@@ -145,7 +155,7 @@ estimates as (
         on
             prevalence.la_code = areas.area_code
             and areas.area_type = 'la'
-            and {{ in_rolled_up_region('areas') }}
+    {{ join_rolled_up_region('areas', 'prevalence.period') }}
     where prevalence.age_band = '15-64'
     group by areas.parent_code, prevalence.period, prevalence.drug_group
 
@@ -183,17 +193,17 @@ covered as (
         catalogue.multiplier,
         catalogue.comparator,
         catalogue.follow_up_days,
-        coverage.data_as_of_date,
+        {{ as_of }} as data_as_of_date,
         periods.end_date as period_end_date,
         periods.start_year,
         case
             when
-                periods.period_type = 'year' and periods.end_date > coverage.data_as_of_date
+                periods.period_type = 'year' and periods.end_date > {{ as_of }}
                 then 'ytd'
             else periods.period_type
         end as period_type,
         case
-            when periods.end_date > coverage.data_as_of_date then coverage.data_as_of_date
+            when periods.end_date > {{ as_of }} then {{ as_of }}
             else periods.end_date
         end as data_to,
         periods.previous_period,
@@ -214,6 +224,9 @@ covered as (
                 when counts.breakdown like 'drug_test_%' then 'drug_test'
                 else 'nsp'
             end = coverage.source
+    {# own years (Salford) #}
+    left join own_coverage as own
+        on coverage.source = own.source and counts.area_code = own.area_code
     inner join periods
         on counts.period = periods.period
     inner join areas
@@ -222,19 +235,19 @@ covered as (
         {#- a whole year the source covers; the year it has only begun to cover is year to date -#}
         (
             periods.period_type = 'year'
-            and counts.period between coverage.first_period and coverage.last_period
+            and counts.period between {{ first }} and {{ last }}
         )
         or (
             periods.period_type = 'year'
-            and counts.period >= coverage.first_period
-            and periods.start_date <= coverage.data_as_of_date
-            and periods.end_date > coverage.data_as_of_date
+            and counts.period >= {{ first }}
+            and periods.start_date <= {{ as_of }}
+            and periods.end_date > {{ as_of }}
         )
         {#- quarters and rolling twelve months the source covers whole -#}
         or (
             periods.period_type in ('quarter', 'rolling_12m')
-            and periods.start_date >= {{ financial_year_start('coverage.first_period') }}
-            and periods.end_date <= coverage.data_as_of_date
+            and periods.start_date >= {{ financial_year_start(first) }}
+            and periods.end_date <= {{ as_of }}
         )
 
 ),

@@ -81,7 +81,7 @@ class Builder:
         self.region = None if self.is_region else data.region_of(area)
         self.used: list[str] = []
         self._figure_no = 0
-        self.periods = [p for p in data.periods if p <= period]
+        self.periods = [p for p in data.area_periods(area) if p <= period]
 
     # -- data -------------------------------------------------------------------------------
 

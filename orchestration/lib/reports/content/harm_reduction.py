@@ -147,7 +147,7 @@ def _nsp_by_cohort(b: Builder) -> Figure:
     """People using NSPs by cohort, and their visits and needles, over the years."""
     data = b.data
     fid = b.figure_id()
-    periods = [p for p in data.periods if p <= b.period]
+    periods = b.periods
     series = []
     table_rows = []
     for cohort in COHORTS_NSP:
@@ -198,7 +198,7 @@ def _nsp_by_cohort(b: Builder) -> Figure:
 def _cohorts_by_year(b: Builder) -> Figure:
     """IMS clients by cohort over the years."""
     data = b.data
-    periods = [p for p in data.periods if p <= b.period]
+    periods = b.periods
     fid = b.figure_id()
     series = [
         (

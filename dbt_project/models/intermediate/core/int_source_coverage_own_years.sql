@@ -1,0 +1,117 @@
+{#- domain (Periods): an area whose extracts cover years of their own, ended before the source's
+    main coverage begins (Salford's treatment extracts, 2006-07 and 2007-08, for the city needs
+    assessment), is published for those years, by the same rule as int_source_coverage_summarised
+    applied to the area's own records: from the first year whose volume reaches 10% of the
+    area's busiest year, to the last year its data reach the end of; data_as_of_date is the end
+    of the area's latest month (its extracts are monthly files). Areas whose data overlap the main coverage (every Cheshire & Merseyside
+    authority, Leicestershire) have no row here and keep the source's coverage. Treatment only:
+    no other person-level source describes such an area. -#}
+with
+
+episodes as (
+
+    select * from {{ ref('stg_ndtms__episodes') }}
+
+),
+
+main_coverage as (
+
+    select * from {{ ref('int_source_coverage_summarised') }}
+
+),
+
+periods as (
+
+    select * from {{ ref('int_financial_years_generated') }}
+
+),
+
+events as (
+
+    {#- valid discharges, as the source's coverage counts them -#}
+    select 'treatment' as source, client_la_code as area_code, discharge_date as event_date
+    from episodes
+    where discharge_date >= referral_date and client_la_code is not null
+
+),
+
+latest as (
+
+    select source, area_code, max(event_date) as data_as_of_date
+    from (
+        select source, area_code, event_date from events
+        union all
+        select 'treatment' as source, client_la_code as area_code, referral_date as event_date
+        from episodes
+        where client_la_code is not null
+    ) as all_dates
+    where event_date is not null
+    group by source, area_code
+
+),
+
+latest_month as (
+
+    {#- the area's extracts are monthly files: they report to the end of its latest month, so a
+        small area with no record on its last day (31 March 2008) still covers its last year -#}
+    select
+        source,
+        area_code,
+        cast({{ dbt.last_day('data_as_of_date', 'month') }} as date) as data_as_of_date
+    from latest
+
+),
+
+yearly as (
+
+    select
+        source,
+        area_code,
+        {{ financial_year('event_date') }} as period,
+        count(*) as records
+    from events
+    where event_date is not null
+    group by source, area_code, {{ financial_year('event_date') }}
+
+),
+
+busiest as (
+
+    select source, area_code, max(records) as max_records
+    from yearly
+    group by source, area_code
+
+),
+
+covered as (
+
+    select
+        yearly.source,
+        yearly.area_code,
+        min(yearly.period) as first_period,
+        max(case when periods.end_date <= latest.data_as_of_date then yearly.period end)
+            as last_period
+    from yearly
+    inner join busiest
+        on yearly.source = busiest.source and yearly.area_code = busiest.area_code
+    inner join latest_month as latest
+        on yearly.source = latest.source and yearly.area_code = latest.area_code
+    inner join periods
+        on yearly.period = periods.period
+    where yearly.records >= 0.1 * busiest.max_records
+    group by yearly.source, yearly.area_code
+
+)
+
+select
+    covered.source,
+    covered.area_code,
+    covered.first_period,
+    covered.last_period,
+    latest.data_as_of_date
+from covered
+inner join latest_month as latest
+    on covered.source = latest.source and covered.area_code = latest.area_code
+inner join main_coverage
+    on covered.source = main_coverage.source
+where covered.last_period < main_coverage.first_period
