@@ -131,6 +131,8 @@ def write_run_summary(
                 "success": r.success,
                 "error": r.error,
                 "seconds": r.seconds,
+                "coverage": r.coverage,
+                "new_loads": list(r.new_loads) if r.new_loads is not None else None,
                 "counts": r.counts(),
                 "page": _relative(r.docs_page, docs_dir),
                 "rules_page": _relative(rules_pages.get(r.suite), docs_dir),
@@ -142,6 +144,9 @@ def write_run_summary(
                         "unexpected_count": e.unexpected_count,
                         "unexpected_percent": e.unexpected_percent,
                         "not_evaluated": e.exception is not None,
+                        "in_new_loads": e.new_unexpected_count
+                        if e.scope == "loads" and r.new_loads is not None
+                        else None,
                         "notes": e.notes,
                     }
                     for e in r.expectations
@@ -205,6 +210,10 @@ table in that run: every rule, its result, how many records failed and a sample 
 values (values that could identify a person are never shown); its status line shows the same
 verdict as this page (a suite whose only failures are warnings <i>passed with warnings</i>).
 <i>rules</i> opens the suite: every rule with its notes. All pages work offline.
+On an incremental build a raw suite's per-row and per-file rules read only the files landed
+since the last validation; their counts add the stored results of the earlier files still in
+the table (so an earlier file's failure still shows, and still blocks), and say how many failing
+rows are in this run's new files. Its <i>results</i> page shows the new files' rows only.
 <a href="gx/index.html">All Great Expectations pages</a>.</p>
 
 </div>
@@ -241,6 +250,8 @@ def _failed_rules(suite: Mapping[str, Any]) -> str:
             detail = f"{f['unexpected_count']:,} rows" + (
                 f" ({pct:.2f}%)" if pct is not None else ""
             )
+            if f.get("in_new_loads") is not None:
+                detail += f", {f['in_new_loads']:,} in this run's new loads"
         items.append(
             f'<code title="{html.escape(f.get("notes") or "")}">{html.escape(f["rule"])}</code> '
             f"<small>{html.escape(f['severity'])}"
@@ -289,7 +300,9 @@ def render_index(docs_dir: Path) -> str:
             v_css, v_label = suite_verdict(c, s.get("error"))
             parts.append(
                 f"<tr><td>{html.escape(s['suite'])}<br>"
-                f'<span class="status {v_css}">{html.escape(v_label)}</span></td>'
+                f'<span class="status {v_css}">{html.escape(v_label)}</span>'
+                + (f"<br><small>{html.escape(s['coverage'])}</small>" if s.get("coverage") else "")
+                + "</td>"
                 f"<td><code>{html.escape(s['table'])}</code></td>"
                 f"<td class=num>{c['error']['passed']}</td><td class=num>{c['error']['failed']}</td>"
                 f"<td class=num>{c['warning']['passed']}</td><td class=num>{c['warning']['failed']}</td>"
