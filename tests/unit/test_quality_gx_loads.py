@@ -161,6 +161,22 @@ def test_incremental_build_validates_only_the_new_load(tmp_path: Path, suite) ->
     assert [e["loads"] for e in ledger["entries"]] == [[1], [3]]
     assert ledger["entries"][1]["rules"]["code_present"]["element_count"] == 3
 
+    # Data Docs: the run's page is the new loads' GX page; the rules page lists every rule; the
+    # index says what the counts cover and how many failing rows are new.
+    assert second.docs_page is not None and "__new_loads" in str(second.docs_page)
+    (summary,) = [json.loads(f.read_text()) for f in (docs / "runs").glob("*_run-2.json")]
+    (entry,) = summary["suites"]
+    rules_page = (docs / entry["rules_page"]).read_text()
+    for rule in ("never be null", "regular expression", "unique together", "must be unique"):
+        assert rule in rules_page  # per-load rules and whole-table rules alike
+    assert "greater than or equal to 1" in rules_page and "where code = " in rules_page
+    assert entry["new_loads"] == [3]
+    failed = {f["rule"]: f["in_new_loads"] for f in entry["failed"]}
+    assert failed["code_one_letter"] == 0 and failed["code_present"] == 1
+    index = (docs / "index.html").read_text()
+    assert "1 new load(s) validated, 1 earlier load(s) from stored results" in index
+    assert "0 in this run&#x27;s new loads" in index or "0 in this run's new loads" in index
+
     # A build with no new load: per-load results come from the ledger alone.
     (third,) = validate(db, [suite], docs, "run-3", incremental=True)
     assert third.new_loads == ()
@@ -201,6 +217,7 @@ def test_a_load_leaving_the_table_or_a_changed_suite_revalidates(tmp_path: Path,
     con.close()
     (after,) = validate(db, [suite], docs, "run-3", incremental=True)
     assert after.new_loads == ()
+    assert after.coverage and "1 stored result(s) dropped" in after.coverage
     assert _rules(after)["code_one_letter"] == (True, 0, 1)
     # A changed rule: the ledger no longer matches, the whole table is read.
     changed = suite.__class__(

@@ -88,22 +88,28 @@ def _page(context: AbstractDataContext, key: Any) -> Path | None:
 
 
 def build_gx_site(
-    context: AbstractDataContext, results: Mapping[str, ValidationResultIdentifier]
+    context: AbstractDataContext,
+    results: Mapping[str, ValidationResultIdentifier],
+    rules_only: Sequence[str] = (),
 ) -> dict[str, tuple[Path | None, Path | None]]:
     """Render this run's pages and GX's index.
 
-    ``results`` maps suite name → the key of its stored validation result. Returns suite name →
-    (its validation page for this run, its expectation-suite page listing every rule and note).
+    ``results`` maps GX suite name → the key of its stored validation result; ``rules_only``
+    names suites in the context whose rules page is rendered without a result (a raw suite
+    validated in parts on an incremental run). Returns suite name → (its validation page for
+    this run, its expectation-suite page listing every rule and note).
     """
-    if not results:  # an empty list would make GX re-render every stored result
+    if not results and not rules_only:  # an empty list would make GX re-render every result
         return {}
-    suites = {name: ExpectationSuiteIdentifier(name=name) for name in results}
+    names = [*results, *(n for n in rules_only if n not in results)]
+    suites = {name: ExpectationSuiteIdentifier(name=name) for name in names}
     # Only this run's resources: pages of earlier runs are already rendered.
     context.build_data_docs(
         site_names=[SITE_NAME], resource_identifiers=[*suites.values(), *results.values()]
     )
     return {
-        name: (_page(context, key), _page(context, suites[name])) for name, key in results.items()
+        name: (_page(context, results[name]) if name in results else None, _page(context, ident))
+        for name, ident in suites.items()
     }
 
 

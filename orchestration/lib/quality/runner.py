@@ -407,13 +407,17 @@ def validate(
     finally:
         _dispose(datasource)
 
-    pages = docs.build_gx_site(context, stored)
+    # A raw suite run incrementally has one GX result per part (new loads, whole table) and its
+    # rules page from the whole suite (added to the context in _run_incremental).
+    split = [name for name, p in plans.items() if not p.whole_table]
+    pages = docs.build_gx_site(context, stored, split)
 
     def page(name: str) -> Path | None:
-        return (
-            pages.get(name, (None, None))[0]
-            or pages.get(name + loads_mod.TABLE_RULES_SUFFIX, (None, None))[0]
-        )
+        for part in ("", loads_mod.NEW_LOADS_SUFFIX, loads_mod.TABLE_RULES_SUFFIX):
+            found = pages.get(name + part, (None, None))[0]
+            if found:
+                return found
+        return None
 
     results = [replace(r, docs_page=page(r.suite)) for r in results]
     rules_pages = {suite: rules for suite, (_, rules) in pages.items()}
@@ -528,6 +532,7 @@ def _run_incremental(
     the stored results of the earlier loads; the other rules on the whole table."""
     run_time = gx_run_id.run_time
     load_rules, table_rules = loads_mod.split_rules(suite)
+    context.suites.add(suite.build())  # for its rules page: every rule, as on a full run
     keys: dict[str, ValidationResultIdentifier] = {}
     parts: list[SuiteResult] = []
     new_result: SuiteResult | None = None

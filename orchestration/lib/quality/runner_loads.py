@@ -90,12 +90,12 @@ def rule_scope(spec: ExpectationSpec) -> Scope:
 
 
 def split_rules(suite: Suite) -> tuple[Suite, Suite]:
-    """The suite's ``loads`` rules and its ``table`` rules, as two suites (same name, table)."""
+    """The suite's ``loads`` rules and its ``table`` rules, as two suites on the same table."""
     loads = tuple(e for e in suite.expectations if rule_scope(e) == "loads")
     table = tuple(e for e in suite.expectations if rule_scope(e) == "table")
     return (
         Suite(
-            name=suite.name,
+            name=suite.name + NEW_LOADS_SUFFIX,
             table=suite.table,
             expectations=loads,
             path=suite.path,
@@ -113,7 +113,8 @@ def split_rules(suite: Suite) -> tuple[Suite, Suite]:
     )
 
 
-#: GX suite name of a raw suite's whole-table rules on an incremental run (its own Data Docs page).
+#: GX suite names of a raw suite's two parts on an incremental run (each its own results page).
+NEW_LOADS_SUFFIX = "__new_loads"
 TABLE_RULES_SUFFIX = "__table_rules"
 
 
@@ -250,19 +251,21 @@ def plan(
     if ledger.fingerprint != fingerprint(suite):
         return Plan(True, everything, (), "the suite's rules changed: whole table")
     now = set(present)
+    if not now:
+        return Plan(True, everything, (), "no loads in the table: whole table")
+    # An entry whose loads are not all in the table any more (a load removed or re-landed) no
+    # longer describes it: its results are dropped and its remaining loads validated again.
     kept = tuple(e for e in ledger.entries if set(e.loads) <= now)
-    if len(kept) < len(ledger.entries):
-        # A load left the table (removed or re-landed): its stored results no longer describe
-        # the table; the other loads of its entry are validated again.
-        pass
     covered = {load for e in kept for load in e.loads}
     new = tuple(sorted(now - covered))
+    dropped = len(ledger.entries) - len(kept)
     return Plan(
         False,
         new,
         kept,
         f"incremental: {len(new)} new load(s) validated, {len(covered)} earlier load(s) from "
-        "stored results",
+        "stored results"
+        + (f" ({dropped} stored result(s) dropped: a load left the table)" if dropped else ""),
     )
 
 
