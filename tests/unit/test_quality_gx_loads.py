@@ -8,6 +8,7 @@ Fast: a small DuckDB file in tmp_path with a raw table and its load audit.
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,6 +56,19 @@ expectations:
     severity: warning
     rule: code_not_z
     notes: a row rule in SQL
+  - type: expect_column_values_to_not_be_null
+    kwargs: {column: code, mostly: 0.6}
+    severity: error
+    rule: code_mostly_present
+    notes: a share of the table
+  - type: expect_query_to_return_no_rows
+    kwargs:
+      unexpected_rows_query: >
+        select count(*) as missing_codes from {batch} where code is null
+        having count(*) > 0.4 * (select count(*) from {batch})
+    severity: error
+    rule: code_present_systemic
+    notes: a share of the table, in SQL
   - type: expect_table_row_count_to_be_between
     kwargs: {min_value: 1}
     severity: warning
@@ -166,7 +180,7 @@ def test_incremental_build_validates_only_the_new_load(tmp_path: Path, suite) ->
     assert second.docs_page is not None and "__new_loads" in str(second.docs_page)
     (summary,) = [json.loads(f.read_text()) for f in (docs / "runs").glob("*_run-2.json")]
     (entry,) = summary["suites"]
-    rules_page = (docs / entry["rules_page"]).read_text()
+    rules_page = " ".join(re.sub(r"<[^>]*>", " ", (docs / entry["rules_page"]).read_text()).split())
     for rule in ("never be null", "regular expression", "unique together", "must be unique"):
         assert rule in rules_page  # per-load rules and whole-table rules alike
     assert "greater than or equal to 1" in rules_page and "where code = " in rules_page
@@ -203,6 +217,27 @@ def test_incremental_counts_equal_a_full_validation(tmp_path: Path, suite) -> No
     assert _rules(incremental) == _rules(full)
     assert _percents(incremental) == _percents(full)
     assert incremental.blocking and full.blocking  # V5 twice in load 3, V4's null
+
+
+def test_shares_are_judged_on_every_load_as_a_full_validation_does(tmp_path: Path, suite) -> None:
+    """A month's file with 2 of 3 codes missing: 67% missing there, 33% of the table. The
+    ``mostly`` rule and the ``*_systemic`` share pass on the table, as on a full build."""
+    db, docs = _db(tmp_path / "w.duckdb"), tmp_path / "docs"
+    validate(db, [suite], docs, "run-1", incremental=True)
+    _land(db, 3, [("V7", None), ("V8", None), ("V9", "C")])
+    (incremental,) = validate(db, [suite], docs, "run-2", incremental=True)
+    (full,) = validate(db, [suite], tmp_path / "docs-full", "full")
+    by_rule = {e.rule: e for e in incremental.expectations}
+    assert by_rule["code_mostly_present"].scope == "loads"
+    assert (
+        by_rule["code_mostly_present"].success,
+        by_rule["code_mostly_present"].unexpected_count,
+    ) == (True, 2)
+    assert by_rule["code_present_systemic"].scope == "table"
+    assert by_rule["code_present_systemic"].success
+    assert _rules(incremental) == _rules(full)
+    assert _percents(incremental) == _percents(full)
+    assert [e.rule for e in blocking_failures([incremental])] == ["code_present"]
 
 
 def test_a_load_leaving_the_table_or_a_changed_suite_revalidates(tmp_path: Path, suite) -> None:
@@ -242,6 +277,8 @@ def test_rule_scopes_of_the_raw_suites() -> None:
     assert scopes["raw_nsp_transaction_date_not_in_future"] == "loads"
     assert scopes["raw_nsp_agency_known"] == "table"  # reads raw.ims_agencies
     assert scopes["raw_top_episode_known_systemic"] == "table"
+    assert scopes["raw_epi_dates_in_order_systemic"] == "table"  # a share of {batch}
+    assert scopes["raw_epi_discharge_not_before_referral"] == "loads"
     # Keys once per file (with _load_id) are per load.
     per_file = [
         e

@@ -559,7 +559,10 @@ def _run_incremental(
             continue
         outcomes = [new_outcomes[spec.rule]] if spec.rule in new_outcomes else []
         outcomes += [e.rules[spec.rule] for e in earlier if spec.rule in e.rules]
-        both = loads_mod.combine(outcomes, MAX_EXAMPLES)
+        mostly = spec.kwargs.get("mostly")
+        both = loads_mod.combine(
+            outcomes, MAX_EXAMPLES, float(mostly) if mostly is not None else None
+        )
         template = by_rule.get(spec.rule) or _unevaluated(suite, spec, None)
         new = new_outcomes.get(spec.rule)
         rules.append(

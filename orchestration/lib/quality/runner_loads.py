@@ -75,6 +75,12 @@ _UNIQUE_TYPES = frozenset(
 )
 # A schema-qualified table in a SQL rule (``raw.ims_agencies``): the rule reads another table.
 _OTHER_TABLE = re.compile(r"\b(?:from|join)\s+(?!\{batch\})[A-Za-z_][A-Za-z0-9_]*\.", re.I)
+# An aggregate in a SQL rule (the ``*_systemic`` share of the table, a count per group): its
+# answer depends on every row of the batch, so on a month's file it would differ.
+_AGGREGATE = re.compile(
+    r"\b(?:count|sum|avg|min|max|string_agg|list)\s*\(|\bgroup\s+by\b|\bhaving\b|\bover\s*\(",
+    re.I,
+)
 
 
 def rule_scope(spec: ExpectationSpec) -> Scope:
@@ -85,7 +91,7 @@ def rule_scope(spec: ExpectationSpec) -> Scope:
         return "loads" if LOAD_COLUMN in spec.columns else "table"
     if spec.type in CUSTOM_EXPECTATIONS:
         query = str(spec.kwargs.get("unexpected_rows_query", ""))
-        return "table" if _OTHER_TABLE.search(query) else "loads"
+        return "table" if _OTHER_TABLE.search(query) or _AGGREGATE.search(query) else "loads"
     return "table"  # row counts, column sets, aggregates, anything unknown: the whole table
 
 
@@ -275,15 +281,22 @@ def new_loads_query(table: str, loads: Iterable[int]) -> str:
     return f"select * from {table} where {LOAD_COLUMN} in ({ids})"
 
 
-def combine(outcomes: Sequence[RuleOutcome], max_examples: int) -> RuleOutcome:
-    """One rule over disjoint sets of loads: failing rows add up, a failure anywhere fails.
-
-    ``outcomes`` newest first (example ids of the newest loads first)."""
+def combine(
+    outcomes: Sequence[RuleOutcome], max_examples: int, mostly: float | None = None
+) -> RuleOutcome:
+    """One rule over disjoint sets of loads, as GX would judge it on all their rows together:
+    failing rows add up, and the verdict is GX's on the summed counts (with ``mostly``, the
+    share of the rows considered that passed; else none may fail). ``outcomes`` newest first
+    (example ids of the newest loads first)."""
     if len(outcomes) == 1:
         return outcomes[0]
 
     def total(name: str) -> int | None:
         values = [getattr(o, name) for o in outcomes]
+        if name == "missing_count" and all(v is None for v in values):
+            return None
+        if name == "missing_count":
+            values = [v or 0 for v in values]
         return None if any(v is None for v in values) else sum(values)
 
     element, unexpected, missing = (
@@ -291,17 +304,23 @@ def combine(outcomes: Sequence[RuleOutcome], max_examples: int) -> RuleOutcome:
         total("unexpected_count"),
         total("missing_count"),
     )
+    considered = None if element is None else element - (missing or 0)
     percent = None
-    if element is not None and unexpected is not None:
-        denominator = element - (missing or 0)
-        percent = 100.0 * unexpected / denominator if denominator else None
+    if considered and unexpected is not None:
+        percent = 100.0 * unexpected / considered
     observed = [o.observed_value for o in outcomes]
     ids: list[Any] = []
     for o in outcomes:
         ids += [i for i in o.example_ids if i not in ids]
     exceptions = [o.exception for o in outcomes if o.exception]
+    if exceptions or unexpected is None:
+        success = all(o.success for o in outcomes) and not exceptions
+    elif mostly is None or not considered:
+        success = unexpected == 0 or not considered and mostly is not None
+    else:
+        success = (considered - unexpected) / considered >= mostly  # GX's _mostly_success
     return RuleOutcome(
-        success=all(o.success for o in outcomes),
+        success=success,
         element_count=element,
         unexpected_count=unexpected,
         missing_count=missing,
