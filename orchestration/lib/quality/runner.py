@@ -3,7 +3,9 @@
 Everything GX needs lives for one call of :func:`validate`: an ephemeral context (nothing is
 written to the repository), one SQL datasource over the read-only buffered DuckDB dialect, one
 table asset per table, a whole-table batch per asset and one validation definition per suite. GX
-turns every metric into SQL that DuckDB evaluates; no table is loaded into Python.
+turns every metric into SQL that DuckDB evaluates; no table is loaded into Python. With
+``incremental`` a raw suite's per-load rules run on a query asset over the loads not yet
+validated instead, combined with the stored results of earlier loads (:mod:`runner_loads`).
 
 Data Docs go to ``docs_dir`` (see :mod:`orchestration.lib.quality.docs`).
 """
