@@ -83,12 +83,14 @@ def _db(path: Path) -> Path:
         con.execute(
             """
             create schema raw; create schema audit;
-            create table audit.loads (load_id bigint, source varchar, status varchar);
+            create table audit.loads (load_id bigint, source varchar, status varchar,
+                                      sha256 varchar);
             create table raw.visits (visit_id varchar, code varchar, _load_id bigint,
                                      _row_number bigint);
             insert into raw.visits values
                 ('V1', 'A', 1, 1), ('V2', 'bad', 1, 2), ('V3', 'Z', 1, 3);
-            insert into audit.loads values (1, 'visits', 'loaded'), (2, 'visits', 'quarantined');
+            insert into audit.loads values (1, 'visits', 'loaded', 's1'),
+                                           (2, 'visits', 'quarantined', 's2');
             """
         )
     finally:
@@ -101,7 +103,9 @@ def _land(db: Path, load_id: int, rows: Sequence[tuple[str, str | None]]) -> Non
     try:
         for i, (visit, code) in enumerate(rows, 1):
             con.execute("insert into raw.visits values (?, ?, ?, ?)", [visit, code, load_id, i])
-        con.execute("insert into audit.loads values (?, 'visits', 'loaded')", [load_id])
+        con.execute(
+            "insert into audit.loads values (?, 'visits', 'loaded', ?)", [load_id, f"s{load_id}"]
+        )
     finally:
         con.close()
 
@@ -264,6 +268,16 @@ def test_a_load_leaving_the_table_or_a_changed_suite_revalidates(tmp_path: Path,
     )
     (again,) = validate(db, [changed], docs, "run-4", incremental=True)
     assert again.coverage == "the suite's rules changed: whole table"
+    # A load id whose file is another one (a warehouse rebuilt from the archive): not the
+    # stored results of the old file.
+    validate(db, [suite], docs, "run-5", incremental=True)
+    con = duckdb.connect(str(db))
+    con.execute("update raw.visits set code = 'bad' where _load_id = 3")
+    con.execute("update audit.loads set sha256 = 'other' where load_id = 3")
+    con.close()
+    (rebuilt,) = validate(db, [suite], docs, "run-6", incremental=True)
+    assert rebuilt.new_loads == (3,)
+    assert _rules(rebuilt)["code_one_letter"] == (False, 1, 1)
 
 
 def test_rule_scopes_of_the_raw_suites() -> None:

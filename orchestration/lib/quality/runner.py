@@ -429,7 +429,7 @@ def validate(
     return results
 
 
-def _present_loads(datasource: Any) -> dict[str, list[int]]:
+def _present_loads(datasource: Any) -> dict[str, dict[int, str]]:
     """Each raw table with a ``_load_id`` column → the loads landed in it (``audit.loads``,
     status ``loaded``: a quarantined or duplicate file lands no row). Empty without the audit."""
     import sqlalchemy as sa
@@ -448,17 +448,17 @@ def _present_loads(datasource: Any) -> dict[str, list[int]]:
             }
             rows = con.execute(
                 sa.text(
-                    "select source, load_id from audit.loads where status = 'loaded' "
+                    "select source, load_id, sha256 from audit.loads where status = 'loaded' "
                     "order by load_id"
                 )
             ).fetchall()
     except Exception:  # no audit schema (a warehouse that was never landed into): whole tables
         log.info("no load audit in the warehouse: raw suites read whole tables")
         return {}
-    out: dict[str, list[int]] = {f"raw.{t}": [] for t in tables}
-    for source, load_id in rows:
+    out: dict[str, dict[int, str]] = {f"raw.{t}": {} for t in tables}
+    for source, load_id, sha in rows:
         if f"raw.{source}" in out:
-            out[f"raw.{source}"].append(int(load_id))
+            out[f"raw.{source}"][int(load_id)] = str(sha or "")
     return out
 
 
@@ -511,6 +511,7 @@ def _whole_table_loads(
                 run_id=run_id,
                 run_time=run_time.isoformat(),
                 loads=p.new_loads,
+                shas=p.new_shas,
                 rules={e.rule: _outcome(e) for e in rules if e.scope == "loads"},
             )
         )
@@ -589,6 +590,7 @@ def _run_incremental(
                 run_id=run_id,
                 run_time=run_time.isoformat(),
                 loads=p.new_loads,
+                shas=p.new_shas,
                 rules=new_outcomes,
             )
         )

@@ -157,6 +157,9 @@ class LedgerEntry:
     run_time: str
     loads: tuple[int, ...]
     rules: Mapping[str, RuleOutcome]
+    # The sha256 of each load's file (audit.loads), so that a load id reused for other rows (a
+    # warehouse rebuilt from the archive, a re-landed file) never matches stored results.
+    shas: tuple[str, ...] = ()
 
 
 @dataclass
@@ -192,6 +195,7 @@ def read_ledger(docs_dir: Path, suite: str) -> Ledger | None:
                 run_id=str(e["run_id"]),
                 run_time=str(e["run_time"]),
                 loads=tuple(int(x) for x in e["loads"]),
+                shas=tuple(str(x) for x in e["shas"]),
                 rules={
                     rule: RuleOutcome(**{**o, "example_ids": tuple(o.get("example_ids") or ())})
                     for rule, o in e["rules"].items()
@@ -218,6 +222,7 @@ def write_ledger(docs_dir: Path, ledger: Ledger) -> Path:
                 "run_id": e.run_id,
                 "run_time": e.run_time,
                 "loads": list(e.loads),
+                "shas": list(e.shas),
                 "rules": {
                     rule: {**o.__dict__, "example_ids": list(o.example_ids)}
                     for rule, o in e.rules.items()
@@ -240,28 +245,35 @@ class Plan:
     new_loads: tuple[int, ...]  # loads whose rows the ``loads`` rules read in this run
     kept: tuple[LedgerEntry, ...]  # stored results of earlier loads still in the table
     reason: str  # why, in words (shown with the results)
+    new_shas: tuple[str, ...] = ()  # the sha256 of each new load's file
 
 
 def plan(
-    suite: Suite, present: Sequence[int] | None, ledger: Ledger | None, incremental: bool
+    suite: Suite, present: Mapping[int, str] | None, ledger: Ledger | None, incremental: bool
 ) -> Plan:
-    """Decide what ``suite`` validates, given the loads now in its table (``present``, None when
-    the warehouse has no load audit) and its stored ledger."""
+    """Decide what ``suite`` validates, given the loads now in its table (``present``: load id →
+    its file's sha256; None when the warehouse has no load audit) and its stored ledger."""
     everything = tuple(sorted(present or ()))
+    shas = tuple((present or {})[load] for load in everything)
     if not incremental:
-        return Plan(True, everything, (), "full build: whole table")
+        return Plan(True, everything, (), "full build: whole table", shas)
     if present is None:
-        return Plan(True, everything, (), "no load audit: whole table")
+        return Plan(True, everything, (), "no load audit: whole table", shas)
     if ledger is None:
-        return Plan(True, everything, (), "no stored results of earlier loads: whole table")
+        return Plan(True, everything, (), "no stored results of earlier loads: whole table", shas)
     if ledger.fingerprint != fingerprint(suite):
-        return Plan(True, everything, (), "the suite's rules changed: whole table")
+        return Plan(True, everything, (), "the suite's rules changed: whole table", shas)
     now = set(present)
     if not now:
-        return Plan(True, everything, (), "no loads in the table: whole table")
+        return Plan(True, everything, (), "no loads in the table: whole table", shas)
     # An entry whose loads are not all in the table any more (a load removed or re-landed) no
     # longer describes it: its results are dropped and its remaining loads validated again.
-    kept = tuple(e for e in ledger.entries if set(e.loads) <= now)
+    kept = tuple(
+        e
+        for e in ledger.entries
+        if len(e.shas) == len(e.loads)
+        and all(present.get(load) == sha for load, sha in zip(e.loads, e.shas, strict=True))
+    )
     covered = {load for e in kept for load in e.loads}
     new = tuple(sorted(now - covered))
     dropped = len(ledger.entries) - len(kept)
@@ -271,7 +283,12 @@ def plan(
         kept,
         f"incremental: {len(new)} new load(s) validated, {len(covered)} earlier load(s) from "
         "stored results"
-        + (f" ({dropped} stored result(s) dropped: a load left the table)" if dropped else ""),
+        + (
+            f" ({dropped} stored result(s) dropped: a load left the table or changed)"
+            if dropped
+            else ""
+        ),
+        tuple(present[load] for load in new),
     )
 
 
