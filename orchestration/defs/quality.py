@@ -14,6 +14,9 @@ from orchestration.defs.resources import WarehouseResource
 from orchestration.lib.quality.runner import SuiteResult, validate
 from orchestration.lib.quality.suites import Suite, load_suites
 
+#: Set on every full build (smw build --full-refresh, the monthly schedule, after smw rekey).
+FULL_REFRESH_TAG = "smw/full_refresh"
+
 
 def suite_asset_key(suite: Suite) -> dg.AssetKey:
     schema, table = suite.table.split(".", 1)
@@ -47,6 +50,17 @@ def check_result(suite: Suite, result: SuiteResult) -> dg.AssetCheckResult:
         metadata["data_docs"] = dg.MetadataValue.path(str(result.docs_page))
     if result.error:
         metadata["error"] = result.error
+    if result.coverage:
+        metadata["coverage"] = result.coverage
+    if result.new_loads is not None:
+        metadata["new_loads"] = dg.MetadataValue.json(list(result.new_loads))
+        metadata["failing_in_new_loads"] = dg.MetadataValue.json(
+            {
+                e.rule: e.new_unexpected_count
+                for e in failed_errors + failed_warnings
+                if e.scope == "loads"
+            }
+        )
     severity = (
         dg.AssetCheckSeverity.ERROR if failed_errors or result.error else dg.AssetCheckSeverity.WARN
     )
@@ -78,8 +92,15 @@ def _build_stage_check(stage: str, suites: Sequence[Suite]) -> dg.AssetChecksDef
     )
     def run_suites(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         home = warehouse.home_dir
+        # Raw suites on an incremental build read only the loads not yet validated (their
+        # per-load rules; lib/quality/runner_loads.py); a full build reads whole tables.
+        full = context.run.tags.get(FULL_REFRESH_TAG) == "true"
         results = validate(
-            home.warehouse_db, suites, home.data_docs_dir, f"{context.run.run_id}-{stage}"
+            home.warehouse_db,
+            suites,
+            home.data_docs_dir,
+            f"{context.run.run_id}-{stage}",
+            incremental=stage == "raw" and not full,
         )
         by_name = {r.suite: r for r in results}
         for s in suites:
@@ -88,6 +109,11 @@ def _build_stage_check(stage: str, suites: Sequence[Suite]) -> dg.AssetChecksDef
                 if not e.success:
                     context.log.warning(
                         f"{s.name}: rule {e.rule} ({e.severity}) failed"
+                        + (
+                            f" ({e.new_unexpected_count} in this build's new loads)"
+                            if e.scope == "loads" and r.new_loads is not None
+                            else ""
+                        )
                         + (
                             f": {e.unexpected_count} of {e.element_count} rows"
                             if e.element_count

@@ -88,22 +88,28 @@ def _page(context: AbstractDataContext, key: Any) -> Path | None:
 
 
 def build_gx_site(
-    context: AbstractDataContext, results: Mapping[str, ValidationResultIdentifier]
+    context: AbstractDataContext,
+    results: Mapping[str, ValidationResultIdentifier],
+    rules_only: Sequence[str] = (),
 ) -> dict[str, tuple[Path | None, Path | None]]:
     """Render this run's pages and GX's index.
 
-    ``results`` maps suite name → the key of its stored validation result. Returns suite name →
-    (its validation page for this run, its expectation-suite page listing every rule and note).
+    ``results`` maps GX suite name → the key of its stored validation result; ``rules_only``
+    names suites in the context whose rules page is rendered without a result (a raw suite
+    validated in parts on an incremental run). Returns suite name → (its validation page for
+    this run, its expectation-suite page listing every rule and note).
     """
-    if not results:  # an empty list would make GX re-render every stored result
+    if not results and not rules_only:  # an empty list would make GX re-render every result
         return {}
-    suites = {name: ExpectationSuiteIdentifier(name=name) for name in results}
+    names = [*results, *(n for n in rules_only if n not in results)]
+    suites = {name: ExpectationSuiteIdentifier(name=name) for name in names}
     # Only this run's resources: pages of earlier runs are already rendered.
     context.build_data_docs(
         site_names=[SITE_NAME], resource_identifiers=[*suites.values(), *results.values()]
     )
     return {
-        name: (_page(context, key), _page(context, suites[name])) for name, key in results.items()
+        name: (_page(context, results[name]) if name in results else None, _page(context, ident))
+        for name, ident in suites.items()
     }
 
 
@@ -131,6 +137,8 @@ def write_run_summary(
                 "success": r.success,
                 "error": r.error,
                 "seconds": r.seconds,
+                "coverage": r.coverage,
+                "new_loads": list(r.new_loads) if r.new_loads is not None else None,
                 "counts": r.counts(),
                 "page": _relative(r.docs_page, docs_dir),
                 "rules_page": _relative(rules_pages.get(r.suite), docs_dir),
@@ -142,6 +150,9 @@ def write_run_summary(
                         "unexpected_count": e.unexpected_count,
                         "unexpected_percent": e.unexpected_percent,
                         "not_evaluated": e.exception is not None,
+                        "in_new_loads": e.new_unexpected_count
+                        if e.scope == "loads" and r.new_loads is not None
+                        else None,
                         "notes": e.notes,
                     }
                     for e in r.expectations
@@ -205,6 +216,10 @@ table in that run: every rule, its result, how many records failed and a sample 
 values (values that could identify a person are never shown); its status line shows the same
 verdict as this page (a suite whose only failures are warnings <i>passed with warnings</i>).
 <i>rules</i> opens the suite: every rule with its notes. All pages work offline.
+On an incremental build a raw suite's per-row and per-file rules read only the files landed
+since the last validation; their counts add the stored results of the earlier files still in
+the table (so an earlier file's failure still shows, and still blocks), and say how many failing
+rows are in this run's new files. Its <i>results</i> page shows the new files' rows only.
 <a href="gx/index.html">All Great Expectations pages</a>.</p>
 
 </div>
@@ -241,6 +256,8 @@ def _failed_rules(suite: Mapping[str, Any]) -> str:
             detail = f"{f['unexpected_count']:,} rows" + (
                 f" ({pct:.2f}%)" if pct is not None else ""
             )
+            if f.get("in_new_loads") is not None:
+                detail += f", {f['in_new_loads']:,} in this run's new loads"
         items.append(
             f'<code title="{html.escape(f.get("notes") or "")}">{html.escape(f["rule"])}</code> '
             f"<small>{html.escape(f['severity'])}"
@@ -289,7 +306,9 @@ def render_index(docs_dir: Path) -> str:
             v_css, v_label = suite_verdict(c, s.get("error"))
             parts.append(
                 f"<tr><td>{html.escape(s['suite'])}<br>"
-                f'<span class="status {v_css}">{html.escape(v_label)}</span></td>'
+                f'<span class="status {v_css}">{html.escape(v_label)}</span>'
+                + (f"<br><small>{html.escape(s['coverage'])}</small>" if s.get("coverage") else "")
+                + "</td>"
                 f"<td><code>{html.escape(s['table'])}</code></td>"
                 f"<td class=num>{c['error']['passed']}</td><td class=num>{c['error']['failed']}</td>"
                 f"<td class=num>{c['warning']['passed']}</td><td class=num>{c['warning']['failed']}</td>"
