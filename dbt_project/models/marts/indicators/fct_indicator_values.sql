@@ -318,40 +318,8 @@ valued as (
             when unit = 'count' then numerator
             when denominator > 0 then numerator / denominator * multiplier
         end as value,
-        case
-            when method = 'wilson' then {{ wilson_lower('numerator', 'denominator') }} * multiplier
-            when method = 'count_exact_byar' then count_lower_95
-            when method = 'estimate_bounds' and indicator_code = 'prev_rate' and denominator > 0
-                then estimate_lower_95 / denominator * multiplier
-            when
-                method = 'estimate_bounds'
-                and indicator_code = 'tx_unmet_need'
-                and estimate_lower_95 > 0
-                then {{ estimate_shortfall('estimate_lower_95', 'estimate_treated') }} * multiplier
-            when
-                method = 'estimate_bounds' and estimate_upper_95 > 0
-                then numerator / estimate_upper_95 * multiplier
-            when
-                method = 'estimate_bounds' and area_type = 'country'
-                then {{ wilson_lower('numerator', 'denominator') }} * multiplier
-        end as lower_95,
-        case
-            when method = 'wilson' then {{ wilson_upper('numerator', 'denominator') }} * multiplier
-            when method = 'count_exact_byar' then count_upper_95
-            when method = 'estimate_bounds' and indicator_code = 'prev_rate' and denominator > 0
-                then estimate_upper_95 / denominator * multiplier
-            when
-                method = 'estimate_bounds'
-                and indicator_code = 'tx_unmet_need'
-                and estimate_upper_95 > 0
-                then {{ estimate_shortfall('estimate_upper_95', 'estimate_treated') }} * multiplier
-            when
-                method = 'estimate_bounds' and estimate_lower_95 > 0
-                then numerator / estimate_lower_95 * multiplier
-            when
-                method = 'estimate_bounds' and area_type = 'country'
-                then {{ wilson_upper('numerator', 'denominator') }} * multiplier
-        end as upper_95
+        {{ interval_bound('lower') }} as lower_95,
+        {{ interval_bound('upper') }} as upper_95
     from count_intervals
 
 ),
