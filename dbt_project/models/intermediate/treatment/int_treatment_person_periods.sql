@@ -146,20 +146,9 @@ after_discharge as (
         latest_discharge.person_id,
         latest_discharge.period,
         max(
-            case
-                when
-                    episodes.referral_date > latest_discharge.latest_discharge_date
-                    and episodes.referral_date <= periods.end_date
-                    then 1
-                when
-                    episodes.referral_date <= latest_discharge.latest_discharge_date
-                    and (
-                        episodes.discharge_date is null
-                        or episodes.discharge_date > latest_discharge.latest_discharge_date
-                    )
-                    then 1
-                else 0
-            end
+            {{ later_treatment_flag(
+                'episodes', 'latest_discharge.latest_discharge_date', 'periods.end_date'
+            ) }}
         ) = 1 as has_later_treatment_in_period,
         max(
             case

@@ -122,20 +122,9 @@ later_treatment as (
         latest_discharge.person_id,
         latest_discharge.period,
         max(
-            case
-                when
-                    later.referral_date > latest_discharge.discharge_date
-                    and later.referral_date <= latest_discharge.window_end_date
-                    then 1
-                when
-                    later.referral_date <= latest_discharge.discharge_date
-                    and (
-                        later.discharge_date is null
-                        or later.discharge_date > latest_discharge.discharge_date
-                    )
-                    then 1
-                else 0
-            end
+            {{ later_treatment_flag(
+                'later', 'latest_discharge.discharge_date', 'latest_discharge.window_end_date'
+            ) }}
         ) = 1 as has_later_treatment
     from latest_discharge
     inner join episodes as later
