@@ -208,42 +208,16 @@ contacts as (
 
 counts as (
 
-    {{ indicator_counts(
-        'person_windows', 'tx_in_treatment', 'all', "'all'", 'count(*)', where='is_drug_treatment'
+    {{ treatment_counts('person_windows', 'tx_in_treatment') }}
+    union all
+    {{ treatment_counts(
+        'person_windows', 'tx_successful_completion',
+        'sum(case when is_successful_completion then 1 else 0 end)', 'count(*)'
     ) }}
     union all
-    {{ indicator_counts(
-        'person_windows', 'tx_successful_completion', 'all', "'all'",
-        'sum(case when is_successful_completion then 1 else 0 end)', 'count(*)', where='is_drug_treatment'
-    ) }}
+    {{ nsp_activity_counts('transactions') }}
     union all
-    {{ indicator_counts(
-        'transactions', 'nsp_clients', 'all', "'all'", 'count(distinct person_id)'
-    ) }}
-    union all
-    {{ indicator_counts('transactions', 'nsp_visits', 'all', "'all'", 'count(*)') }}
-    union all
-    {{ indicator_counts(
-        'transactions', 'nsp_needles', 'all', "'all'",
-        'sum(case when needles_issued > 0 then needles_issued else 0 end)'
-    ) }}
-    union all
-    {{ indicator_counts('contacts', 'dip_contacts', 'all', "'all'", 'count(*)') }}
-    union all
-    {{ indicator_counts(
-        'contacts', 'dip_assessed', 'all', "'all'", 'sum(case when is_assessed then 1 else 0 end)',
-        'count(*)'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'contacts', 'dip_further_required', 'all', "'all'",
-        'sum(case when is_further_required then 1 else 0 end)', 'sum(case when is_assessed then 1 else 0 end)'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'contacts', 'dip_caseload', 'all', "'all'",
-        'sum(case when is_taken_onto_caseload then 1 else 0 end)', 'sum(case when is_further_required then 1 else 0 end)'
-    ) }}
+    {{ dip_funnel_counts('contacts') }}
 
 )
 
