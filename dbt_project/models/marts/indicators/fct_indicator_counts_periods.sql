@@ -66,13 +66,7 @@ overlapping as (
             as is_discharged_in_window,
         episodes.discharge_date is null
         or episodes.discharge_date > covered_windows.end_date as is_open_at_window_end,
-        case episodes.substance_group
-            when 'opiate' then 4
-            when 'non_opiate_alcohol' then 3
-            when 'non_opiate' then 2
-            when 'alcohol_only' then 1
-            else 0
-        end as group_rank
+        {{ substance_group_rank('episodes.substance_group') }} as group_rank
     from episodes
     inner join covered_windows
         on
