@@ -249,30 +249,15 @@ breakdown_members as (
 
     {# domain (Periods): a year's quarters add up to the year (visits, needles, contacts; people
        are counted once a year, so for them this can only suppress more) #}
+    {%- set year_cell_id -%}
+        cells.quantity || '|' || periods.financial_year || '|' || cells.area_code
+        || '|' || cells.breakdown_type || '|' || cells.breakdown
+    {%- endset %}
     select
-        'quarters|'
-        || cells.quantity
-        || '|'
-        || periods.financial_year
-        || '|'
-        || cells.area_code
-        || '|'
-        || cells.breakdown_type
-        || '|'
-        || cells.breakdown
-            as group_id,
+        'quarters|' || {{ year_cell_id }} as group_id,
         cells.cell_id,
         false as is_total,
-        cells.quantity
-        || '|'
-        || periods.financial_year
-        || '|'
-        || cells.area_code
-        || '|'
-        || cells.breakdown_type
-        || '|'
-        || cells.breakdown
-            as total_cell_id
+        {{ year_cell_id }} as total_cell_id
     from cells
     inner join {{ ref('dim_reporting_periods') }} as periods
         on cells.period = periods.period and periods.period_type = 'quarter'
