@@ -15,7 +15,7 @@ person_periods as (
 
     select
         *,
-        case sex when 'M' then 'male' when 'F' then 'female' end as sex_breakdown,
+        {{ sex_breakdown('sex') }} as sex_breakdown,
         {{ age_band_treatment('age_at_midpoint') }} as age_band
     from {{ ref('int_treatment_person_periods') }}
 

@@ -33,7 +33,7 @@ new_presentations as (
 
     select
         *,
-        case sex when 'M' then 'male' when 'F' then 'female' end as sex_breakdown,
+        {{ sex_breakdown('sex') }} as sex_breakdown,
         {{ age_band_treatment('age_at_midpoint') }} as age_band
     from {{ ref('int_treatment_new_presentations_measured') }}
 

@@ -133,7 +133,7 @@ typed_tests as (
     select
         {{ financial_year('test_date') }} as period,
         custody_la_code as area_code,
-        case sex when 'M' then 'male' when 'F' then 'female' end as sex_breakdown,
+        {{ sex_breakdown('sex') }} as sex_breakdown,
         case
             when opiates = 'positive' and cocaine = 'positive' then 'both'
             when opiates = 'positive' then 'opiates_only'
