@@ -258,9 +258,6 @@ select
 from grid
 left join counts
     on
-        grid.indicator_code = counts.indicator_code
+        {{ same_indicator_series('grid', 'counts') }}
         and grid.period = counts.period
-        and grid.area_code = counts.area_code
-        and grid.breakdown_type = counts.breakdown_type
-        and grid.breakdown = counts.breakdown
 where counts.indicator_code is null

@@ -383,10 +383,7 @@ trends as (
     from valued as latest
     inner join valued as earlier
         on
-            latest.indicator_code = earlier.indicator_code
-            and latest.area_code = earlier.area_code
-            and latest.breakdown_type = earlier.breakdown_type
-            and latest.breakdown = earlier.breakdown
+            {{ same_indicator_series('latest', 'earlier') }}
             and earlier.start_year between latest.start_year - 4 and latest.start_year
             and earlier.period_type = 'year'
     where latest.unit = 'proportion' and earlier.denominator > 0 and latest.period_type = 'year'
@@ -480,17 +477,11 @@ select
 from valued
 inner join comparators
     on
-        valued.indicator_code = comparators.indicator_code
+        {{ same_indicator_series('valued', 'comparators') }}
         and valued.period = comparators.period
-        and valued.area_code = comparators.area_code
-        and valued.breakdown_type = comparators.breakdown_type
-        and valued.breakdown = comparators.breakdown
 left join previous
     on
-        valued.indicator_code = previous.indicator_code
-        and valued.area_code = previous.area_code
-        and valued.breakdown_type = previous.breakdown_type
-        and valued.breakdown = previous.breakdown
+        {{ same_indicator_series('valued', 'previous') }}
         and valued.previous_period = previous.period
         and valued.period_type = previous.period_type
 left join trend_tested
