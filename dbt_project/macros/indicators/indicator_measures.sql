@@ -36,8 +36,19 @@
     {%- endfor %}
 {%- endmacro %}
 
+{#- The rows of a treatment relation (with sex and age_at_midpoint) with the breakdown columns
+    treatment_counts reads: sex_breakdown (sex_breakdown) and the treatment age band
+    (age_band_treatment). -#}
+{% macro treatment_breakdown_rows(relation) -%}
+    select
+        *,
+        {{ smw.sex_breakdown('sex') }} as sex_breakdown,
+        {{ smw.age_band_treatment('age_at_midpoint') }} as age_band
+    from {{ relation }}
+{%- endmacro %}
+
 {#- A treatment indicator over persons (relation: one row per person and period, with
-    is_drug_treatment, substance_group, sex_breakdown and age_band) in each of breakdowns, with
+    is_drug_treatment, substance_group, sex_breakdown and age_band: treatment_breakdown_rows) in each of breakdowns, with
     the treatment scopes of the first release: 'all' and the breakdowns of drug treatment count
     drug treatment only; a substance group breakdown counts every known group, alcohol only
     included; sex breakdowns leave out sex not recorded. where (optional) narrows every one. -#}

@@ -13,11 +13,7 @@ with
 
 person_periods as (
 
-    select
-        *,
-        {{ sex_breakdown('sex') }} as sex_breakdown,
-        {{ age_band_treatment('age_at_midpoint') }} as age_band
-    from {{ ref('int_treatment_person_periods') }}
+    {{ treatment_breakdown_rows(ref('int_treatment_person_periods')) }}
 
 ),
 

@@ -31,11 +31,7 @@ with
 
 new_presentations as (
 
-    select
-        *,
-        {{ sex_breakdown('sex') }} as sex_breakdown,
-        {{ age_band_treatment('age_at_midpoint') }} as age_band
-    from {{ ref('int_treatment_new_presentations_measured') }}
+    {{ treatment_breakdown_rows(ref('int_treatment_new_presentations_measured')) }}
 
 ),
 
