@@ -17,46 +17,35 @@
     end
 {%- endmacro %}
 
-{#- domain (People): age bands 18-24, 25-29, ... 45-49, 50+ for DIP-style tables. -#}
-{% macro age_band_dip(age) -%}
+{#- An age band from the youngest band's lower edge (first) and each band's upper edge
+    (upper_edges, ascending): 'unknown' for a null age, 'under_<first>' below the first band,
+    '<low>-<high>' within a band, '<last edge + 1>+' above the last. -#}
+{% macro age_band_case(age, first, upper_edges) -%}
+    {%- set band = namespace(low=first) -%}
     case
         when {{ age }} is null then 'unknown'
-        when {{ age }} < 18 then 'under_18'
-        when {{ age }} <= 24 then '18-24'
-        when {{ age }} <= 29 then '25-29'
-        when {{ age }} <= 34 then '30-34'
-        when {{ age }} <= 39 then '35-39'
-        when {{ age }} <= 44 then '40-44'
-        when {{ age }} <= 49 then '45-49'
-        else '50+'
+        when {{ age }} < {{ first }} then 'under_{{ first }}'
+        {%- for high in upper_edges %}
+        when {{ age }} <= {{ high }} then '{{ band.low }}-{{ high }}'
+        {%- set band.low = high + 1 %}
+        {%- endfor %}
+        else '{{ band.low }}+'
     end
+{%- endmacro %}
+
+{#- domain (People): age bands 18-24, 25-29, ... 45-49, 50+ for DIP-style tables. -#}
+{% macro age_band_dip(age) -%}
+    {{ smw.age_band_case(age, 18, [24, 29, 34, 39, 44, 49]) }}
 {%- endmacro %}
 
 {#- domain (People): 15-24, 25-34, 35-64 to match prevalence estimates. -#}
 {% macro age_band_prevalence(age) -%}
-    case
-        when {{ age }} is null then 'unknown'
-        when {{ age }} < 15 then 'under_15'
-        when {{ age }} <= 24 then '15-24'
-        when {{ age }} <= 34 then '25-34'
-        when {{ age }} <= 64 then '35-64'
-        else '65+'
-    end
+    {{ smw.age_band_case(age, 15, [24, 34, 64]) }}
 {%- endmacro %}
 
 {#- Ten-year bands as in the treatment profiles (18-29, 30-39, ... 80+). -#}
 {% macro age_band_treatment(age) -%}
-    case
-        when {{ age }} is null then 'unknown'
-        when {{ age }} < 18 then 'under_18'
-        when {{ age }} <= 29 then '18-29'
-        when {{ age }} <= 39 then '30-39'
-        when {{ age }} <= 49 then '40-49'
-        when {{ age }} <= 59 then '50-59'
-        when {{ age }} <= 69 then '60-69'
-        when {{ age }} <= 79 then '70-79'
-        else '80+'
-    end
+    {{ smw.age_band_case(age, 18, [29, 39, 49, 59, 69, 79]) }}
 {%- endmacro %}
 
 {#- Five-year bands for IMS client profiles ("75% aged between 25 and 44"). -#}

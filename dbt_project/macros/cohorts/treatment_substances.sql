@@ -21,3 +21,32 @@
             then {{ code }}
     end
 {%- endmacro %}
+
+{#- domain (Time: a person's substance group in a period): the highest substance group of the
+    person's episodes in the period, opiate > non_opiate_alcohol > non_opiate > alcohol_only.
+    substance_group_rank gives an episode's group its rank (4 to 1, 0 for unknown), so that
+    max() over a person's episodes picks the highest; substance_group_of_rank turns that rank
+    back into the group ('unknown' for 0). Ranks 2 to 4 are drug treatment. -#}
+{% macro substance_groups_highest_first() -%}
+    {{ return(['opiate', 'non_opiate_alcohol', 'non_opiate', 'alcohol_only']) }}
+{%- endmacro %}
+
+{% macro substance_group_rank(substance_group) -%}
+    {%- set groups = smw.substance_groups_highest_first() -%}
+    case {{ substance_group }}
+        {%- for group in groups %}
+        when '{{ group }}' then {{ groups | length - loop.index0 }}
+        {%- endfor %}
+        else 0
+    end
+{%- endmacro %}
+
+{% macro substance_group_of_rank(rank) -%}
+    {%- set groups = smw.substance_groups_highest_first() -%}
+    case {{ rank }}
+        {%- for group in groups %}
+        when {{ groups | length - loop.index0 }} then '{{ group }}'
+        {%- endfor %}
+        else 'unknown'
+    end
+{%- endmacro %}

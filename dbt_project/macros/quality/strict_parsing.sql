@@ -115,13 +115,14 @@
     {{ return(adapter.dispatch('has_unknown_list_code', 'smw')(column, code_list, separator)) }}
 {%- endmacro %}
 
+{#- DuckDB and PostgreSQL: one row per element of the list (list_items.code), each compared with
+    the code list in a correlated subquery; only the way a list becomes rows differs
+    (list_item_rows). -#}
 {% macro default__has_unknown_list_code(column, code_list, separator) -%}
     coalesce(
         (
             select count(*) > 0
-            from (
-                select unnest(string_split({{ column }}, '{{ separator }}')) as code
-            ) as list_items
+            from {{ smw.list_item_rows(column, separator) }}
             where not exists (
                 select 1
                 from {{ ref('code_lists') }} as code_list_entry
@@ -134,21 +135,28 @@
     )
 {%- endmacro %}
 
-{% macro postgres__has_unknown_list_code(column, code_list, separator) -%}
-    coalesce(
-        (
-            select count(*) > 0
-            from unnest(string_to_array({{ column }}, '{{ separator }}')) as list_items (code)
-            where not exists (
-                select 1
-                from {{ ref('code_lists') }} as code_list_entry
-                where
-                    code_list_entry.code_list = '{{ code_list }}'
-                    and lower(code_list_entry.code) = lower(trim(list_items.code))
-            )
-        ),
-        false
-    )
+{#- A FROM item with one row per element of a separated list: list_items(code), empty elements
+    included. (Spark's has_unknown_list_code does not use it: Spark rejects the correlated
+    subquery around it; its variant is here for any uncorrelated use. Its split() takes a
+    regular expression: ';' means itself.) -#}
+{% macro list_item_rows(column, separator) -%}
+    {{ return(adapter.dispatch('list_item_rows', 'smw')(column, separator)) }}
+{%- endmacro %}
+
+{% macro default__list_item_rows(column, separator) -%}
+    (
+        select unnest(string_split({{ column }}, '{{ separator }}')) as code
+    ) as list_items
+{%- endmacro %}
+
+{% macro postgres__list_item_rows(column, separator) -%}
+    unnest(string_to_array({{ column }}, '{{ separator }}')) as list_items (code)
+{%- endmacro %}
+
+{% macro spark__list_item_rows(column, separator) -%}
+    (
+        select explode(split({{ column }}, '{{ separator }}')) as code
+    ) as list_items
 {%- endmacro %}
 
 {#- Spark rejects a correlated subquery over an exploded list, so the list's elements are

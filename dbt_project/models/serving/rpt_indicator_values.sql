@@ -76,10 +76,7 @@ joined as (
         on indicator_values.period = periods.period
     left join previous_disclosure
         on
-            indicator_values.indicator_code = previous_disclosure.indicator_code
-            and indicator_values.area_code = previous_disclosure.area_code
-            and indicator_values.breakdown_type = previous_disclosure.breakdown_type
-            and indicator_values.breakdown = previous_disclosure.breakdown
+            {{ same_indicator_series('indicator_values', 'previous_disclosure') }}
             and periods.previous_period = previous_disclosure.period
             and indicator_values.period_type = previous_disclosure.period_type
 
@@ -212,8 +209,7 @@ select
 from published_rows
 left join published_rows as comparators
     on
-        published_rows.indicator_code = comparators.indicator_code
+        {{ same_indicator_series(
+            'published_rows', 'comparators', left_area_code='published_rows.comparator_area_code'
+        ) }}
         and published_rows.period = comparators.period
-        and published_rows.comparator_area_code = comparators.area_code
-        and published_rows.breakdown_type = comparators.breakdown_type
-        and published_rows.breakdown = comparators.breakdown

@@ -14,26 +14,9 @@ contacts as (
 
 counts as (
 
-    {{ indicator_counts('contacts', 'dip_contacts', 'all', "'all'", 'count(*)') }}
+    {{ dip_funnel_counts('contacts') }}
     union all
     {{ indicator_counts('contacts', 'dip_contacts', 'route_group', 'route_group', 'count(*)') }}
-    union all
-    {{ indicator_counts(
-        'contacts', 'dip_assessed', 'all', "'all'", 'sum(case when is_assessed then 1 else 0 end)',
-        'count(*)'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'contacts', 'dip_further_required', 'all', "'all'",
-        'sum(case when is_further_required then 1 else 0 end)',
-        'sum(case when is_assessed then 1 else 0 end)'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'contacts', 'dip_caseload', 'all', "'all'",
-        'sum(case when is_taken_onto_caseload then 1 else 0 end)',
-        'sum(case when is_further_required then 1 else 0 end)'
-    ) }}
 
 )
 

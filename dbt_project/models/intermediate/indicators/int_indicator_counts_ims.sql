@@ -96,31 +96,10 @@ cohort_sizes as (
 
 counts as (
 
-    {{ indicator_counts(
-        'transactions', 'nsp_clients', 'all', "'all'", 'count(distinct person_id)'
-    ) }}
+    {{ nsp_activity_counts('transactions') }}
     union all
-    {{ indicator_counts('transactions', 'nsp_visits', 'all', "'all'", 'count(*)') }}
-    union all
-    {{ indicator_counts(
-        'transactions', 'nsp_needles', 'all', "'all'",
-        'sum(case when needles_issued > 0 then needles_issued else 0 end)'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'transactions_by_cohort', 'nsp_clients', 'cohort', 'cohort', 'count(distinct person_id)',
-        where="cohort <> 'bi_only'"
-    ) }}
-    union all
-    {{ indicator_counts(
-        'transactions_by_cohort', 'nsp_visits', 'cohort', 'cohort', 'count(*)',
-        where="cohort <> 'bi_only'"
-    ) }}
-    union all
-    {{ indicator_counts(
-        'transactions_by_cohort', 'nsp_needles', 'cohort', 'cohort',
-        'sum(case when needles_issued > 0 then needles_issued else 0 end)',
-        where="cohort <> 'bi_only'"
+    {{ nsp_activity_counts(
+        'transactions_by_cohort', 'cohort', 'cohort', where="cohort <> 'bi_only'"
     ) }}
     union all
     {{ indicator_counts('cohort_members', 'ims_cohort_size', 'all', "'all'", 'count(*)') }}

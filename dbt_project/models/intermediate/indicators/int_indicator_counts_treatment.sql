@@ -13,11 +13,7 @@ with
 
 person_periods as (
 
-    select
-        *,
-        case sex when 'M' then 'male' when 'F' then 'female' end as sex_breakdown,
-        {{ age_band_treatment('age_at_midpoint') }} as age_band
-    from {{ ref('int_treatment_person_periods') }}
+    {{ treatment_breakdown_rows(ref('int_treatment_person_periods')) }}
 
 ),
 
@@ -37,23 +33,9 @@ ocu_in_treatment as (
 
 counts as (
 
-    {{ indicator_counts(
-        'person_periods', 'tx_in_treatment', 'all', "'all'", 'count(*)', where='is_drug_treatment'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'person_periods', 'tx_in_treatment', 'substance_group', 'substance_group', 'count(*)',
-        where="substance_group <> 'unknown'"
-    ) }}
-    union all
-    {{ indicator_counts(
-        'person_periods', 'tx_in_treatment', 'sex', 'sex_breakdown', 'count(*)',
-        where='is_drug_treatment and sex_breakdown is not null'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'person_periods', 'tx_in_treatment', 'age_band', 'age_band', 'count(*)',
-        where='is_drug_treatment'
+    {{ treatment_counts(
+        'person_periods', 'tx_in_treatment',
+        breakdowns=['all', 'substance_group', 'sex', 'age_band']
     ) }}
 
     {% for code, flag in [
@@ -61,28 +43,10 @@ counts as (
         ('tx_non_representation', 'is_successful_completion and not has_representation_182d'),
     ] %}
     union all
-    {{ indicator_counts(
-        'person_periods', code, 'all', "'all'", 'sum(case when ' ~ flag ~ ' then 1 else 0 end)',
-        'count(*)', where='is_drug_treatment'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'person_periods', code, 'substance_group', 'substance_group',
-        'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)',
-        where="substance_group <> 'unknown'"
-    ) }}
-    union all
-    {{ indicator_counts(
-        'person_periods', code, 'sex', 'sex_breakdown',
-        'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)',
-        where='is_drug_treatment and sex_breakdown is not null'
-    ) }}
-    union all
-    {# substance group by sex, as the JSNA chapter's cross-tab ('opiate|male') #}
-    {{ indicator_counts(
-        'person_periods', code, 'substance_group_sex', "substance_group || '|' || sex_breakdown",
-        'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)',
-        where="substance_group <> 'unknown' and sex_breakdown is not null"
+    {# substance group by sex as the JSNA chapter's cross-tab ('opiate|male') #}
+    {{ treatment_counts(
+        'person_periods', code, 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)',
+        breakdowns=['all', 'substance_group', 'sex', 'substance_group_sex']
     ) }}
     {% endfor %}
 
@@ -99,15 +63,9 @@ counts as (
         ('tx_early_unplanned_exit', 'is_early_unplanned_exit', 'count(*)', '1 = 1'),
     ] %}
     union all
-    {{ indicator_counts(
-        'new_presentations', code, 'all', "'all'", 'sum(case when ' ~ flag ~ ' then 1 else 0 end)',
-        denominator, where=base ~ ' and is_drug_treatment'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'new_presentations', code, 'substance_group', 'substance_group',
-        'sum(case when ' ~ flag ~ ' then 1 else 0 end)', denominator,
-        where=base ~ " and substance_group <> 'unknown'"
+    {{ treatment_counts(
+        'new_presentations', code, 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', denominator,
+        breakdowns=['all', 'substance_group'], where=base
     ) }}
     {% endfor %}
 
@@ -131,16 +89,7 @@ counts as (
     {# sex as a share of those recorded (male or female; indeterminate and not known left
        out), and how many were recorded #}
     union all
-    {{ indicator_shares(
-        'person_periods', 'tx_sex_share', 'sex', 'sex_breakdown',
-        where='is_drug_treatment and sex_breakdown is not null'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'person_periods', 'tx_sex_recorded', 'all', "'all'",
-        'sum(case when sex_breakdown is not null then 1 else 0 end)', 'count(*)',
-        where='is_drug_treatment'
-    ) }}
+    {{ recorded_shares('person_periods', 'tx_sex', 'sex', 'sex_breakdown') }}
 
 )
 

@@ -31,11 +31,7 @@ with
 
 new_presentations as (
 
-    select
-        *,
-        case sex when 'M' then 'male' when 'F' then 'female' end as sex_breakdown,
-        {{ age_band_treatment('age_at_midpoint') }} as age_band
-    from {{ ref('int_treatment_new_presentations_measured') }}
+    {{ treatment_breakdown_rows(ref('int_treatment_new_presentations_measured')) }}
 
 ),
 
@@ -122,24 +118,9 @@ injectors as (
 counts as (
 
     {# new presentations (persons) #}
-    {{ indicator_counts(
-        'new_presentations', 'tx_new_presentations', 'all', "'all'", 'count(*)',
-        where='is_drug_treatment'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'new_presentations', 'tx_new_presentations', 'substance_group', 'substance_group',
-        'count(*)', where="substance_group <> 'unknown'"
-    ) }}
-    union all
-    {{ indicator_counts(
-        'new_presentations', 'tx_new_presentations', 'sex', 'sex_breakdown', 'count(*)',
-        where='is_drug_treatment and sex_breakdown is not null'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'new_presentations', 'tx_new_presentations', 'age_band', 'age_band', 'count(*)',
-        where='is_drug_treatment'
+    {{ treatment_counts(
+        'new_presentations', 'tx_new_presentations',
+        breakdowns=['all', 'substance_group', 'sex', 'age_band']
     ) }}
 
     {# new presentations aged under 25 at the period's midpoint (the chapter's under-25s
@@ -152,15 +133,8 @@ counts as (
 
     {# ethnic group of new presentations, of those stated, and how many were stated #}
     union all
-    {{ indicator_shares(
-        'new_presentations_ethnicity', 'tx_new_ethnicity_share', 'ethnic_group', 'ethnic_group',
-        where='is_drug_treatment and ethnic_group is not null'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'new_presentations_ethnicity', 'tx_new_ethnicity_recorded', 'all', "'all'",
-        'sum(case when ethnic_group is not null then 1 else 0 end)', 'count(*)',
-        where='is_drug_treatment'
+    {{ recorded_shares(
+        'new_presentations_ethnicity', 'tx_new_ethnicity', 'ethnic_group', 'ethnic_group'
     ) }}
 
     {# citations: persons citing each drug group by age group, and all citations of the age
@@ -175,16 +149,10 @@ counts as (
 
     {# retained 12 weeks or completed #}
     union all
-    {{ indicator_counts(
-        'new_presentations', 'tx_effective_engagement', 'all', "'all'",
+    {{ treatment_counts(
+        'new_presentations', 'tx_effective_engagement',
         'sum(case when is_effectively_engaged then 1 else 0 end)', 'count(*)',
-        where='is_engagement_eligible and is_drug_treatment'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'new_presentations', 'tx_effective_engagement', 'substance_group', 'substance_group',
-        'sum(case when is_effectively_engaged then 1 else 0 end)', 'count(*)',
-        where="is_engagement_eligible and substance_group <> 'unknown'"
+        breakdowns=['all', 'substance_group'], where='is_engagement_eligible'
     ) }}
 
     {# shares of new presentations at start, of those recorded, and how many were recorded #}
@@ -195,21 +163,12 @@ counts as (
         ('tx_parental', 'parental_status', 'parental_status'),
     ] %}
     union all
-    {{ indicator_shares(
-        'new_presentations', code ~ '_share', breakdown_type, field,
-        where='is_drug_treatment and ' ~ field ~ ' is not null'
-    ) }}
+    {{ recorded_shares('new_presentations', code, breakdown_type, field) }}
     union all
     {{ indicator_shares(
         'new_presentations', code ~ '_share', 'substance_group_' ~ breakdown_type,
         "substance_group || '|' || " ~ field, parent='substance_group',
         where="substance_group <> 'unknown' and " ~ field ~ ' is not null'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'new_presentations', code ~ '_recorded', 'all', "'all'",
-        'sum(case when ' ~ field ~ ' is not null then 1 else 0 end)', 'count(*)',
-        where='is_drug_treatment'
     ) }}
     {% endfor %}
 
@@ -228,16 +187,7 @@ counts as (
         ('tx_ethnicity', 'ethnic_group', 'ethnic_group'),
     ] %}
     union all
-    {{ indicator_shares(
-        'profiles', code ~ '_share', breakdown_type, field,
-        where='is_drug_treatment and ' ~ field ~ ' is not null'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'profiles', code ~ '_recorded', 'all', "'all'",
-        'sum(case when ' ~ field ~ ' is not null then 1 else 0 end)', 'count(*)',
-        where='is_drug_treatment'
-    ) }}
+    {{ recorded_shares('profiles', code, breakdown_type, field) }}
     {% endfor %}
 
     {# persons in treatment #}
@@ -248,22 +198,15 @@ counts as (
     ] %}
     {% set denominator = 'count(*)' if unit == 'proportion' else 'null' %}
     union all
-    {{ indicator_counts(
-        'profiles', code, 'all', "'all'", 'sum(case when ' ~ flag ~ ' then 1 else 0 end)',
-        denominator, where='is_drug_treatment'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'profiles', code, 'substance_group', 'substance_group',
-        'sum(case when ' ~ flag ~ ' then 1 else 0 end)', denominator,
-        where="substance_group <> 'unknown'"
+    {{ treatment_counts(
+        'profiles', code, 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', denominator,
+        breakdowns=['all', 'substance_group']
     ) }}
     {% endfor %}
     {% for code, flag in [('tx_club_drugs', 'cites_club_drug'), ('tx_pom_otc', 'cites_pom_otc')] %}
     union all
-    {{ indicator_counts(
-        'profiles', code, 'all', "'all'", 'sum(case when ' ~ flag ~ ' then 1 else 0 end)',
-        'count(*)', where='is_drug_treatment'
+    {{ treatment_counts(
+        'profiles', code, 'sum(case when ' ~ flag ~ ' then 1 else 0 end)', 'count(*)'
     ) }}
     {% endfor %}
 

@@ -54,13 +54,7 @@ overlapping as (
         or episodes.discharge_date > periods.end_date as is_open_at_period_end,
         episodes.referral_date between periods.start_date and periods.end_date
             as is_referred_in_period,
-        case episodes.substance_group
-            when 'opiate' then 4
-            when 'non_opiate_alcohol' then 3
-            when 'non_opiate' then 2
-            when 'alcohol_only' then 1
-            else 0
-        end as group_rank
+        {{ substance_group_rank('episodes.substance_group') }} as group_rank
     from episodes
     inner join journeys
         on episodes.episode_id = journeys.episode_id
@@ -146,20 +140,9 @@ after_discharge as (
         latest_discharge.person_id,
         latest_discharge.period,
         max(
-            case
-                when
-                    episodes.referral_date > latest_discharge.latest_discharge_date
-                    and episodes.referral_date <= periods.end_date
-                    then 1
-                when
-                    episodes.referral_date <= latest_discharge.latest_discharge_date
-                    and (
-                        episodes.discharge_date is null
-                        or episodes.discharge_date > latest_discharge.latest_discharge_date
-                    )
-                    then 1
-                else 0
-            end
+            {{ later_treatment_flag(
+                'episodes', 'latest_discharge.latest_discharge_date', 'periods.end_date'
+            ) }}
         ) = 1 as has_later_treatment_in_period,
         max(
             case
@@ -193,13 +176,7 @@ select
     summary.person_id,
     summary.period,
     latest_episode.area_code,
-    case summary.group_rank
-        when 4 then 'opiate'
-        when 3 then 'non_opiate_alcohol'
-        when 2 then 'non_opiate'
-        when 1 then 'alcohol_only'
-        else 'unknown'
-    end as substance_group,
+    {{ substance_group_of_rank('summary.group_rank') }} as substance_group,
     summary.group_rank between 2 and 4 as is_drug_treatment,
     summary.has_ocu_episode,
     summary.cites_club_drug,

@@ -159,85 +159,69 @@ breakdown_members as (
     {%- endfor %}
     {%- endfor %}
 
-    union all
-
-    {# domain (DIP funnel): those requiring further intervention are either taken onto the
-       caseload or not, and both counts are published #}
-    select
-        'stage|dip_further_required|' || period || '|' || area_code as group_id,
-        cell_id,
-        false as is_total,
-        'dip_further_required|' || period || '|' || area_code || '|all|all' as total_cell_id
-    from cells
-    where quantity in ('dip_caseload', 'dip_not_taken_on') and breakdown_type = 'all'
-
-    union all
-
-    {# domain (treatment bullseye): the four rings add up to the OCU prevalence estimate, which
-       prev_rate publishes (unless the known rings exceed it: treating that as exact can only
-       suppress more) #}
-    select
-        'rings|' || period || '|' || area_code as group_id,
-        cell_id,
-        false as is_total,
-        'prevalence_estimate|' || period || '|' || area_code || '|drug_group|ocu' as total_cell_id
-    from cells
-    where quantity = 'bullseye_people' and breakdown_type = 'ring'
-
-    union all
-
-    {# the four substance groups (drug treatment and alcohol only) add up to everyone in
-       treatment with a known group, the denominator of tx_substance_group_share #}
-    select
-        'all_groups|' || period || '|' || area_code as group_id,
-        cell_id,
-        false as is_total,
-        'tx_people_known_group|' || period || '|' || area_code || '|all|all' as total_cell_id
-    from cells
-    where quantity = 'tx_people' and breakdown_type = 'substance_group'
-
-    union all
-
-    {# people in drug treatment by sex add up to those with sex recorded, tx_sex_share's
-       denominator #}
-    select
-        'known_sex|' || period || '|' || area_code as group_id,
-        cell_id,
-        false as is_total,
-        'tx_people_known_sex|' || period || '|' || area_code || '|all|all' as total_cell_id
-    from cells
-    where quantity = 'tx_people' and breakdown_type = 'sex'
-
-    union all
-
-    {# accommodation need: urgent and housing problems add up to any problem
-       (accommodation_problem), which with no problem adds up to those recorded #}
-    select
-        'any_problem|' || quantity || '|' || period || '|' || area_code as group_id,
-        cell_id,
-        false as is_total,
-        quantity
-        || '|'
-        || period
-        || '|'
-        || area_code
-        || '|accommodation_problem|any_problem' as total_cell_id
-    from cells
-    where
-        breakdown_type = 'accommodation_need'
-        and breakdown in ('urgent_problem', 'housing_problem')
+    {#- groups whose total is one fixed cell of the same period and area, in this order:
+        - domain (DIP funnel): those requiring further intervention are either taken onto the
+          caseload or not, and both counts are published;
+        - domain (treatment bullseye): the four rings add up to the OCU prevalence estimate,
+          which prev_rate publishes (unless the known rings exceed it: treating that as exact
+          can only suppress more);
+        - the four substance groups (drug treatment and alcohol only) add up to everyone in
+          treatment with a known group, the denominator of tx_substance_group_share;
+        - people in drug treatment by sex add up to those with sex recorded, tx_sex_share's
+          denominator;
+        - accommodation need: urgent and housing problems add up to any problem
+          (accommodation_problem), which with no problem adds up to those recorded.
+        The group is '<group>|' (then the cell's quantity when per_quantity) period|area; its
+        total the cell '<total_quantity>|period|area|<total_slice>' (the cell's own quantity
+        when total_quantity is none). -#}
+    {%- set fixed_total_groups = [
+        {
+            'group': 'stage|dip_further_required', 'per_quantity': false,
+            'total_quantity': 'dip_further_required', 'total_slice': 'all|all',
+            'where': "quantity in ('dip_caseload', 'dip_not_taken_on') and breakdown_type = 'all'",
+        },
+        {
+            'group': 'rings', 'per_quantity': false,
+            'total_quantity': 'prevalence_estimate', 'total_slice': 'drug_group|ocu',
+            'where': "quantity = 'bullseye_people' and breakdown_type = 'ring'",
+        },
+        {
+            'group': 'all_groups', 'per_quantity': false,
+            'total_quantity': 'tx_people_known_group', 'total_slice': 'all|all',
+            'where': "quantity = 'tx_people' and breakdown_type = 'substance_group'",
+        },
+        {
+            'group': 'known_sex', 'per_quantity': false,
+            'total_quantity': 'tx_people_known_sex', 'total_slice': 'all|all',
+            'where': "quantity = 'tx_people' and breakdown_type = 'sex'",
+        },
+        {
+            'group': 'any_problem', 'per_quantity': true,
+            'total_quantity': none, 'total_slice': 'accommodation_problem|any_problem',
+            'where': "breakdown_type = 'accommodation_need'
+                and breakdown in ('urgent_problem', 'housing_problem')",
+        },
+        {
+            'group': 'problem_or_not', 'per_quantity': true,
+            'total_quantity': none, 'total_slice': 'all|all',
+            'where': "(breakdown_type = 'accommodation_problem' and breakdown = 'any_problem')
+                or (breakdown_type = 'accommodation_need' and breakdown = 'no_problem')",
+        },
+    ] %}
+    {%- for fixed in fixed_total_groups %}
 
     union all
 
+    {%- set quantity_part = " || quantity || '|'" if fixed.per_quantity else '' %}
     select
-        'problem_or_not|' || quantity || '|' || period || '|' || area_code as group_id,
+        '{{ fixed.group }}|'{{ quantity_part }} || period || '|' || area_code as group_id,
         cell_id,
         false as is_total,
-        quantity || '|' || period || '|' || area_code || '|all|all' as total_cell_id
+        {{ "'" ~ fixed.total_quantity ~ "|'" if fixed.total_quantity else "quantity || '|'" }}
+        || period || '|' || area_code || '|{{ fixed.total_slice }}' as total_cell_id
     from cells
-    where
-        (breakdown_type = 'accommodation_problem' and breakdown = 'any_problem')
-        or (breakdown_type = 'accommodation_need' and breakdown = 'no_problem')
+    where {{ fixed.where }}
+    {%- endfor %}
 
     union all
 
@@ -265,30 +249,15 @@ breakdown_members as (
 
     {# domain (Periods): a year's quarters add up to the year (visits, needles, contacts; people
        are counted once a year, so for them this can only suppress more) #}
+    {%- set year_cell_id -%}
+        cells.quantity || '|' || periods.financial_year || '|' || cells.area_code
+        || '|' || cells.breakdown_type || '|' || cells.breakdown
+    {%- endset %}
     select
-        'quarters|'
-        || cells.quantity
-        || '|'
-        || periods.financial_year
-        || '|'
-        || cells.area_code
-        || '|'
-        || cells.breakdown_type
-        || '|'
-        || cells.breakdown
-            as group_id,
+        'quarters|' || {{ year_cell_id }} as group_id,
         cells.cell_id,
         false as is_total,
-        cells.quantity
-        || '|'
-        || periods.financial_year
-        || '|'
-        || cells.area_code
-        || '|'
-        || cells.breakdown_type
-        || '|'
-        || cells.breakdown
-            as total_cell_id
+        {{ year_cell_id }} as total_cell_id
     from cells
     inner join {{ ref('dim_reporting_periods') }} as periods
         on cells.period = periods.period and periods.period_type = 'quarter'

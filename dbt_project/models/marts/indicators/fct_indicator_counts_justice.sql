@@ -133,7 +133,7 @@ typed_tests as (
     select
         {{ financial_year('test_date') }} as period,
         custody_la_code as area_code,
-        case sex when 'M' then 'male' when 'F' then 'female' end as sex_breakdown,
+        {{ sex_breakdown('sex') }} as sex_breakdown,
         case
             when opiates = 'positive' and cocaine = 'positive' then 'both'
             when opiates = 'positive' then 'opiates_only'
@@ -258,9 +258,6 @@ select
 from grid
 left join counts
     on
-        grid.indicator_code = counts.indicator_code
+        {{ same_indicator_series('grid', 'counts') }}
         and grid.period = counts.period
-        and grid.area_code = counts.area_code
-        and grid.breakdown_type = counts.breakdown_type
-        and grid.breakdown = counts.breakdown
 where counts.indicator_code is null

@@ -66,13 +66,7 @@ overlapping as (
             as is_discharged_in_window,
         episodes.discharge_date is null
         or episodes.discharge_date > covered_windows.end_date as is_open_at_window_end,
-        case episodes.substance_group
-            when 'opiate' then 4
-            when 'non_opiate_alcohol' then 3
-            when 'non_opiate' then 2
-            when 'alcohol_only' then 1
-            else 0
-        end as group_rank
+        {{ substance_group_rank('episodes.substance_group') }} as group_rank
     from episodes
     inner join covered_windows
         on
@@ -122,20 +116,9 @@ later_treatment as (
         latest_discharge.person_id,
         latest_discharge.period,
         max(
-            case
-                when
-                    later.referral_date > latest_discharge.discharge_date
-                    and later.referral_date <= latest_discharge.window_end_date
-                    then 1
-                when
-                    later.referral_date <= latest_discharge.discharge_date
-                    and (
-                        later.discharge_date is null
-                        or later.discharge_date > latest_discharge.discharge_date
-                    )
-                    then 1
-                else 0
-            end
+            {{ later_treatment_flag(
+                'later', 'latest_discharge.discharge_date', 'latest_discharge.window_end_date'
+            ) }}
         ) = 1 as has_later_treatment
     from latest_discharge
     inner join episodes as later
@@ -219,42 +202,16 @@ contacts as (
 
 counts as (
 
-    {{ indicator_counts(
-        'person_windows', 'tx_in_treatment', 'all', "'all'", 'count(*)', where='is_drug_treatment'
+    {{ treatment_counts('person_windows', 'tx_in_treatment') }}
+    union all
+    {{ treatment_counts(
+        'person_windows', 'tx_successful_completion',
+        'sum(case when is_successful_completion then 1 else 0 end)', 'count(*)'
     ) }}
     union all
-    {{ indicator_counts(
-        'person_windows', 'tx_successful_completion', 'all', "'all'",
-        'sum(case when is_successful_completion then 1 else 0 end)', 'count(*)', where='is_drug_treatment'
-    ) }}
+    {{ nsp_activity_counts('transactions') }}
     union all
-    {{ indicator_counts(
-        'transactions', 'nsp_clients', 'all', "'all'", 'count(distinct person_id)'
-    ) }}
-    union all
-    {{ indicator_counts('transactions', 'nsp_visits', 'all', "'all'", 'count(*)') }}
-    union all
-    {{ indicator_counts(
-        'transactions', 'nsp_needles', 'all', "'all'",
-        'sum(case when needles_issued > 0 then needles_issued else 0 end)'
-    ) }}
-    union all
-    {{ indicator_counts('contacts', 'dip_contacts', 'all', "'all'", 'count(*)') }}
-    union all
-    {{ indicator_counts(
-        'contacts', 'dip_assessed', 'all', "'all'", 'sum(case when is_assessed then 1 else 0 end)',
-        'count(*)'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'contacts', 'dip_further_required', 'all', "'all'",
-        'sum(case when is_further_required then 1 else 0 end)', 'sum(case when is_assessed then 1 else 0 end)'
-    ) }}
-    union all
-    {{ indicator_counts(
-        'contacts', 'dip_caseload', 'all', "'all'",
-        'sum(case when is_taken_onto_caseload then 1 else 0 end)', 'sum(case when is_further_required then 1 else 0 end)'
-    ) }}
+    {{ dip_funnel_counts('contacts') }}
 
 )
 

@@ -331,40 +331,8 @@ valued as (
             when unit = 'count' then numerator
             when denominator > 0 then numerator / denominator * multiplier
         end as value,
-        case
-            when method = 'wilson' then {{ wilson_lower('numerator', 'denominator') }} * multiplier
-            when method = 'count_exact_byar' then count_lower_95
-            when method = 'estimate_bounds' and indicator_code = 'prev_rate' and denominator > 0
-                then estimate_lower_95 / denominator * multiplier
-            when
-                method = 'estimate_bounds'
-                and indicator_code = 'tx_unmet_need'
-                and estimate_lower_95 > 0
-                then {{ estimate_shortfall('estimate_lower_95', 'estimate_treated') }} * multiplier
-            when
-                method = 'estimate_bounds' and estimate_upper_95 > 0
-                then numerator / estimate_upper_95 * multiplier
-            when
-                method = 'estimate_bounds' and area_type = 'country'
-                then {{ wilson_lower('numerator', 'denominator') }} * multiplier
-        end as lower_95,
-        case
-            when method = 'wilson' then {{ wilson_upper('numerator', 'denominator') }} * multiplier
-            when method = 'count_exact_byar' then count_upper_95
-            when method = 'estimate_bounds' and indicator_code = 'prev_rate' and denominator > 0
-                then estimate_upper_95 / denominator * multiplier
-            when
-                method = 'estimate_bounds'
-                and indicator_code = 'tx_unmet_need'
-                and estimate_upper_95 > 0
-                then {{ estimate_shortfall('estimate_upper_95', 'estimate_treated') }} * multiplier
-            when
-                method = 'estimate_bounds' and estimate_lower_95 > 0
-                then numerator / estimate_lower_95 * multiplier
-            when
-                method = 'estimate_bounds' and area_type = 'country'
-                then {{ wilson_upper('numerator', 'denominator') }} * multiplier
-        end as upper_95
+        {{ interval_bound('lower') }} as lower_95,
+        {{ interval_bound('upper') }} as upper_95
     from count_intervals
 
 ),
@@ -428,10 +396,7 @@ trends as (
     from valued as latest
     inner join valued as earlier
         on
-            latest.indicator_code = earlier.indicator_code
-            and latest.area_code = earlier.area_code
-            and latest.breakdown_type = earlier.breakdown_type
-            and latest.breakdown = earlier.breakdown
+            {{ same_indicator_series('latest', 'earlier') }}
             and earlier.start_year between latest.start_year - 4 and latest.start_year
             and earlier.period_type = 'year'
     where latest.unit = 'proportion' and earlier.denominator > 0 and latest.period_type = 'year'
@@ -525,17 +490,11 @@ select
 from valued
 inner join comparators
     on
-        valued.indicator_code = comparators.indicator_code
+        {{ same_indicator_series('valued', 'comparators') }}
         and valued.period = comparators.period
-        and valued.area_code = comparators.area_code
-        and valued.breakdown_type = comparators.breakdown_type
-        and valued.breakdown = comparators.breakdown
 left join previous
     on
-        valued.indicator_code = previous.indicator_code
-        and valued.area_code = previous.area_code
-        and valued.breakdown_type = previous.breakdown_type
-        and valued.breakdown = previous.breakdown
+        {{ same_indicator_series('valued', 'previous') }}
         and valued.previous_period = previous.period
         and valued.period_type = previous.period_type
 left join trend_tested
