@@ -4,7 +4,7 @@
       the region as total. The region is part of the group: an authority of another region
       (Leicestershire, East Midlands) is not part of the North West total, so it neither
       protects a North West cell nor makes one recoverable; a region that is not rolled up
-      (in_rolled_up_region: one authority) has no total, so its group is never exposed;
+      (join_rolled_up_region: one authority) has no total, so its group is never exposed;
     - across a breakdown: the slices of an area's count (drug-treatment substance groups, sex,
       age bands, IMS cohorts, DIP routes, intervention categories and the DIP profile's
       breakdowns: additive_breakdown_types) with the area's 'all' count as total; an IMS
