@@ -54,11 +54,18 @@ def generate_sent(root: Path) -> tuple[Path, dict]:
 
 
 def clean_files(manifest: dict, source: str) -> list[str]:
-    """A source's files in name order, without planted errors (they could block a tiny build)."""
+    """A source's files in name order, without planted errors (they could block a tiny build).
+    A monthly source's files are those of the demo's window (April 2013 on): Salford's own years
+    (2006-08) come as month files of their own that sort first, and landing them alone as "the
+    first month" would leave the window's TOP reviews without their episodes."""
+    from smw_demo.salford import MONTH_LABELS as SALFORD_MONTHS
+
     bad = {
         d["file"] for d in manifest["defects"] if d["error"] or d["kind"] in manifest["error_kinds"]
     }
     files = [f["path"] for f in manifest["sources"][source]["files"]]
+    if source in MONTHLY_SOURCES:
+        files = [f for f in files if Path(f).stem not in SALFORD_MONTHS]
     return sorted(f for f in files if f not in bad and " (" not in f)
 
 
