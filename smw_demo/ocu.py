@@ -24,6 +24,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from smw_demo import areas as geo
+from smw_demo import targets
 from smw_demo import timeline as tl
 from smw_demo.people import SEX_MALE, PersonRegistry, dob_for_age
 from smw_demo.sampling import allocate
@@ -40,10 +41,11 @@ from smw_demo.treatment_systems import (
 OCU_TOTAL = (13_800, 13_600, 13_400, 13_200, 13_000, 12_800, 12_600, 12_400)
 #: Shares of OCU types among untreated users (Salford: 737 / 666 / 280 opiate / both / crack).
 UNTREATED_TYPES = {OPIATE_ONLY: 0.42, BOTH: 0.38, CRACK_ONLY: 0.20}
-#: Active OCU population of each county area at scale 1 (every year; the estimate adds ~2 %).
-COUNTY_OCU = {"E10000018": 2_650}
-#: Shares of OCU types among the county's untreated users.
-COUNTY_UNTREATED_TYPES = {OPIATE_ONLY: 0.25, BOTH: 0.40, CRACK_ONLY: 0.35}
+#: Active OCU population of each county area at scale 1 (every year; the estimate adds ~2 %:
+#: 2,650 for the chapter's 2,700), and the OCU types of the county's untreated users.
+COUNTY_OCU = targets.COUNTY_OCU
+_TYPE = {"opiate_only": OPIATE_ONLY, "both": BOTH, "crack_only": CRACK_ONLY}
+COUNTY_UNTREATED_TYPES = {_TYPE[k]: v for k, v in targets.COUNTY_UNTREATED_TYPES.items()}
 
 
 @dataclass

@@ -16,6 +16,7 @@ import numpy as np
 
 from orchestration.lib.spec import DEMO_PERIODS
 from smw_demo import areas as geo
+from smw_demo import targets
 from smw_demo import timeline as tl
 from smw_demo.ocu import OcuPool
 from smw_demo.treatment_systems import BOTH, CRACK_ONLY, OPIATE_ONLY
@@ -284,6 +285,50 @@ _ENG_TOP = {
     "cannabis": (0.44, 0.13, 25_000),
     "alcohol": (0.32, 0.17, 30_000),
 }
+#: People in drug treatment by sex and age band (LEIC Table 3, national columns 2017-18: men
+#: 16 / 36 / 33 / 13 % and women 20 / 39 / 28 / 10 % aged 18-29 / 30-39 / 40-49 / 50-59; 73 %
+#: men). The bands the chapter does not print (60 and over) take the rest; every year is given
+#: 2017-18's shape, and the all-persons shares are the sexes' mix.
+_ENG_MALE = targets.published("leic-2017-18-t3-text-england-male-share")
+_ENG_AGE_BANDS = ("18-29", "30-39", "40-49", "50-59", "60-69", "70-79")
+
+
+def _eng_age_shares(sex: str) -> tuple[float, ...]:
+    printed = [
+        targets.published(f"leic-2017-18-t3-age-share-england-{sex}-{band}")
+        for band in _ENG_AGE_BANDS[:4]
+    ]
+    rest = 1.0 - sum(printed)
+    return (*printed, rest * 0.9, rest * 0.1)
+
+
+#: New presentations citing each drug group, as a share of the age group's new presentations
+#: (plausible NDTMS-like values; the chapter prints only under-25s citing crack nationally, 281
+#: in 2015-16 and 417 in 2017-18, which are used as printed). Under-25s are about 13 % and people
+#: aged 40 and over about 38 % of new presentations to drug treatment.
+_ENG_CITATION_AGE = {"under_25": 0.13, "40+": 0.38}
+_ENG_CITATIONS = {
+    "under_25": {
+        "opiates": 0.08, "cocaine": 0.25, "amphetamine": 0.04, "cannabis": 0.55,
+        "benzodiazepines": 0.05, "club_drugs": 0.08, "pom_otc": 0.03, "alcohol": 0.35,
+        "other": 0.03,
+    },
+    "40+": {
+        "opiates": 0.55, "crack": 0.25, "cocaine": 0.08, "amphetamine": 0.03, "cannabis": 0.12,
+        "benzodiazepines": 0.07, "club_drugs": 0.01, "pom_otc": 0.08, "alcohol": 0.35,
+        "other": 0.03,
+    },
+}  # fmt: skip
+_ENG_U25_CRACK = (
+    270,
+    275,
+    targets.count("leic-2015-16-cit-u25-crack-england"),
+    350,
+    targets.count("leic-2017-18-cit-u25-crack-england"),
+    430,
+    440,
+    450,
+)
 _ENG_TOP_OTHER = {
     "top_injecting_stopped": (0.46, 15_000),
     "top_housing_resolved": (0.36, 5_000),
@@ -350,6 +395,31 @@ def _support_pack_benchmarks(add: Callable[[str, int, str, float, float], None],
         add("top_reduced_use", y, drug, using * reduced, using)
     for code, (share, base) in _ENG_TOP_OTHER.items():
         add(code, y, "", base * share, base)
+    _profile_benchmarks(add, y, drug_tx, drug_new)
+
+
+def _profile_benchmarks(
+    add: Callable[[str, int, str, float, float], None], y: int, drug_tx: float, drug_new: float
+) -> None:
+    """England rows of the drug population's sex and age (LEIC Table 3) and the presenting
+    substances of new presentations by age group (tx_new_citations, a count)."""
+    sexes = {"male": drug_tx * _ENG_MALE, "female": drug_tx * (1 - _ENG_MALE)}
+    for sex, n in sexes.items():
+        add("tx_sex_share", y, sex, n, drug_tx)
+    by_sex = {sex: _eng_age_shares(sex) for sex in sexes}
+    for b, band in enumerate(_ENG_AGE_BANDS):
+        add("tx_age_band_share", y, band, sum(sexes[s] * by_sex[s][b] for s in sexes), drug_tx)
+        for sex, n in sexes.items():
+            add("tx_age_band_share", y, f"{sex}|{band}", n * by_sex[sex][b], n)
+    for age_group, share in _ENG_CITATION_AGE.items():
+        people = drug_new * share
+        cited = {drug: round(people * s) for drug, s in _ENG_CITATIONS[age_group].items()}
+        if age_group == "under_25":
+            cited["crack"] = _ENG_U25_CRACK[y]
+        for drug, n in cited.items():
+            add("tx_new_citations", y, f"{age_group}|{drug}", n, n)
+        total = sum(cited.values())
+        add("tx_new_citations", y, age_group, total, total)
 
 
 def benchmark_rows() -> list[dict[str, str]]:

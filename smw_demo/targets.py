@@ -93,6 +93,83 @@ LEIC_GROUP_SHARE = {
     for group in ("opiate", "non_opiate", "non_opiate_alcohol", "alcohol_only")
 }
 
+# --- Leicestershire: the county treatment system's tuning (treatment_systems.COUNTY) ----------
+
+#: Per treatment group, the values that differ from the region's (``GroupParams`` fields). New
+#: presentations by group (opiate 348 -> 307, non-opiate 75 -> 75, non-opiate & alcohol 86 ->
+#: 127) set the arrival trends; completions 6.8 / 40.3 / 38.2 %; early unplanned exits 14 / 8 /
+#: 9 %; people in drug treatment younger than the region's (291 aged 18-29, 13 aged 60-69).
+COUNTY_GROUPS: dict[str, dict[str, object]] = {
+    "opiate": {
+        "share": 0.505,  # the county's careers run longer than the trend assumes: 1,129 in 2017-18
+        "trend": (1.04, 1.03, 1.02, 1.11, 0.98, 0.97, 0.96, 0.93),
+        "p_complete": 0.37,
+        "age_base": 22.5,
+        "age_theta": 4.2,
+    },
+    "non_opiate": {
+        "share": 0.063,
+        "trend": (0.6, 0.62, 0.66, 0.92, 1.0, 1.05, 1.1, 1.05),
+        "early": 0.07,
+        "p_complete": 0.76,
+    },
+    "non_opiate_alcohol": {
+        "trend": (0.5, 0.52, 0.55, 0.75, 1.0, 1.05, 1.1, 1.05),
+        "early": 0.08,
+        "p_complete": 0.72,
+    },
+}
+
+#: The county system's own values (``TreatmentSystem`` fields).
+COUNTY_SYSTEM: dict[str, object] = {
+    "both_share": 0.37,  # crack in treatment: 32 % of the 1,478 crack users (68 % unmet need)
+    # New presentations' employment (27 % regular, 27 % unemployed or inactive, 41 % long-term
+    # sick across the drug groups), per group
+    "employment": (
+        {"regular_employment": 22, "unemployed_inactive": 28, "long_term_sick": 45,
+         "unpaid_voluntary": 1, "education": 1, "other": 1, "": 2},
+        {"regular_employment": 38, "unemployed_inactive": 28, "long_term_sick": 28,
+         "unpaid_voluntary": 1, "education": 2, "other": 1, "": 2},
+        {"regular_employment": 33, "unemployed_inactive": 25, "long_term_sick": 38,
+         "unpaid_voluntary": 1, "education": 1, "other": 1, "": 1},
+        {"regular_employment": 38, "unemployed_inactive": 24, "long_term_sick": 30,
+         "unpaid_voluntary": 1, "education": 1, "other": 4, "": 2},
+    ),
+    # referral routes (49 % self, 30 % criminal justice)
+    "referral_drug": {
+        "self": 46.5, "arrest_referral": 8, "drr": 6.5, "probation": 7, "prison": 7,
+        "other_cjs": 2, "gp": 9, "hospital": 1, "a_and_e": 0.5, "social_services": 1,
+        "drug_service": 2, "alcohol_service": 0.5, "other": 6.5, "": 2,
+    },
+    # waits of three weeks or more: 2 % in 2016-17, none to speak of from 2017-18 (100 %)
+    "long_wait": (0.04, 0.04, 0.03, 0.02, 0.002, 0.002, 0.002, 0.002),
+    # TOP 2017-18: abstinent 39 / 45 / 42 / 26 % and significantly reduced 25 / 11 / 17 / 19 %
+    # (opiates / crack / cannabis / alcohol) of those using at the start
+    "top_abstinent": {
+        "days_opiates": 0.31,
+        "days_crack": 0.42,
+        "days_cannabis": 0.30,
+        "days_alcohol": 0.10,
+    },
+    "top_abstinent_completed": 0.6,
+    "top_reduced": {"days_crack": (0.55, 1.0), "days_opiates": (0.2, 0.95)},
+    "p_residential": 0.25,  # 18 people in residential rehabilitation in 2017-18
+    "opiate_urgent_housing": 14,  # 16 % of opiate new presentations (8 % in 2009-10)
+    "adjunct": {
+        "alcohol": 26, "cannabis": 22, "cocaine": 13, "benzodiazepines": 16, "pom_otc": 19,
+    },
+    "hcv_tested": 85,  # 86 % of eligible injectors tested in 2016-17
+}  # fmt: skip
+
+#: Active OCU population of each county area at scale 1, every year. The chapter prints 2,700
+#: OCU aged 15-64 (2014-15 estimate); the demo's prevalence estimate is the active pool plus
+#: a modelling error of about 2 % (reference.prevalence_rows), so the pool is the printed
+#: estimate less that 2 %: 2,650, and the published estimate lands on 2,700.
+COUNTY_OCU = {"E10000018": 50 * round(count("leic-2014-15-t4-prevalence-ocu") / 1.02 / 50)}
+#: Shares of OCU types among the county's untreated users (opiate only, both, crack only).
+COUNTY_UNTREATED_TYPES = {"opiate_only": 0.25, "both": 0.40, "crack_only": 0.35}
+
+
 # --- Salford needs assessment 2006-07 and 2007-08 (report 004) ----------------------------------
 # A block of its own: Salford is simulated on its own streams (smw_demo.salford).
 

@@ -71,7 +71,8 @@ def _episodes_for_group(
     first_start = c["start"][idx, 0]
     # People: sex, age at first journey (the career may have begun before the window).
     sex = np.where(rng.random(n) < p.male, SEX_MALE, 1).astype(np.int8)
-    age = np.minimum(p.age_base + rng.gamma(p.age_k, p.age_theta, n), 72.0)
+    age = p.age_base + rng.gamma(p.age_k, p.age_theta, n)
+    age = np.minimum(age + np.where(sex == SEX_MALE, *system.age_shift), 72.0)
     dob = dob_for_age(rng, age, first_start)
     service = la.copy()
     move = rng.random(n) < 0.12
@@ -302,7 +303,7 @@ def _episodes_for_group(
         employment=_draw(
             rng, codes, "employment_status", n_e, (system.employment or _EMPLOYMENT)[g]
         ),
-        parental=_draw(rng, codes, "parental_status", n_e, _PARENTAL),
+        parental=_draw(rng, codes, "parental_status", n_e, system.parental or _PARENTAL),
         discharge=e_dis.astype(np.int32),
         reason=reason,
         hbv=_hbv(rng, injector[e_person_local], codes),

@@ -149,6 +149,13 @@ class TreatmentSystem:
     opiate_urgent_housing: float = 9  # weight of an urgent housing need among opiate clients
     adjunct: dict[str, float] | None = None  # opiate clients' adjunctive drugs (None: _ADJUNCT)
     hcv_tested: float = 80  # weight of "tested" among injectors (against 18 not tested)
+    parental: dict[str, float] | None = None  # new presentations' parental status (None: _PARENTAL)
+    #: years added to the age at first journey, by sex (male, female); (0, 0): none
+    age_shift: tuple[float, float] = (0.0, 0.0)
+    #: TOP: a review's reduction is of the episode's own start (False: of a fresh draw)
+    top_reduce_from_start: bool = False
+    #: TOP: share of six-monthly reviews recorded
+    top_review_kept: float = 0.8
 
     @property
     def la(self) -> np.ndarray:
@@ -188,51 +195,11 @@ REGION = TreatmentSystem(
     REGIONAL_RESIDENTIAL,
     True,
 )
-#: Leicestershire, shaped from its JSNA chapter (2016-17 and 2017-18): new presentations by group
-#: (opiate 348 -> 307, non-opiate 75 -> 75, non-opiate & alcohol 86 -> 127) set the arrival
-#: trends; completions 6.8 / 40.3 / 38.2 %; early unplanned exits 14 / 8 / 9 %; people in drug
-#: treatment younger than the region's (291 aged 18-29, 13 aged 60-69).
-_COUNTY_PARAMS = (
-    replace(
-        PARAMS[OPIATE],
-        share=0.505,  # the county's careers run longer than the trend assumes: 1,129 in 2017-18
-        trend=(1.04, 1.03, 1.02, 1.11, 0.98, 0.97, 0.96, 0.93),
-        p_complete=0.37,
-        age_base=22.5,
-        age_theta=4.2,
-    ),
-    replace(
-        PARAMS[NON_OPIATE],
-        share=0.063,
-        trend=(0.6, 0.62, 0.66, 0.92, 1.0, 1.05, 1.1, 1.05),
-        early=0.07,
-        p_complete=0.76,
-    ),
-    replace(
-        PARAMS[NON_OPIATE_ALCOHOL],
-        trend=(0.5, 0.52, 0.55, 0.75, 1.0, 1.05, 1.1, 1.05),
-        early=0.08,
-        p_complete=0.72,
-    ),
-    PARAMS[ALCOHOL_ONLY],
+#: Leicestershire, shaped from its JSNA chapter (2016-17 and 2017-18); every tuning value lives
+#: in ``targets`` (``COUNTY_GROUPS``, ``COUNTY_SYSTEM``), with the figures it aims at.
+_COUNTY_PARAMS = tuple(
+    replace(PARAMS[g], **targets.COUNTY_GROUPS.get(name, {})) for g, name in enumerate(GROUPS)
 )
-#: New presentations' employment (27 % regular, 27 % unemployed or inactive, 41 % long-term sick
-#: across the drug groups) and referral routes (49 % self, 30 % criminal justice).
-_COUNTY_EMPLOYMENT = (
-    {"regular_employment": 22, "unemployed_inactive": 28, "long_term_sick": 45,
-     "unpaid_voluntary": 1, "education": 1, "other": 1, "": 2},
-    {"regular_employment": 38, "unemployed_inactive": 28, "long_term_sick": 28,
-     "unpaid_voluntary": 1, "education": 2, "other": 1, "": 2},
-    {"regular_employment": 33, "unemployed_inactive": 25, "long_term_sick": 38,
-     "unpaid_voluntary": 1, "education": 1, "other": 1, "": 1},
-    {"regular_employment": 38, "unemployed_inactive": 24, "long_term_sick": 30,
-     "unpaid_voluntary": 1, "education": 1, "other": 4, "": 2},
-)  # fmt: skip
-_COUNTY_REFERRAL = {
-    "self": 46.5, "arrest_referral": 8, "drr": 6.5, "probation": 7, "prison": 7, "other_cjs": 2,
-    "gp": 9, "hospital": 1, "a_and_e": 0.5, "social_services": 1, "drug_service": 2,
-    "alcohol_service": 0.5, "other": 6.5, "": 2,
-}  # fmt: skip
 COUNTY = TreatmentSystem(
     "county-",
     geo.COUNTY_AREAS,
@@ -242,25 +209,7 @@ COUNTY = TreatmentSystem(
     False,
     params=_COUNTY_PARAMS,
     anchor_year=DEMO_PERIODS.index("2017-18"),
-    both_share=0.37,  # crack in treatment: 32 % of the 1,478 crack users (68 % unmet need)
-    employment=_COUNTY_EMPLOYMENT,
-    referral_drug=_COUNTY_REFERRAL,
-    # waits of three weeks or more: 2 % in 2016-17, none to speak of from 2017-18 (100 %)
-    long_wait=(0.04, 0.04, 0.03, 0.02, 0.002, 0.002, 0.002, 0.002),
-    # TOP 2017-18: abstinent 39 / 45 / 42 / 26 % and significantly reduced 25 / 11 / 17 / 19 %
-    # (opiates / crack / cannabis / alcohol) of those using at the start
-    top_abstinent={
-        "days_opiates": 0.31,
-        "days_crack": 0.42,
-        "days_cannabis": 0.30,
-        "days_alcohol": 0.10,
-    },
-    top_abstinent_completed=0.6,
-    top_reduced={"days_crack": (0.55, 1.0), "days_opiates": (0.2, 0.95)},
-    p_residential=0.25,  # 18 people in residential rehabilitation in 2017-18
-    opiate_urgent_housing=14,  # 16 % of opiate new presentations (8 % in 2009-10)
-    adjunct={"alcohol": 26, "cannabis": 22, "cocaine": 13, "benzodiazepines": 16, "pom_otc": 19},
-    hcv_tested=85,  # 86 % of eligible injectors tested in 2016-17
+    **targets.COUNTY_SYSTEM,
 )
 # --- Salford 2006-07 and 2007-08 (needs assessment; smw_demo.salford moves it to its years) ---
 #: Drug treatment only (the five agencies; no alcohol service in the figures): PDUs 80 % of

@@ -26,7 +26,7 @@ def _top_reviews(
     ep_rev = np.repeat(np.arange(n), n_rev)
     k = np.arange(len(ep_rev)) - np.repeat(np.cumsum(n_rev) - n_rev, n_rev)
     rev_day = fi[ep_rev] + 182 * (k + 1) + rng.integers(-14, 15, len(ep_rev))
-    rev_keep = rng.random(len(ep_rev)) < 0.8
+    rev_keep = rng.random(len(ep_rev)) < system.top_review_kept
     start_keep = has_fi & (rng.random(n) < 0.88)
     reason = eps["reason"]
     planned = np.isin(
@@ -76,13 +76,20 @@ def _top_reviews(
         "days_alcohol": (uses("alcohol"), 18, 0.30),
     }
     is_start = stage == 0
+    # The start row of each review's episode (the county's reductions are of that start).
+    start_row = np.full(n, -1, np.int64)
+    start_row[ep[is_start]] = np.flatnonzero(is_start)
+    own_start = start_row[ep]
     completed_exit = (stage == 2) & planned[ep]
     cols: dict[str, np.ndarray] = {}
     for name, (used, base, abst) in use.items():
         abst = (system.top_abstinent or {}).get(name, abst)
         lo, hi = (system.top_reduced or {}).get(name, (0.15, 0.9))
         at_start = np.clip(np.round(rng.normal(base, 6, m)), 1, 28)
-        reduced = np.clip(np.round(at_start * rng.uniform(lo, hi, m)), 1, 28)
+        base_days = at_start
+        if system.top_reduce_from_start:
+            base_days = np.where(own_start >= 0, at_start[np.maximum(own_start, 0)], at_start)
+        reduced = np.clip(np.round(base_days * rng.uniform(lo, hi, m)), 1, 28)
         p_abst = np.where(completed_exit, system.top_abstinent_completed, abst)
         later = np.where(rng.random(m) < p_abst, 0, reduced)
         days = np.where(used, np.where(is_start, at_start, later), 0)
