@@ -60,6 +60,10 @@ def test_every_indicator_for_every_area_and_covered_year(demo_build):
         # the support pack and TOP outcomes (second release): every one is benchmarked
         *TREATMENT_CODES,
         *TOP_CODES,
+        # the county chapter's national columns (sex, age bands, under-25s' and 40+ citations)
+        "tx_sex_share",
+        "tx_age_band_share",
+        "tx_new_citations",
     }
 
 
