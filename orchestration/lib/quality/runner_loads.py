@@ -25,7 +25,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -100,22 +100,8 @@ def split_rules(suite: Suite) -> tuple[Suite, Suite]:
     loads = tuple(e for e in suite.expectations if rule_scope(e) == "loads")
     table = tuple(e for e in suite.expectations if rule_scope(e) == "table")
     return (
-        Suite(
-            name=suite.name + NEW_LOADS_SUFFIX,
-            table=suite.table,
-            expectations=loads,
-            path=suite.path,
-            description=suite.description,
-            id_column=suite.id_column,
-        ),
-        Suite(
-            name=suite.name + TABLE_RULES_SUFFIX,
-            table=suite.table,
-            expectations=table,
-            path=suite.path,
-            description=suite.description,
-            id_column=suite.id_column,
-        ),
+        replace(suite, name=suite.name + NEW_LOADS_SUFFIX, expectations=loads),
+        replace(suite, name=suite.name + TABLE_RULES_SUFFIX, expectations=table),
     )
 
 
