@@ -12,6 +12,18 @@ import pytest
 from smw_bench.measure import run_measured
 from smw_bench.runner import TARGETS, judge, last_month_files, markdown, phases, ratios
 
+#: The machine block of a bench report, for the markdown tests.
+MACHINE = {
+    "cpu": "X",
+    "cores": 2,
+    "memory_gb": 24,
+    "os": "Linux",
+    "python": "3.11",
+    "duckdb": "1",
+    "dbt_core": "1.11",
+    "load_average_at_start": 1.0,
+}
+
 
 def _touch(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -122,16 +134,7 @@ def test_markdown_shows_every_figure_and_says_what_was_not_run() -> None:
     partial["targets"] = judge(partial["ratios"], partial)
     md = markdown(
         {
-            "machine": {
-                "cpu": "X",
-                "cores": 2,
-                "memory_gb": 24,
-                "os": "Linux",
-                "python": "3.11",
-                "duckdb": "1",
-                "dbt_core": "1.11",
-                "load_average_at_start": 1.0,
-            },
+            "machine": MACHINE,
             "started_at": "t",
             "scales": [full, partial],
         }
@@ -178,16 +181,7 @@ def test_phases_split_the_build_time_and_show_in_the_markdown() -> None:
     r["full_build"]["phases"] = p
     md = markdown(
         {
-            "machine": {
-                "cpu": "X",
-                "cores": 2,
-                "memory_gb": 24,
-                "os": "Linux",
-                "python": "3.11",
-                "duckdb": "1",
-                "dbt_core": "1.11",
-                "load_average_at_start": 1.0,
-            },
+            "machine": MACHINE,
             "started_at": "t",
             "scales": [r],
         }
