@@ -3,11 +3,11 @@
 ``smw build``, the schedules and sensors and ``smw dagster-dev`` all use it, so the Dagster UI
 shows every build's run, its materializations with their metadata and its check results.
 
-Storage is Dagster's default for a local instance: SQLite files in WAL mode under
-``<home>/dagster/storage`` and ``<home>/dagster/history``. smw opens them (:func:`instance_ref`)
-through :mod:`orchestration.lib.dagster_sqlite`: the same files and schema, with connections kept
-open and ``synchronous=NORMAL``, so an event costs no disk sync (it cost two to four, about a fifth
-of a demo build on a busy disk). A build killed at any point must not leave the instance unusable:
+Storage is SQLite in WAL mode under ``<home>/dagster/storage`` and ``<home>/dagster/history``,
+Dagster's files and schema, opened through :mod:`orchestration.lib.dagster_sqlite` with connections
+kept open and ``synchronous=NORMAL``, so an event costs no disk sync (it cost two to four, about a
+fifth of a demo build on a busy disk). ``dagster.yaml`` names that storage, so the Dagster UI, the
+daemon and the runs it launches use it too; :func:`instance_ref` opens it on the folder itself. A build killed at any point must not leave the instance unusable:
 
 - the instance is created in a temporary folder and renamed into place once its databases exist
   (Dagster creates the event-log index only when the file is missing, so a half-created index
@@ -44,8 +44,22 @@ telemetry:
   enabled: false
 nux:
   enabled: false
+# Dagster's SQLite files and schema in this folder, opened with pooled connections that do not
+# sync each commit (orchestration/lib/dagster_sqlite.py): smw build, the Dagster UI, the daemon
+# and the runs it launches all use it. Delete these lines to use Dagster's default storage.
+storage:
+  custom:
+    module: orchestration.lib.dagster_sqlite
+    class: SmwSqliteStorage
+    config: {}
 """
+#: What smw wrote before the storage lines; a home whose dagster.yaml is exactly this (nobody
+#: edited it) is brought up to date, so its daemon and UI use the same storage as its builds.
+_EARLIER_DAGSTER_YAML = DAGSTER_YAML.split("# Dagster's SQLite files")[0]
 _INIT_PREFIX = ".dagster-init-"
+#: Storages smw opens on the instance folder itself, whatever ``base_dir`` the file gives
+#: (Dagster's default for a folder without storage lines, and smw's own).
+SQLITE_STORAGES = frozenset({"DagsterSqliteStorage", "SmwSqliteStorage"})
 
 #: Which schedules and sensors run unless someone turns them on or off in the Dagster UI (or with
 #: ``dagster schedule start``): the schedules are off, the two sensors on. Either only fires while
@@ -88,10 +102,14 @@ def _remove_dead_inits(home: Home) -> None:
 def ensure_dagster_home(home: Home) -> Path:
     """``<home>/dagster`` with its ``dagster.yaml`` and databases, created whole or not at all."""
     target = home.dagster_dir
-    if (target / "dagster.yaml").is_file():
+    config = target / "dagster.yaml"
+    if config.is_file():
+        if config.read_text(encoding="utf-8") == _EARLIER_DAGSTER_YAML:
+            scratch = target / f".dagster.yaml.{os.getpid()}.tmp"
+            scratch.write_text(DAGSTER_YAML, encoding="utf-8")
+            scratch.replace(config)
         return target
     from dagster import DagsterInstance
-    from dagster._core.instance.ref import InstanceRef
 
     home.root.mkdir(parents=True, exist_ok=True)
     _remove_dead_inits(home)
@@ -102,7 +120,7 @@ def ensure_dagster_home(home: Home) -> Path:
     staging.mkdir()
     try:
         (staging / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
-        with DagsterInstance.from_ref(InstanceRef.from_dir(str(staging))) as instance:
+        with DagsterInstance.from_ref(instance_ref(staging)) as instance:
             instance.get_runs(limit=1)  # run, event-log index and schedule databases exist
             instance.all_instigator_state()
         try:
@@ -125,7 +143,7 @@ def instance_ref(path: Path) -> InstanceRef:
     from orchestration.lib.dagster_sqlite import storage_data
 
     ref = InstanceRef.from_dir(str(path))
-    if ref.storage_data is None or ref.storage_data.class_name != "DagsterSqliteStorage":
+    if ref.storage_data is None or ref.storage_data.class_name not in SQLITE_STORAGES:
         return ref  # a dagster.yaml that names other storage: used as it is
     return ref._replace(storage_data=storage_data(str(path)))
 
@@ -174,10 +192,9 @@ def instance_status(home: Home) -> InstanceStatus | None:
     if not (home.dagster_dir / "dagster.yaml").is_file():
         return None
     from dagster import DagsterInstance
-    from dagster._core.instance.ref import InstanceRef
     from dagster._core.scheduler.instigation import InstigatorStatus
 
-    with DagsterInstance.from_ref(InstanceRef.from_dir(str(home.dagster_dir))) as instance:
+    with DagsterInstance.from_ref(instance_ref(home.dagster_dir)) as instance:
         stored = {s.instigator_name: s.status for s in instance.all_instigator_state()}
         runs = instance.get_runs_count()
         last = instance.get_runs(limit=1)

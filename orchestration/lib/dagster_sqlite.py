@@ -8,9 +8,10 @@ close of the last connection to a WAL database checkpoints the WAL into the data
 150 s demo build writing its 1,700 events.
 
 These subclasses keep Dagster's schema, files and layout (``<home>/dagster/history/runs.db``,
-``history/runs/<run_id>.db``, ``history/runs/index.db``, ``schedules``), so the Dagster UI and daemon,
-which open the home with Dagster's default storage, read and write the same databases. They differ
-in two ways only:
+``history/runs/<run_id>.db``, ``history/runs/index.db``, ``schedules``), so Dagster's default
+storage reads and writes the same databases. The home's ``dagster.yaml`` names
+:class:`SmwSqliteStorage`, so the Dagster UI, the daemon and the runs the daemon launches
+(schedules, sensors) use it as ``smw build`` does. They differ from Dagster's in two ways only:
 
 - one pooled engine per database (SQLAlchemy's default ``QueuePool`` for a file database), so a
   statement reuses an open connection and no close checkpoints the WAL between events;
@@ -26,6 +27,7 @@ into the database files as before.
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -160,11 +162,25 @@ class SmwSqliteStorage(DagsterSqliteStorage):
         super(DagsterSqliteStorage, self).__init__()
 
     @classmethod
+    def config_type(cls) -> Any:
+        # base_dir may be left out of dagster.yaml: the instance folder (DAGSTER_HOME) is meant,
+        # so a home keeps working when its folder is moved
+        from dagster import Field, StringSource
+
+        return {"base_dir": Field(StringSource, is_required=False)}
+
+    @classmethod
     def from_config_value(  # ty: ignore[invalid-method-override]
         cls, inst_data: ConfigurableClassData | None, config_value: Any
     ) -> SmwSqliteStorage:
-        mkdir_p(config_value["base_dir"])
-        return cls(config_value["base_dir"], inst_data=inst_data)
+        base_dir = config_value.get("base_dir") or os.environ.get("DAGSTER_HOME")
+        if not base_dir:
+            raise ValueError(
+                "SmwSqliteStorage needs base_dir in dagster.yaml or DAGSTER_HOME set to the "
+                "instance folder (<home>/dagster)"
+            )
+        mkdir_p(base_dir)
+        return cls(base_dir, inst_data=inst_data)
 
 
 def storage_data(instance_dir: str) -> ConfigurableClassData:

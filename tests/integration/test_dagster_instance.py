@@ -3,6 +3,9 @@ metadata, asset check results; `smw status` says whether the schedules are on.""
 
 from __future__ import annotations
 
+import os
+from unittest import mock
+
 import dagster as dg
 from dagster._core.instance.ref import InstanceRef
 
@@ -11,8 +14,9 @@ from orchestration.definitions import BUILD_JOB, DAILY_SCHEDULE
 
 
 def _instance(home) -> dg.DagsterInstance:
-    # What `dagster dev` opens with DAGSTER_HOME=<home>/dagster.
-    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home.dagster_dir)))
+    # What `dagster dev` opens: DAGSTER_HOME=<home>/dagster and the dagster.yaml there alone.
+    with mock.patch.dict(os.environ, {"DAGSTER_HOME": str(home.dagster_dir)}):
+        return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home.dagster_dir)))
 
 
 def test_the_build_is_recorded_in_the_home_instance(demo_build):

@@ -57,10 +57,18 @@ def test_a_run_left_started_by_a_killed_build_is_marked_failed(tmp_path):
 
 
 def _default_storage_instance(home: Home) -> dg.DagsterInstance:
-    """What the Dagster UI and daemon open (DAGSTER_HOME=<home>/dagster): Dagster's own storage."""
+    """The home opened with Dagster's own SQLite storage (what a dagster.yaml without smw's
+    storage lines gives): it must read what smw's storage wrote."""
     from dagster._core.instance.ref import InstanceRef
+    from dagster._serdes import ConfigurableClassData
 
-    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home.dagster_dir)))
+    ref = InstanceRef.from_dir(str(home.dagster_dir))
+    default = ConfigurableClassData(
+        "dagster._core.storage.sqlite_storage",
+        "DagsterSqliteStorage",
+        f"base_dir: {home.dagster_dir}\n",
+    )
+    return dg.DagsterInstance.from_ref(ref._replace(storage_data=default))
 
 
 def _small_job() -> dg.JobDefinition:
@@ -143,3 +151,42 @@ def test_a_build_killed_with_connections_open_leaves_every_committed_event(tmp_p
         assert mark_run_interrupted(default, run_id, "killed")
     with open_instance(home) as instance:
         assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE
+
+
+def test_the_daemon_and_ui_open_the_home_with_smws_storage(tmp_path, monkeypatch):
+    """`dagster dev`, `dagster-daemon run` and the runs the daemon launches open the instance
+    from DAGSTER_HOME's dagster.yaml alone: it names smw's storage, so schedule and sensor runs
+    get the same pooled connections as `smw build`."""
+    from orchestration.lib.dagster_sqlite import SmwSqliteEventLogStorage, SmwSqliteRunStorage
+
+    home = Home.at(tmp_path / "home")
+    path = ensure_dagster_home(home)
+    monkeypatch.setenv("DAGSTER_HOME", str(path))
+    with dg.DagsterInstance.get() as instance:
+        assert isinstance(instance.event_log_storage, SmwSqliteEventLogStorage)
+        assert isinstance(instance.run_storage, SmwSqliteRunStorage)
+        assert _small_job().execute_in_process(instance=instance).success
+    # the folder moved (a home copied elsewhere): the file names no path, so it still opens
+    moved = Home.at(tmp_path / "moved")
+    home.root.rename(moved.root)
+    monkeypatch.setenv("DAGSTER_HOME", str(moved.dagster_dir))
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_runs_count() == 1
+
+
+def test_an_earlier_homes_dagster_yaml_is_brought_up_to_date_unless_edited(tmp_path):
+    from orchestration.lib.dagster_instance import DAGSTER_YAML
+
+    earlier = DAGSTER_YAML.split("# Dagster's SQLite files")[0]
+    assert "storage:" not in earlier and "SmwSqliteStorage" in DAGSTER_YAML
+    home = Home.at(tmp_path / "home")
+    config = ensure_dagster_home(home) / "dagster.yaml"
+    config.write_text(earlier, encoding="utf-8")  # as smw wrote it before
+    ensure_dagster_home(home)
+    assert config.read_text(encoding="utf-8") == DAGSTER_YAML
+    edited = earlier + "run_monitoring:\n  enabled: true\n"  # somebody's own settings
+    config.write_text(edited, encoding="utf-8")
+    ensure_dagster_home(home)
+    assert config.read_text(encoding="utf-8") == edited
+    with open_instance(home) as instance:  # smw's builds still get smw's storage
+        assert type(instance.event_log_storage).__name__ == "SmwSqliteEventLogStorage"
