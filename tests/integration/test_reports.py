@@ -82,8 +82,21 @@ PAGE_FACTS_JS = r"""
       footnoted: !!c.querySelector('a[href="#note-suppressed"]'),
     }))),
   }));
+  // what runs past the right edge of the page's column: a table may only scroll inside it
+  const main = document.querySelector('main');
+  const edge = main ? main.getBoundingClientRect().right + 1 : window.innerWidth;
+  const overflowing = [...document.querySelectorAll('main table, main figure, main p')]
+    .filter((e) => {
+      const scroller = e.closest('.table-wrap');
+      const box = (scroller || e).getBoundingClientRect();
+      return box.width > 0 && box.right > edge;
+    })
+    .map((e) => (e.caption ? e.caption.textContent : e.textContent).trim().slice(0, 80));
   const note = document.getElementById('note-suppressed');
   return {
+    overflowing,
+    pageWidth: document.documentElement.scrollWidth,
+    viewWidth: window.innerWidth,
     figures, counts, chartCounts, hits, tables,
     declaredFigures: Number(document.body.getAttribute('data-figures') || 0),
     suppressedNote: note ? note.textContent : '',
@@ -383,6 +396,14 @@ def test_pages_open_without_console_errors_and_every_chart_renders(rendered):
             )
             assert fig["labelled"] and len(fig["alt"]) > 30, (name, fig["id"])
             assert fig["hasTable"], (name, fig["id"])
+
+
+def test_nothing_runs_past_the_page_column(rendered):
+    """A wide table (the needs assessment's provider flows has a dozen columns) scrolls inside
+    the column; nothing is cut off at the page's edge or makes the whole page scroll sideways."""
+    for name, facts in rendered.items():
+        assert facts["overflowing"] == [], name
+        assert facts["pageWidth"] <= facts["viewWidth"], name
 
 
 def _is_published_count(text: str) -> bool:
