@@ -238,6 +238,232 @@ def _top_outcomes(
     inj[reviews[pos[n_stop:]]] = yes
 
 
+def _exact(
+    rng: np.random.Generator, values: np.ndarray, want: dict[int, int], rest: int = -1
+) -> np.ndarray:
+    """``values`` changed as little as possible so that exactly ``want[c]`` hold code ``c``: the
+    surplus of each wanted code (and of codes not wanted, when the wanted total needs them), at
+    random, takes the codes short; a surplus left over takes code ``rest``."""
+    out = values.copy()
+    short: list[int] = []
+    pool: list[np.ndarray] = []
+    for c, k in want.items():
+        pos = np.flatnonzero(out == c)
+        if len(pos) > k:
+            pool.append(pos[rng.permutation(len(pos))[: len(pos) - k]])
+        short.extend([c] * max(k - len(pos), 0))
+    spare = np.concatenate(pool) if pool else np.zeros(0, np.int64)
+    if len(spare) < len(short):
+        others = np.flatnonzero(~np.isin(out, list(want)))
+        extra = others[rng.permutation(len(others))[: len(short) - len(spare)]]
+        spare = np.concatenate([spare, extra])
+    spare = spare[rng.permutation(len(spare))]
+    fill = np.array(short, dtype=out.dtype)[rng.permutation(len(short))]
+    n = min(len(fill), len(spare))
+    out[spare[:n]] = fill[:n]
+    out[spare[n:]] = rest
+    return out
+
+
+def _new_presentations(eps: Table, codes: CodeLists) -> np.ndarray:
+    """The presenting episode of each Leicestershire new presentation in drug treatment in
+    2017-18: the first episode referred in the year that continues no transfer (no episode of
+    the person discharged as transferred in the 21 days before its referral)."""
+    _, transferred = _reason_sets(codes)
+    lo, hi = int(tl.FY_START[_YEAR]), int(tl.FY_START[_YEAR + 1]) - 1
+    ref = eps["referral"].astype(np.int64)
+    dis = eps["discharge"].astype(np.int64)
+    person = eps["person"]
+    tr = np.flatnonzero(np.isin(eps["reason"], transferred) & (dis != tl.NO_DATE))
+    transfers: dict[int, list[tuple[int, int]]] = {}
+    for e in tr:
+        transfers.setdefault(int(person[e]), []).append((int(e), int(dis[e])))
+    cand = np.flatnonzero(
+        (ref >= lo) & (ref <= hi) & (eps["la"] == _AREA) & np.isin(eps["group"], _DRUG_GROUPS)
+    )
+    first: dict[int, tuple[int, int]] = {}
+    for e in cand:
+        r = int(ref[e])
+        p = int(person[e])
+        if any(o != e and r - _CHAIN_DAYS <= d <= r for o, d in transfers.get(p, ())):
+            continue
+        if p not in first or (r, int(e)) < first[p]:
+            first[p] = (r, int(e))
+    return np.array(sorted(e for _, e in first.values()), np.int64)
+
+
+def _presentations(
+    rng: np.random.Generator, scale: float, eps: Table, codes: CodeLists
+) -> np.ndarray:
+    """New presentations' circumstances at start, 2017-18: regular employment 27 % (with
+    unemployed or inactive 27 % and long-term sick 41 %) of those recorded, an urgent housing
+    need for 16 % of the opiate group (in place of a housing problem, so that any problem stays
+    as it is) and 91 living with children. Returns the presenting episodes."""
+    pres = _new_presentations(eps, codes)
+    emp = eps["employment"]
+    rec = pres[emp[pres] >= 0]
+    es = "employment_status"
+    shares = {
+        k: targets.published(f"leic-2017-18-np-employment-{k.replace('_', '-')}")
+        for k in ("regular_employment", "unemployed_inactive", "long_term_sick")
+    }
+    want = {codes.index(es, k): int(round(v * len(rec))) for k, v in shares.items()}
+    emp[rec] = _exact(rng, emp[rec], want, rest=codes.index(es, "other"))
+    an = "accommodation_need"
+    acc = eps["accommodation"]
+    opiate = pres[(eps["group"][pres] == OPIATE) & (acc[pres] >= 0)]
+    urgent, problem = codes.index(an, "urgent_problem"), codes.index(an, "housing_problem")
+    either = int(np.isin(acc[opiate], [urgent, problem]).sum())
+    k = int(round(targets.published("leic-2017-18-np-opiate-urgent-housing") * len(opiate)))
+    acc[opiate] = _exact(rng, acc[opiate], {urgent: k, problem: max(either - k, 0)})
+    par = eps["parental"]
+    living = codes.index("parental_status", "living_with_children")
+    k = int(round(targets.count("leic-2017-18-np-parents-count") * scale))
+    rec = pres[par[pres] >= 0]
+    have = np.flatnonzero(par[rec] == living)
+    if len(have) > k:  # the rest are parents not living with their children
+        drop = rec[have[rng.permutation(len(have))[: len(have) - k]]]
+        par[drop] = codes.index("parental_status", "parent_not_living_with_children")
+    elif len(have) < k:
+        other = rec[par[rec] != living]
+        par[other[rng.permutation(len(other))[: k - len(have)]]] = living
+    return pres
+
+
+def _pom_otc(rng: np.random.Generator, scale: float, eps: Table, codes: CodeLists) -> None:
+    """People in drug treatment in 2017-18 citing a POM or OTC medicine: 112, exactly."""
+    lo, hi = int(tl.FY_START[_YEAR]), int(tl.FY_START[_YEAR + 1]) - 1
+    ts = "treatment_substance"
+    pom = codes.index(ts, "pom_otc")
+    dis = eps["discharge"].astype(np.int64)
+    overlap = (eps["referral"] <= hi) & ((dis == tl.NO_DATE) | (dis >= lo))
+    here = overlap & (eps["la"] == _AREA) & np.isin(eps["group"], _DRUG_GROUPS)
+    subs = np.stack([eps["s1"], eps["s2"], eps["s3"]], axis=1)
+    cites = (subs == pom).any(axis=1)
+    persons = np.unique(eps["person"][here & cites])
+    k = int(round(targets.count("leic-2017-18-t5-pom-total-count") * scale))
+    if len(persons) > k:  # the others' medicine is a benzodiazepine (or, as main drug, other)
+        drop = persons[rng.permutation(len(persons))[: len(persons) - k]]
+        mine = np.isin(eps["person"], drop)
+        benzo = codes.index(ts, "benzodiazepines")
+        for col in ("s1", "s2", "s3"):
+            sub = eps[col]
+            swap = mine & (sub == pom)
+            taken = (subs == benzo).any(axis=1)
+            sub[swap] = np.where(taken[swap] | (col == "s1"), codes.index(ts, "other"), benzo)
+
+
+#: Age bands of the treatment profiles (age at the year's midpoint): lower bound, upper bound.
+_BANDS = ((0, 17), (18, 29), (30, 39), (40, 49), (50, 59), (60, 69), (70, 99))
+_MIN_AGE_AT_FIRST_REFERRAL = 16
+
+
+def _ages(
+    rng: np.random.Generator, eps: Table, people: PersonRegistry
+) -> tuple[np.ndarray, np.ndarray]:
+    """Table 3: people in drug treatment in 2017-18 by sex and age band. Of each sex, exactly the
+    printed share aged 18-29, 30-39 and 40-49; the older rest split 50-59 / 60-69 as the
+    printed counts (107 and 13). A person moved to another band gets a birth date in it (never
+    one that would make their first referral younger than 16). Returns the people moved and
+    their birth dates, set once attributors are drawn (``county_attributes``), so that the
+    attributors of every other area stay as they are."""
+    lo, hi = int(tl.FY_START[_YEAR]), int(tl.FY_START[_YEAR + 1]) - 1
+    mid = int(tl.FY_MID[_YEAR])
+    dis = eps["discharge"].astype(np.int64)
+    overlap = (eps["referral"] <= hi) & ((dis == tl.NO_DATE) | (dis >= lo))
+    here = overlap & (eps["la"] == _AREA) & np.isin(eps["group"], _DRUG_GROUPS)
+    persons = np.unique(eps["person"][here])
+    first_ref = np.full(len(people), np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(first_ref, eps["person"], eps["referral"].astype(np.int64))
+    first_ref = first_ref[persons]
+    dob = people.dob[persons].copy()
+    age = tl.years_between(dob, mid)
+    band = np.searchsorted([b[0] for b in _BANDS], age, side="right") - 1
+    male = people.sex[persons] == SEX_MALE
+    lei = "leic-2017-18-t3-age"
+    older = {4: targets.count(f"{lei}-count-50-59"), 5: targets.count(f"{lei}-count-60-69")}
+    want_sex: dict[bool, dict[int, int]] = {}
+    for is_male, name in ((True, "male"), (False, "female")):
+        n = int((male == is_male).sum())
+        want_sex[is_male] = {
+            b: int(round(targets.published(f"{lei}-share-leics-{name}-{lab}") * n))
+            for b, lab in ((1, "18-29"), (2, "30-39"), (3, "40-49"))
+        }
+    # the older rest: the under-18s and 70+ stay as they are, 50-69 split as printed
+    for is_male in (True, False):
+        sel = male == is_male
+        keep = int(np.isin(band[sel], [0, 6]).sum())
+        rest = int(sel.sum()) - sum(want_sex[is_male].values()) - keep
+        split = np.array([older[4], older[5]], float)
+        a = int(np.floor(rest * split[0] / split.sum() + 0.5))
+        want_sex[is_male][4], want_sex[is_male][5] = a, rest - a
+    for is_male in (True, False):
+        idx = np.flatnonzero(male == is_male)
+        want = want_sex[is_male]
+        cur = {b: int((band[idx] == b).sum()) for b in want}
+        spare: list[int] = []
+        for b in want:
+            pos = idx[band[idx] == b]
+            if cur[b] > want[b]:  # the surplus: those whose first referral is earliest move on
+                spare.extend(
+                    pos[np.argsort(first_ref[pos] + rng.integers(0, 60, len(pos)))][
+                        : cur[b] - want[b]
+                    ].tolist()
+                )
+        pool = np.array(spare, np.int64)
+        for b in sorted(want):  # the youngest band first takes the most recent first referrals
+            need = want[b] - cur[b]
+            if need <= 0 or len(pool) == 0:
+                continue
+            b_lo, b_hi = _BANDS[b]
+            # the youngest age each could be: their first referral at 16 or older
+            since = (mid - first_ref[pool]) / 365.25
+            floor_age = np.ceil(since + _MIN_AGE_AT_FIRST_REFERRAL).astype(np.int64)
+            ok = np.flatnonzero(floor_age <= b_hi)
+            take = ok[np.argsort(floor_age[ok] + rng.random(len(ok)), kind="stable")][:need]
+            who = pool[take]
+            new_age = np.maximum(rng.integers(b_lo, b_hi + 1, len(who)), floor_age[take])
+            # born in the quarter before the birthday that makes ``new_age`` at the midpoint
+            dob[who] = mid - np.floor((new_age + 0.25) * 365.25) - rng.integers(0, 90, len(who))
+            band[who] = b
+            pool = np.delete(pool, take)
+    moved = dob != people.dob[persons]
+    return persons[moved], dob[moved]
+
+
+def county_attributes(
+    rng: np.random.Generator,
+    scale: float,
+    quotas: tuple[np.ndarray, np.ndarray, np.ndarray],
+    people: PersonRegistry,
+    codes: CodeLists,
+) -> None:
+    """Once attributors are drawn: the birth dates ``_ages`` chose (initials redrawn where one
+    would then share date of birth, sex and initials with someone else), and Other White new
+    presentations 2017-18: 8, exactly (the rest White British)."""
+    presenting_people, moved, dob = quotas
+    people.dob[moved] = dob
+    fi, si = people.first_initial, people.surname_initial
+    for _ in range(100):
+        key = ((people.dob.astype(np.int64) + 100_000) * 8 + people.sex_code) * 676
+        key += fi.astype(np.int64) * 26 + si
+        _, inv, n = np.unique(key, return_inverse=True, return_counts=True)
+        clash = moved[n[inv[moved]] > 1]
+        if len(clash) == 0:
+            break
+        fi[clash] = rng.integers(0, 26, len(clash))
+        si[clash] = rng.integers(0, 26, len(clash))
+    others = codes.indices("ethnicity", ["B", "C"])
+    eth = people.ethnicity
+    pos = presenting_people[np.isin(eth[presenting_people], others)]
+    k = int(round(targets.count("leic-2017-18-np-ethnicity-other-white-count") * scale))
+    if len(pos) > k:
+        eth[pos[rng.permutation(len(pos))[: len(pos) - k]]] = codes.index("ethnicity", "A")
+    elif len(pos) < k:
+        wb = presenting_people[eth[presenting_people] == codes.index("ethnicity", "A")]
+        eth[wb[rng.permutation(len(wb))[: k - len(pos)]]] = codes.index("ethnicity", "C")
+
+
 def county_quotas(
     rng: np.random.Generator,
     scale: float,
@@ -245,7 +471,12 @@ def county_quotas(
     top: Table,
     people: PersonRegistry,
     codes: CodeLists,
-) -> None:
-    """Meet the county's printed cohort counts in place (episode reasons, TOP values)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Meet the county's printed cohort counts in place (episode values, TOP values); returns
+    what ``county_attributes`` sets once attributors are drawn: the people presenting in
+    2017-18, and the people whose age moves with their new birth dates."""
     _completions(rng, eps, people, codes)
     _top_outcomes(rng, scale, eps, top, codes)
+    _pom_otc(rng, scale, eps, codes)
+    moved, dob = _ages(rng, eps, people)
+    return eps["person"][_presentations(rng, scale, eps, codes)], moved, dob
