@@ -30,7 +30,7 @@ from smw_demo import targets
 from smw_demo import timeline as tl
 from smw_demo.codes import CodeLists
 from smw_demo.people import SEX_MALE, PersonRegistry
-from smw_demo.sampling import top_k
+from smw_demo.sampling import allocate, top_k
 from smw_demo.table import Table
 from smw_demo.treatment_systems import GROUPS, NON_OPIATE, NON_OPIATE_ALCOHOL, OPIATE
 
@@ -41,9 +41,11 @@ _CHAIN_DAYS = 21
 _FAR = np.int64(2**40)
 
 
+_NAME = {g: GROUPS[g].replace("_", "-") for g in _DRUG_GROUPS}
+
+
 def _t13(group: int, sex: str) -> float:
-    name = GROUPS[group].replace("_", "-")
-    return targets.published(f"leic-2017-18-t13-completions-share-{name}-{sex}")
+    return targets.published(f"leic-2017-18-t13-completions-share-{_NAME[group]}-{sex}")
 
 
 def _reason_sets(codes: CodeLists) -> tuple[np.ndarray, np.ndarray]:
@@ -54,9 +56,10 @@ def _reason_sets(codes: CodeLists) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _completions(
-    rng: np.random.Generator, eps: Table, people: PersonRegistry, codes: CodeLists
+    rng: np.random.Generator, scale: float, eps: Table, people: PersonRegistry, codes: CodeLists
 ) -> None:
-    """Table 13: successful completions 2017-18 by substance group and sex, exactly."""
+    """Table 13: successful completions 2017-18 by substance group (the printed count) and sex
+    (the printed shares), exactly."""
     lo, hi = int(tl.FY_START[_YEAR]), int(tl.FY_START[_YEAR + 1]) - 1
     ref = eps["referral"].astype(np.int64)
     dis = eps["discharge"].astype(np.int64)
@@ -92,23 +95,31 @@ def _completions(
     )
     sex = people.sex[uniq]
     for g in _DRUG_GROUPS:
-        for male, name in ((True, "male"), (False, "female")):
-            cohort = (area_latest == _AREA) & (group == g) & ((sex == SEX_MALE) == male)
-            want = int(round(_t13(g, name) * int(cohort.sum())))
+        # the group's printed count (scaled), split between the sexes as their printed shares
+        # of the demo's own men and women in treatment
+        cohorts = [(area_latest == _AREA) & (group == g) & ((sex == SEX_MALE) == m) for m in (1, 0)]
+        weights = np.array(
+            [
+                _t13(g, name) * int(c.sum())
+                for c, name in zip(cohorts, ("male", "female"), strict=True)
+            ]
+        )
+        total = int(round(targets.count(f"leic-2017-18-t13-completions-count-{_NAME[g]}") * scale))
+        for cohort, want in zip(cohorts, allocate(total, weights), strict=True):
             closing = cohort & (latest >= 0) & ~open_end & ~later
             ep = latest[closing]
             reason = eps["reason"][ep]
             is_comp = np.isin(reason, completed)
-            # only episodes past 12 weeks change: early unplanned exits stay
-            long_ = (dis[ep] - ref[ep]) > 90
+            # early unplanned exits of the year's new presentations stay as they are
+            free = ~((ref[ep] >= lo) & (dis[ep] - ref[ep] <= 90))
             have = int(is_comp.sum())
             if have > want:
-                pool = ep[is_comp & long_]
+                pool = ep[is_comp & free]
                 pick = pool[top_k(rng.random(len(pool)), have - want)]
                 eps["reason"][pick] = codes.index("discharge_reason", "dropped_out")
             elif have < want:
-                pool = ep[np.isin(reason, unplanned_ok) & long_]
-                pick = pool[top_k(rng.random(len(pool)), want - have)]
+                pool = ep[np.isin(reason, unplanned_ok) & free]
+                pick = pool[top_k(rng.random(len(pool)), int(want) - have)]
                 eps["reason"][pick] = codes.index("discharge_reason", "completed_drug_free")
 
 
@@ -475,7 +486,7 @@ def county_quotas(
     """Meet the county's printed cohort counts in place (episode values, TOP values); returns
     what ``county_attributes`` sets once attributors are drawn: the people presenting in
     2017-18, and the people whose age moves with their new birth dates."""
-    _completions(rng, eps, people, codes)
+    _completions(rng, scale, eps, people, codes)
     _top_outcomes(rng, scale, eps, top, codes)
     _pom_otc(rng, scale, eps, codes)
     moved, dob = _ages(rng, eps, people)
