@@ -29,7 +29,7 @@ from smw_demo import areas as geo
 from smw_demo import targets
 from smw_demo import timeline as tl
 from smw_demo.codes import CodeLists
-from smw_demo.people import SEX_MALE, PersonRegistry
+from smw_demo.people import SEX_FEMALE, SEX_MALE, PersonRegistry
 from smw_demo.sampling import allocate, top_k
 from smw_demo.table import Table
 from smw_demo.treatment_systems import GROUPS, NON_OPIATE, NON_OPIATE_ALCOHOL, OPIATE
@@ -41,6 +41,7 @@ _CHAIN_DAYS = 21
 _FAR = np.int64(2**40)
 
 
+_SEXES = (SEX_MALE, SEX_FEMALE)  # the order of the completions' cohorts
 _NAME = {g: GROUPS[g].replace("_", "-") for g in _DRUG_GROUPS}
 
 
@@ -56,7 +57,7 @@ def _reason_sets(codes: CodeLists) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _completions(
-    rng: np.random.Generator, scale: float, eps: Table, people: PersonRegistry, codes: CodeLists
+    rng: np.random.Generator, scale: float, eps: Table, sex_of: np.ndarray, codes: CodeLists
 ) -> None:
     """Table 13: successful completions 2017-18 by substance group (the printed count) and sex
     (the printed shares), exactly."""
@@ -93,7 +94,7 @@ def _completions(
     unplanned_ok = codes.indices(
         "discharge_reason", ["dropped_out", "withdrawn_by_provider", "declined_treatment", "other"]
     )
-    sex = people.sex[uniq]
+    sex = sex_of[uniq]
     for g in _DRUG_GROUPS:
         # the group's printed count (scaled), split between the sexes as their printed shares
         # of the demo's own men and women in treatment
@@ -105,6 +106,31 @@ def _completions(
             ]
         )
         total = int(round(targets.count(f"leic-2017-18-t13-completions-count-{_NAME[g]}") * scale))
+        wants = allocate(total, weights)
+        # a sex with fewer people closing their treatment than its completions: as many of the
+        # other sex's completers and of its own people still in treatment change places (sex),
+        # so that each sex keeps its number of people
+        closing = (latest >= 0) & ~open_end & ~later
+        last = np.maximum(latest, 0)
+        early_new = (ref[last] >= lo) & (dis[last] - ref[last] <= 90)
+        can_complete = closing & (
+            np.isin(eps["reason"][last], completed)
+            | (np.isin(eps["reason"][last], unplanned_ok) & ~early_new)
+        )
+        for a, b in ((0, 1), (1, 0)):
+            cap = int((cohorts[a] & can_complete).sum())
+            if wants[a] <= cap:
+                continue
+            done = closing & np.isin(eps["reason"][np.maximum(latest, 0)], completed)
+            give = np.flatnonzero(cohorts[b] & done)
+            take = np.flatnonzero(cohorts[a] & ~closing)
+            k = min(int(wants[a]) - cap, len(give), len(take))
+            give = give[rng.permutation(len(give))[:k]]
+            take = take[rng.permutation(len(take))[:k]]
+            sex[give], sex[take] = _SEXES[a], _SEXES[b]
+            sex_of[uniq[give]], sex_of[uniq[take]] = _SEXES[a], _SEXES[b]
+            cohorts[a][give], cohorts[b][give] = True, False
+            cohorts[a][take], cohorts[b][take] = False, True
         for cohort, want in zip(cohorts, allocate(total, weights), strict=True):
             closing = cohort & (latest >= 0) & ~open_end & ~later
             ep = latest[closing]
@@ -370,7 +396,7 @@ _MIN_AGE_AT_FIRST_REFERRAL = 16
 
 
 def _ages(
-    rng: np.random.Generator, eps: Table, people: PersonRegistry
+    rng: np.random.Generator, eps: Table, people: PersonRegistry, sex_of: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Table 3: people in drug treatment in 2017-18 by sex and age band. Of each sex, exactly the
     printed share aged 18-29, 30-39 and 40-49; the older rest split 50-59 / 60-69 as the
@@ -390,7 +416,7 @@ def _ages(
     dob = people.dob[persons].copy()
     age = tl.years_between(dob, mid)
     band = np.searchsorted([b[0] for b in _BANDS], age, side="right") - 1
-    male = people.sex[persons] == SEX_MALE
+    male = sex_of[persons] == SEX_MALE
     lei = "leic-2017-18-t3-age"
     older = {4: targets.count(f"{lei}-count-50-59"), 5: targets.count(f"{lei}-count-60-69")}
     want_sex: dict[bool, dict[int, int]] = {}
@@ -445,15 +471,19 @@ def _ages(
 def county_attributes(
     rng: np.random.Generator,
     scale: float,
-    quotas: tuple[np.ndarray, np.ndarray, np.ndarray],
+    quotas: tuple[np.ndarray, ...],
     people: PersonRegistry,
     codes: CodeLists,
 ) -> None:
     """Once attributors are drawn: the birth dates ``_ages`` chose (initials redrawn where one
     would then share date of birth, sex and initials with someone else), and Other White new
     presentations 2017-18: 8, exactly (the rest White British)."""
-    presenting_people, moved, dob = quotas
+    presenting_people, moved, dob, swapped, sex = quotas
     people.dob[moved] = dob
+    people.sex[swapped] = sex
+    sex_list = codes.of("sex")
+    people.sex_code[swapped] = np.where(sex == SEX_MALE, sex_list.index("M"), sex_list.index("F"))
+    moved = np.union1d(moved, swapped)
     fi, si = people.first_initial, people.surname_initial
     for _ in range(100):
         key = ((people.dob.astype(np.int64) + 100_000) * 8 + people.sex_code) * 676
@@ -482,12 +512,16 @@ def county_quotas(
     top: Table,
     people: PersonRegistry,
     codes: CodeLists,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, ...]:
     """Meet the county's printed cohort counts in place (episode values, TOP values); returns
     what ``county_attributes`` sets once attributors are drawn: the people presenting in
-    2017-18, and the people whose age moves with their new birth dates."""
-    _completions(rng, scale, eps, people, codes)
+    2017-18, the people whose age moves with their new birth dates, and the people whose sex
+    changes places (completions)."""
+    sex_of = people.sex.copy()
+    _completions(rng, scale, eps, sex_of, codes)
     _top_outcomes(rng, scale, eps, top, codes)
     _pom_otc(rng, scale, eps, codes)
-    moved, dob = _ages(rng, eps, people)
-    return eps["person"][_presentations(rng, scale, eps, codes)], moved, dob
+    moved, dob = _ages(rng, eps, people, sex_of)
+    swapped = np.flatnonzero(sex_of != people.sex)
+    presenting = eps["person"][_presentations(rng, scale, eps, codes)]
+    return presenting, moved, dob, swapped, sex_of[swapped]
