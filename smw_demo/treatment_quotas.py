@@ -5,18 +5,27 @@ simulated episodes and TOP reviews, the count is met exactly at scale 1 (and pro
 other scales) by deciding *which* members of the measured cohort have the outcome, rather than
 by a probability that meets it only in expectation:
 
-* successful completions 2017-18 by substance group and sex (Table 13): of the people in drug
-  treatment in the year whose latest discharge in it closes their treatment, exactly the
-  printed share of each group and sex leave as completed (swapping a completion for a drop-out,
-  or the reverse, on episodes longer than 12 weeks, so early unplanned exits stay as they are);
+* successful completions 2017-18 by substance group (Table 13: the printed count) and sex (the
+  printed shares): of the people in drug treatment in the year whose latest discharge in it
+  closes their treatment, exactly that many leave as completed (a completion swapped for a
+  drop-out, or the reverse; never an early unplanned exit of the year's new presentations).
+  Where one sex has too few people closing treatment (non-opiate & alcohol women: half of them
+  complete), completers of the other sex and people of its own still in treatment change places;
 * TOP outcomes 2017-18 by drug (Table 12) and injecting stopped: of the start and six-month
   review pairs the warehouse counts (the latest review 150-240 days after a start in the same
   journey, one pair a person and year, in the year of the review), exactly the printed number
   use the drug at start with a review recording it (the denominator: the printed count over the
-  printed share), are abstinent at review, and have at most halved their days.
+  printed share), are abstinent at review, and have at most halved their days;
+* new presentations 2017-18 at start: regular employment, an urgent housing need (opiate
+  group), living with children, Other White ethnicity; people citing a POM or OTC medicine;
+* people in drug treatment 2017-18 by sex and age band (Table 3): birth dates moved so that
+  each sex has the printed shares aged 18-29, 30-39 and 40-49 (the older rest 50-59 / 60-69 as
+  printed), never making a first referral younger than 16.
 
 The quotas change values only, never the number of episodes or TOP rows, so the identifiers of
-every other area's records stay as they were; the draws are on the stream ``county-tx-quotas``.
+every other area's records stay as they were; the draws are on the streams
+``county-tx-quotas`` and ``county-attribute-quotas``. Birth dates, sex and ethnicity are set
+after attributors are drawn (``county_attributes``), so no other area's attributors move.
 The cohorts are worked out here as the dbt models measure them (``int_treatment_person_periods``,
 ``int_treatment_journeys_chained``, ``int_treatment_top_outcomes``).
 """
