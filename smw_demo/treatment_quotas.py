@@ -401,18 +401,21 @@ def _pom_otc(rng: np.random.Generator, scale: float, eps: Table, codes: CodeList
 
 #: Age bands of the treatment profiles (age at the year's midpoint): lower bound, upper bound.
 _BANDS = ((0, 17), (18, 29), (30, 39), (40, 49), (50, 59), (60, 69), (70, 99))
+_LABELS = ("18-29", "30-39", "40-49", "50-59", "60-69")
 _MIN_AGE_AT_FIRST_REFERRAL = 16
 
 
 def _ages(
     rng: np.random.Generator, eps: Table, people: PersonRegistry, sex_of: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Table 3: people in drug treatment in 2017-18 by sex and age band. Of each sex, exactly the
-    printed share aged 18-29, 30-39 and 40-49; the older rest split 50-59 / 60-69 as the
-    printed counts (107 and 13). A person moved to another band gets a birth date in it (never
-    one that would make their first referral younger than 16). Returns the people moved and
-    their birth dates, set once attributors are drawn (``county_attributes``), so that the
-    attributors of every other area stay as they are."""
+    printed share aged 18-29, 30-39 and 40-49 (what the rounded shares leave over added in
+    proportion), 50-59 and 60-69 as the printed counts (107 and 13), and no one under 18 or 70
+    and over (the printed bands add up to everyone). A person moved to another band gets a
+    birth date in it (never one that would make their first referral younger than 16). Returns
+    the people moved and their birth dates, set once attributors are drawn
+    (``county_attributes``), so that the attributors of every other area stay as they are, and
+    everyone in the cohort."""
     lo, hi = int(tl.FY_START[_YEAR]), int(tl.FY_START[_YEAR + 1]) - 1
     mid = int(tl.FY_MID[_YEAR])
     dis = eps["discharge"].astype(np.int64)
@@ -427,22 +430,29 @@ def _ages(
     band = np.searchsorted([b[0] for b in _BANDS], age, side="right") - 1
     male = sex_of[persons] == SEX_MALE
     lei = "leic-2017-18-t3-age"
-    older = {4: targets.count(f"{lei}-count-50-59"), 5: targets.count(f"{lei}-count-60-69")}
-    want_sex: dict[bool, dict[int, int]] = {}
+    printed = np.array([targets.count(f"{lei}-count-{lab}") for lab in _LABELS], float)
+    n_all = len(persons)
+    # 50-59 and 60-69 as printed (the table's bands add up to everyone: no one under 18 or 70+)
+    older = np.round(printed[3:] * n_all / printed.sum()).astype(np.int64)
+    cells: dict[tuple[bool, int], int] = {}
     for is_male, name in ((True, "male"), (False, "female")):
         n = int((male == is_male).sum())
-        want_sex[is_male] = {
-            b: int(round(targets.published(f"{lei}-share-leics-{name}-{lab}") * n))
-            for b, lab in ((1, "18-29"), (2, "30-39"), (3, "40-49"))
-        }
-    # the older rest: the under-18s and 70+ stay as they are, 50-69 split as printed
-    for is_male in (True, False):
-        sel = male == is_male
-        keep = int(np.isin(band[sel], [0, 6]).sum())
-        rest = int(sel.sum()) - sum(want_sex[is_male].values()) - keep
-        split = np.array([older[4], older[5]], float)
-        a = int(np.floor(rest * split[0] / split.sum() + 0.5))
-        want_sex[is_male][4], want_sex[is_male][5] = a, rest - a
+        for b, lab in zip((1, 2, 3), _LABELS, strict=False):
+            share = targets.published(f"{lei}-share-leics-{name}-{lab}")
+            cells[is_male, b] = int(round(share * n))
+    # what the rounded shares leave over goes to the three bands in proportion
+    left = n_all - sum(cells.values()) - int(older.sum())
+    keys = list(cells)
+    extra = allocate(abs(left), np.array([cells[k] for k in keys], float)) * np.sign(left)
+    for k, e in zip(keys, extra, strict=True):
+        cells[k] += int(e)
+    want_sex: dict[bool, dict[int, int]] = {}
+    rest = {m: int((male == m).sum()) - sum(cells[m, b] for b in (1, 2, 3)) for m in (True, False)}
+    m4 = int(round(older[0] * rest[True] / max(rest[True] + rest[False], 1)))
+    split = {True: (m4, rest[True] - m4), False: (older[0] - m4, rest[False] - older[0] + m4)}
+    for m in (True, False):
+        want_sex[m] = {0: 0, **{b: cells[m, b] for b in (1, 2, 3)}, 4: int(split[m][0])}
+        want_sex[m].update({5: int(split[m][1]), 6: 0})
     for is_male in (True, False):
         idx = np.flatnonzero(male == is_male)
         want = want_sex[is_male]
@@ -474,7 +484,7 @@ def _ages(
             band[who] = b
             pool = np.delete(pool, take)
     moved = dob != people.dob[persons]
-    return persons[moved], dob[moved]
+    return persons[moved], dob[moved], persons
 
 
 def county_attributes(
@@ -485,14 +495,17 @@ def county_attributes(
     codes: CodeLists,
 ) -> None:
     """Once attributors are drawn: the birth dates ``_ages`` chose (initials redrawn where one
-    would then share date of birth, sex and initials with someone else), and Other White new
-    presentations 2017-18: 8, exactly (the rest White British)."""
-    presenting_people, moved, dob, swapped, sex = quotas
+    would then share date of birth, sex and initials with someone else), the sex ``_completions``
+    swapped, sex recorded for everyone in drug treatment in 2017-18, and Other White new
+    presentations 2017-18: 8, exactly (the rest of another group, White British unchanged)."""
+    presenting_people, moved, dob, swapped, sex, cohort = quotas
     people.dob[moved] = dob
     people.sex[swapped] = sex
+    # the chapter's tables by sex count everyone in drug treatment as male or female
     sex_list = codes.of("sex")
-    people.sex_code[swapped] = np.where(sex == SEX_MALE, sex_list.index("M"), sex_list.index("F"))
-    moved = np.union1d(moved, swapped)
+    male = people.sex[cohort] == SEX_MALE
+    people.sex_code[cohort] = np.where(male, sex_list.index("M"), sex_list.index("F"))
+    moved = np.union1d(np.union1d(moved, swapped), cohort)
     fi, si = people.first_initial, people.surname_initial
     for _ in range(100):
         key = ((people.dob.astype(np.int64) + 100_000) * 8 + people.sex_code) * 676
@@ -507,8 +520,11 @@ def county_attributes(
     eth = people.ethnicity
     pos = presenting_people[np.isin(eth[presenting_people], others)]
     k = int(round(targets.count("leic-2017-18-np-ethnicity-other-white-count") * scale))
-    if len(pos) > k:
-        eth[pos[rng.permutation(len(pos))[: len(pos) - k]]] = codes.index("ethnicity", "A")
+    if len(pos) > k:  # the others of an ethnic group other than White (White British unchanged)
+        drop = pos[rng.permutation(len(pos))[: len(pos) - k]]
+        eth[drop] = codes.indices("ethnicity", list("DEFGHJKLMNPRS"))[
+            rng.integers(0, 13, len(drop))
+        ]
     elif len(pos) < k:
         wb = presenting_people[eth[presenting_people] == codes.index("ethnicity", "A")]
         eth[wb[rng.permutation(len(wb))[: k - len(pos)]]] = codes.index("ethnicity", "C")
@@ -530,7 +546,7 @@ def county_quotas(
     _completions(rng, scale, eps, sex_of, codes)
     _top_outcomes(rng, scale, eps, top, codes)
     _pom_otc(rng, scale, eps, codes)
-    moved, dob = _ages(rng, eps, people, sex_of)
+    moved, dob, cohort = _ages(rng, eps, people, sex_of)
     swapped = np.flatnonzero(sex_of != people.sex)
     presenting = eps["person"][_presentations(rng, scale, eps, codes)]
-    return presenting, moved, dob, swapped, sex_of[swapped]
+    return presenting, moved, dob, swapped, sex_of[swapped], cohort
