@@ -57,6 +57,7 @@ from smw_demo.sources import (
 )
 from smw_demo.table import Table
 from smw_demo.treatment import simulate_treatment
+from smw_demo.treatment_quotas import county_attributes, county_quotas
 from smw_demo.treatment_systems import COUNTY, provider_codes
 from smw_demo.writer import FileVariant, relative_path, render_file, write_bytes
 
@@ -84,6 +85,9 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
     justice = simulate_justice(rng_for(seed, "justice"), scale, people, pool, codes)
     region_people = len(people)
     county = simulate_treatment(seed, scale, people, codes, COUNTY)
+    presenting = county_quotas(
+        rng_for(seed, "county-tx-quotas"), scale, county.episodes, county.top, people, codes
+    )
     county_pool = build_ocu_pool(rng_for(seed, "county-ocu"), scale, people, county.people, COUNTY)
     salford_people = len(people)
     salford = simulate_salford(seed, scale, people, codes)
@@ -93,6 +97,7 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
         later=(region_people, rng_for(seed, "county-attributors")),
         own=(salford_people, rng_for(seed, "salford-attributors"), targets.SAL_ETHNICITY),
     )
+    county_attributes(rng_for(seed, "county-attribute-quotas"), scale, presenting, people, codes)
     log.info("simulated %d people in %.1fs", len(people), time.perf_counter() - started)
 
     known = _known_by_year_end(pool, treatment.episodes)

@@ -99,6 +99,8 @@ LEIC_GROUP_SHARE = {
 #: presentations by group (opiate 348 -> 307, non-opiate 75 -> 75, non-opiate & alcohol 86 ->
 #: 127) set the arrival trends; completions 6.8 / 40.3 / 38.2 %; early unplanned exits 14 / 8 /
 #: 9 %; people in drug treatment younger than the region's (291 aged 18-29, 13 aged 60-69).
+#: 2017-18's completions by group and sex and ages by sex are then met exactly by quota
+#: (``treatment_quotas``, which reads its targets from the figures file too).
 COUNTY_GROUPS: dict[str, dict[str, object]] = {
     "opiate": {
         "share": 0.505,  # the county's careers run longer than the trend assumes: 1,129 in 2017-18
@@ -144,7 +146,8 @@ COUNTY_SYSTEM: dict[str, object] = {
     # waits of three weeks or more: 2 % in 2016-17, none to speak of from 2017-18 (100 %)
     "long_wait": (0.04, 0.04, 0.03, 0.02, 0.002, 0.002, 0.002, 0.002),
     # TOP 2017-18: abstinent 39 / 45 / 42 / 26 % and significantly reduced 25 / 11 / 17 / 19 %
-    # (opiates / crack / cannabis / alcohol) of those using at the start
+    # (opiates / crack / cannabis / alcohol) of those using at the start; the year's counted
+    # pairs then meet the printed counts exactly (treatment_quotas)
     "top_abstinent": {
         "days_opiates": 0.31,
         "days_crack": 0.42,

@@ -1,0 +1,552 @@
+"""Leicestershire's printed cohort counts met by quota (the county treatment system only).
+
+Where the JSNA chapter prints a count for a cohort that the warehouse measures from the
+simulated episodes and TOP reviews, the count is met exactly at scale 1 (and proportionally at
+other scales) by deciding *which* members of the measured cohort have the outcome, rather than
+by a probability that meets it only in expectation:
+
+* successful completions 2017-18 by substance group (Table 13: the printed count) and sex (the
+  printed shares): of the people in drug treatment in the year whose latest discharge in it
+  closes their treatment, exactly that many leave as completed (a completion swapped for a
+  drop-out, or the reverse; never an early unplanned exit of the year's new presentations).
+  Where one sex has too few people closing treatment (non-opiate & alcohol women: half of them
+  complete), completers of the other sex and people of its own still in treatment change places;
+* TOP outcomes 2017-18 by drug (Table 12) and injecting stopped: of the start and six-month
+  review pairs the warehouse counts (the latest review 150-240 days after a start in the same
+  journey, one pair a person and year, in the year of the review), exactly the printed number
+  use the drug at start with a review recording it (the denominator: the printed count over the
+  printed share), are abstinent at review, and have at most halved their days;
+* new presentations 2017-18 at start: regular employment, an urgent housing need (opiate
+  group), living with children, Other White ethnicity; people citing a POM or OTC medicine;
+* people in drug treatment 2017-18 by sex and age band (Table 3): birth dates moved so that
+  each sex has the printed shares aged 18-29, 30-39 and 40-49 (the older rest 50-59 / 60-69 as
+  printed), never making a first referral younger than 16.
+
+The quotas change values only, never the number of episodes or TOP rows, so the identifiers of
+every other area's records stay as they were; the draws are on the streams
+``county-tx-quotas`` and ``county-attribute-quotas``. Birth dates, sex and ethnicity are set
+after attributors are drawn (``county_attributes``), so no other area's attributors move.
+The cohorts are worked out here as the dbt models measure them (``int_treatment_person_periods``,
+``int_treatment_journeys_chained``, ``int_treatment_top_outcomes``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from smw_demo import areas as geo
+from smw_demo import targets
+from smw_demo import timeline as tl
+from smw_demo.codes import CodeLists
+from smw_demo.people import SEX_FEMALE, SEX_MALE, PersonRegistry
+from smw_demo.sampling import allocate, top_k
+from smw_demo.table import Table
+from smw_demo.treatment_systems import GROUPS, NON_OPIATE, NON_OPIATE_ALCOHOL, OPIATE
+
+_AREA = geo.COUNTY_INDEX[[a.code for a in geo.COUNTY_AREAS].index("E10000018")]
+_YEAR = 2017 - tl.FIRST_FY  # 2017-18
+_DRUG_GROUPS = (OPIATE, NON_OPIATE, NON_OPIATE_ALCOHOL)
+_CHAIN_DAYS = 21
+_FAR = np.int64(2**40)
+
+
+_SEXES = (SEX_MALE, SEX_FEMALE)  # the order of the completions' cohorts
+_NAME = {g: GROUPS[g].replace("_", "-") for g in _DRUG_GROUPS}
+
+
+def _t13(group: int, sex: str) -> float:
+    return targets.published(f"leic-2017-18-t13-completions-share-{_NAME[group]}-{sex}")
+
+
+def _reason_sets(codes: CodeLists) -> tuple[np.ndarray, np.ndarray]:
+    dr = "discharge_reason"
+    completed = codes.indices(dr, codes.in_category(dr, "completed"))
+    transferred = codes.indices(dr, codes.in_category(dr, "transferred"))
+    return completed, transferred
+
+
+def _completions(
+    rng: np.random.Generator, scale: float, eps: Table, sex_of: np.ndarray, codes: CodeLists
+) -> None:
+    """Table 13: successful completions 2017-18 by substance group (the printed count) and sex
+    (the printed shares), exactly."""
+    lo, hi = int(tl.FY_START[_YEAR]), int(tl.FY_START[_YEAR + 1]) - 1
+    ref = eps["referral"].astype(np.int64)
+    dis = eps["discharge"].astype(np.int64)
+    open_ = dis == tl.NO_DATE
+    dis_or_far = np.where(open_, _FAR, dis)
+    overlap = (ref <= hi) & (dis_or_far >= lo)
+    idx = np.flatnonzero(overlap)
+    person = eps["person"][idx]
+    # per person in the year: open at the end, latest discharge in the year
+    uniq, inv = np.unique(person, return_inverse=True)
+    open_end = np.zeros(len(uniq), bool)
+    np.logical_or.at(open_end, inv, dis_or_far[idx] > hi)
+    in_year = (dis[idx] >= lo) & (dis[idx] <= hi) & ~open_[idx]
+    latest = np.full(len(uniq), -1, np.int64)
+    latest_day = np.full(len(uniq), -1, np.int64)
+    # order by discharge then episode position: the last written wins
+    order = np.lexsort((idx, np.where(in_year, dis[idx], -1)))
+    for k in order:
+        if in_year[k]:
+            latest[inv[k]] = idx[k]
+            latest_day[inv[k]] = dis[idx[k]]
+    # later treatment in the year after that discharge cancels a completion
+    later = np.zeros(len(uniq), bool)
+    np.logical_or.at(later, inv, (ref[idx] > latest_day[inv]) & (latest_day[inv] >= 0))
+    area_latest = np.full(len(uniq), -1, np.int64)
+    order_r = np.lexsort((idx, ref[idx]))
+    area_latest[inv[order_r]] = eps["la"][idx[order_r]]
+    group = np.full(len(uniq), -1, np.int64)
+    np.maximum.at(group, inv, eps["group"][idx].astype(np.int64))
+    completed, transferred = _reason_sets(codes)
+    unplanned_ok = codes.indices(
+        "discharge_reason", ["dropped_out", "withdrawn_by_provider", "declined_treatment", "other"]
+    )
+    sex = sex_of[uniq]
+    for g in _DRUG_GROUPS:
+        # the group's printed count (scaled), split between the sexes as their printed shares
+        # of the demo's own men and women in treatment
+        cohorts = [(area_latest == _AREA) & (group == g) & ((sex == SEX_MALE) == m) for m in (1, 0)]
+        weights = np.array(
+            [
+                _t13(g, name) * int(c.sum())
+                for c, name in zip(cohorts, ("male", "female"), strict=True)
+            ]
+        )
+        total = int(round(targets.count(f"leic-2017-18-t13-completions-count-{_NAME[g]}") * scale))
+        wants = allocate(total, weights)
+        # a sex with fewer people closing their treatment than its completions: as many of the
+        # other sex's completers and of its own people still in treatment change places (sex),
+        # so that each sex keeps its number of people
+        closing = (latest >= 0) & ~open_end & ~later
+        last = np.maximum(latest, 0)
+        early_new = (ref[last] >= lo) & (dis[last] - ref[last] <= 90)
+        can_complete = closing & (
+            np.isin(eps["reason"][last], completed)
+            | (np.isin(eps["reason"][last], unplanned_ok) & ~early_new)
+        )
+        for a, b in ((0, 1), (1, 0)):
+            cap = int((cohorts[a] & can_complete).sum())
+            if wants[a] <= cap:
+                continue
+            done = closing & np.isin(eps["reason"][np.maximum(latest, 0)], completed)
+            give = np.flatnonzero(cohorts[b] & done)
+            take = np.flatnonzero(cohorts[a] & ~closing)
+            k = min(int(wants[a]) - cap, len(give), len(take))
+            give = give[rng.permutation(len(give))[:k]]
+            take = take[rng.permutation(len(take))[:k]]
+            sex[give], sex[take] = _SEXES[a], _SEXES[b]
+            sex_of[uniq[give]], sex_of[uniq[take]] = _SEXES[a], _SEXES[b]
+            cohorts[a][give], cohorts[b][give] = True, False
+            cohorts[a][take], cohorts[b][take] = False, True
+        for cohort, want in zip(cohorts, allocate(total, weights), strict=True):
+            closing = cohort & (latest >= 0) & ~open_end & ~later
+            ep = latest[closing]
+            reason = eps["reason"][ep]
+            is_comp = np.isin(reason, completed)
+            # early unplanned exits of the year's new presentations stay as they are
+            free = ~((ref[ep] >= lo) & (dis[ep] - ref[ep] <= 90))
+            have = int(is_comp.sum())
+            if have > want:
+                pool = ep[is_comp & free]
+                pick = pool[top_k(rng.random(len(pool)), have - want)]
+                eps["reason"][pick] = codes.index("discharge_reason", "dropped_out")
+            elif have < want:
+                pool = ep[np.isin(reason, unplanned_ok) & free]
+                pick = pool[top_k(rng.random(len(pool)), int(want) - have)]
+                eps["reason"][pick] = codes.index("discharge_reason", "completed_drug_free")
+
+
+def _journeys(eps: Table, codes: CodeLists) -> np.ndarray:
+    """Journey number of every episode (unique across people), chained as the warehouse does."""
+    _, transferred = _reason_sets(codes)
+    ref = eps["referral"].astype(np.int64)
+    dis = eps["discharge"].astype(np.int64)
+    dis_far = np.where(dis == tl.NO_DATE, _FAR, dis)
+    is_tr = np.isin(eps["reason"], transferred) & (dis != tl.NO_DATE)
+    order = np.lexsort((np.arange(len(eps)), ref, eps["person"]))
+    journey = np.zeros(len(eps), np.int64)
+    j = -1
+    prev_person = None
+    prior_max = prior_tr = None
+    for e in order:
+        p = eps["person"][e]
+        if p != prev_person:
+            starts = True
+            prior_max, prior_tr = -1, None
+        elif prior_max >= ref[e] or prior_tr == prior_max or ref[e] - prior_max <= _CHAIN_DAYS:
+            starts = False
+        else:
+            starts = True
+        if starts:
+            j += 1
+        journey[e] = j
+        prev_person = p
+        if dis_far[e] > prior_max:
+            prior_max = dis_far[e]
+        if is_tr[e] and (prior_tr is None or dis[e] > prior_tr):
+            prior_tr = int(dis[e])
+    return journey
+
+
+def _top_pairs(eps: Table, top: Table, codes: CodeLists) -> tuple[np.ndarray, np.ndarray]:
+    """The (start row, review row) pairs the warehouse counts for the county in 2017-18."""
+    journey = _journeys(eps, codes)
+    start_code, review_code, exit_code = codes.indices("top_stage", ["start", "review", "exit"])
+    ep = top["episode"].astype(np.int64)
+    day = top["review"].astype(np.int64)
+    stage = top["stage"]
+    # the row order of TOP identifiers: review date, episode, stage
+    rank = np.empty(len(top), np.int64)
+    rank[np.lexsort((stage, ep, day))] = np.arange(len(top))
+    is_start = stage == start_code
+    is_rev = (stage == review_code) | (stage == exit_code)
+    rev = np.flatnonzero(is_rev)
+    key = journey[ep[rev]]
+    by_j: dict[int, list[int]] = {}
+    for r, k in zip(rev, key, strict=True):
+        by_j.setdefault(int(k), []).append(int(r))
+    lo, hi = int(tl.FY_START[_YEAR]), int(tl.FY_START[_YEAR + 1]) - 1
+    best: dict[int, tuple[int, int, int, int, int]] = {}  # person -> (rev day, start day, rank..)
+    for s in np.flatnonzero(is_start):
+        e = ep[s]
+        if eps["la"][e] != _AREA or eps["group"][e] not in _DRUG_GROUPS:
+            continue
+        cands = [r for r in by_j.get(int(journey[e]), ()) if 150 <= day[r] - day[s] <= 240]
+        if not cands:
+            continue
+        r = max(cands, key=lambda r: (day[r], rank[r]))
+        if not lo <= day[r] <= hi:
+            continue
+        p = int(eps["person"][e])
+        cand = (int(day[r]), int(day[s]), int(rank[s]), int(s), int(r))
+        if p not in best or cand[:3] > best[p][:3]:
+            best[p] = cand
+    pairs = np.array([(v[3], v[4]) for v in best.values()], np.int64).reshape(-1, 2)
+    return pairs[:, 0], pairs[:, 1]
+
+
+def _top_outcomes(
+    rng: np.random.Generator, scale: float, eps: Table, top: Table, codes: CodeLists
+) -> None:
+    """Table 12 (abstinent and reduced use by drug) and injecting stopped, exactly."""
+    starts, reviews = _top_pairs(eps, top, codes)
+    for drug in ("opiates", "crack", "cannabis", "alcohol"):
+        col = top[f"days_{drug}"]
+        abst_n = targets.published(f"leic-2017-18-t12-abstinent-count-{drug}")
+        abst_share = targets.published(f"leic-2017-18-t12-abstinent-share-{drug}")
+        red_n = targets.published(f"leic-2017-18-t12-reduced-count-{drug}")
+        denom = int(round(abst_n / abst_share * scale))
+        n_abst, n_red = int(round(abst_n * scale)), int(round(red_n * scale))
+        counted = (col[starts] > 0) & (col[reviews] >= 0)
+        pos = np.flatnonzero(counted)
+        if len(pos) > denom:  # the review of the rest does not record the drug
+            drop = pos[top_k(rng.random(len(pos)), len(pos) - denom)]
+            col[reviews[drop]] = -1
+        elif len(pos) < denom:  # more users of the drug at start (alcohol: drinkers)
+            extra = np.flatnonzero(~counted & (col[starts] >= 0))
+            add = extra[top_k(rng.random(len(extra)), denom - len(pos))]
+            col[starts[add]] = np.clip(np.round(rng.normal(14, 6, len(add))), 2, 28)
+            col[reviews[add]] = col[starts[add]]
+        pos = np.flatnonzero((col[starts] > 0) & (col[reviews] >= 0))
+        at_start = col[starts[pos]].astype(np.int64)
+        # reduced needs at least two days at start; abstinent first among completed exits
+        order = rng.permutation(len(pos))
+        can_reduce = at_start[order] >= 2
+        red_pos = order[can_reduce][:n_red]
+        rest = np.setdiff1d(order, red_pos, assume_unique=True)
+        rest = rest[rng.permutation(len(rest))]
+        abst_pos = rest[:n_abst]
+        same_pos = rest[n_abst:]
+        s = at_start
+        col[reviews[pos[abst_pos]]] = 0
+        half = s[red_pos] // 2
+        col[reviews[pos[red_pos]]] = 1 + (rng.random(len(red_pos)) * half).astype(np.int64)
+        lo = s[same_pos] // 2 + 1
+        col[reviews[pos[same_pos]]] = np.minimum(
+            28, lo + (rng.random(len(same_pos)) * (s[same_pos] - lo + 3)).astype(np.int64)
+        )
+    # injecting stopped: injected at start, not at the review
+    n_stop = targets.published("leic-2017-18-top-injecting-stopped-count")
+    share = targets.published("leic-2017-18-top-injecting-stopped-share")
+    denom = int(round(n_stop / share * scale))
+    n_stop = int(round(n_stop * scale))
+    yes, no = codes.index("yes_no", "Y"), codes.index("yes_no", "N")
+    inj = top["injected"]
+    pos = np.flatnonzero((inj[starts] == yes) & (inj[reviews] >= 0))
+    if len(pos) > denom:
+        drop = pos[top_k(rng.random(len(pos)), len(pos) - denom)]
+        inj[reviews[drop]] = -1
+        pos = np.setdiff1d(pos, drop)
+    pos = pos[rng.permutation(len(pos))]
+    inj[reviews[pos[:n_stop]]] = no
+    inj[reviews[pos[n_stop:]]] = yes
+
+
+def _exact(
+    rng: np.random.Generator, values: np.ndarray, want: dict[int, int], rest: int = -1
+) -> np.ndarray:
+    """``values`` changed as little as possible so that exactly ``want[c]`` hold code ``c``: the
+    surplus of each wanted code (and of codes not wanted, when the wanted total needs them), at
+    random, takes the codes short; a surplus left over takes code ``rest``."""
+    out = values.copy()
+    short: list[int] = []
+    pool: list[np.ndarray] = []
+    for c, k in want.items():
+        pos = np.flatnonzero(out == c)
+        if len(pos) > k:
+            pool.append(pos[rng.permutation(len(pos))[: len(pos) - k]])
+        short.extend([c] * max(k - len(pos), 0))
+    spare = np.concatenate(pool) if pool else np.zeros(0, np.int64)
+    if len(spare) < len(short):
+        others = np.flatnonzero(~np.isin(out, list(want)))
+        extra = others[rng.permutation(len(others))[: len(short) - len(spare)]]
+        spare = np.concatenate([spare, extra])
+    spare = spare[rng.permutation(len(spare))]
+    fill = np.array(short, dtype=out.dtype)[rng.permutation(len(short))]
+    n = min(len(fill), len(spare))
+    out[spare[:n]] = fill[:n]
+    out[spare[n:]] = rest
+    return out
+
+
+def _new_presentations(eps: Table, codes: CodeLists) -> np.ndarray:
+    """The presenting episode of each Leicestershire new presentation in drug treatment in
+    2017-18: the first episode referred in the year that continues no transfer (no episode of
+    the person discharged as transferred in the 21 days before its referral)."""
+    _, transferred = _reason_sets(codes)
+    lo, hi = int(tl.FY_START[_YEAR]), int(tl.FY_START[_YEAR + 1]) - 1
+    ref = eps["referral"].astype(np.int64)
+    dis = eps["discharge"].astype(np.int64)
+    person = eps["person"]
+    tr = np.flatnonzero(np.isin(eps["reason"], transferred) & (dis != tl.NO_DATE))
+    transfers: dict[int, list[tuple[int, int]]] = {}
+    for e in tr:
+        transfers.setdefault(int(person[e]), []).append((int(e), int(dis[e])))
+    cand = np.flatnonzero(
+        (ref >= lo) & (ref <= hi) & (eps["la"] == _AREA) & np.isin(eps["group"], _DRUG_GROUPS)
+    )
+    first: dict[int, tuple[int, int]] = {}
+    for e in cand:
+        r = int(ref[e])
+        p = int(person[e])
+        if any(o != e and r - _CHAIN_DAYS <= d <= r for o, d in transfers.get(p, ())):
+            continue
+        if p not in first or (r, int(e)) < first[p]:
+            first[p] = (r, int(e))
+    return np.array(sorted(e for _, e in first.values()), np.int64)
+
+
+def _presentations(
+    rng: np.random.Generator, scale: float, eps: Table, codes: CodeLists
+) -> np.ndarray:
+    """New presentations' circumstances at start, 2017-18: regular employment 27 % (with
+    unemployed or inactive 27 % and long-term sick 41 %) of those recorded, an urgent housing
+    need for 16 % of the opiate group (in place of a housing problem, so that any problem stays
+    as it is) and 91 living with children. Returns the presenting episodes."""
+    pres = _new_presentations(eps, codes)
+    emp = eps["employment"]
+    rec = pres[emp[pres] >= 0]
+    es = "employment_status"
+    shares = {
+        k: targets.published(f"leic-2017-18-np-employment-{k.replace('_', '-')}")
+        for k in ("regular_employment", "unemployed_inactive", "long_term_sick")
+    }
+    want = {codes.index(es, k): int(round(v * len(rec))) for k, v in shares.items()}
+    emp[rec] = _exact(rng, emp[rec], want, rest=codes.index(es, "other"))
+    an = "accommodation_need"
+    acc = eps["accommodation"]
+    opiate = pres[(eps["group"][pres] == OPIATE) & (acc[pres] >= 0)]
+    urgent, problem = codes.index(an, "urgent_problem"), codes.index(an, "housing_problem")
+    either = int(np.isin(acc[opiate], [urgent, problem]).sum())
+    k = int(round(targets.published("leic-2017-18-np-opiate-urgent-housing") * len(opiate)))
+    acc[opiate] = _exact(rng, acc[opiate], {urgent: k, problem: max(either - k, 0)})
+    par = eps["parental"]
+    living = codes.index("parental_status", "living_with_children")
+    k = int(round(targets.count("leic-2017-18-np-parents-count") * scale))
+    rec = pres[par[pres] >= 0]
+    have = np.flatnonzero(par[rec] == living)
+    if len(have) > k:  # the rest are parents not living with their children
+        drop = rec[have[rng.permutation(len(have))[: len(have) - k]]]
+        par[drop] = codes.index("parental_status", "parent_not_living_with_children")
+    elif len(have) < k:
+        other = rec[par[rec] != living]
+        par[other[rng.permutation(len(other))[: k - len(have)]]] = living
+    return pres
+
+
+def _pom_otc(rng: np.random.Generator, scale: float, eps: Table, codes: CodeLists) -> None:
+    """People in drug treatment in 2017-18 citing a POM or OTC medicine: 112, exactly."""
+    lo, hi = int(tl.FY_START[_YEAR]), int(tl.FY_START[_YEAR + 1]) - 1
+    ts = "treatment_substance"
+    pom = codes.index(ts, "pom_otc")
+    dis = eps["discharge"].astype(np.int64)
+    overlap = (eps["referral"] <= hi) & ((dis == tl.NO_DATE) | (dis >= lo))
+    here = overlap & (eps["la"] == _AREA) & np.isin(eps["group"], _DRUG_GROUPS)
+    subs = np.stack([eps["s1"], eps["s2"], eps["s3"]], axis=1)
+    cites = (subs == pom).any(axis=1)
+    persons = np.unique(eps["person"][here & cites])
+    k = int(round(targets.count("leic-2017-18-t5-pom-total-count") * scale))
+    if len(persons) > k:  # the others' medicine is a benzodiazepine (or, as main drug, other)
+        drop = persons[rng.permutation(len(persons))[: len(persons) - k]]
+        mine = np.isin(eps["person"], drop)
+        benzo = codes.index(ts, "benzodiazepines")
+        for col in ("s1", "s2", "s3"):
+            sub = eps[col]
+            swap = mine & (sub == pom)
+            taken = (subs == benzo).any(axis=1)
+            sub[swap] = np.where(taken[swap] | (col == "s1"), codes.index(ts, "other"), benzo)
+
+
+#: Age bands of the treatment profiles (age at the year's midpoint): lower bound, upper bound.
+_BANDS = ((0, 17), (18, 29), (30, 39), (40, 49), (50, 59), (60, 69), (70, 99))
+_LABELS = ("18-29", "30-39", "40-49", "50-59", "60-69")
+_MIN_AGE_AT_FIRST_REFERRAL = 16
+
+
+def _ages(
+    rng: np.random.Generator, eps: Table, people: PersonRegistry, sex_of: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Table 3: people in drug treatment in 2017-18 by sex and age band. Of each sex, exactly the
+    printed share aged 18-29, 30-39 and 40-49 (what the rounded shares leave over added in
+    proportion), 50-59 and 60-69 as the printed counts (107 and 13), and no one under 18 or 70
+    and over (the printed bands add up to everyone). A person moved to another band gets a
+    birth date in it (never one that would make their first referral younger than 16). Returns
+    the people moved and their birth dates, set once attributors are drawn
+    (``county_attributes``), so that the attributors of every other area stay as they are, and
+    everyone in the cohort."""
+    lo, hi = int(tl.FY_START[_YEAR]), int(tl.FY_START[_YEAR + 1]) - 1
+    mid = int(tl.FY_MID[_YEAR])
+    dis = eps["discharge"].astype(np.int64)
+    overlap = (eps["referral"] <= hi) & ((dis == tl.NO_DATE) | (dis >= lo))
+    here = overlap & (eps["la"] == _AREA) & np.isin(eps["group"], _DRUG_GROUPS)
+    persons = np.unique(eps["person"][here])
+    first_ref = np.full(len(people), np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(first_ref, eps["person"], eps["referral"].astype(np.int64))
+    first_ref = first_ref[persons]
+    dob = people.dob[persons].copy()
+    age = tl.years_between(dob, mid)
+    band = np.searchsorted([b[0] for b in _BANDS], age, side="right") - 1
+    male = sex_of[persons] == SEX_MALE
+    lei = "leic-2017-18-t3-age"
+    printed = np.array([targets.count(f"{lei}-count-{lab}") for lab in _LABELS], float)
+    n_all = len(persons)
+    # 50-59 and 60-69 as printed (the table's bands add up to everyone: no one under 18 or 70+)
+    older = np.round(printed[3:] * n_all / printed.sum()).astype(np.int64)
+    cells: dict[tuple[bool, int], int] = {}
+    for is_male, name in ((True, "male"), (False, "female")):
+        n = int((male == is_male).sum())
+        for b, lab in zip((1, 2, 3), _LABELS, strict=False):
+            share = targets.published(f"{lei}-share-leics-{name}-{lab}")
+            cells[is_male, b] = int(round(share * n))
+    # what the rounded shares leave over goes to the three bands in proportion
+    left = n_all - sum(cells.values()) - int(older.sum())
+    keys = list(cells)
+    extra = allocate(abs(left), np.array([cells[k] for k in keys], float)) * np.sign(left)
+    for k, e in zip(keys, extra, strict=True):
+        cells[k] += int(e)
+    want_sex: dict[bool, dict[int, int]] = {}
+    rest = {m: int((male == m).sum()) - sum(cells[m, b] for b in (1, 2, 3)) for m in (True, False)}
+    m4 = int(round(older[0] * rest[True] / max(rest[True] + rest[False], 1)))
+    split = {True: (m4, rest[True] - m4), False: (older[0] - m4, rest[False] - older[0] + m4)}
+    for m in (True, False):
+        want_sex[m] = {0: 0, **{b: cells[m, b] for b in (1, 2, 3)}, 4: int(split[m][0])}
+        want_sex[m].update({5: int(split[m][1]), 6: 0})
+    for is_male in (True, False):
+        idx = np.flatnonzero(male == is_male)
+        want = want_sex[is_male]
+        cur = {b: int((band[idx] == b).sum()) for b in want}
+        spare: list[int] = []
+        for b in want:
+            pos = idx[band[idx] == b]
+            if cur[b] > want[b]:  # the surplus: those whose first referral is earliest move on
+                spare.extend(
+                    pos[np.argsort(first_ref[pos] + rng.integers(0, 60, len(pos)))][
+                        : cur[b] - want[b]
+                    ].tolist()
+                )
+        pool = np.array(spare, np.int64)
+        for b in sorted(want):  # the youngest band first takes the most recent first referrals
+            need = want[b] - cur[b]
+            if need <= 0 or len(pool) == 0:
+                continue
+            b_lo, b_hi = _BANDS[b]
+            # the youngest age each could be: their first referral at 16 or older
+            since = (mid - first_ref[pool]) / 365.25
+            floor_age = np.ceil(since + _MIN_AGE_AT_FIRST_REFERRAL).astype(np.int64)
+            ok = np.flatnonzero(floor_age <= b_hi)
+            take = ok[np.argsort(floor_age[ok] + rng.random(len(ok)), kind="stable")][:need]
+            who = pool[take]
+            new_age = np.maximum(rng.integers(b_lo, b_hi + 1, len(who)), floor_age[take])
+            # born in the quarter before the birthday that makes ``new_age`` at the midpoint
+            dob[who] = mid - np.floor((new_age + 0.25) * 365.25) - rng.integers(0, 90, len(who))
+            band[who] = b
+            pool = np.delete(pool, take)
+    moved = dob != people.dob[persons]
+    return persons[moved], dob[moved], persons
+
+
+def county_attributes(
+    rng: np.random.Generator,
+    scale: float,
+    quotas: tuple[np.ndarray, ...],
+    people: PersonRegistry,
+    codes: CodeLists,
+) -> None:
+    """Once attributors are drawn: the birth dates ``_ages`` chose (initials redrawn where one
+    would then share date of birth, sex and initials with someone else), the sex ``_completions``
+    swapped, sex recorded for everyone in drug treatment in 2017-18, and Other White new
+    presentations 2017-18: 8, exactly (the rest of another group, White British unchanged)."""
+    presenting_people, moved, dob, swapped, sex, cohort = quotas
+    people.dob[moved] = dob
+    people.sex[swapped] = sex
+    # the chapter's tables by sex count everyone in drug treatment as male or female
+    sex_list = codes.of("sex")
+    male = people.sex[cohort] == SEX_MALE
+    people.sex_code[cohort] = np.where(male, sex_list.index("M"), sex_list.index("F"))
+    moved = np.union1d(np.union1d(moved, swapped), cohort)
+    fi, si = people.first_initial, people.surname_initial
+    for _ in range(100):
+        key = ((people.dob.astype(np.int64) + 100_000) * 8 + people.sex_code) * 676
+        key += fi.astype(np.int64) * 26 + si
+        _, inv, n = np.unique(key, return_inverse=True, return_counts=True)
+        clash = moved[n[inv[moved]] > 1]
+        if len(clash) == 0:
+            break
+        fi[clash] = rng.integers(0, 26, len(clash))
+        si[clash] = rng.integers(0, 26, len(clash))
+    others = codes.indices("ethnicity", ["B", "C"])
+    eth = people.ethnicity
+    pos = presenting_people[np.isin(eth[presenting_people], others)]
+    k = int(round(targets.count("leic-2017-18-np-ethnicity-other-white-count") * scale))
+    if len(pos) > k:  # the others of an ethnic group other than White (White British unchanged)
+        drop = pos[rng.permutation(len(pos))[: len(pos) - k]]
+        eth[drop] = codes.indices("ethnicity", list("DEFGHJKLMNPRS"))[
+            rng.integers(0, 13, len(drop))
+        ]
+    elif len(pos) < k:
+        wb = presenting_people[eth[presenting_people] == codes.index("ethnicity", "A")]
+        eth[wb[rng.permutation(len(wb))[: k - len(pos)]]] = codes.index("ethnicity", "C")
+
+
+def county_quotas(
+    rng: np.random.Generator,
+    scale: float,
+    eps: Table,
+    top: Table,
+    people: PersonRegistry,
+    codes: CodeLists,
+) -> tuple[np.ndarray, ...]:
+    """Meet the county's printed cohort counts in place (episode values, TOP values); returns
+    what ``county_attributes`` sets once attributors are drawn: the people presenting in
+    2017-18, the people whose age moves with their new birth dates, and the people whose sex
+    changes places (completions)."""
+    sex_of = people.sex.copy()
+    _completions(rng, scale, eps, sex_of, codes)
+    _top_outcomes(rng, scale, eps, top, codes)
+    _pom_otc(rng, scale, eps, codes)
+    moved, dob, cohort = _ages(rng, eps, people, sex_of)
+    swapped = np.flatnonzero(sex_of != people.sex)
+    presenting = eps["person"][_presentations(rng, scale, eps, codes)]
+    return presenting, moved, dob, swapped, sex_of[swapped], cohort
