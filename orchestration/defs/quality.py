@@ -11,7 +11,8 @@ from collections.abc import Sequence
 import dagster as dg
 
 from orchestration.defs.resources import WarehouseResource
-from orchestration.lib.quality.runner import SuiteResult, validate
+from orchestration.lib.quality.results import SuiteResult
+from orchestration.lib.quality.runner import validate
 from orchestration.lib.quality.suites import Suite, load_suites
 
 #: Set on every full build (smw build --full-refresh, the monthly schedule, after smw rekey).

@@ -4,14 +4,13 @@ Importing this package registers the ``duckdb.buffered`` SQLAlchemy dialect that
 """
 
 from orchestration.lib.quality.dialect import connection_url, register
-from orchestration.lib.quality.runner import (
+from orchestration.lib.quality.results import (
     ExpectationResult,
     SuiteResult,
-    WarehouseUnavailable,
     blocking_failures,
-    validate,
     warnings,
 )
+from orchestration.lib.quality.runner import WarehouseUnavailable, validate
 from orchestration.lib.quality.suites import (
     ExpectationSpec,
     Suite,

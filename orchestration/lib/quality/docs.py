@@ -34,7 +34,7 @@ if TYPE_CHECKING:
         ValidationResultIdentifier,
     )
 
-    from orchestration.lib.quality.runner import SuiteResult
+    from orchestration.lib.quality.results import SuiteResult
 
 SITE_NAME = "smw_data_docs"
 
