@@ -200,17 +200,17 @@ region_known as (
 
 ),
 
+region_prevalence as (
+
+    {{ region_prevalence_estimates('areas') }}
+
+),
+
 region_estimates as (
 
-    select areas.parent_code as area_code, estimates.period, sum(estimates.estimate) as estimate
-    from estimates
-    inner join areas
-        on
-            estimates.area_code = areas.area_code
-            and areas.area_type = 'la'
-    {{ join_rolled_up_region('areas', 'estimates.period') }}
-    where estimates.drug_group = 'ocu'
-    group by areas.parent_code, estimates.period
+    select area_code, period, estimate
+    from region_prevalence
+    where drug_group = 'ocu' and estimate is not null
 
 ),
 

@@ -143,21 +143,7 @@ estimates as (
     from {{ ref('stg_reference__prevalence_estimates') }}
     where age_band = '15-64'
     union all
-    select
-        areas.parent_code as area_code,
-        prevalence.period,
-        prevalence.drug_group,
-        sum(prevalence.estimate) as estimate,
-        sum(prevalence.lower_95) as lower_95,
-        sum(prevalence.upper_95) as upper_95
-    from {{ ref('stg_reference__prevalence_estimates') }} as prevalence
-    inner join areas
-        on
-            prevalence.la_code = areas.area_code
-            and areas.area_type = 'la'
-    {{ join_rolled_up_region('areas', 'prevalence.period') }}
-    where prevalence.age_band = '15-64'
-    group by areas.parent_code, prevalence.period, prevalence.drug_group
+    {{ region_prevalence_estimates('areas', ['estimate', 'lower_95', 'upper_95']) }}
 
 ),
 
