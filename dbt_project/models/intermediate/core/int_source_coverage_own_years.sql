@@ -35,7 +35,7 @@ events as (
 
 ),
 
-latest as (
+latest_recorded as (
 
     select source, area_code, max(event_date) as data_as_of_date
     from (
@@ -50,7 +50,7 @@ latest as (
 
 ),
 
-latest_month as (
+latest as (
 
     {#- the area's extracts are monthly files: they report to the end of its latest month, so a
         small area with no record on its last day (31 March 2008) still covers its last year -#}
@@ -58,50 +58,11 @@ latest_month as (
         source,
         area_code,
         cast({{ dbt.last_day('data_as_of_date', 'month') }} as date) as data_as_of_date
-    from latest
+    from latest_recorded
 
 ),
 
-yearly as (
-
-    select
-        source,
-        area_code,
-        {{ financial_year('event_date') }} as period,
-        count(*) as records
-    from events
-    where event_date is not null
-    group by source, area_code, {{ financial_year('event_date') }}
-
-),
-
-busiest as (
-
-    select source, area_code, max(records) as max_records
-    from yearly
-    group by source, area_code
-
-),
-
-covered as (
-
-    select
-        yearly.source,
-        yearly.area_code,
-        min(yearly.period) as first_period,
-        max(case when periods.end_date <= latest.data_as_of_date then yearly.period end)
-            as last_period
-    from yearly
-    inner join busiest
-        on yearly.source = busiest.source and yearly.area_code = busiest.area_code
-    inner join latest_month as latest
-        on yearly.source = latest.source and yearly.area_code = latest.area_code
-    inner join periods
-        on yearly.period = periods.period
-    where yearly.records >= 0.1 * busiest.max_records
-    group by yearly.source, yearly.area_code
-
-)
+{{ smw.coverage_years_ctes(keys=['area_code']) }}
 
 select
     covered.source,
@@ -110,7 +71,7 @@ select
     covered.last_period,
     latest.data_as_of_date
 from covered
-inner join latest_month as latest
+inner join latest
     on covered.source = latest.source and covered.area_code = latest.area_code
 inner join main_coverage
     on covered.source = main_coverage.source

@@ -41,50 +41,13 @@ latest as (
 
 ),
 
-yearly as (
-
-    select
-        source,
-        {{ financial_year('event_date') }} as period,
-        count(*) as records
-    from events
-    where event_date is not null
-    group by source, {{ financial_year('event_date') }}
-
-),
-
-busiest as (
-
-    select source, max(records) as max_records
-    from yearly
-    group by source
-
-),
-
 periods as (
 
     select * from {{ ref('int_financial_years_generated') }}
 
 ),
 
-covered as (
-
-    select
-        yearly.source,
-        min(yearly.period) as first_period,
-        max(case when periods.end_date <= latest.data_as_of_date then yearly.period end)
-            as last_period
-    from yearly
-    inner join busiest
-        on yearly.source = busiest.source
-    inner join latest
-        on yearly.source = latest.source
-    inner join periods
-        on yearly.period = periods.period
-    where yearly.records >= 0.1 * busiest.max_records
-    group by yearly.source
-
-)
+{{ smw.coverage_years_ctes() }}
 
 select
     covered.source,
