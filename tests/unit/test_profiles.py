@@ -1,4 +1,4 @@
-"""dbt_project/profiles.yml: dbt's DuckDB has a bounded memory budget unless told otherwise."""
+"""dbt_project/profiles.yml: dbt's DuckDB memory settings (default, override, insertion order)."""
 
 from __future__ import annotations
 
@@ -40,14 +40,14 @@ def _applied(settings: dict) -> tuple[int, bool]:
     return int(float(number) * scale), bool(order)
 
 
-def test_default_profile_bounds_duckdb_memory():
+def test_default_profile_lets_duckdb_stream_and_names_its_memory_limit():
     env = {k: v for k, v in os.environ.items() if k != "SMW_DUCKDB_MEMORY_LIMIT"}
     settings = _duckdb_output(env)["settings"]
-    # a fixed size, not a share of whatever RAM the machine has
+    # the default the out-of-memory hint names (orchestration/lib/runlog.py)
     assert settings["memory_limit"] == DUCKDB_MEMORY_LIMIT_DEFAULT
     assert settings["preserve_insertion_order"] is False
     limit, keeps_order = _applied(settings)
-    assert 1 * 2**30 <= limit <= 3 * 2**30
+    assert limit > 0
     assert keeps_order is False
 
 
