@@ -124,6 +124,10 @@ def read_last_failure(home: Home) -> dict[str, Any] | None:
 #: What dagster-dbt puts before the errors it found in dbt's output.
 _DBT_ERRORS = "Errors parsed from dbt logs:"
 
+#: dbt's DuckDB memory limit when SMW_DUCKDB_MEMORY_LIMIT is not set: the default in
+#: dbt_project/profiles.yml (a unit test keeps the two equal).
+DUCKDB_MEMORY_LIMIT_DEFAULT = "80%"
+
 
 def dbt_failure(text: str) -> str | None:
     """The first model dbt could not build and why, from dagster-dbt's error text (whose
@@ -137,8 +141,9 @@ def dbt_failure(text: str) -> str | None:
             message = f"dbt: {line.split(' (', 1)[0]}: {lines[i + 1]}"
             if "Out of Memory Error" in lines[i + 1]:
                 message += (
-                    " (dbt's DuckDB may use SMW_DUCKDB_MEMORY_LIMIT, by default 80% of RAM:"
-                    " raise it, or build where more memory is free)"
+                    " (dbt's DuckDB may use SMW_DUCKDB_MEMORY_LIMIT, by default"
+                    f" {DUCKDB_MEMORY_LIMIT_DEFAULT} of RAM: raise it, or build where more memory is"
+                    " free)"
                 )
             return message
     return None

@@ -7,6 +7,7 @@ import dagster as dg
 from orchestration.definitions import BUILD_JOB, build_definitions
 from orchestration.defs.sensors import landing_fingerprint
 from orchestration.lib import spec
+from orchestration.lib.runlog import DUCKDB_MEMORY_LIMIT_DEFAULT
 
 
 def test_definitions_hold_the_whole_graph(tmp_path):
@@ -81,6 +82,8 @@ def test_a_failed_dbt_build_is_reported_by_its_first_failing_model():
         "dbt: Runtime Error in model int_ims_client_periods: Out of Memory Error: failed to pin"
     )
     assert "SMW_DUCKDB_MEMORY_LIMIT" in message
+    # the hint names the default the profile really has (tests/unit/test_profiles.py)
+    assert f"by default {DUCKDB_MEMORY_LIMIT_DEFAULT} of RAM:" in message
     other = text.replace(
         "Out of Memory Error: failed to pin block of size 256.0 KiB (1.8 GiB/1.8 GiB used)",
         "Binder Error: column x not found",
