@@ -173,6 +173,21 @@ client_periods as (
 
 ),
 
+substance_choice as (
+
+    {#- the main and second substance side by side, one row per person and period: one join
+        below instead of two (at scale 10 the two joins' hash tables did not fit in 2 GB) -#}
+    select
+        person_id,
+        period,
+        max(case when position = 'main' then substance end) as main_substance,
+        max(case when position = 'second' then substance end) as second_substance
+    from substance_ranked
+    where substance_rank = 1
+    group by person_id, period
+
+),
+
 people as (
 
     select * from {{ ref('int_people_linked') }}
@@ -194,8 +209,8 @@ select
     end as cohort,
     people.sex,
     {{ age_at('people.birth_month', 'periods.midpoint_date') }} as age_at_midpoint,
-    main_substance.substance as main_substance,
-    second_substance.substance as second_substance,
+    substance_choice.main_substance,
+    substance_choice.second_substance,
     client_periods.nsp_visits,
     client_periods.iped_visits,
     client_periods.psychoactive_visits,
@@ -206,15 +221,7 @@ inner join people
     on client_periods.person_id = people.person_id
 inner join periods
     on client_periods.period = periods.period
-left join substance_ranked as main_substance
+left join substance_choice
     on
-        client_periods.person_id = main_substance.person_id
-        and client_periods.period = main_substance.period
-        and main_substance.position = 'main'
-        and main_substance.substance_rank = 1
-left join substance_ranked as second_substance
-    on
-        client_periods.person_id = second_substance.person_id
-        and client_periods.period = second_substance.period
-        and second_substance.position = 'second'
-        and second_substance.substance_rank = 1
+        client_periods.person_id = substance_choice.person_id
+        and client_periods.period = substance_choice.period
