@@ -177,8 +177,13 @@ def test_the_daemon_and_ui_open_the_home_with_smws_storage(tmp_path, monkeypatch
 def test_an_earlier_homes_dagster_yaml_is_brought_up_to_date_unless_edited(tmp_path):
     from orchestration.lib.dagster_instance import DAGSTER_YAML
 
-    earlier = DAGSTER_YAML.split("# Dagster's SQLite files")[0]
-    assert "storage:" not in earlier and "SmwSqliteStorage" in DAGSTER_YAML
+    # exactly what smw wrote before the storage lines (written out, not derived from the code)
+    earlier = (
+        "# The persistent Dagster instance of this smw warehouse home (DAGSTER_HOME).\n"
+        "# Written by smw (orchestration/lib/dagster_instance.py); storage is SQLite in this folder.\n"
+        "telemetry:\n  enabled: false\nnux:\n  enabled: false\n"
+    )
+    assert "SmwSqliteStorage" in DAGSTER_YAML
     home = Home.at(tmp_path / "home")
     config = ensure_dagster_home(home) / "dagster.yaml"
     config.write_text(earlier, encoding="utf-8")  # as smw wrote it before
