@@ -38,16 +38,24 @@ periods as (
 
 overlapping as (
 
+    {#- Only the columns used below: at scale 10 this CTE holds ~2.3 M rows, and the journey
+        (66-character ids) and period columns are joined on for the latest episode alone, so
+        carrying them here doubled the query's memory (3 GB instead of 2 GB). -#}
     select
-        episodes.*,
-        journeys.journey_id,
-        journeys.journey_start_date,
-        journeys.journey_end_date,
+        episodes.episode_id,
+        episodes.person_id,
+        episodes.area_code,
+        episodes.referral_date,
+        episodes.discharge_date,
+        episodes.discharge_reason,
+        episodes.discharge_category,
+        episodes.setting,
+        episodes.substance_1,
+        episodes.substance_2,
+        episodes.substance_3,
+        episodes.is_ocu,
         journeys.is_new_presentation_episode,
         periods.period,
-        periods.start_date as period_start_date,
-        periods.end_date as period_end_date,
-        periods.midpoint_date as period_midpoint_date,
         episodes.discharge_date between periods.start_date and periods.end_date
             as is_discharged_in_period,
         episodes.discharge_date is null
@@ -65,16 +73,32 @@ overlapping as (
 
 latest_episode as (
 
-    select *
+    select
+        ranked.person_id,
+        ranked.period,
+        ranked.episode_id,
+        ranked.area_code,
+        journeys.journey_id,
+        journeys.journey_start_date,
+        journeys.journey_end_date,
+        periods.end_date as period_end_date,
+        periods.midpoint_date as period_midpoint_date
     from (
         select
-            *,
+            person_id,
+            period,
+            episode_id,
+            area_code,
             row_number() over (
                 partition by person_id, period order by referral_date desc, episode_id desc
             ) as recency
         from overlapping
     ) as ranked
-    where recency = 1
+    inner join journeys
+        on ranked.episode_id = journeys.episode_id
+    inner join periods
+        on ranked.period = periods.period
+    where ranked.recency = 1
 
 ),
 
