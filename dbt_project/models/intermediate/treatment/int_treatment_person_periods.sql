@@ -1,7 +1,8 @@
 {#- domain (Time): a person is in treatment in a period if any of their episodes overlaps it
     (referral_date <= period end and (discharge_date is empty or >= period start)). A discharge
     on the last day of the period (31 March) is an exit in that period.
-    One row per person per period in treatment, with what the cohort and indicators need:
+    One row per person per period in treatment, with what the cohort and indicators need
+    (int_treatment_person_periods_summarised summarises the episodes of each period):
     - substance group: the highest of the groups of the episodes in the period
       (opiate > non_opiate_alcohol > non_opiate > alcohol_only);
     - area: residence on the latest episode in the period;
@@ -16,6 +17,12 @@
       tx_deaths_in_treatment): a club drug or a POM/OTC medicine cited in any substance field, a
       residential setting, a discharge for death in the period. -#}
 with
+
+summary as (
+
+    select * from {{ ref('int_treatment_person_periods_summarised') }}
+
+),
 
 episodes as (
 
@@ -36,123 +43,18 @@ periods as (
 
 ),
 
-overlapping as (
-
-    {#- Only the columns used below: at scale 10 this CTE holds ~2.3 M rows, and the journey
-        (66-character ids) and period columns are joined on for the latest episode alone, so
-        carrying them here doubled the query's memory (3 GB instead of 2 GB). -#}
-    select
-        episodes.episode_id,
-        episodes.person_id,
-        episodes.area_code,
-        episodes.referral_date,
-        episodes.discharge_date,
-        episodes.discharge_reason,
-        episodes.discharge_category,
-        episodes.setting,
-        episodes.substance_1,
-        episodes.substance_2,
-        episodes.substance_3,
-        episodes.is_ocu,
-        journeys.is_new_presentation_episode,
-        periods.period,
-        episodes.discharge_date between periods.start_date and periods.end_date
-            as is_discharged_in_period,
-        episodes.discharge_date is null
-        or episodes.discharge_date > periods.end_date as is_open_at_period_end,
-        episodes.referral_date between periods.start_date and periods.end_date
-            as is_referred_in_period,
-        {{ substance_group_rank('episodes.substance_group') }} as group_rank
-    from episodes
-    inner join journeys
-        on episodes.episode_id = journeys.episode_id
-    inner join periods
-        on {{ smw.episode_overlaps('episodes', 'periods.start_date', 'periods.end_date') }}
-
-),
-
-latest_episode as (
-
-    select
-        ranked.person_id,
-        ranked.period,
-        ranked.episode_id,
-        ranked.area_code,
-        journeys.journey_id,
-        journeys.journey_start_date,
-        journeys.journey_end_date,
-        periods.end_date as period_end_date,
-        periods.midpoint_date as period_midpoint_date
-    from (
-        select
-            person_id,
-            period,
-            episode_id,
-            area_code,
-            row_number() over (
-                partition by person_id, period order by referral_date desc, episode_id desc
-            ) as recency
-        from overlapping
-    ) as ranked
-    inner join journeys
-        on ranked.episode_id = journeys.episode_id
-    inner join periods
-        on ranked.period = periods.period
-    where ranked.recency = 1
-
-),
-
 latest_discharge as (
 
-    select *
-    from (
-        select
-            person_id,
-            period,
-            episode_id as discharged_episode_id,
-            discharge_date as latest_discharge_date,
-            discharge_category as latest_discharge_category,
-            discharge_reason as latest_discharge_reason,
-            row_number() over (
-                partition by person_id, period order by discharge_date desc, episode_id desc
-            ) as recency
-        from overlapping
-        where is_discharged_in_period
-    ) as ranked
-    where recency = 1
-
-),
-
-summary as (
-
     select
-        person_id,
-        period,
-        max(group_rank) as group_rank,
-        max(case when is_open_at_period_end then 1 else 0 end) = 1 as is_open_at_period_end,
-        max(case when is_referred_in_period and is_new_presentation_episode then 1 else 0 end) = 1
-            as is_new_presentation,
-        min(case when is_referred_in_period and is_new_presentation_episode then referral_date end)
-            as new_presentation_date,
-        count(*) as episodes_in_period,
-        max(case when is_ocu then 1 else 0 end) = 1 as has_ocu_episode,
-        max(
-            case
-                when
-                    substance_1 in ({{ club_drug_codes() }})
-                    or substance_2 in ({{ club_drug_codes() }})
-                    or substance_3 in ({{ club_drug_codes() }})
-                    then 1
-                else 0
-            end
-        ) = 1 as cites_club_drug,
-        max(case when 'pom_otc' in (substance_1, substance_2, substance_3) then 1 else 0 end) = 1
-            as cites_pom_otc,
-        max(case when setting = 'residential' then 1 else 0 end) = 1 as has_residential_episode,
-        max(case when discharge_reason = 'died' and is_discharged_in_period then 1 else 0 end) = 1
-            as died_in_period
-    from overlapping
-    group by person_id, period
+        summary.person_id,
+        summary.period,
+        summary.discharged_episode_id,
+        episodes.discharge_date as latest_discharge_date,
+        episodes.discharge_category as latest_discharge_category,
+        episodes.discharge_reason as latest_discharge_reason
+    from summary
+    inner join episodes
+        on summary.discharged_episode_id = episodes.episode_id
 
 ),
 
@@ -196,19 +98,19 @@ people as (
 )
 
 select
-    summary.person_id || '|' || summary.period as treatment_period_id,
+    summary.treatment_period_id,
     summary.person_id,
     summary.period,
     latest_episode.area_code,
-    {{ substance_group_of_rank('summary.group_rank') }} as substance_group,
-    summary.group_rank between 2 and 4 as is_drug_treatment,
+    summary.substance_group,
+    summary.is_drug_treatment,
     summary.has_ocu_episode,
     summary.cites_club_drug,
     summary.cites_pom_otc,
     summary.has_residential_episode,
     summary.died_in_period,
     people.sex,
-    {{ age_at('people.birth_month', 'latest_episode.period_midpoint_date') }} as age_at_midpoint,
+    {{ age_at('people.birth_month', 'periods.midpoint_date') }} as age_at_midpoint,
     summary.episodes_in_period,
     summary.is_new_presentation,
     summary.new_presentation_date,
@@ -228,16 +130,20 @@ select
         else coalesce(latest_discharge.latest_discharge_category, 'unknown')
     end as exit_type,
     latest_episode.episode_id as latest_episode_id,
-    latest_episode.journey_id as latest_journey_id,
-    latest_episode.journey_start_date as latest_journey_start_date,
+    latest_journey.journey_id as latest_journey_id,
+    latest_journey.journey_start_date as latest_journey_start_date,
     {{ dbt.datediff(
-        'latest_episode.journey_start_date',
-        'case when latest_episode.journey_end_date is null or latest_episode.journey_end_date > latest_episode.period_end_date then latest_episode.period_end_date else latest_episode.journey_end_date end',
+        'latest_journey.journey_start_date',
+        'case when latest_journey.journey_end_date is null or latest_journey.journey_end_date > periods.end_date then periods.end_date else latest_journey.journey_end_date end',
         'day'
     ) }} as journey_days
 from summary
-inner join latest_episode
-    on summary.person_id = latest_episode.person_id and summary.period = latest_episode.period
+inner join episodes as latest_episode
+    on summary.latest_episode_id = latest_episode.episode_id
+inner join journeys as latest_journey
+    on summary.latest_episode_id = latest_journey.episode_id
+inner join periods
+    on summary.period = periods.period
 inner join people
     on summary.person_id = people.person_id
 left join latest_discharge
