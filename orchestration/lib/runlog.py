@@ -126,7 +126,7 @@ _DBT_ERRORS = "Errors parsed from dbt logs:"
 
 #: dbt's DuckDB memory limit when SMW_DUCKDB_MEMORY_LIMIT is not set: the default in
 #: dbt_project/profiles.yml (a unit test keeps the two equal).
-DUCKDB_MEMORY_LIMIT_DEFAULT = "80%"
+DUCKDB_MEMORY_LIMIT_DEFAULT = "3GB"
 
 
 def dbt_failure(text: str) -> str | None:
@@ -142,8 +142,8 @@ def dbt_failure(text: str) -> str | None:
             if "Out of Memory Error" in lines[i + 1]:
                 message += (
                     " (dbt's DuckDB may use SMW_DUCKDB_MEMORY_LIMIT, by default"
-                    f" {DUCKDB_MEMORY_LIMIT_DEFAULT} of RAM: raise it, or build where more memory is"
-                    " free)"
+                    f" {DUCKDB_MEMORY_LIMIT_DEFAULT}: raise it, e.g. SMW_DUCKDB_MEMORY_LIMIT=6GB or"
+                    " 80% of RAM)"
                 )
             return message
     return None

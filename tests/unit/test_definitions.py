@@ -83,7 +83,7 @@ def test_a_failed_dbt_build_is_reported_by_its_first_failing_model():
     )
     assert "SMW_DUCKDB_MEMORY_LIMIT" in message
     # the hint names the default the profile really has (tests/unit/test_profiles.py)
-    assert f"by default {DUCKDB_MEMORY_LIMIT_DEFAULT} of RAM:" in message
+    assert f"by default {DUCKDB_MEMORY_LIMIT_DEFAULT}: raise it" in message
     other = text.replace(
         "Out of Memory Error: failed to pin block of size 256.0 KiB (1.8 GiB/1.8 GiB used)",
         "Binder Error: column x not found",
