@@ -65,37 +65,26 @@ overlapping as (
 
 latest_episode as (
 
-    select *
-    from (
-        select
-            *,
-            row_number() over (
-                partition by person_id, period order by referral_date desc, episode_id desc
-            ) as recency
-        from overlapping
-    ) as ranked
-    where recency = 1
+    {{ smw.top_row_per_group(
+        'overlapping', 'person_id, period', 'referral_date desc, episode_id desc'
+    ) }}
 
 ),
 
 latest_discharge as (
 
-    select *
-    from (
-        select
-            person_id,
-            period,
-            episode_id as discharged_episode_id,
-            discharge_date as latest_discharge_date,
-            discharge_category as latest_discharge_category,
-            discharge_reason as latest_discharge_reason,
-            row_number() over (
-                partition by person_id, period order by discharge_date desc, episode_id desc
-            ) as recency
-        from overlapping
-        where is_discharged_in_period
-    ) as ranked
-    where recency = 1
+    {{ smw.top_row_per_group(
+        'overlapping', 'person_id, period', 'discharge_date desc, episode_id desc',
+        columns=[
+            'person_id',
+            'period',
+            'episode_id as discharged_episode_id',
+            'discharge_date as latest_discharge_date',
+            'discharge_category as latest_discharge_category',
+            'discharge_reason as latest_discharge_reason',
+        ],
+        where='is_discharged_in_period'
+    ) }}
 
 ),
 
