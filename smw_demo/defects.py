@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from orchestration.lib.spec import source
 from smw_demo import timeline as tl
 from smw_demo.manifest import PlantedDefect
 from smw_demo.sources import SourceRows
@@ -65,12 +66,11 @@ ROW_DEFECTS: tuple[RowDefect, ...] = (
         )
         for s in ATTRIBUTOR_SOURCES
     ),
-    RowDefect("uk_date_format", NSP, ("transaction_date",), 1e-3),
-    RowDefect("uk_date_format", INT, ("intervention_date",), 1e-3),
-    RowDefect("uk_date_format", EPI, ("referral_date",), 1e-3),
-    RowDefect("uk_date_format", TOP, ("review_date",), 1e-3),
-    RowDefect("uk_date_format", DIP, ("contact_date",), 1e-3),
-    RowDefect("uk_date_format", MDT, ("test_date",), 1e-3),
+    # each source's event date (the spec's date_column) written DD/MM/YYYY
+    *(
+        RowDefect("uk_date_format", s, (source(s).date_column,), 1e-3)
+        for s in (NSP, INT, EPI, TOP, DIP, MDT)
+    ),
     RowDefect("code_case_and_spaces", NSP, ("substance_injected", "sharps_returned"), 5e-4),
     RowDefect("code_case_and_spaces", INT, ("intervention_category",), 5e-4),
     RowDefect("code_case_and_spaces", EPI, ("sex", "setting"), 5e-4),

@@ -137,15 +137,5 @@
 {#- Keep the latest version of each record: the latest file wins, and within a file the later
     row (extract spec: a record re-sent in a later file replaces the earlier version). -#}
 {% macro latest_record(relation, key_columns) -%}
-    select *
-    from (
-        select
-            *,
-            row_number() over (
-                partition by {{ key_columns | join(', ') }}
-                order by _load_id desc, _row_number desc
-            ) as _version_rank
-        from {{ relation }}
-    ) as versions
-    where _version_rank = 1
+    {{ smw.top_row_per_group(relation, key_columns | join(', '), '_load_id desc, _row_number desc') }}
 {%- endmacro %}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from orchestration.lib.quality.dialect import (
 )
 from orchestration.lib.quality.suites import suite_files
 from orchestration.lib.spec import LINEAGE_COLUMNS, SOURCES_BY_NAME
+from tests.suites import write_suite
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -44,13 +44,6 @@ def _make_db(path: Path, sql: str) -> Path:
         con.execute(sql)
     finally:
         con.close()
-    return path
-
-
-def _write_suite(root: Path, layer: str, table: str, body: str) -> Path:
-    path = root / layer / f"{table}.yml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(body), encoding="utf-8")
     return path
 
 
@@ -207,7 +200,7 @@ expectations:
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path, list[SuiteResult]]]:
     root = tmp_path_factory.mktemp("gx")
     db = _make_db(root / "warehouse.duckdb", _TEST_TABLE)
-    suite = load_suite(_write_suite(root / "suites", "raw", "visits", _TEST_SUITE))
+    suite = load_suite(write_suite(root / "suites", "raw", "visits", _TEST_SUITE))
     docs = root / "home" / "data-docs"
     cwd = root / "cwd"
     cwd.mkdir()
@@ -319,7 +312,7 @@ def test_data_docs_are_written_and_linked(run: tuple[Path, Path, list[SuiteResul
 
 def test_later_runs_keep_earlier_pages(tmp_path: Path) -> None:
     db = _make_db(tmp_path / "w.duckdb", _TEST_TABLE)
-    suite = load_suite(_write_suite(tmp_path / "suites", "raw", "visits", _TEST_SUITE))
+    suite = load_suite(write_suite(tmp_path / "suites", "raw", "visits", _TEST_SUITE))
     docs = tmp_path / "docs"
     first = validate(db, [suite], docs, "first")[0].docs_page
     second = validate(db, [suite], docs, "second")[0].docs_page
@@ -333,7 +326,7 @@ def test_later_runs_keep_earlier_pages(tmp_path: Path) -> None:
 
 def test_missing_table_fails_every_rule_without_raising(tmp_path: Path) -> None:
     db = _make_db(tmp_path / "w.duckdb", "create schema raw")
-    suite = load_suite(_write_suite(tmp_path / "suites", "raw", "visits", _TEST_SUITE))
+    suite = load_suite(write_suite(tmp_path / "suites", "raw", "visits", _TEST_SUITE))
     (result,) = validate(db, [suite], tmp_path / "docs", "missing")
     assert result.error and "raw.visits" in result.error
     assert not result.success and all(not e.success for e in result.expectations)
@@ -397,7 +390,7 @@ def test_sql_rule_counts_rows_and_reports_record_ids_only(tmp_path: Path) -> Non
         from range(1, 11) t(i);
         """,
     )
-    path = _write_suite(
+    path = write_suite(
         tmp_path / "suites",
         "raw",
         "episodes",
@@ -465,7 +458,7 @@ def test_every_numeric_column_with_a_plausible_range_has_a_warning_rule() -> Non
 
 
 def test_out_of_range_helper_names_a_column_without_a_range(tmp_path: Path) -> None:
-    path = _write_suite(
+    path = write_suite(
         tmp_path,
         "raw",
         "population",

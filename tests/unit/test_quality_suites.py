@@ -6,27 +6,19 @@ Fast: suites are written to tmp_path; nothing is validated against a warehouse.
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from orchestration.lib.quality import SuiteError, load_code_lists, load_suite, load_suites
-
-
-def _write_suite(root: Path, layer: str, table: str, body: str) -> Path:
-    path = root / layer / f"{table}.yml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(body), encoding="utf-8")
-    return path
-
+from tests.suites import write_suite
 
 # --- code lists -------------------------------------------------------------------------------
 
 
 def test_code_list_value_sets_resolve_from_the_seed(tmp_path: Path) -> None:
     codes = load_code_lists()
-    path = _write_suite(
+    path = write_suite(
         tmp_path,
         "raw",
         "visits",
@@ -138,7 +130,7 @@ def test_yaml_errors_are_clear(tmp_path: Path, body: str, message: str) -> None:
 
 
 def test_suite_file_must_sit_where_its_table_says(tmp_path: Path) -> None:
-    _write_suite(
+    write_suite(
         tmp_path, "marts", "visits", "suite: s\ntable: raw.visits\nexpectations:" + _GOOD_RULE
     )
     with pytest.raises(SuiteError, match="belongs in raw/visits.yml"):
@@ -146,7 +138,7 @@ def test_suite_file_must_sit_where_its_table_says(tmp_path: Path) -> None:
 
 
 def test_rule_names_are_unique_across_suites(tmp_path: Path) -> None:
-    _write_suite(tmp_path, "raw", "a", "suite: a\ntable: raw.a\nexpectations:" + _GOOD_RULE)
-    _write_suite(tmp_path, "raw", "b", "suite: b\ntable: raw.b\nexpectations:" + _GOOD_RULE)
+    write_suite(tmp_path, "raw", "a", "suite: a\ntable: raw.a\nexpectations:" + _GOOD_RULE)
+    write_suite(tmp_path, "raw", "b", "suite: b\ntable: raw.b\nexpectations:" + _GOOD_RULE)
     with pytest.raises(SuiteError, match="'visit_id_present' also used by"):
         load_suites(tmp_path)

@@ -77,6 +77,14 @@ class Section:
     about: list[Markup] = field(default_factory=list)  # what the section counts, never a finding
     blocks: list[Figure | Table] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, id: str, title: str, *blocks: Figure | Table | None) -> Section:
+        """A section of ``blocks`` in order (a ``None``, a figure with nothing to show, left out)."""
+        section = cls(id, title)
+        for block in blocks:
+            section.add(block)
+        return section
+
     def add(self, block: Figure | Table | None) -> None:
         if block is not None:
             self.blocks.append(block)

@@ -112,16 +112,10 @@ contacts_by_area as (
 
 main_area as (
 
-    select person_id, period, area_code
-    from (
-        select
-            *,
-            row_number() over (
-                partition by person_id, period order by contacts desc, area_code asc
-            ) as area_rank
-        from contacts_by_area
-    ) as ranked
-    where area_rank = 1
+    {{ smw.top_row_per_group(
+        'contacts_by_area', 'person_id, period', 'contacts desc, area_code asc',
+        columns='person_id, period, area_code'
+    ) }}
 
 ),
 

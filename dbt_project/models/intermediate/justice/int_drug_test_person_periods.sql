@@ -40,21 +40,20 @@ by_period as (
 
 ),
 
+tests_by_area as (
+
+    select person_id, period, custody_la_code, count(*) as area_tests
+    from dated
+    group by person_id, period, custody_la_code
+
+),
+
 main_area as (
 
-    select person_id, period, custody_la_code as area_code
-    from (
-        select
-            person_id,
-            period,
-            custody_la_code,
-            row_number() over (
-                partition by person_id, period order by count(*) desc, custody_la_code
-            ) as area_rank
-        from dated
-        group by person_id, period, custody_la_code
-    ) as ranked
-    where area_rank = 1
+    {{ smw.top_row_per_group(
+        'tests_by_area', 'person_id, period', 'area_tests desc, custody_la_code',
+        columns='person_id, period, custody_la_code as area_code'
+    ) }}
 
 ),
 

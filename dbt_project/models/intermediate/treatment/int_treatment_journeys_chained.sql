@@ -97,19 +97,11 @@ journeys as (
 
 last_discharges as (
 
-    select person_id, journey_number, discharge_category
-    from (
-        select
-            person_id,
-            journey_number,
-            discharge_category,
-            row_number() over (
-                partition by person_id, journey_number order by discharge_date desc, episode_id desc
-            ) as recency
-        from numbered
-        where discharge_date is not null
-    ) as ranked
-    where recency = 1
+    {{ smw.top_row_per_group(
+        'numbered', 'person_id, journey_number', 'discharge_date desc, episode_id desc',
+        columns='person_id, journey_number, discharge_category',
+        where='discharge_date is not null'
+    ) }}
 
 )
 

@@ -48,29 +48,29 @@ extent as (
 
 ),
 
+new_presentation_episodes as (
+
+    select
+        episodes.*,
+        journeys.journey_id,
+        journeys.journey_end_date,
+        journeys.journey_end_category,
+        periods.period,
+        periods.midpoint_date
+    from episodes
+    inner join journeys
+        on episodes.episode_id = journeys.episode_id
+    inner join periods
+        on episodes.referral_date between periods.start_date and periods.end_date
+    where journeys.is_new_presentation_episode
+
+),
+
 first_new as (
 
-    select *
-    from (
-        select
-            episodes.*,
-            journeys.journey_id,
-            journeys.journey_end_date,
-            journeys.journey_end_category,
-            periods.period,
-            periods.midpoint_date,
-            row_number() over (
-                partition by episodes.person_id, periods.period
-                order by episodes.referral_date, episodes.episode_id
-            ) as presentation_rank
-        from episodes
-        inner join journeys
-            on episodes.episode_id = journeys.episode_id
-        inner join periods
-            on episodes.referral_date between periods.start_date and periods.end_date
-        where journeys.is_new_presentation_episode
-    ) as ranked
-    where presentation_rank = 1
+    {{ smw.top_row_per_group(
+        'new_presentation_episodes', 'person_id, period', 'referral_date, episode_id'
+    ) }}
 
 ),
 

@@ -87,10 +87,7 @@ paired as (
         starts.housing as start_housing,
         reviews.housing as review_housing,
         starts.days_paid_work as start_days_paid_work,
-        reviews.days_paid_work as review_days_paid_work,
-        row_number() over (
-            partition by starts.top_id order by reviews.review_date desc, reviews.top_id desc
-        ) as review_rank
+        reviews.days_paid_work as review_days_paid_work
     from starts
     inner join reviews
         on
@@ -101,19 +98,32 @@ paired as (
 
 ),
 
-yearly as (
+latest_pairs as (
+
+    {#- a start's latest review in the window -#}
+    {{ smw.top_row_per_group(
+        'paired', 'start_top_id', 'review_date desc, review_top_id desc', rank_column='review_rank'
+    ) }}
+
+),
+
+pairs_in_years as (
 
     select
-        paired.*,
-        periods.period,
-        row_number() over (
-            partition by paired.person_id, periods.period
-            order by paired.review_date desc, paired.start_date desc, paired.start_top_id desc
-        ) as person_rank
-    from paired
+        latest_pairs.*,
+        periods.period
+    from latest_pairs
     inner join periods
-        on paired.review_date between periods.start_date and periods.end_date
-    where paired.review_rank = 1
+        on latest_pairs.review_date between periods.start_date and periods.end_date
+
+),
+
+yearly as (
+
+    {#- a person's latest reviewed pair in the year -#}
+    {{ smw.top_row_per_group(
+        'pairs_in_years', 'person_id, period', 'review_date desc, start_date desc, start_top_id desc'
+    ) }}
 
 )
 
@@ -140,4 +150,3 @@ select
     start_days_paid_work,
     review_days_paid_work
 from yearly
-where person_rank = 1

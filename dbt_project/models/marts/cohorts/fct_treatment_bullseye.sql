@@ -71,24 +71,27 @@ in_period as (
 
 ),
 
+treated_before as (
+
+    select
+        episodes.person_id,
+        periods.period,
+        episodes.area_code,
+        episodes.discharge_date,
+        episodes.episode_id
+    from episodes
+    inner join periods
+        on episodes.discharge_date < periods.start_date
+
+),
+
 latest_before as (
 
     {#- people treated before a period and not during it: residence on their latest episode -#}
-    select person_id, period, area_code
-    from (
-        select
-            episodes.person_id,
-            periods.period,
-            episodes.area_code,
-            row_number() over (
-                partition by episodes.person_id, periods.period
-                order by episodes.discharge_date desc, episodes.episode_id desc
-            ) as recency
-        from episodes
-        inner join periods
-            on episodes.discharge_date < periods.start_date
-    ) as ranked
-    where recency = 1
+    {{ smw.top_row_per_group(
+        'treated_before', 'person_id, period', 'discharge_date desc, episode_id desc',
+        columns='person_id, period, area_code'
+    ) }}
 
 ),
 

@@ -256,22 +256,22 @@ region_bullseye_rows as (
 
 ),
 
+provider_area_episodes as (
+
+    select provider_code, area_code, count(*) as area_episodes
+    from episodes
+    where provider_code is not null and area_code is not null
+    group by provider_code, area_code
+
+),
+
 provider_areas as (
 
     {#- the local authority where most of a provider's episodes' clients live -#}
-    select provider_code, area_code
-    from (
-        select
-            provider_code,
-            area_code,
-            row_number()
-                over (partition by provider_code order by count(*) desc, area_code)
-                as area_rank
-        from episodes
-        where provider_code is not null and area_code is not null
-        group by provider_code, area_code
-    ) as ranked
-    where area_rank = 1
+    {{ smw.top_row_per_group(
+        'provider_area_episodes', 'provider_code', 'area_episodes desc, area_code',
+        columns='provider_code, area_code'
+    ) }}
 
 ),
 

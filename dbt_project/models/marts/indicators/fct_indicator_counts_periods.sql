@@ -79,34 +79,20 @@ overlapping as (
 
 latest_episode as (
 
-    select person_id, period, area_code
-    from (
-        select
-            person_id,
-            period,
-            area_code,
-            row_number()
-                over (partition by person_id, period order by referral_date desc, episode_id desc)
-                as recency
-        from overlapping
-    ) as ranked
-    where recency = 1
+    {{ smw.top_row_per_group(
+        'overlapping', 'person_id, period', 'referral_date desc, episode_id desc',
+        columns='person_id, period, area_code'
+    ) }}
 
 ),
 
 latest_discharge as (
 
-    select person_id, period, episode_id, discharge_date, discharge_category, window_end_date
-    from (
-        select
-            *,
-            row_number()
-                over (partition by person_id, period order by discharge_date desc, episode_id desc)
-                as recency
-        from overlapping
-        where is_discharged_in_window
-    ) as ranked
-    where recency = 1
+    {{ smw.top_row_per_group(
+        'overlapping', 'person_id, period', 'discharge_date desc, episode_id desc',
+        columns='person_id, period, episode_id, discharge_date, discharge_category, window_end_date',
+        where='is_discharged_in_window'
+    ) }}
 
 ),
 

@@ -9,8 +9,7 @@ labelled "provisional to <date>" (ids contain ``-provisional-``): it never takes
 colour. Labels wrap and are never cut short. Supplier text reaches charts as labels only: matplotlib escapes it
 in the SVG, and maths parsing is off so ``$`` is just a character.
 
-One module per chart family (``bars``, ``diagrams``, ``indicators``, ``comparison``) on the
-shared ``base``.
+One module per chart family (``bars``, ``diagrams``, ``indicators``) on the shared ``base``.
 """
 
 from orchestration.lib.reports.charts.bars import (
@@ -29,9 +28,13 @@ from orchestration.lib.reports.charts.base import (
     SERIES,
     Point,
 )
-from orchestration.lib.reports.charts.comparison import compare_areas, spine
 from orchestration.lib.reports.charts.diagrams import bullseye, funnel
-from orchestration.lib.reports.charts.indicators import intervals, trend_panels
+from orchestration.lib.reports.charts.indicators import (
+    compare_areas,
+    intervals,
+    spine,
+    trend_panels,
+)
 
 __all__ = [
     "COMPARISON_COLOURS",

@@ -90,53 +90,50 @@ def _access(b: Builder) -> Section:
 
 def _routes(b: Builder) -> Section:
     """Routes into treatment: referral routes."""
-    routes = Section("routes", "Routes into treatment")
-    routes.add(
+    return Section.of(
+        "routes",
+        "Routes into treatment",
         _pack_share(
             b,
             "New presentations by referral route",
             "tx_referral_source_share",
             "referral_group",
             "New presentations",
-        )
+        ),
+        _pack_indicators(b, "Referral source recorded", _headlines("tx_referral_source_recorded")),
     )
-    routes.add(
-        _pack_indicators(
-            b,
-            "Referral source recorded",
-            _headlines("tx_referral_source_recorded"),
-        )
-    )
-    return routes
 
 
 def _who(b: Builder) -> Section:
     """Who is in treatment: substance group, ethnicity, setting, club drugs and medicines."""
-    who = Section("who", "Who is in treatment")
-    for title, code, bt in (
-        (
-            "People in treatment by substance group, share of everyone in treatment",
-            "tx_substance_group_share",
-            "substance_group",
+    return Section.of(
+        "who",
+        "Who is in treatment",
+        *(
+            _pack_share(b, title, code, bt, "People")
+            for title, code, bt in (
+                (
+                    "People in treatment by substance group, share of everyone in treatment",
+                    "tx_substance_group_share",
+                    "substance_group",
+                ),
+                ("People in treatment by ethnic group", "tx_ethnicity_share", "ethnic_group"),
+                (
+                    "People in treatment by setting of their latest episode",
+                    "tx_setting_share",
+                    "setting",
+                ),
+            )
         ),
-        ("People in treatment by ethnic group", "tx_ethnicity_share", "ethnic_group"),
-        ("People in treatment by setting of their latest episode", "tx_setting_share", "setting"),
-    ):
-        who.add(_pack_share(b, title, code, bt, "People"))
-    who.add(
-        _pack_indicators(
-            b,
-            "Club drugs and medicines",
-            _headlines("tx_club_drugs", "tx_pom_otc"),
-        )
+        _pack_indicators(b, "Club drugs and medicines", _headlines("tx_club_drugs", "tx_pom_otc")),
     )
-    return who
 
 
 def _engagement(b: Builder) -> Section:
     """Engagement and time in treatment, residential rehabilitation."""
-    engagement = Section("engagement", "Engagement and time in treatment")
-    engagement.add(
+    return Section.of(
+        "engagement",
+        "Engagement and time in treatment",
         _pack_indicators(
             b,
             "Engagement, early exits and time in treatment",
@@ -147,16 +144,11 @@ def _engagement(b: Builder) -> Section:
                 ("tx_long_term", "all", "all", None),
                 *_by_group(b, "tx_long_term", "Two years or more")[1:],
             ],
-        )
-    )
-    engagement.add(
+        ),
         _count_table(
-            b,
-            "People in residential rehabilitation by year",
-            _by_group(b, "tx_residential_rehab"),
-        )
+            b, "People in residential rehabilitation by year", _by_group(b, "tx_residential_rehab")
+        ),
     )
-    return engagement
 
 
 def _top_outcomes(b: Builder) -> Section:
@@ -212,8 +204,9 @@ def _top_outcomes(b: Builder) -> Section:
 
 def _health_protection(b: Builder) -> Section:
     """Health protection: hepatitis B and C testing and vaccination."""
-    health = Section("health-protection", "Health protection: hepatitis B and C")
-    health.add(
+    return Section.of(
+        "health-protection",
+        "Health protection: hepatitis B and C",
         _pack_indicators(
             b,
             "Hepatitis testing and vaccination of people who have injected",
@@ -237,27 +230,34 @@ def _health_protection(b: Builder) -> Section:
                     ),
                 ],
             ),
-        )
+        ),
     )
-    return health
 
 
 def _safeguarding_housing(b: Builder) -> Section:
     """Safeguarding, housing and employment at the start of treatment."""
-    housing = Section(
-        "safeguarding-housing", "Safeguarding, housing and employment at the start of treatment"
-    )
-    for title, code, bt in (
-        ("Parental status of new presentations", "tx_parental_share", "parental_status"),
-        ("Accommodation need of new presentations", "tx_housing_share", "accommodation_need"),
-        ("Employment status of new presentations", "tx_employment_share", "employment_status"),
-    ):
-        housing.add(_pack_share(b, title, code, bt, "New presentations"))
-    housing.add(
+    return Section.of(
+        "safeguarding-housing",
+        "Safeguarding, housing and employment at the start of treatment",
+        *(
+            _pack_share(b, title, code, bt, "New presentations")
+            for title, code, bt in (
+                ("Parental status of new presentations", "tx_parental_share", "parental_status"),
+                (
+                    "Accommodation need of new presentations",
+                    "tx_housing_share",
+                    "accommodation_need",
+                ),
+                (
+                    "Employment status of new presentations",
+                    "tx_employment_share",
+                    "employment_status",
+                ),
+            )
+        ),
         _pack_indicators(
             b,
             "Recorded at the start of treatment",
             _headlines("tx_parental_recorded", "tx_housing_recorded", "tx_employment_recorded"),
-        )
+        ),
     )
-    return housing
