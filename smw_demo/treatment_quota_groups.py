@@ -1,0 +1,183 @@
+"""Leicestershire's new presentations by substance group, 2016-17 and 2017-18 (Table 2), met by
+quota; see ``treatment_quotas``.
+
+The county's careers give about the printed number of people in treatment in each group but too
+few opiate and too many non-opiate (and non-opiate & alcohol) new presentations: its opiate
+careers run long and its non-opiate & alcohol ones short. The quota does not add or remove
+careers (that would move other areas' identifiers); it changes *which substances* some of the
+county's people cite, and so their substance group, in every episode of theirs:
+
+* people are told apart by when they were in treatment: a new presentation in 2016-17, in
+  treatment in 2016-17, a new presentation in 2017-18, in treatment in 2017-18 (the four make a
+  pattern);
+* one person at a time, the move of a pattern from one group to another that brings the counts
+  nearest the printed ones is made (the new presentations of each drug group in each year, which
+  weigh most, then the people in treatment of each drug group in each year and the alcohol-only
+  people in treatment in 2017-18), the person drawn at random among those of the pattern, until
+  no move brings them nearer;
+* the substances change as little as the new group allows: to opiate, heroin is cited first (the
+  others follow, the third dropped); to non-opiate & alcohol, opiates are dropped and alcohol or
+  cannabis added where missing; to non-opiate, opiates and alcohol are dropped (cannabis where no
+  drug is left); to alcohol only, alcohol alone.
+
+Values only (substance columns), on the ``county-tx-quotas`` stream; the quotas that follow
+(early exits, completions, TOP outcomes, POM/OTC, ages, new presentations' circumstances) are met
+on the new groups. The people's OCU type (the county's OCU pool and prevalence) is left as drawn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from smw_demo import targets
+from smw_demo import timeline as tl
+from smw_demo.codes import CodeLists
+from smw_demo.table import Table
+from smw_demo.treatment_systems import ALCOHOL_ONLY, GROUPS, NON_OPIATE, NON_OPIATE_ALCOHOL, OPIATE
+
+_YEARS = ("2016-17", "2017-18")
+_DRUG = (OPIATE, NON_OPIATE, NON_OPIATE_ALCOHOL)
+#: how much being off a printed count weighs (as a share of it): new presentations, people in
+#: treatment
+_W_NEW, _W_IN = 10.0, 1.0
+
+
+def _name(g: int) -> str:
+    return GROUPS[g].replace("_", "-")
+
+
+def _targets(scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Printed counts (scaled) per group and measure (new 2016-17, in treatment 2016-17, new
+    2017-18, in treatment 2017-18), with their weights (0: no printed count)."""
+    want = np.zeros((len(GROUPS), 4))
+    weight = np.zeros((len(GROUPS), 4))
+    for g in _DRUG:
+        for y, year in enumerate(_YEARS):
+            want[g, 2 * y] = targets.count(f"leic-{year}-t2-new-presentations-{_name(g)}") * scale
+            want[g, 2 * y + 1] = targets.count(f"leic-{year}-t2-in-treatment-{_name(g)}") * scale
+            weight[g, 2 * y], weight[g, 2 * y + 1] = _W_NEW, _W_IN
+    want[ALCOHOL_ONLY, 3] = targets.count("leic-2017-18-t1-in-treatment-alcohol-only") * scale
+    weight[ALCOHOL_ONLY, 3] = _W_IN
+    return np.round(want), weight
+
+
+def _patterns(
+    eps: Table, here: np.ndarray, new_people: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The county's people, their group and their pattern (bits: new 2016-17, in treatment
+    2016-17, new 2017-18, in treatment 2017-18)."""
+    person = eps["person"][here]
+    people, first = np.unique(person, return_index=True)
+    group = eps["group"][here][first].astype(np.int64)
+    bits = np.zeros(len(people), np.int64)
+    dis = eps["discharge"][here].astype(np.int64)
+    dis = np.where(dis == tl.NO_DATE, np.iinfo(np.int64).max, dis)
+    ref = eps["referral"][here].astype(np.int64)
+    for y, year in enumerate(_YEARS):
+        fy = int(year[:4]) - tl.FIRST_FY
+        lo, hi = int(tl.FY_START[fy]), int(tl.FY_START[fy + 1]) - 1
+        bits |= np.isin(people, new_people[y]).astype(np.int64) << (2 * y)
+        inyear = np.unique(person[(ref <= hi) & (dis >= lo)])
+        bits |= np.isin(people, inyear).astype(np.int64) << (2 * y + 1)
+    return people, group, bits
+
+
+def _counts(group: np.ndarray, bits: np.ndarray) -> np.ndarray:
+    out = np.zeros((len(GROUPS), 4))
+    for k in range(4):
+        out[:, k] = np.bincount(group[(bits >> k) & 1 == 1], minlength=len(GROUPS))
+    return out
+
+
+def group_quotas(
+    rng: np.random.Generator,
+    scale: float,
+    eps: Table,
+    here: np.ndarray,
+    new_people: tuple[np.ndarray, np.ndarray],
+    codes: CodeLists,
+) -> int:
+    """Move people between substance groups until the county's counts are nearest the printed
+    ones (``here``: the county's episodes; ``new_people``: the people presenting in 2016-17 and
+    in 2017-18); in place. Returns the number of people moved."""
+    want, weight = _targets(scale)
+    weight = weight / np.maximum(want, 1)  # a person off weighs as a share of the printed count
+    people, group, bits = _patterns(eps, here, new_people)
+    have = _counts(group, bits)
+    vec = np.array([[(p >> k) & 1 for k in range(4)] for p in range(16)], float)
+    moved = np.zeros(len(people), bool)
+    target_of = np.full(len(people), -1, np.int64)
+    # people not yet moved, per group and pattern
+    free = np.zeros((len(GROUPS), 16), np.int64)
+    np.add.at(free, (group, bits), 1)
+    n_groups = len(GROUPS)
+    while True:
+        # every move of one person of a pattern from a group to another, and every two moves
+        # together (a move may only pay with another: in treatment in one year, out in another)
+        moves = [
+            (p, a, b)
+            for p in range(1, 16)
+            for a in range(n_groups)
+            if free[a, p] > 0
+            for b in range(n_groups)
+            if b != a
+        ]
+        if not moves:
+            break
+        delta = np.zeros((len(moves), n_groups, 4))
+        for k, (p, a, b) in enumerate(moves):
+            delta[k, a] -= vec[p]
+            delta[k, b] += vec[p]
+        loss = (weight * np.abs(have - want)).sum()
+        single = loss - (weight * np.abs(have + delta - want)).sum(axis=(1, 2))
+        both = have + delta[:, None] + delta[None, :]
+        pair = loss - (weight * np.abs(both - want)).sum(axis=(2, 3))
+        src = np.array([(a << 4) | p for p, a, _ in moves])
+        short = np.array([free[a, p] < 2 for p, a, _ in moves])
+        pair[(src[:, None] == src[None, :]) & short[:, None]] = -np.inf
+        k1 = int(np.argmax(single))
+        k2 = np.unravel_index(int(np.argmax(pair)), pair.shape)
+        if single[k1] > 1e-9 and single[k1] >= pair[k2] - 1e-9:
+            chosen = [moves[k1]]
+        elif pair[k2] > 1e-9:
+            chosen = [moves[int(k2[0])], moves[int(k2[1])]]
+        else:
+            break
+        for p, a, b in chosen:
+            pool = np.flatnonzero((group == a) & (bits == p) & ~moved)
+            i = pool[int(rng.integers(len(pool)))]
+            moved[i] = True
+            free[a, p] -= 1
+            target_of[i] = b
+            group[i] = b
+            have[a] -= vec[p]
+            have[b] += vec[p]
+    for i in np.flatnonzero(moved):
+        _rewrite(eps, np.flatnonzero(eps["person"] == people[i]), int(target_of[i]), codes)
+    return int(moved.sum())
+
+
+def _rewrite(eps: Table, rows: np.ndarray, g: int, codes: CodeLists) -> None:
+    """The substances of episodes ``rows`` (one person's) changed as little as group ``g``
+    allows."""
+    ts = "treatment_substance"
+    opiates = codes.indices(ts, codes.in_category(ts, "opiate"))
+    alcohol = codes.index(ts, "alcohol")
+    heroin, cannabis = codes.index(ts, "heroin"), codes.index(ts, "cannabis")
+    for r in rows:
+        subs = [int(eps[c][r]) for c in ("s1", "s2", "s3") if eps[c][r] >= 0]
+        drugs = [s for s in subs if s not in opiates and s != alcohol]
+        if g == OPIATE:
+            new = [heroin, *(s for s in subs if s != heroin)]
+        elif g == NON_OPIATE_ALCOHOL:
+            new = [s for s in subs if s not in opiates]
+            new += [alcohol] if alcohol not in new else []
+            new += [cannabis] if not drugs else []
+        elif g == NON_OPIATE:
+            new = drugs or [cannabis]
+        else:
+            new = [alcohol]
+        new = (new + [-1, -1, -1])[:3]
+        for c, s in zip(("s1", "s2", "s3"), new, strict=True):
+            eps[c][r] = s
+        eps["group"][r] = g
