@@ -181,3 +181,68 @@ def _rewrite(eps: Table, rows: np.ndarray, g: int, codes: CodeLists) -> None:
         for c, s in zip(("s1", "s2", "s3"), new, strict=True):
             eps[c][r] = s
         eps["group"][r] = g
+
+
+def unmet_need_quotas(
+    rng: np.random.Generator,
+    scale: float,
+    eps: Table,
+    here: np.ndarray,
+    dob: np.ndarray,
+    codes: CodeLists,
+) -> tuple[int, int, int]:
+    """Table 4, 2014-15: people aged 15-64 in treatment in the year citing opiates, crack, and
+    either (OCU), as many as the printed estimate less the printed unmet need (2,285 x 49 %,
+    1,478 x 32 % and 2,700 x 43 %). The people added are alcohol-only clients in treatment in
+    2014-15 and in neither 2016-17 nor 2017-18 (so no figure of those years moves), at random:
+    some now cite heroin, some crack, some both (before alcohol); in place. Returns how many of
+    each (opiate only, both, crack only)."""
+    ts = "treatment_substance"
+    opiates = codes.indices(ts, codes.in_category(ts, "opiate"))
+    crack = codes.index(ts, "crack")
+    fy = 2014 - tl.FIRST_FY
+    lo, hi = int(tl.FY_START[fy]), int(tl.FY_START[fy + 1]) - 1
+    ref = eps["referral"].astype(np.int64)
+    dis = eps["discharge"].astype(np.int64)
+    dis = np.where(dis == tl.NO_DATE, np.iinfo(np.int64).max, dis)
+    person = eps["person"]
+    age = tl.years_between(dob[person], int(tl.FY_MID[fy]))
+    inyear = here & (ref <= hi) & (dis >= lo) & (age >= 15) & (age <= 64)
+    subs = np.stack([eps["s1"], eps["s2"], eps["s3"]], axis=1)
+    cites_op = np.isin(subs, opiates).any(axis=1)
+    cites_cr = (subs == crack).any(axis=1)
+    have = {
+        k: len(np.unique(person[inyear & m]))
+        for k, m in (("opiate", cites_op), ("crack", cites_cr), ("ocu", cites_op | cites_cr))
+    }
+    want = {
+        k: targets.count(f"leic-2014-15-t4-prevalence-{k}")
+        * (1 - targets.published(f"leic-2014-15-t4-unmet-need-{k}"))
+        * scale
+        for k in have
+    }
+    d_op, d_cr, d_ocu = (max(want[k] - have[k], 0.0) for k in ("opiate", "crack", "ocu"))
+    both = int(round(min(max(d_op + d_cr - d_ocu, 0.0), d_op, d_cr)))
+    n_op, n_cr = int(round(d_op)) - both, int(round(d_cr)) - both
+    # alcohol-only clients in treatment in 2014-15 only (of the three years)
+    later = np.zeros(len(eps), bool)
+    for y in (2016, 2017):
+        f = y - tl.FIRST_FY
+        later |= (ref <= int(tl.FY_START[f + 1]) - 1) & (dis >= int(tl.FY_START[f]))
+    busy = np.unique(person[later])
+    cand = np.unique(person[inyear & (eps["group"] == ALCOHOL_ONLY)])
+    cand = cand[~np.isin(cand, busy)]
+    cand = cand[rng.permutation(len(cand))]
+    alcohol = codes.index(ts, "alcohol")
+    heroin = codes.index(ts, "heroin")
+    plan = (([heroin, alcohol, -1], OPIATE, n_op), ([heroin, crack, alcohol], OPIATE, both))
+    plan += (([crack, alcohol, -1], NON_OPIATE_ALCOHOL, n_cr),)
+    start = 0
+    for new, g, k in plan:
+        who = cand[start : start + max(k, 0)]
+        start += len(who)
+        rows = np.flatnonzero(np.isin(person, who))
+        for c, s in zip(("s1", "s2", "s3"), new, strict=True):
+            eps[c][rows] = s
+        eps["group"][rows] = g
+    return n_op, both, n_cr

@@ -42,7 +42,7 @@ from smw_demo.people import SEX_FEMALE, SEX_MALE, PersonRegistry
 from smw_demo.sampling import allocate, top_k
 from smw_demo.table import Table
 from smw_demo.treatment_quota_exits import early_exits, early_window
-from smw_demo.treatment_quota_groups import group_quotas
+from smw_demo.treatment_quota_groups import group_quotas, unmet_need_quotas
 from smw_demo.treatment_systems import GROUPS, NON_OPIATE, NON_OPIATE_ALCOHOL, OPIATE
 
 _AREA = geo.COUNTY_INDEX[[a.code for a in geo.COUNTY_AREAS].index("E10000018")]
@@ -570,6 +570,7 @@ def county_quotas(
         eps["person"][_new_presentations(eps, codes, y, every)] for y in (_YEAR - 1, _YEAR)
     )
     group_quotas(rng, scale, eps, eps["la"] == _AREA, presenting, codes)
+    unmet_need_quotas(rng, scale, eps, eps["la"] == _AREA, people.dob, codes)
     wants = {
         g: int(round(targets.count(f"leic-2017-18-t11-early-exit-count-{_NAME[g]}") * scale))
         for g in _DRUG_GROUPS
