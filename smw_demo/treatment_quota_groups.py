@@ -7,14 +7,19 @@ careers run long and its non-opiate & alcohol ones short. The quota does not add
 careers (that would move other areas' identifiers); it changes *which substances* some of the
 county's people cite, and so their substance group, in every episode of theirs:
 
-* people are told apart by when they were in treatment: a new presentation in 2016-17, in
-  treatment in 2016-17, a new presentation in 2017-18, in treatment in 2017-18 (the four make a
-  pattern);
-* one person at a time, the move of a pattern from one group to another that brings the counts
-  nearest the printed ones is made (the new presentations of each drug group in each year, which
-  weigh most, then the people in treatment of each drug group in each year and the alcohol-only
-  people in treatment in 2017-18), the person drawn at random among those of the pattern, until
-  no move brings them nearer;
+* people are told apart by a pattern: a new presentation in 2016-17, in treatment in 2016-17, a
+  new presentation in 2017-18, in treatment in 2017-18, in treatment two years or more at the
+  end of 2016-17, a new presentation aged 40 or over in 2016-17, and in 2017-18;
+* one person at a time (or two, where only two moves together bring them nearer), the move of a
+  pattern from one group to another that brings the counts nearest the printed ones, as shares
+  of them, is made (the new presentations of each drug group in each year, which weigh most;
+  the people in treatment of each drug group in each year and the alcohol-only people in
+  treatment in 2017-18; the opiate and non-opiate & alcohol people in treatment two years or
+  more in 2016-17, as the printed shares; the opiate new presentations aged 40 or over, the
+  chapter's over-40 opiate citations), the person drawn at random among those of the pattern,
+  until no move brings them nearer. No move adds long-term opiate people, so where the printed
+  opiate people in treatment would put their share more than a point below print, the target
+  is fewer people;
 * the substances change as little as the new group allows: to opiate, heroin is cited first (the
   others follow, the third dropped); to non-opiate & alcohol, opiates are dropped and alcohol or
   cannabis added where missing; to non-opiate, opiates and alcohol are dropped (cannabis where no
@@ -46,11 +51,17 @@ def _name(g: int) -> str:
     return GROUPS[g].replace("_", "-")
 
 
+#: the measures of a person (bits of their pattern), in order
+_MEASURES = ("new 2016-17", "in 2016-17", "new 2017-18", "in 2017-18", "two years+ 2016-17")
+_MEASURES += ("new 2016-17 aged 40+", "new 2017-18 aged 40+")
+_N = len(_MEASURES)
+
+
 def _targets(scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """Printed counts (scaled) per group and measure (new 2016-17, in treatment 2016-17, new
-    2017-18, in treatment 2017-18), with their weights (0: no printed count)."""
-    want = np.zeros((len(GROUPS), 4))
-    weight = np.zeros((len(GROUPS), 4))
+    """Printed counts (scaled) per group and measure (``_MEASURES``), with their weights (0: no
+    printed count)."""
+    want = np.zeros((len(GROUPS), _N))
+    weight = np.zeros((len(GROUPS), _N))
     for g in _DRUG:
         for y, year in enumerate(_YEARS):
             want[g, 2 * y] = targets.count(f"leic-{year}-t2-new-presentations-{_name(g)}") * scale
@@ -58,35 +69,64 @@ def _targets(scale: float) -> tuple[np.ndarray, np.ndarray]:
             weight[g, 2 * y], weight[g, 2 * y + 1] = _W_NEW, _W_IN
     want[ALCOHOL_ONLY, 3] = targets.count("leic-2017-18-t1-in-treatment-alcohol-only") * scale
     weight[ALCOHOL_ONLY, 3] = _W_IN
+    # in treatment two years or more at the end of 2016-17 (the printed share of the printed
+    # people in treatment; the non-opiate group's 1 % is a single person, left as it falls)
+    for g in (OPIATE, NON_OPIATE_ALCOHOL):
+        share = targets.published(f"leic-2016-17-long-term-{_name(g)}")
+        want[g, 4], weight[g, 4] = share * want[g, 1], _W_IN
+    # opiate new presentations aged 40 or over (citations of opiates)
+    want[OPIATE, 5] = targets.count("leic-2016-17-cit-o40-opiates-peak") * scale
+    want[OPIATE, 6] = targets.count("leic-2017-18-cit-o40-opiates") * scale
+    weight[OPIATE, 5:7] = _W_IN
     return np.round(want), weight
 
 
 def _patterns(
-    eps: Table, here: np.ndarray, new_people: tuple[np.ndarray, np.ndarray]
+    eps: Table,
+    here: np.ndarray,
+    new_people: tuple[np.ndarray, np.ndarray],
+    dob: np.ndarray,
+    journey: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The county's people, their group and their pattern (bits: new 2016-17, in treatment
-    2016-17, new 2017-18, in treatment 2017-18)."""
+    """The county's people, their group and their pattern (a bit per measure of ``_MEASURES``)."""
     person = eps["person"][here]
     people, first = np.unique(person, return_index=True)
     group = eps["group"][here][first].astype(np.int64)
     bits = np.zeros(len(people), np.int64)
+    far = np.iinfo(np.int64).max
     dis = eps["discharge"][here].astype(np.int64)
-    dis = np.where(dis == tl.NO_DATE, np.iinfo(np.int64).max, dis)
+    dis = np.where(dis == tl.NO_DATE, far, dis)
     ref = eps["referral"][here].astype(np.int64)
     for y, year in enumerate(_YEARS):
         fy = int(year[:4]) - tl.FIRST_FY
         lo, hi = int(tl.FY_START[fy]), int(tl.FY_START[fy + 1]) - 1
-        bits |= np.isin(people, new_people[y]).astype(np.int64) << (2 * y)
-        inyear = np.unique(person[(ref <= hi) & (dis >= lo)])
-        bits |= np.isin(people, inyear).astype(np.int64) << (2 * y + 1)
+        new = np.isin(people, new_people[y])
+        bits |= new.astype(np.int64) << (2 * y)
+        inyear = (ref <= hi) & (dis >= lo)
+        bits |= np.isin(people, np.unique(person[inyear])).astype(np.int64) << (2 * y + 1)
+        old = tl.years_between(dob[people], int(tl.FY_MID[fy])) >= 40
+        bits |= (new & old).astype(np.int64) << (5 + y)
+    # the latest journey in 2016-17 lasting two years or more at the year end (or its end)
+    fy = 2016 - tl.FIRST_FY
+    lo, hi = int(tl.FY_START[fy]), int(tl.FY_START[fy + 1]) - 1
+    j = journey[here]
+    _, jinv = np.unique(j, return_inverse=True)
+    j_start = np.full(jinv.max() + 1, far, np.int64)
+    np.minimum.at(j_start, jinv, ref)
+    j_end = np.full(jinv.max() + 1, -1, np.int64)
+    np.maximum.at(j_end, jinv, dis)
+    inyear = (ref <= hi) & (dis >= lo)
+    latest = np.full(len(people), -1, np.int64)
+    pi = np.searchsorted(people, person)
+    order = np.lexsort((j_start[jinv],))
+    for k in order[inyear[order]]:
+        latest[pi[k]] = jinv[k]
+    has = latest >= 0
+    days = np.minimum(j_end[latest[has]], hi) - j_start[latest[has]]
+    long_term = np.zeros(len(people), bool)
+    long_term[has] = days >= 730
+    bits |= long_term.astype(np.int64) << 4
     return people, group, bits
-
-
-def _counts(group: np.ndarray, bits: np.ndarray) -> np.ndarray:
-    out = np.zeros((len(GROUPS), 4))
-    for k in range(4):
-        out[:, k] = np.bincount(group[(bits >> k) & 1 == 1], minlength=len(GROUPS))
-    return out
 
 
 def group_quotas(
@@ -95,28 +135,45 @@ def group_quotas(
     eps: Table,
     here: np.ndarray,
     new_people: tuple[np.ndarray, np.ndarray],
+    dob: np.ndarray,
+    journey: np.ndarray,
     codes: CodeLists,
 ) -> int:
     """Move people between substance groups until the county's counts are nearest the printed
     ones (``here``: the county's episodes; ``new_people``: the people presenting in 2016-17 and
-    in 2017-18); in place. Returns the number of people moved."""
+    in 2017-18; ``journey``: each episode's journey, chained as the warehouse does); in place.
+    Returns the number of people moved."""
     want, weight = _targets(scale)
     weight = weight / np.maximum(want, 1)  # a person off weighs as a share of the printed count
-    people, group, bits = _patterns(eps, here, new_people)
-    have = _counts(group, bits)
-    vec = np.array([[(p >> k) & 1 for k in range(4)] for p in range(16)], float)
+    people, group, bits = _patterns(eps, here, new_people, dob, journey)
+    n_groups = len(GROUPS)
+    patterns = np.unique(bits)
+    vec = ((patterns[:, None] >> np.arange(_N)) & 1).astype(float)
+    pat = np.searchsorted(patterns, bits)
+    have = np.zeros((n_groups, _N))
+    np.add.at(have, group, vec[pat])
+    # no move adds opiate people in treatment two years or more: where the printed people in
+    # treatment would put their share more than a point below print, fewer (2017-18 as printed
+    # against 2016-17)
+    share = targets.published("leic-2016-17-long-term-opiate")
+    cap = np.floor(have[OPIATE, 4] / (share - 0.01))
+    if want[OPIATE, 1] > cap:
+        change = targets.published("leic-2017-18-t2-in-treatment-change-opiate")
+        want[OPIATE, 1], want[OPIATE, 3] = cap, np.round(cap * (1 + change))
+        want[OPIATE, 4] = np.round(share * cap)
     moved = np.zeros(len(people), bool)
     target_of = np.full(len(people), -1, np.int64)
     # people not yet moved, per group and pattern
-    free = np.zeros((len(GROUPS), 16), np.int64)
-    np.add.at(free, (group, bits), 1)
-    n_groups = len(GROUPS)
+    free = np.zeros((n_groups, len(patterns)), np.int64)
+    np.add.at(free, (group, pat), 1)
     while True:
-        # every move of one person of a pattern from a group to another, and every two moves
-        # together (a move may only pay with another: in treatment in one year, out in another)
+        # every move of one person of a pattern from a group to another; where none pays, every
+        # two moves together (a move may only pay with another: in treatment in one year, out
+        # in another)
         moves = [
             (p, a, b)
-            for p in range(1, 16)
+            for p in range(len(patterns))
+            if patterns[p]
             for a in range(n_groups)
             if free[a, p] > 0
             for b in range(n_groups)
@@ -124,27 +181,27 @@ def group_quotas(
         ]
         if not moves:
             break
-        delta = np.zeros((len(moves), n_groups, 4))
+        delta = np.zeros((len(moves), n_groups, _N))
         for k, (p, a, b) in enumerate(moves):
             delta[k, a] -= vec[p]
             delta[k, b] += vec[p]
         loss = (weight * np.abs(have - want)).sum()
         single = loss - (weight * np.abs(have + delta - want)).sum(axis=(1, 2))
-        both = have + delta[:, None] + delta[None, :]
-        pair = loss - (weight * np.abs(both - want)).sum(axis=(2, 3))
-        src = np.array([(a << 4) | p for p, a, _ in moves])
-        short = np.array([free[a, p] < 2 for p, a, _ in moves])
-        pair[(src[:, None] == src[None, :]) & short[:, None]] = -np.inf
         k1 = int(np.argmax(single))
-        k2 = np.unravel_index(int(np.argmax(pair)), pair.shape)
-        if single[k1] > 1e-9 and single[k1] >= pair[k2] - 1e-9:
+        if single[k1] > 1e-9:
             chosen = [moves[k1]]
-        elif pair[k2] > 1e-9:
-            chosen = [moves[int(k2[0])], moves[int(k2[1])]]
         else:
-            break
+            both = have + delta[:, None] + delta[None, :]
+            pair = loss - (weight * np.abs(both - want)).sum(axis=(2, 3))
+            src = np.array([(a << 16) | p for p, a, _ in moves])
+            short = np.array([free[a, p] < 2 for p, a, _ in moves])
+            pair[(src[:, None] == src[None, :]) & short[:, None]] = -np.inf
+            k2 = np.unravel_index(int(np.argmax(pair)), pair.shape)
+            if pair[k2] <= 1e-9:
+                break
+            chosen = [moves[int(k2[0])], moves[int(k2[1])]]
         for p, a, b in chosen:
-            pool = np.flatnonzero((group == a) & (bits == p) & ~moved)
+            pool = np.flatnonzero((group == a) & (pat == p) & ~moved)
             i = pool[int(rng.integers(len(pool)))]
             moved[i] = True
             free[a, p] -= 1

@@ -569,8 +569,9 @@ def county_quotas(
     presenting = tuple(
         eps["person"][_new_presentations(eps, codes, y, every)] for y in (_YEAR - 1, _YEAR)
     )
-    group_quotas(rng, scale, eps, eps["la"] == _AREA, presenting, codes)
-    unmet_need_quotas(rng, scale, eps, eps["la"] == _AREA, people.dob, codes)
+    here = eps["la"] == _AREA
+    group_quotas(rng, scale, eps, here, presenting, people.dob, _journeys(eps, codes), codes)
+    unmet_need_quotas(rng, scale, eps, here, people.dob, codes)
     wants = {
         g: int(round(targets.count(f"leic-2017-18-t11-early-exit-count-{_NAME[g]}") * scale))
         for g in _DRUG_GROUPS
