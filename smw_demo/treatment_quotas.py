@@ -42,7 +42,7 @@ from smw_demo.people import SEX_FEMALE, SEX_MALE, PersonRegistry
 from smw_demo.sampling import allocate, top_k
 from smw_demo.table import Table
 from smw_demo.treatment_quota_exits import early_exits, early_window
-from smw_demo.treatment_quota_groups import group_quotas, unmet_need_quotas
+from smw_demo.treatment_quota_groups import group_quotas, over_40_swaps, unmet_need_quotas
 from smw_demo.treatment_systems import GROUPS, NON_OPIATE, NON_OPIATE_ALCOHOL, OPIATE
 
 _AREA = geo.COUNTY_INDEX[[a.code for a in geo.COUNTY_AREAS].index("E10000018")]
@@ -582,5 +582,10 @@ def county_quotas(
     _pom_otc(rng, scale, eps, codes)
     moved, dob, cohort = _ages(rng, eps, people, sex_of)
     swapped = np.flatnonzero(sex_of != people.sex)
+    earlier = presenting[0]
     presenting = eps["person"][_presentations(rng, scale, eps, codes)]
-    return presenting, moved, dob, swapped, sex_of[swapped], cohort
+    births = people.dob.copy()
+    births[moved] = dob
+    births = over_40_swaps(rng, scale, eps, presenting, earlier, cohort, births, sex_of)
+    moved = np.flatnonzero(births != people.dob)
+    return presenting, moved, births[moved], swapped, sex_of[swapped], cohort
