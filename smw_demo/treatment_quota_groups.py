@@ -315,48 +315,50 @@ def over_40_swaps(
     dob: np.ndarray,
     sex: np.ndarray,
 ) -> np.ndarray:
-    """Opiate new presentations aged 40 or over in 2017-18 (the chapter's over-40 opiate
-    citations, 89), once the age bands are met: where there are more, that many of them and as
-    many people of the 2017-18 cohort of the same sex aged 30-39 who present in neither 2016-17
-    nor 2017-18 swap birth dates (each age band keeps its number of people); where fewer, the
-    reverse. ``presenting`` / ``earlier``: the people presenting in 2017-18 / 2016-17;
-    ``dob``: everyone's birth dates (with the bands' moves); returns them changed."""
-    fy = 2017 - tl.FIRST_FY
-    mid = int(tl.FY_MID[fy])
+    """Opiate new presentations aged 40 or over in 2017-18 and in 2016-17 (the chapter's over-40
+    opiate citations, 89 and 111), once the age bands are met: where there are more, that many
+    of them (of the 2017-18 cohort) and as many people of the cohort of the same sex aged 30-39
+    who present in neither 2016-17 nor 2017-18 swap birth dates (each age band keeps its number
+    of people); where fewer, the reverse (2017-18 first; then 2016-17's, among people who do not
+    present in 2017-18). ``presenting`` / ``earlier``: the people presenting in 2017-18 /
+    2016-17; ``dob``: everyone's birth dates (with the bands' moves); returns them changed."""
     dob = dob.copy()
-    first = np.unique(presenting)
     opiate_people = np.unique(eps["person"][eps["group"] == OPIATE])
-    new_op = first[np.isin(first, opiate_people) & ~np.isin(first, earlier)]
-    age = tl.years_between(dob, mid)
-    want = int(round(targets.count("leic-2017-18-cit-o40-opiates") * scale))
-    old = np.unique(presenting[np.isin(presenting, opiate_people)])
-    have = int((age[old] >= 40).sum())
     others = cohort[~np.isin(cohort, presenting) & ~np.isin(cohort, earlier)]
-    thirties = others[(age[others] >= 30) & (age[others] <= 39)]
-    if have > want:
-        pool = new_op[(age[new_op] >= 40) & (age[new_op] <= 49)]
-        partners = thirties
-    else:
-        pool = new_op[(age[new_op] >= 30) & (age[new_op] <= 39)]
-        partners = others[(age[others] >= 40) & (age[others] <= 49)]
-    pool = pool[rng.permutation(len(pool))]
-    partners = partners[rng.permutation(len(partners))]
     # nobody's first referral younger than 16 with a partner's birth date
     first_ref = np.full(len(dob), np.iinfo(np.int64).max, np.int64)
     np.minimum.at(first_ref, eps["person"], eps["referral"].astype(np.int64))
-    used = np.zeros(len(partners), bool)
-    done = 0
-    for p in pool:
-        if done == abs(have - want):
-            break
-        ok = (tl.years_between(dob[partners], int(first_ref[p])) >= 16) & (
-            tl.years_between(np.full(len(partners), dob[p]), first_ref[partners]) >= 16
-        )
-        match = np.flatnonzero(~used & (sex[partners] == sex[p]) & ok)
-        if len(match) == 0:
-            continue
-        q = partners[match[0]]
-        used[match[0]] = True
-        dob[p], dob[q] = dob[q], dob[p]
-        done += 1
+    passes = (
+        (2017, presenting, earlier, "leic-2017-18-cit-o40-opiates"),
+        (2016, earlier, presenting, "leic-2016-17-cit-o40-opiates-peak"),
+    )
+    for year, new, other, figure in passes:
+        age = tl.years_between(dob, int(tl.FY_MID[year - tl.FIRST_FY]))
+        old = np.unique(new[np.isin(new, opiate_people)])
+        have = int((age[old] >= 40).sum())
+        want = int(round(targets.count(figure) * scale))
+        movable = old[np.isin(old, cohort) & ~np.isin(old, other)]
+        forties = (age >= 40) & (age <= 49)
+        thirties = (age >= 30) & (age <= 39)
+        if have > want:
+            pool, partners = movable[forties[movable]], others[thirties[others]]
+        else:
+            pool, partners = movable[thirties[movable]], others[forties[others]]
+        pool = pool[rng.permutation(len(pool))]
+        partners = partners[rng.permutation(len(partners))]
+        used = np.zeros(len(partners), bool)
+        done = 0
+        for p in pool:
+            if done == abs(have - want):
+                break
+            ok = (tl.years_between(dob[partners], int(first_ref[p])) >= 16) & (
+                tl.years_between(np.full(len(partners), dob[p]), first_ref[partners]) >= 16
+            )
+            match = np.flatnonzero(~used & (sex[partners] == sex[p]) & ok)
+            if len(match) == 0:
+                continue
+            q = partners[match[0]]
+            used[match[0]] = True
+            dob[p], dob[q] = dob[q], dob[p]
+            done += 1
     return dob
