@@ -170,7 +170,9 @@ COUNTY_SYSTEM: dict[str, object] = {
 #: estimate less that 2 %: 2,650, and the published estimate lands on 2,700.
 COUNTY_OCU = {"E10000018": 50 * round(count("leic-2014-15-t4-prevalence-ocu") / 1.02 / 50)}
 #: Shares of OCU types among the county's untreated users (opiate only, both, crack only).
-COUNTY_UNTREATED_TYPES = {"opiate_only": 0.25, "both": 0.40, "crack_only": 0.35}
+#: More use both than the region's: the 2016-17 opiate estimate the chapter's unmet need implies
+#: (1,139 not in treatment, 49.8 %: about 2,290) with 2014-15's crack estimate (1,478).
+COUNTY_UNTREATED_TYPES = {"opiate_only": 0.25, "both": 0.49, "crack_only": 0.26}
 
 
 # --- Salford needs assessment 2006-07 and 2007-08 (report 004) ----------------------------------

@@ -41,6 +41,8 @@ from smw_demo.codes import CodeLists
 from smw_demo.people import SEX_FEMALE, SEX_MALE, PersonRegistry
 from smw_demo.sampling import allocate, top_k
 from smw_demo.table import Table
+from smw_demo.treatment_quota_exits import early_exits, early_window
+from smw_demo.treatment_quota_groups import group_quotas, over_40_swaps, unmet_need_quotas
 from smw_demo.treatment_systems import GROUPS, NON_OPIATE, NON_OPIATE_ALCOHOL, OPIATE
 
 _AREA = geo.COUNTY_INDEX[[a.code for a in geo.COUNTY_AREAS].index("E10000018")]
@@ -63,6 +65,26 @@ def _reason_sets(codes: CodeLists) -> tuple[np.ndarray, np.ndarray]:
     completed = codes.indices(dr, codes.in_category(dr, "completed"))
     transferred = codes.indices(dr, codes.in_category(dr, "transferred"))
     return completed, transferred
+
+
+def split_by_shares(total: int, sizes: list[int], shares: list[float]) -> np.ndarray:
+    """``total`` split between two cohorts of ``sizes`` people so that the worse of the two
+    shares (part / size) is as close to its printed share as whole people allow; of equally
+    close splits, the one nearest the split in proportion to share x size (largest remainder)."""
+    weights = np.array([s * n for s, n in zip(shares, sizes, strict=True)], float)
+    proportional = allocate(total, weights)
+    best: tuple[float, int, int] | None = None
+    for first in range(max(0, total - sizes[1]), min(total, sizes[0]) + 1):
+        parts = (first, total - first)
+        off = max(
+            abs(k / n - s) if n else 0.0 for k, n, s in zip(parts, sizes, shares, strict=True)
+        )
+        cand = (round(off, 12), abs(first - int(proportional[0])), first)
+        if best is None or cand < best:
+            best = cand
+    if best is None:  # more completions than people: in proportion
+        return proportional
+    return np.array([best[2], total - best[2]], np.int64)
 
 
 def _completions(
@@ -104,24 +126,21 @@ def _completions(
         "discharge_reason", ["dropped_out", "withdrawn_by_provider", "declined_treatment", "other"]
     )
     sex = sex_of[uniq]
+    early = early_window(eps, lo)
     for g in _DRUG_GROUPS:
-        # the group's printed count (scaled), split between the sexes as their printed shares
-        # of the demo's own men and women in treatment
+        # the group's printed count (scaled), split between the sexes as close to their printed
+        # shares of the demo's own men and women in treatment as whole people allow
         cohorts = [(area_latest == _AREA) & (group == g) & ((sex == SEX_MALE) == m) for m in (1, 0)]
-        weights = np.array(
-            [
-                _t13(g, name) * int(c.sum())
-                for c, name in zip(cohorts, ("male", "female"), strict=True)
-            ]
-        )
         total = int(round(targets.count(f"leic-2017-18-t13-completions-count-{_NAME[g]}") * scale))
-        wants = allocate(total, weights)
+        wants = split_by_shares(
+            total, [int(c.sum()) for c in cohorts], [_t13(g, "male"), _t13(g, "female")]
+        )
         # a sex with fewer people closing their treatment than its completions: as many of the
         # other sex's completers and of its own people still in treatment change places (sex),
         # so that each sex keeps its number of people
         closing = (latest >= 0) & ~open_end & ~later
         last = np.maximum(latest, 0)
-        early_new = (ref[last] >= lo) & (dis[last] - ref[last] <= 90)
+        early_new = early[last]
         can_complete = closing & (
             np.isin(eps["reason"][last], completed)
             | (np.isin(eps["reason"][last], unplanned_ok) & ~early_new)
@@ -140,13 +159,13 @@ def _completions(
             sex_of[uniq[give]], sex_of[uniq[take]] = _SEXES[a], _SEXES[b]
             cohorts[a][give], cohorts[b][give] = True, False
             cohorts[a][take], cohorts[b][take] = False, True
-        for cohort, want in zip(cohorts, allocate(total, weights), strict=True):
+        for cohort, want in zip(cohorts, wants, strict=True):
             closing = cohort & (latest >= 0) & ~open_end & ~later
             ep = latest[closing]
             reason = eps["reason"][ep]
             is_comp = np.isin(reason, completed)
             # early unplanned exits of the year's new presentations stay as they are
-            free = ~((ref[ep] >= lo) & (dis[ep] - ref[ep] <= 90))
+            free = ~early[ep]
             have = int(is_comp.sum())
             if have > want:
                 pool = ep[is_comp & free]
@@ -311,12 +330,15 @@ def _exact(
     return out
 
 
-def _new_presentations(eps: Table, codes: CodeLists) -> np.ndarray:
-    """The presenting episode of each Leicestershire new presentation in drug treatment in
-    2017-18: the first episode referred in the year that continues no transfer (no episode of
-    the person discharged as transferred in the 21 days before its referral)."""
+def _new_presentations(
+    eps: Table, codes: CodeLists, year: int = _YEAR, groups: tuple[int, ...] = _DRUG_GROUPS
+) -> np.ndarray:
+    """The presenting episode of each Leicestershire new presentation in drug treatment (of
+    ``groups``) in 2017-18 (the year index ``year``): the first episode referred in the year
+    that continues no transfer (no episode of the person discharged as transferred in the 21
+    days before its referral)."""
     _, transferred = _reason_sets(codes)
-    lo, hi = int(tl.FY_START[_YEAR]), int(tl.FY_START[_YEAR + 1]) - 1
+    lo, hi = int(tl.FY_START[year]), int(tl.FY_START[year + 1]) - 1
     ref = eps["referral"].astype(np.int64)
     dis = eps["discharge"].astype(np.int64)
     person = eps["person"]
@@ -325,7 +347,7 @@ def _new_presentations(eps: Table, codes: CodeLists) -> np.ndarray:
     for e in tr:
         transfers.setdefault(int(person[e]), []).append((int(e), int(dis[e])))
     cand = np.flatnonzero(
-        (ref >= lo) & (ref <= hi) & (eps["la"] == _AREA) & np.isin(eps["group"], _DRUG_GROUPS)
+        (ref >= lo) & (ref <= hi) & (eps["la"] == _AREA) & np.isin(eps["group"], groups)
     )
     first: dict[int, tuple[int, int]] = {}
     for e in cand:
@@ -543,10 +565,27 @@ def county_quotas(
     2017-18, the people whose age moves with their new birth dates, and the people whose sex
     changes places (completions)."""
     sex_of = people.sex.copy()
+    every = tuple(range(len(GROUPS)))
+    presenting = tuple(
+        eps["person"][_new_presentations(eps, codes, y, every)] for y in (_YEAR - 1, _YEAR)
+    )
+    here = eps["la"] == _AREA
+    group_quotas(rng, scale, eps, here, presenting, people.dob, _journeys(eps, codes), codes)
+    unmet_need_quotas(rng, scale, eps, here, people.dob, codes)
+    wants = {
+        g: int(round(targets.count(f"leic-2017-18-t11-early-exit-count-{_NAME[g]}") * scale))
+        for g in _DRUG_GROUPS
+    }
+    early_exits(rng, eps, top, codes, _new_presentations(eps, codes), wants)
     _completions(rng, scale, eps, sex_of, codes)
     _top_outcomes(rng, scale, eps, top, codes)
     _pom_otc(rng, scale, eps, codes)
     moved, dob, cohort = _ages(rng, eps, people, sex_of)
     swapped = np.flatnonzero(sex_of != people.sex)
+    earlier = presenting[0]
     presenting = eps["person"][_presentations(rng, scale, eps, codes)]
-    return presenting, moved, dob, swapped, sex_of[swapped], cohort
+    births = people.dob.copy()
+    births[moved] = dob
+    births = over_40_swaps(rng, scale, eps, presenting, earlier, cohort, births, sex_of)
+    moved = np.flatnonzero(births != people.dob)
+    return presenting, moved, births[moved], swapped, sex_of[swapped], cohort
