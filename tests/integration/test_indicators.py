@@ -115,6 +115,59 @@ def test_treatment_indicators_reconcile_with_the_cohort_mart(demo_build):
         assert (den, num) == cohort[(area, period)]
 
 
+WINDOW_CODES = {
+    "tx_in_treatment", "tx_successful_completion", "nsp_clients", "nsp_visits", "nsp_needles",
+    "dip_contacts", "dip_assessed", "dip_further_required", "dip_caseload",
+}  # fmt: skip
+
+
+def _windows_against_years(db, period_type: str) -> list[tuple]:
+    """(code, area, window, financial year, numerator, denominator, the year's numerator and
+    denominator) for the windows of period_type with their financial year published."""
+    return rows(
+        db,
+        "select windows.indicator_code, windows.area_code, windows.period, "
+        "periods.financial_year, windows.numerator, windows.denominator, "
+        "years.numerator, years.denominator "
+        "from marts.fct_indicator_counts_periods as windows "
+        "inner join marts.dim_reporting_periods as periods on windows.period = periods.period "
+        "inner join marts.fct_indicator_values as years "
+        "on years.indicator_code = windows.indicator_code "
+        "and years.area_code = windows.area_code and years.breakdown_type = 'all' "
+        "and years.period = periods.financial_year and years.period_type = 'year' "
+        "where windows.breakdown_type = 'all' and periods.period_type = ? "
+        "and (periods.period_type = 'quarter' or periods.quarter_number = 4)",
+        [period_type],
+    )
+
+
+def test_the_rolling_twelve_months_ending_march_count_what_the_year_counts(demo_build):
+    """Windows are counted apart from the year (transactions a quarter at a time, episodes per
+    person and window: issue 19), by the same rules: the twelve months ending March are the
+    financial year, every count the same, in every area."""
+    compared = _windows_against_years(demo_build.home.warehouse_db, "rolling_12m")
+    assert {row[0] for row in compared} == WINDOW_CODES
+    for code, area, window, year, num, den, year_num, year_den in compared:
+        assert (num, den) == (year_num, year_den), (code, area, window, year)
+
+
+def test_quarters_add_up_to_the_year(demo_build):
+    """Transactions, needles and DIP contacts of a year's four quarters add up to the year's;
+    a year's clients are at least the busiest quarter's and at most the quarters' sum."""
+    quarters: dict[tuple, list] = {}
+    for code, area, _, year, num, _, year_num, _ in _windows_against_years(
+        demo_build.home.warehouse_db, "quarter"
+    ):
+        quarters.setdefault((code, area, year, year_num), []).append(num)
+    whole = {key: nums for key, nums in quarters.items() if len(nums) == 4}
+    assert {key[0] for key in whole} == WINDOW_CODES
+    for (code, area, year, year_num), nums in whole.items():
+        if code in {"nsp_visits", "nsp_needles", "dip_contacts"}:
+            assert sum(nums) == year_num, (code, area, year)
+        elif code == "nsp_clients":
+            assert max(nums) <= year_num <= sum(nums), (area, year)
+
+
 def test_follow_up_indicators_are_provisional_only_for_the_latest_year(demo_build):
     """Follow-up windows (re-presentation, early exit, DIP caseload entering treatment) make
     the latest year provisional; so does a year the data do not cover to its end (ytd: the demo's

@@ -4,18 +4,35 @@
     (fct_indicator_counts_periods) call the same macro, so a window counts what the year counts. -#}
 
 {#- nsp_clients, nsp_visits, nsp_needles: distinct people, transactions and needles issued (a
-    transaction's positive needles_issued) over NSP transactions, in one breakdown. -#}
-{% macro nsp_activity_counts(relation, breakdown_type='all', breakdown="'all'", where='1 = 1') -%}
+    transaction's positive needles_issued) over NSP transactions, in one breakdown. With
+    summed=true, relation has one row per person and what else it is grouped by, with visits and
+    needles (nsp_activity_summed): the counts are the same, over fewer rows. -#}
+{% macro nsp_activity_counts(relation, breakdown_type='all', breakdown="'all'", where='1 = 1', summed=false) -%}
+    {%- set visits = 'sum(visits)' if summed else 'count(*)' -%}
+    {%- set needles = 'sum(needles)' if summed else smw.nsp_needles_issued() -%}
     {{ smw.indicator_counts(
         relation, 'nsp_clients', breakdown_type, breakdown, 'count(distinct person_id)', where=where
     ) }}
     union all
-    {{ smw.indicator_counts(relation, 'nsp_visits', breakdown_type, breakdown, 'count(*)', where=where) }}
+    {{ smw.indicator_counts(relation, 'nsp_visits', breakdown_type, breakdown, visits, where=where) }}
     union all
-    {{ smw.indicator_counts(
-        relation, 'nsp_needles', breakdown_type, breakdown,
-        'sum(case when needles_issued > 0 then needles_issued else 0 end)', where=where
-    ) }}
+    {{ smw.indicator_counts(relation, 'nsp_needles', breakdown_type, breakdown, needles, where=where) }}
+{%- endmacro %}
+
+{#- NSP transactions (relation) grouped by keys (a person and, e.g., area and quarter), with the
+    transactions as visits and the needles issued as needles, for nsp_activity_counts(summed=true). -#}
+{% macro nsp_activity_summed(relation, keys) -%}
+    select
+        {{ keys }},
+        count(*) as visits,
+        {{ smw.nsp_needles_issued() }} as needles
+    from {{ relation }}
+    group by {{ keys }}
+{%- endmacro %}
+
+{#- The needles issued over transactions: a transaction's positive needles_issued. -#}
+{% macro nsp_needles_issued() -%}
+    sum(case when needles_issued > 0 then needles_issued else 0 end)
 {%- endmacro %}
 
 {#- The DIP funnel (domain: dip_contacts, dip_assessed, dip_further_required, dip_caseload):

@@ -56,10 +56,8 @@ overlapping as (
     select
         episodes.episode_id,
         episodes.person_id,
-        episodes.area_code,
         episodes.referral_date,
         episodes.discharge_date,
-        episodes.discharge_category,
         covered_windows.period,
         covered_windows.end_date as window_end_date,
         episodes.discharge_date between covered_windows.start_date and covered_windows.end_date
@@ -77,53 +75,46 @@ overlapping as (
 
 ),
 
-latest_episode as (
+summary as (
 
-    {{ smw.top_row_per_group(
-        'overlapping', 'person_id, period', 'referral_date desc, episode_id desc',
-        columns='person_id, period, area_code'
-    ) }}
-
-),
-
-latest_discharge as (
-
-    {{ smw.top_row_per_group(
-        'overlapping', 'person_id, period', 'discharge_date desc, episode_id desc',
-        columns='person_id, period, episode_id, discharge_date, discharge_category, window_end_date',
-        where='is_discharged_in_window'
-    ) }}
+    {#- One grouping per person and window: the latest episode (latest referral, then episode id)
+        and the episode of the latest discharge in the window as ids (latest_id_by_date), where
+        a row_number() window for each held the 7 million rows of overlapping twice at scale 10
+        and did not fit in 3 GB (int_treatment_person_periods_summarised does the same for a
+        year). -#}
+    select
+        person_id,
+        period,
+        max(window_end_date) as window_end_date,
+        {{ latest_id_by_date('referral_date', 'episode_id') }} as latest_episode_id,
+        {{ latest_id_by_date(
+            'case when is_discharged_in_window then discharge_date end', 'episode_id'
+        ) }} as discharged_episode_id,
+        max(group_rank) between 2 and 4 as is_drug_treatment,
+        max(case when is_open_at_window_end then 1 else 0 end) = 1 as is_open_at_window_end
+    from overlapping
+    group by person_id, period
 
 ),
 
 later_treatment as (
 
     select
-        latest_discharge.person_id,
-        latest_discharge.period,
+        summary.person_id,
+        summary.period,
         max(
             {{ later_treatment_flag(
-                'later', 'latest_discharge.discharge_date', 'latest_discharge.window_end_date'
+                'later', 'discharged.discharge_date', 'summary.window_end_date'
             ) }}
         ) = 1 as has_later_treatment
-    from latest_discharge
+    from summary
+    inner join episodes as discharged
+        on summary.discharged_episode_id = discharged.episode_id
     inner join episodes as later
         on
-            latest_discharge.person_id = later.person_id
-            and latest_discharge.episode_id <> later.episode_id
-    group by latest_discharge.person_id, latest_discharge.period
-
-),
-
-summary as (
-
-    select
-        person_id,
-        period,
-        max(group_rank) as group_rank,
-        max(case when is_open_at_window_end then 1 else 0 end) = 1 as is_open_at_window_end
-    from overlapping
-    group by person_id, period
+            summary.person_id = later.person_id
+            and summary.discharged_episode_id <> later.episode_id
+    group by summary.person_id, summary.period
 
 ),
 
@@ -133,20 +124,18 @@ person_windows as (
         summary.person_id,
         summary.period,
         latest_episode.area_code,
-        summary.group_rank between 2 and 4 as is_drug_treatment,
+        summary.is_drug_treatment,
         coalesce(
-            latest_discharge.discharge_category = 'completed'
+            discharged.discharge_category = 'completed'
             and not coalesce(later_treatment.has_later_treatment, false)
             and not summary.is_open_at_window_end,
             false
         ) as is_successful_completion
     from summary
-    inner join latest_episode
-        on summary.person_id = latest_episode.person_id and summary.period = latest_episode.period
-    left join latest_discharge
-        on
-            summary.person_id = latest_discharge.person_id
-            and summary.period = latest_discharge.period
+    inner join episodes as latest_episode
+        on summary.latest_episode_id = latest_episode.episode_id
+    left join episodes as discharged
+        on summary.discharged_episode_id = discharged.episode_id
     left join later_treatment
         on summary.person_id = later_treatment.person_id and summary.period = later_treatment.period
 
@@ -157,16 +146,39 @@ transactions as (
     select
         nsp.person_id,
         nsp.needles_issued,
-        covered_windows.period,
-        agencies.la_code as area_code
+        agencies.la_code as area_code,
+        cast({{ dbt.date_trunc('quarter', 'nsp.transaction_date') }} as date) as quarter_start_date
     from {{ ref('int_nsp_transactions_accumulated') }} as nsp
     inner join {{ ref('stg_ims__agencies') }} as agencies
         on nsp.agency_code = agencies.agency_code
+    where nsp.birth_month_problem is null
+
+),
+
+transaction_quarters as (
+
+    {#- A person's transactions at an area's agencies in a quarter, summed once: every window is
+        whole quarters (financial quarters are calendar quarters), so a quarter lies in a window
+        or outside it, and each quarter is then read by the five windows that hold it rather
+        than each transaction. -#}
+    {{ nsp_activity_summed('transactions', 'person_id, area_code, quarter_start_date') }}
+
+),
+
+window_activity as (
+
+    select
+        transaction_quarters.person_id,
+        transaction_quarters.visits,
+        transaction_quarters.needles,
+        covered_windows.period,
+        transaction_quarters.area_code
+    from transaction_quarters
     inner join covered_windows
         on
             covered_windows.source = 'nsp'
-            and nsp.transaction_date between covered_windows.start_date and covered_windows.end_date
-    where nsp.birth_month_problem is null
+            and transaction_quarters.quarter_start_date
+            between covered_windows.start_date and covered_windows.end_date
 
 ),
 
@@ -195,7 +207,7 @@ counts as (
         'sum(case when is_successful_completion then 1 else 0 end)', 'count(*)'
     ) }}
     union all
-    {{ nsp_activity_counts('transactions') }}
+    {{ nsp_activity_counts('window_activity', summed=true) }}
     union all
     {{ dip_funnel_counts('contacts') }}
 
