@@ -82,6 +82,28 @@
     end
 {%- endmacro %}
 
+{#- DuckDB: the code list is looked up in a map built once by an uncorrelated subquery, as on
+    Spark: a correlated subquery per code column made DuckDB hold every row of the staging
+    model's source to join it back (2.8 GB for the NSP transactions at scale 10), so that a
+    filter on _load_id over a base model (smw.staging_versions) did not reach the scan of raw. -#}
+{% macro duckdb__normalise_code(column, code_list) -%}
+    case
+        when nullif(trim({{ column }}), '') is null then null
+        else coalesce(
+            (
+                select map(list(code_entry.code_key), list(code_entry.code))
+                from (
+                    select lower(code_list_entry.code) as code_key, max(code_list_entry.code) as code
+                    from {{ ref('code_lists') }} as code_list_entry
+                    where code_list_entry.code_list = '{{ code_list }}'
+                    group by lower(code_list_entry.code)
+                ) as code_entry
+            )[lower(trim({{ column }}))],
+            'unknown'
+        )
+    end
+{%- endmacro %}
+
 {#- Spark: a correlated subquery per code column (a dozen in one staging model) makes Spark's
     optimiser run out of memory, so the code list is looked up in a map built once by an
     uncorrelated subquery (lower-cased code -> the list's spelling; max as on the other

@@ -1,4 +1,5 @@
-"""The real staging model for NSP transactions, compiled once, to run on property warehouses."""
+"""The real staging model for NSP transactions (and the base model it reads), compiled once, to
+run on property warehouses."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from orchestration.lib.paths import CODE_LISTS_CSV, DBT_PROJECT_DIR, Home
 
 MODEL = "stg_ims__nsp_transactions"
+BASE = "base_ims__nsp_transactions"
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +29,7 @@ def staging_nsp(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Home], di
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             res = dbtRunner().invoke(
-                ["compile", "--quiet", "--select", MODEL,
+                ["compile", "--quiet", "--select", BASE, MODEL,
                  "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
                  "--target-path", str(root / "target"), "--log-path", str(root / "logs")]
             )  # fmt: skip
@@ -39,6 +41,8 @@ def staging_nsp(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Home], di
     assert res.success, res.exception
     [compiled] = list((root / "target" / "compiled").rglob(f"{MODEL}.sql"))
     sql = compiled.read_text()
+    [compiled_base] = list((root / "target" / "compiled").rglob(f"{BASE}.sql"))
+    base_sql = compiled_base.read_text()
 
     def run(home: Home) -> dict:
         con = duckdb.connect(str(home.warehouse_db))
@@ -49,6 +53,8 @@ def staging_nsp(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Home], di
                 "header = true, all_varchar = true)",
                 [str(CODE_LISTS_CSV)],
             )
+            con.execute("create schema if not exists staging")
+            con.execute(f"create or replace view staging.{BASE} as {base_sql}")
             rows = con.execute(
                 f"select transaction_id, agency_code, needles_issued from ({sql})"
             ).fetchall()

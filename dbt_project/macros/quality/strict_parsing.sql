@@ -29,6 +29,10 @@
         {#- a dbt unit test: the rule is the tested model's -#}
         {%- set model_name = model.tested_node_unique_id.split('.')[-1] -%}
     {%- endif -%}
+    {%- if model_name.startswith('base_') -%}
+        {#- a base model types its source's columns for the staging model: the same rules -#}
+        {%- set model_name = model_name.replace('base_', 'stg_', 1) -%}
+    {%- endif -%}
     {%- set rule = smw.staging_checks().get(model_name, {}).get('columns', {}).get(column, {}) -%}
     {{ return(rule.get('max')) }}
 {%- endmacro %}

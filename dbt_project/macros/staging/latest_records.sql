@@ -11,20 +11,7 @@
     event_date: the raw text column of the record's event, when the source carries people
     (person_id, birth_month): issue 22, a record whose date of birth cannot be true is rejected. -#}
 {% macro staging_latest_records(source_name, table_name, record_key, event_date=none) -%}
-source as (
-
-    select * from {{ source(source_name, table_name) }}
-
-),
-
-keyed as (
-
-    select
-        *,
-        {{ smw.staging_record_key(record_key) }} as _record_key
-    from source
-
-),
+{{ smw.staging_keyed(source_name, table_name, record_key) }},
 
 latest as (
 
@@ -39,6 +26,60 @@ checked as (
 
 )
 {%- endif %}
+{%- endmacro %}
+
+
+{#- The opening of a base model (a source too large to read whole at every build: the NSP
+    transactions and IMS interventions): `source` and `keyed` as in staging_latest_records, and
+    `checked` over every version of every record, row by row. Its staging model keeps the
+    latest version of each (latest_version); its accumulated model (accumulated_latest_records)
+    reads only the loads it has not seen, a filter on _load_id that reaches the scan of raw,
+    as no window stands between them. -#}
+{% macro staging_versions(source_name, table_name, record_key, event_date) -%}
+{{ smw.staging_keyed(source_name, table_name, record_key) }},
+
+checked as (
+
+    {{ smw.birth_month_checked('keyed', event_date) }}
+
+)
+{%- endmacro %}
+
+
+{#- The CTEs `source` (the raw table) and `keyed` (each row's record key, `_record_key`). -#}
+{% macro staging_keyed(source_name, table_name, record_key) -%}
+source as (
+
+    select * from {{ source(source_name, table_name) }}
+
+),
+
+keyed as (
+
+    select
+        *,
+        {{ smw.staging_record_key(record_key) }} as _record_key
+    from source
+
+)
+{%- endmacro %}
+
+
+{#- The latest version of each record of relation (one row per version, with record_key,
+    _load_id and _row_number): the row that no later row of the same record follows (a later
+    load, or a later row of the same load), as smw.latest_record keeps, with relation's columns
+    only. An anti-join, not a window: DuckDB, PostgreSQL and Spark run it alike. -#}
+{% macro latest_version(relation, record_key) -%}
+    select versions.*
+    from {{ relation }} as versions
+    left join {{ relation }} as later
+        on
+            versions.{{ record_key }} = later.{{ record_key }}
+            and (
+                later._load_id > versions._load_id
+                or (later._load_id = versions._load_id and later._row_number > versions._row_number)
+            )
+    where later.{{ record_key }} is null
 {%- endmacro %}
 
 

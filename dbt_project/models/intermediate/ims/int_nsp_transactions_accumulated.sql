@@ -1,3 +1,3 @@
 {#- The current version of every NSP transaction, typed once (see accumulated_latest_records):
     the models that read every transaction do not re-parse years of history. -#}
-{{ accumulated_latest_records('stg_ims__nsp_transactions', 'transaction_id') }}
+{{ accumulated_latest_records('base_ims__nsp_transactions', 'transaction_id') }}

@@ -1,27 +1,17 @@
+{#- The latest version of each IMS brief intervention (latest file wins; then the latest row of the
+    file), from its base model, typed there row by row. -#}
 with
 
-{{ smw.staging_latest_records(
-    'ims', 'ims_interventions', 'intervention_id', event_date='intervention_date'
-) }},
+versions as (
 
-typed as (
+    select * from {{ ref('base_ims__interventions') }}
 
-    select
-        _record_key as intervention_id,
-        {{ clean_text('agency_code') }} as agency_code,
-        {{ parse_date('intervention_date') }} as intervention_date,
-        {{ normalise_code('sex', 'sex') }} as sex,
-        {{ normalise_la_code('client_la_code') }} as client_la_code,
-        {{ normalise_code('intervention_category', 'intervention_category') }}
-            as intervention_category,
-        {{ normalise_code('main_substance', 'ims_substance') }} as main_substance,
-        {{ normalise_code('second_substance', 'ims_substance') }} as second_substance,
-        {{ clean_text('intervention_id') }} as intervention_id_text,
-        {{ clean_text('intervention_date') }} as intervention_date_text,
-        {{ smw.staging_record_columns(linked_to_people=true) }}
+),
 
-    from checked
+latest as (
+
+    {{ smw.latest_version('versions', 'intervention_id') }}
 
 )
 
-select * from typed
+select * from latest

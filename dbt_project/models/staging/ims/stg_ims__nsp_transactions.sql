@@ -1,30 +1,17 @@
+{#- The latest version of each NSP transaction (latest file wins; then the latest row of the
+    file), from its base model, typed there row by row. -#}
 with
 
-{{ smw.staging_latest_records(
-    'ims', 'ims_nsp_transactions', 'transaction_id', event_date='transaction_date'
-) }},
+versions as (
 
-typed as (
+    select * from {{ ref('base_ims__nsp_transactions') }}
 
-    select
-        _record_key as transaction_id,
-        {{ clean_text('agency_code') }} as agency_code,
-        {{ parse_date('transaction_date') }} as transaction_date,
-        {{ normalise_code('sex', 'sex') }} as sex,
-        {{ normalise_la_code('client_la_code') }} as client_la_code,
-        {{ normalise_code('substance_injected', 'ims_injected_substance') }} as substance_injected,
-        {{ parse_whole_number('needles_issued') }} as needles_issued,
-        {{ parse_whole_number('syringes_issued') }} as syringes_issued,
-        {{ normalise_code('sharps_returned', 'yes_no') }} as sharps_returned,
-        {{ normalise_code('first_visit', 'yes_no') }} as first_visit,
-        {{ clean_text('transaction_id') }} as transaction_id_text,
-        {{ clean_text('transaction_date') }} as transaction_date_text,
-        {{ clean_text('needles_issued') }} as needles_issued_text,
-        {{ clean_text('syringes_issued') }} as syringes_issued_text,
-        {{ smw.staging_record_columns(linked_to_people=true) }}
+),
 
-    from checked
+latest as (
+
+    {{ smw.latest_version('versions', 'transaction_id') }}
 
 )
 
-select * from typed
+select * from latest
