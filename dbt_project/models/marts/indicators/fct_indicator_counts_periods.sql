@@ -14,6 +14,25 @@
     Only windows the source covers whole are computed: from the start of its first covered
     financial year to its latest date (int_source_coverage_summarised); the rolling twelve
     months ending March equal the financial year. -#}
+{#- The person-quarters in each window that holds them, as a subquery that each count reads
+    anew from transaction_quarters: as a CTE read six times it was held whole (13 million rows
+    at scale 10) beside the other models of the build. -#}
+{%- set window_activity -%}
+(
+    select
+        transaction_quarters.person_id,
+        transaction_quarters.visits,
+        transaction_quarters.needles,
+        covered_windows.period,
+        transaction_quarters.area_code
+    from transaction_quarters
+    inner join covered_windows
+        on
+            covered_windows.source = 'nsp'
+            and transaction_quarters.quarter_start_date
+            between covered_windows.start_date and covered_windows.end_date
+)
+{%- endset %}
 with
 
 windows as (
@@ -97,47 +116,61 @@ summary as (
 
 ),
 
-later_treatment as (
+discharge_followups as (
 
+    {#- For each discharged episode, once rather than for each window holding it: the episode's
+        discharge category, whether another of the person's episodes is open across the
+        discharge, and the first referral after it. The later treatment of a window
+        (later_treatment_flag) is the first, or the second within the window. -#}
     select
-        summary.person_id,
-        summary.period,
+        discharged.episode_id,
+        discharged.discharge_category,
         max(
-            {{ later_treatment_flag(
-                'later', 'discharged.discharge_date', 'summary.window_end_date'
-            ) }}
-        ) = 1 as has_later_treatment
-    from summary
-    inner join episodes as discharged
-        on summary.discharged_episode_id = discharged.episode_id
-    inner join episodes as later
+            case
+                when
+                    later.referral_date <= discharged.discharge_date
+                    and (
+                        later.discharge_date is null
+                        or later.discharge_date > discharged.discharge_date
+                    )
+                    then 1
+                else 0
+            end
+        ) = 1 as is_open_across_discharge,
+        min(
+            case when later.referral_date > discharged.discharge_date then later.referral_date end
+        ) as next_referral_date
+    from episodes as discharged
+    left join episodes as later
         on
-            summary.person_id = later.person_id
-            and summary.discharged_episode_id <> later.episode_id
-    group by summary.person_id, summary.period
+            discharged.person_id = later.person_id
+            and discharged.episode_id <> later.episode_id
+    where discharged.discharge_date is not null
+    group by discharged.episode_id, discharged.discharge_category
 
 ),
 
 person_windows as (
 
+    {#- One row per person and window, with only what the counts read (the summary is read once:
+        a relation read twice is held whole, which at scale 10 did not fit beside the other
+        models of the build). -#}
     select
-        summary.person_id,
         summary.period,
         latest_episode.area_code,
         summary.is_drug_treatment,
         coalesce(
-            discharged.discharge_category = 'completed'
-            and not coalesce(later_treatment.has_later_treatment, false)
+            followups.discharge_category = 'completed'
+            and not followups.is_open_across_discharge
+            and not coalesce(followups.next_referral_date <= summary.window_end_date, false)
             and not summary.is_open_at_window_end,
             false
         ) as is_successful_completion
     from summary
     inner join episodes as latest_episode
         on summary.latest_episode_id = latest_episode.episode_id
-    left join episodes as discharged
-        on summary.discharged_episode_id = discharged.episode_id
-    left join later_treatment
-        on summary.person_id = later_treatment.person_id and summary.period = later_treatment.period
+    left join discharge_followups as followups
+        on summary.discharged_episode_id = followups.episode_id
 
 ),
 
@@ -162,23 +195,6 @@ transaction_quarters as (
         or outside it, and each quarter is then read by the five windows that hold it rather
         than each transaction. -#}
     {{ nsp_activity_summed('transactions', 'person_id, area_code, quarter_start_date') }}
-
-),
-
-window_activity as (
-
-    select
-        transaction_quarters.person_id,
-        transaction_quarters.visits,
-        transaction_quarters.needles,
-        covered_windows.period,
-        transaction_quarters.area_code
-    from transaction_quarters
-    inner join covered_windows
-        on
-            covered_windows.source = 'nsp'
-            and transaction_quarters.quarter_start_date
-            between covered_windows.start_date and covered_windows.end_date
 
 ),
 
@@ -207,7 +223,7 @@ counts as (
         'sum(case when is_successful_completion then 1 else 0 end)', 'count(*)'
     ) }}
     union all
-    {{ nsp_activity_counts('window_activity', summed=true) }}
+    {{ nsp_activity_counts(window_activity, summed=true) }}
     union all
     {{ dip_funnel_counts('contacts') }}
 
