@@ -42,12 +42,17 @@ def record_columns(linked_to_people: bool) -> str:
 
 
 def staging_sql() -> dict[str, str]:
-    """source name -> the SQL its staging model exposes: the model's text with its
+    """source name -> the SQL its staging model exposes: the model's text (or, where the model
+    keeps the latest version of what its base model types, the base model's text) with its
     staging_record_columns call replaced by the columns the macro writes."""
     out = {}
     for f in STAGING.rglob("stg_*.sql"):
         text = f.read_text()
-        m = re.search(r"staging_latest_records\(\s*'\w+',\s*'(\w+)'", text)
+        base = re.search(r"ref\('(base_\w+)'\)", text)
+        if base:
+            (typed,) = STAGING.rglob(f"{base[1]}.sql")
+            text = typed.read_text()
+        m = re.search(r"staging_(?:latest_records|versions)\(\s*'\w+',\s*'(\w+)'", text)
         assert m, f
         call = re.search(r"\{\{ smw\.staging_record_columns\((.*?)\) \}\}", text)
         assert call, f"{f}: no staging_record_columns call"
