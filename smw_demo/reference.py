@@ -305,18 +305,17 @@ def _eng_age_shares(sex: str) -> tuple[float, ...]:
 #: New presentations citing each drug group, as a share of the age group's new presentations
 #: (plausible NDTMS-like values; the chapter prints only under-25s citing crack nationally, 281
 #: in 2015-16 and 417 in 2017-18, which are used as printed). Under-25s are about 13 % and people
-#: aged 40 and over about 38 % of new presentations to drug treatment.
+#: aged 40 and over about 38 % of new presentations to drug treatment. Alcohol is no drug group
+#: here (the warehouse macro presenting_drug).
 _ENG_CITATION_AGE = {"under_25": 0.13, "40+": 0.38}
 _ENG_CITATIONS = {
     "under_25": {
         "opiates": 0.08, "cocaine": 0.25, "amphetamine": 0.04, "cannabis": 0.55,
-        "benzodiazepines": 0.05, "club_drugs": 0.08, "pom_otc": 0.03, "alcohol": 0.35,
-        "other": 0.03,
+        "benzodiazepines": 0.05, "club_drugs": 0.08, "pom_otc": 0.03, "other": 0.03,
     },
     "40+": {
         "opiates": 0.55, "crack": 0.25, "cocaine": 0.08, "amphetamine": 0.03, "cannabis": 0.12,
-        "benzodiazepines": 0.07, "club_drugs": 0.01, "pom_otc": 0.08, "alcohol": 0.35,
-        "other": 0.03,
+        "benzodiazepines": 0.07, "club_drugs": 0.01, "pom_otc": 0.08, "other": 0.03,
     },
 }  # fmt: skip
 _ENG_U25_CRACK = (

@@ -174,6 +174,21 @@ COUNTY_OCU = {"E10000018": 50 * round(count("leic-2014-15-t4-prevalence-ocu") / 
 #: (1,139 not in treatment, 49.8 %: about 2,290) with 2014-15's crack estimate (1,478).
 COUNTY_UNTREATED_TYPES = {"opiate_only": 0.25, "both": 0.49, "crack_only": 0.26}
 
+#: New presentations aged under 25 (the chapter's under-25s presenting, alcohol-only clients
+#: included: 200 in 2009-10, 103 in 2017-18) and of them opiate clients (under-25s citing
+#: opiates: 63 -> 18), printed for those two years only; the demo's years between lie on the
+#: straight line between them (an assumption: the chapter says only that both fell).
+LEIC_U25_PRINTED = {
+    "all": (count("leic-2009-10-np-under-25"), count("leic-2017-18-np-under-25")),
+    "opiate": (count("leic-2009-10-cit-u25-opiates"), count("leic-2017-18-cit-u25-opiates")),
+}
+#: Share of alcohol-only new presentations aged under 25 (not printed; about one in 25 starting
+#: alcohol-only treatment is under 25 nationally): the rest of the under-25s are in drug
+#: treatment, where the chapter's citations count them.
+LEIC_U25_ALCOHOL_ONLY_SHARE = 0.04
+#: Local under-25s citing crack "remaining under 5" in every year (the chapter's text; no count).
+LEIC_U25_CRACK_MAX = 4
+
 
 # --- Salford needs assessment 2006-07 and 2007-08 (report 004) ----------------------------------
 # A block of its own: Salford is simulated on its own streams (smw_demo.salford).

@@ -41,6 +41,7 @@ from smw_demo.codes import CodeLists
 from smw_demo.people import SEX_FEMALE, SEX_MALE, PersonRegistry
 from smw_demo.sampling import allocate, top_k
 from smw_demo.table import Table
+from smw_demo.treatment_quota_citations import cited_drugs, younger_presentations
 from smw_demo.treatment_quota_exits import early_exits, early_window
 from smw_demo.treatment_quota_groups import group_quotas, over_40_swaps, unmet_need_quotas
 from smw_demo.treatment_systems import GROUPS, NON_OPIATE, NON_OPIATE_ALCOHOL, OPIATE
@@ -50,6 +51,9 @@ _YEAR = 2017 - tl.FIRST_FY  # 2017-18
 _DRUG_GROUPS = (OPIATE, NON_OPIATE, NON_OPIATE_ALCOHOL)
 _CHAIN_DAYS = 21
 _FAR = np.int64(2**40)
+#: the years whose new presentations the presenting-substance quotas read (2016-17: whom the
+#: earlier years' moves leave alone)
+_CITATION_YEARS = (2013, 2015, 2016, 2017)
 
 
 _SEXES = (SEX_MALE, SEX_FEMALE)  # the order of the completions' cohorts
@@ -587,5 +591,8 @@ def county_quotas(
     births = people.dob.copy()
     births[moved] = dob
     births = over_40_swaps(rng, scale, eps, presenting, earlier, cohort, births, sex_of)
+    years = {y: _new_presentations(eps, codes, y - tl.FIRST_FY, every) for y in _CITATION_YEARS}
+    births = younger_presentations(rng, scale, eps, years, cohort, births)
+    cited_drugs(rng, scale, eps, years, births, codes)
     moved = np.flatnonzero(births != people.dob)
     return presenting, moved, births[moved], swapped, sex_of[swapped], cohort

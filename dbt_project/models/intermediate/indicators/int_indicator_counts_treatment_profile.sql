@@ -17,13 +17,15 @@
       the numerator). tx_residential_rehab and tx_deaths_in_treatment are counts.
     - tx_new_citations (the JSNA chapter's presenting substances by age): new presentations in
       drug treatment aged under 25 or 40 and over (age at the period's midpoint, as the age bands
-      of tx_new_presentations) citing each drug group (presenting_drug) in any substance field
-      of their presenting episode, a person once per group ('under_25|cannabis'); breakdown
-      age_group is all citations of the age group, the sum of its drug groups.
+      of tx_new_presentations) citing each drug group (presenting_drug: alcohol is no drug
+      group) in any substance field of their presenting episode, a person once per group
+      ('under_25|cannabis'); breakdown age_group is all citations of the age group, the sum of
+      its drug groups.
     - tx_housing_share by accommodation_problem ('any_problem'): urgent_problem plus
       housing_problem, over the same denominator as its accommodation_need slices.
-    - tx_new_presentations by age_group ('under_25'): new presentations in drug treatment aged
-      under 25 at the period's midpoint.
+    - tx_new_presentations by age_group ('under_25'): new presentations aged under 25 at the
+      period's midpoint, alcohol-only clients included (as the JSNA chapter counts its
+      under-25s presenting; the substance_group breakdown has an alcohol_only slice too).
     - tx_new_ethnicity_share: new presentations in drug treatment by the ethnic group of their
       presenting episode, of those stated (Z, empty and unknown codes left out);
       tx_new_ethnicity_recorded: those stated over all new presentations in drug treatment. -#}
@@ -123,12 +125,13 @@ counts as (
         breakdowns=['all', 'substance_group', 'sex', 'age_band']
     ) }}
 
-    {# new presentations aged under 25 at the period's midpoint (the chapter's under-25s
-       presenting; not a partition of the age bands, so not grouped with them) #}
+    {# new presentations aged under 25 at the period's midpoint, alcohol-only clients included
+       (the chapter's under-25s presenting "also include those who are in treatment for alcohol
+       misuse"; not a partition of the age bands, so not grouped with them) #}
     union all
     {{ indicator_counts(
         'new_presentations', 'tx_new_presentations', 'age_group', "'under_25'", 'count(*)',
-        where='is_drug_treatment and age_at_midpoint < 25'
+        where='age_at_midpoint < 25'
     ) }}
 
     {# ethnic group of new presentations, of those stated, and how many were stated #}

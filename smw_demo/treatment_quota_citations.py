@@ -1,0 +1,291 @@
+"""Leicestershire's new presentations aged under 25 and the drugs they and those aged 40 and over
+cite (the chapter's presenting substances, Figure 7 and its text), met by quota once the age
+bands and the over-40 opiate citations are (see ``treatment_quotas``):
+
+* ages: of each year's new presentations (2017-18, then 2015-16 and 2013-14), people aged 25 or
+  over are made younger (18-24 at the year's midpoint) until the year has its under-25s: in
+  2017-18 the printed 103 (alcohol-only clients included, as the chapter says), of whom the
+  printed 18 opiate clients (the under-25s citing opiates) and a few alcohol-only clients
+  (``targets.LEIC_U25_ALCOHOL_ONLY_SHARE``), the rest non-opiate and non-opiate & alcohol
+  clients in proportion to who can move; in the years between 2009-10 and 2017-18 the straight
+  line between the printed counts. Only people who keep their Table 3 age band move (in
+  2017-18 those aged 25-29, or not in drug treatment); in the earlier years only people who
+  present in neither 2016-17 nor 2017-18. Nobody's first referral is made younger than 16, and
+  nobody moves older: where there are already enough, or too few can move, the count is left;
+* drugs: in the presenting episodes of the printed cohorts (drug treatment; under 25 or 40 and
+  over), the printed drug groups are cited by exactly the printed number of people (cannabis,
+  cocaine, club drugs, crack; under-25s citing crack under 5), a drug added in a free substance
+  field of those citing least or dropped from those citing most, and then the benzodiazepine,
+  amphetamine and other-drug citations make the printed total (112 under 25 and 151 aged 40 and
+  over in 2017-18). Opiates (met by the ages), alcohol and POM/OTC medicines (their own quota)
+  are never added or dropped, and every episode keeps its substance group (a non-opiate episode
+  keeps a drug).
+
+Values only (birth dates, substance columns), on the ``county-tx-quotas`` stream.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from smw_demo import targets
+from smw_demo import timeline as tl
+from smw_demo.codes import CodeLists
+from smw_demo.sampling import allocate
+from smw_demo.table import Table
+from smw_demo.treatment_systems import ALCOHOL_ONLY, GROUPS, NON_OPIATE, NON_OPIATE_ALCOHOL, OPIATE
+
+#: the drug groups a new presentation cites (warehouse macro presenting_drug; alcohol is no
+#: citation), their codes, and which club drug an added club-drug citation is
+_DRUGS = (
+    "opiates", "crack", "cocaine", "amphetamine", "cannabis", "benzodiazepines", "club_drugs",
+    "pom_otc", "other",
+)  # fmt: skip
+_OPIATE_CODES = ("heroin", "methadone", "other_opiates")
+_CLUB_CODES = ("ecstasy", "ketamine", "mephedrone", "ghb_gbl", "methamphetamine", "nps_other")
+_CLUB_WEIGHTS = np.array([0.5, 0.2, 0.1, 0.1, 0.05, 0.05])
+#: the drug groups that make up a printed total (none printed on its own)
+_FILLERS = ("benzodiazepines", "amphetamine", "other")
+_SLOTS = ("s1", "s2", "s3")
+_YEAR_END = 2017  # the chapter's year
+_TABLE3_EDGES = (18, 30, 40, 50, 60, 70)
+
+
+def _fy(year: int) -> int:
+    return year - tl.FIRST_FY
+
+
+def _printed_u25(which: str, year: int, scale: float) -> int:
+    first, last = targets.LEIC_U25_PRINTED[which]
+    return int(round((first + (last - first) * (year - 2009) / (_YEAR_END - 2009)) * scale))
+
+
+def _cohorts(scale: float) -> dict[tuple[int, str], tuple[dict[str, tuple[str, int]], int | None]]:
+    """(year, age group) -> ({drug: ('exact' or 'max', count)}, printed total or None)."""
+
+    def n(figure: str) -> int:
+        return int(round(targets.count(figure) * scale))
+
+    crack_max = ("max", int(round(targets.LEIC_U25_CRACK_MAX * scale)))
+    return {
+        (2017, "under_25"): (
+            {
+                "cannabis": ("exact", n("leic-2017-18-cit-u25-cannabis")),
+                "cocaine": ("exact", n("leic-2017-18-cit-u25-cocaine")),
+                "club_drugs": ("exact", n("leic-2017-18-cit-u25-club-drugs")),
+                "crack": crack_max,
+            },
+            n("leic-2017-18-cit-u25-citations"),
+        ),
+        (2017, "40+"): (
+            {
+                "cannabis": ("exact", n("leic-2017-18-cit-o40-cannabis")),
+                "cocaine": ("exact", n("leic-2017-18-cit-o40-cocaine")),
+                "crack": ("exact", n("leic-2017-18-cit-o40-crack")),
+            },
+            n("leic-2017-18-cit-o40-citations"),
+        ),
+        (2015, "under_25"): (
+            {
+                "cannabis": ("exact", n("leic-2015-16-cit-u25-cannabis-low")),
+                "cocaine": ("exact", n("leic-2015-16-cit-u25-cocaine")),
+                "crack": crack_max,
+            },
+            None,
+        ),
+        (2013, "under_25"): ({"club_drugs": ("exact", n("leic-2013-14-cit-u25-club-drugs"))}, None),
+        (2013, "40+"): ({"cannabis": ("exact", n("leic-2013-14-cit-o40-cannabis-peak"))}, None),
+    }
+
+
+def _new_dob(rng: np.random.Generator, mid: int, floor_age: np.ndarray) -> np.ndarray:
+    """Birth dates that make each 18-24 at ``mid`` (never younger than ``floor_age``)."""
+    age = np.maximum(rng.integers(18, 25, len(floor_age)), floor_age)
+    # born in the quarter before the birthday that makes ``age`` at the midpoint
+    return mid - np.floor((age + 0.25) * 365.25).astype(np.int64) - rng.integers(0, 90, len(age))
+
+
+def younger_presentations(
+    rng: np.random.Generator,
+    scale: float,
+    eps: Table,
+    presenting: dict[int, np.ndarray],
+    cohort: np.ndarray,
+    births: np.ndarray,
+) -> np.ndarray:
+    """The ages (see the module): ``presenting`` maps a year to its new presentations'
+    presenting episodes (every group, as ``treatment_quotas._new_presentations`` finds them);
+    ``cohort`` is Table 3's people (drug treatment 2017-18); returns ``births`` changed."""
+    births = births.copy()
+    first_ref = np.full(len(births), np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(first_ref, eps["person"], eps["referral"].astype(np.int64))
+    mid_end = int(tl.FY_MID[_fy(_YEAR_END)])
+    in_cohort = np.zeros(len(births), bool)
+    in_cohort[cohort] = True
+    later = np.unique(np.concatenate([eps["person"][presenting[y]] for y in (2016, 2017)]))
+    for year in (2017, 2015, 2013):
+        mid = int(tl.FY_MID[_fy(year)])
+        pres = presenting[year]
+        person, group = eps["person"][pres], eps["group"][pres]
+        age = tl.years_between(births[person], mid)
+        floor_age = np.ceil((mid - first_ref[person]) / 365.25 + 16).astype(np.int64)
+        movable = (age >= 25) & (floor_age <= 24)
+        if year == _YEAR_END:  # Table 3's bands stay as they are
+            movable &= (age <= 29) | ~in_cohort[person]
+        else:
+            movable &= ~np.isin(person, later)
+        young = age < 25
+        n_young = {g: int((young & (group == g)).sum()) for g in range(len(GROUPS))}
+        share = targets.LEIC_U25_ALCOHOL_ONLY_SHARE
+        want = {
+            OPIATE: _printed_u25("opiate", year, scale),
+            ALCOHOL_ONLY: int(round(share * (group == ALCOHOL_ONLY).sum())),
+        }
+        rest = _printed_u25("all", year, scale) - sum(want.values())
+        rest -= n_young[NON_OPIATE] + n_young[NON_OPIATE_ALCOHOL]
+        pools = np.array([(movable & (group == g)).sum() for g in (NON_OPIATE, NON_OPIATE_ALCOHOL)])
+        split = allocate(max(rest, 0), pools.astype(float))
+        need = {g: want[g] - n_young[g] for g in want}
+        need.update({NON_OPIATE: int(split[0]), NON_OPIATE_ALCOHOL: int(split[1])})
+        for g, k in need.items():
+            pos = np.flatnonzero(movable & (group == g))
+            pos = pos[rng.permutation(len(pos))]
+            moved = 0
+            for p in pos:
+                if moved >= k:
+                    break
+                who = person[p]
+                dob = _new_dob(rng, mid, floor_age[p : p + 1])[0]
+                if in_cohort[who] and year != _YEAR_END:
+                    bands = np.searchsorted(
+                        _TABLE3_EDGES,
+                        tl.years_between(np.array([births[who], dob]), mid_end),
+                        side="right",
+                    )
+                    if bands[0] != bands[1]:
+                        continue
+                births[who] = dob
+                moved += 1
+    return births
+
+
+def _drug_index(codes: CodeLists) -> np.ndarray:
+    """Drug group (position in ``_DRUGS``) of each treatment substance code, -1 for alcohol;
+    the last entry (-1 as an index) is the empty field."""
+    out = []
+    for code in codes.of("treatment_substance"):
+        if code in _OPIATE_CODES:
+            out.append(_DRUGS.index("opiates"))
+        elif code in _CLUB_CODES:
+            out.append(_DRUGS.index("club_drugs"))
+        elif code in _DRUGS:
+            out.append(_DRUGS.index(code))
+        else:
+            out.append(-1)
+    return np.array([*out, -1], np.int64)
+
+
+class _Cited:
+    """The substance fields of a cohort's presenting episodes, edited a drug group at a time."""
+
+    def __init__(self, rng: np.random.Generator, eps: Table, rows: np.ndarray, codes: CodeLists):
+        self.rng, self.eps, self.rows, self.codes = rng, eps, rows, codes
+        self.drug_of = _drug_index(codes)
+        self.subs = np.stack([eps[c][rows].astype(np.int64) for c in _SLOTS], axis=1)
+        self.group = eps["group"][rows]
+
+    def _drugs(self) -> np.ndarray:
+        return self.drug_of[self.subs]  # -1 (the empty field) indexes the trailing -1
+
+    def holders(self, d: int) -> np.ndarray:
+        return (self._drugs() == d).any(axis=1)
+
+    def total(self) -> int:
+        dr = self._drugs()
+        return sum(int((dr == d).any(axis=1).sum()) for d in range(len(_DRUGS)))
+
+    def _order(self, key: np.ndarray, cand: np.ndarray) -> np.ndarray:
+        pos = np.flatnonzero(cand)
+        return pos[np.lexsort((self.rng.random(len(pos)), key[pos]))]
+
+    def drop(self, d: int, k: int, substitutes: tuple[str, ...] = ()) -> int:
+        """Drop drug group ``d`` from ``k`` episodes, those citing most other drug groups first;
+        an episode it would leave without a drug (non-opiate groups) gets one of
+        ``substitutes`` in its place (at random), or is passed over without one. Returns how
+        many."""
+        dr = self._drugs()
+        has = (dr == d).any(axis=1)
+        others = np.array([len(set(r[(r >= 0) & (r != d)].tolist())) for r in dr])
+        keeps = (self.group == OPIATE) | (others >= 1)
+        cand = has & (keeps | bool(substitutes))
+        pick = self._order(np.where(keeps, -others, 1), cand)[: max(k, 0)]
+        for i in pick:
+            kept = [s for s in self.subs[i] if s >= 0 and self.drug_of[s] != d]
+            if not keeps[i]:
+                kept.insert(0, self._code(_DRUGS.index(str(self.rng.choice(substitutes)))))
+            self.subs[i] = (kept + [-1, -1, -1])[:3]
+        return len(pick)
+
+    def add(self, d: int, k: int) -> int:
+        """Add drug group ``d`` in a free field of ``k`` episodes not citing it (those citing
+        fewest first); returns how many."""
+        dr = self._drugs()
+        free = (self.subs < 0).any(axis=1)
+        count = (dr >= 0).sum(axis=1)
+        fillers = np.isin(dr, [_DRUGS.index(f) for f in _FILLERS]) | (dr < 0)
+        only_fillers = fillers.all(axis=1) & (count > 0)  # first, so their filler can go
+        pick = self._order(2 * count - only_fillers, free & ~(dr == d).any(axis=1))[: max(k, 0)]
+        for i in pick:
+            self.subs[i, int(np.flatnonzero(self.subs[i] < 0)[0])] = self._code(d)
+        return len(pick)
+
+    def _code(self, d: int) -> int:
+        """A treatment substance code of drug group ``d`` (a club drug drawn at random)."""
+        ts = "treatment_substance"
+        if _DRUGS[d] == "club_drugs":
+            return self.codes.index(ts, str(self.rng.choice(_CLUB_CODES, p=_CLUB_WEIGHTS)))
+        if _DRUGS[d] == "opiates":
+            raise ValueError("opiate citations are met by the ages, not added")
+        return self.codes.index(ts, _DRUGS[d])
+
+    def write(self) -> None:
+        for j, c in enumerate(_SLOTS):
+            self.eps[c][self.rows] = self.subs[:, j]
+
+
+def cited_drugs(
+    rng: np.random.Generator,
+    scale: float,
+    eps: Table,
+    presenting: dict[int, np.ndarray],
+    births: np.ndarray,
+    codes: CodeLists,
+) -> None:
+    """The drugs (see the module), in place, on the ages as ``births`` has them."""
+    for (year, age_group), (printed, total) in _cohorts(scale).items():
+        pres = presenting[year]
+        age = tl.years_between(births[eps["person"][pres]], int(tl.FY_MID[_fy(year)]))
+        in_age = age < 25 if age_group == "under_25" else age >= 40
+        rows = pres[in_age & (eps["group"][pres] != ALCOHOL_ONLY)]
+        cited = _Cited(rng, eps, rows, codes)
+        # drops first; a drug the cohort has no printed count for in a lone drug's place
+        substitutes = tuple(f for f in (*_FILLERS, "club_drugs") if f not in printed)
+        for drug, (_, want) in printed.items():
+            d = _DRUGS.index(drug)
+            cited.drop(d, int(cited.holders(d).sum()) - want, substitutes)
+        for drug, (rule, want) in printed.items():
+            d = _DRUGS.index(drug)
+            if rule == "exact":
+                cited.add(d, want - int(cited.holders(d).sum()))
+        if total is not None:
+            fillers = [_DRUGS.index(f) for f in _FILLERS]
+            gap = total - cited.total()
+            if gap < 0:
+                for d in fillers:
+                    gap += cited.drop(d, -gap)
+                    if gap >= 0:
+                        break
+            elif gap > 0:
+                for d, k in zip(fillers, allocate(gap, np.ones(len(fillers))), strict=True):
+                    cited.add(d, int(k))
+        cited.write()
