@@ -17,8 +17,7 @@ person_periods as (
 
 episodes as (
 
-    select * from {{ ref('int_treatment_episodes_grouped') }}
-    where person_id is not null and referral_date is not null
+    {{ person_episodes() }}
 
 ),
 
