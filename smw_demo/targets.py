@@ -182,9 +182,9 @@ LEIC_U25_PRINTED = {
     "all": (count("leic-2009-10-np-under-25"), count("leic-2017-18-np-under-25")),
     "opiate": (count("leic-2009-10-cit-u25-opiates"), count("leic-2017-18-cit-u25-opiates")),
 }
-#: Share of alcohol-only new presentations aged under 25 (not printed; about one in 25 starting
-#: alcohol-only treatment is under 25 nationally): the rest of the under-25s are in drug
-#: treatment, where the chapter's citations count them.
+#: Share of alcohol-only new presentations aged under 25 (not printed: an assumption of the
+#: demo, one in 25): the rest of the under-25s are in drug treatment, where the chapter's
+#: citations count them.
 LEIC_U25_ALCOHOL_ONLY_SHARE = 0.04
 #: Local under-25s citing crack "remaining under 5" in every year (the chapter's text; no count).
 LEIC_U25_CRACK_MAX = 4

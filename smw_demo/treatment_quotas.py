@@ -20,7 +20,9 @@ by a probability that meets it only in expectation:
   group), living with children, Other White ethnicity; people citing a POM or OTC medicine;
 * people in drug treatment 2017-18 by sex and age band (Table 3): birth dates moved so that
   each sex has the printed shares aged 18-29, 30-39 and 40-49 (the older rest 50-59 / 60-69 as
-  printed), never making a first referral younger than 16.
+  printed), never making a first referral younger than 16;
+* new presentations aged under 25 and the drugs new presentations cite by age group (the
+  chapter's presenting substances): ``treatment_quota_citations``.
 
 The quotas change values only, never the number of episodes or TOP rows, so the identifiers of
 every other area's records stay as they were; the draws are on the streams
