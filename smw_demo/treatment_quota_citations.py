@@ -21,7 +21,9 @@ bands and the over-40 opiate citations are (see ``treatment_quotas``):
   are never added or dropped, and every episode keeps its substance group (a non-opiate episode
   keeps a drug).
 
-Values only (birth dates, substance columns), on the ``county-tx-quotas`` stream.
+People in drug treatment citing a POM or OTC medicine (Table 5) are met here too, before the
+rest (``pom_otc_people``). Values only (birth dates, substance columns), on the
+``county-tx-quotas`` stream.
 """
 
 from __future__ import annotations
@@ -289,3 +291,48 @@ def cited_drugs(
                 for d, k in zip(fillers, allocate(gap, np.ones(len(fillers))), strict=True):
                     cited.add(d, int(k))
         cited.write()
+
+
+def pom_otc_people(
+    rng: np.random.Generator, scale: float, eps: Table, area: int, codes: CodeLists
+) -> None:
+    """People in drug treatment in 2017-18 in ``area`` citing a POM or OTC medicine: the printed
+    112 (Table 5), exactly. Where more cite one, the others' medicine is a benzodiazepine (or, as
+    main drug, other); where fewer, people who cite none get one in their first episode of the
+    year: in place of a benzodiazepine where they cite one, else in a free substance field."""
+    fy = _fy(_YEAR_END)
+    lo, hi = int(tl.FY_START[fy]), int(tl.FY_START[fy + 1]) - 1
+    ts = "treatment_substance"
+    pom, benzo = codes.index(ts, "pom_otc"), codes.index(ts, "benzodiazepines")
+    dis = eps["discharge"].astype(np.int64)
+    overlap = (eps["referral"] <= hi) & ((dis == tl.NO_DATE) | (dis >= lo))
+    drug_groups = (OPIATE, NON_OPIATE, NON_OPIATE_ALCOHOL)
+    here = overlap & (eps["la"] == area) & np.isin(eps["group"], drug_groups)
+    subs = np.stack([eps[c] for c in _SLOTS], axis=1)
+    cites = (subs == pom).any(axis=1)
+    persons = np.unique(eps["person"][here & cites])
+    k = int(round(targets.count("leic-2017-18-t5-pom-total-count") * scale))
+    if len(persons) > k:
+        drop = persons[rng.permutation(len(persons))[: len(persons) - k]]
+        mine = np.isin(eps["person"], drop)
+        for col in _SLOTS:
+            sub = eps[col]
+            swap = mine & (sub == pom)
+            taken = (subs == benzo).any(axis=1)
+            sub[swap] = np.where(taken[swap] | (col == "s1"), codes.index(ts, "other"), benzo)
+    elif len(persons) < k:
+        rows = np.flatnonzero(here)
+        rows = rows[np.lexsort((rows, eps["referral"][rows]))]  # each person's first of the year
+        people, first = np.unique(eps["person"][rows], return_index=True)
+        first = rows[first][~np.isin(people, persons)]
+        first = first[rng.permutation(len(first))]
+        need = k - len(persons)
+        for r in first:
+            if need == 0:
+                break
+            row = subs[r]
+            slot = np.flatnonzero(row == benzo) if (row == benzo).any() else np.flatnonzero(row < 0)
+            if len(slot) == 0:
+                continue
+            eps[_SLOTS[int(slot[0])]][r] = pom
+            need -= 1

@@ -17,7 +17,8 @@ by a probability that meets it only in expectation:
   use the drug at start with a review recording it (the denominator: the printed count over the
   printed share), are abstinent at review, and have at most halved their days;
 * new presentations 2017-18 at start: regular employment, an urgent housing need (opiate
-  group), living with children, Other White ethnicity; people citing a POM or OTC medicine;
+  group), any housing problem, living with children, Other White ethnicity; people citing a POM
+  or OTC medicine (more or fewer: ``treatment_quota_citations.pom_otc_people``);
 * people in drug treatment 2017-18 by sex and age band (Table 3): birth dates moved so that
   each sex has the printed shares aged 18-29, 30-39 and 40-49 (the older rest 50-59 / 60-69 as
   printed), never making a first referral younger than 16;
@@ -43,7 +44,11 @@ from smw_demo.codes import CodeLists
 from smw_demo.people import SEX_FEMALE, SEX_MALE, PersonRegistry
 from smw_demo.sampling import allocate, top_k
 from smw_demo.table import Table
-from smw_demo.treatment_quota_citations import cited_drugs, younger_presentations
+from smw_demo.treatment_quota_citations import (
+    cited_drugs,
+    pom_otc_people,
+    younger_presentations,
+)
 from smw_demo.treatment_quota_exits import early_exits, early_window
 from smw_demo.treatment_quota_groups import group_quotas, over_40_swaps, unmet_need_quotas
 from smw_demo.treatment_systems import GROUPS, NON_OPIATE, NON_OPIATE_ALCOHOL, OPIATE
@@ -371,8 +376,9 @@ def _presentations(
 ) -> np.ndarray:
     """New presentations' circumstances at start, 2017-18: regular employment 27 % (with
     unemployed or inactive 27 % and long-term sick 41 %) of those recorded, an urgent housing
-    need for 16 % of the opiate group (in place of a housing problem, so that any problem stays
-    as it is) and 91 living with children. Returns the presenting episodes."""
+    need for 16 % of the opiate group (in place of a housing problem), any housing problem for
+    107 (a housing problem more or fewer, so the urgent ones stay) and 91 living with children.
+    Returns the presenting episodes."""
     pres = _new_presentations(eps, codes)
     emp = eps["employment"]
     rec = pres[emp[pres] >= 0]
@@ -390,6 +396,13 @@ def _presentations(
     either = int(np.isin(acc[opiate], [urgent, problem]).sum())
     k = int(round(targets.published("leic-2017-18-np-opiate-urgent-housing") * len(opiate)))
     acc[opiate] = _exact(rng, acc[opiate], {urgent: k, problem: max(either - k, 0)})
+    # any problem (urgent or not) of all those recorded: 107, a housing problem more or fewer
+    rec = pres[acc[pres] >= 0]
+    k = int(round(targets.count("leic-2017-18-np-housing-any-problem-count") * scale))
+    gap = k - int(np.isin(acc[rec], [urgent, problem]).sum())
+    none = codes.index(an, "no_problem")
+    pos = rec[acc[rec] == (problem if gap < 0 else none)]
+    acc[pos[rng.permutation(len(pos))[: abs(gap)]]] = none if gap < 0 else problem
     par = eps["parental"]
     living = codes.index("parental_status", "living_with_children")
     k = int(round(targets.count("leic-2017-18-np-parents-count") * scale))
@@ -402,29 +415,6 @@ def _presentations(
         other = rec[par[rec] != living]
         par[other[rng.permutation(len(other))[: k - len(have)]]] = living
     return pres
-
-
-def _pom_otc(rng: np.random.Generator, scale: float, eps: Table, codes: CodeLists) -> None:
-    """People in drug treatment in 2017-18 citing a POM or OTC medicine: 112, exactly."""
-    lo, hi = int(tl.FY_START[_YEAR]), int(tl.FY_START[_YEAR + 1]) - 1
-    ts = "treatment_substance"
-    pom = codes.index(ts, "pom_otc")
-    dis = eps["discharge"].astype(np.int64)
-    overlap = (eps["referral"] <= hi) & ((dis == tl.NO_DATE) | (dis >= lo))
-    here = overlap & (eps["la"] == _AREA) & np.isin(eps["group"], _DRUG_GROUPS)
-    subs = np.stack([eps["s1"], eps["s2"], eps["s3"]], axis=1)
-    cites = (subs == pom).any(axis=1)
-    persons = np.unique(eps["person"][here & cites])
-    k = int(round(targets.count("leic-2017-18-t5-pom-total-count") * scale))
-    if len(persons) > k:  # the others' medicine is a benzodiazepine (or, as main drug, other)
-        drop = persons[rng.permutation(len(persons))[: len(persons) - k]]
-        mine = np.isin(eps["person"], drop)
-        benzo = codes.index(ts, "benzodiazepines")
-        for col in ("s1", "s2", "s3"):
-            sub = eps[col]
-            swap = mine & (sub == pom)
-            taken = (subs == benzo).any(axis=1)
-            sub[swap] = np.where(taken[swap] | (col == "s1"), codes.index(ts, "other"), benzo)
 
 
 #: Age bands of the treatment profiles (age at the year's midpoint): lower bound, upper bound.
@@ -585,7 +575,7 @@ def county_quotas(
     early_exits(rng, eps, top, codes, _new_presentations(eps, codes), wants)
     _completions(rng, scale, eps, sex_of, codes)
     _top_outcomes(rng, scale, eps, top, codes)
-    _pom_otc(rng, scale, eps, codes)
+    pom_otc_people(rng, scale, eps, _AREA, codes)
     moved, dob, cohort = _ages(rng, eps, people, sex_of)
     swapped = np.flatnonzero(sex_of != people.sex)
     earlier = presenting[0]

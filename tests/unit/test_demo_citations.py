@@ -14,7 +14,7 @@ from smw_demo import targets
 from smw_demo import timeline as tl
 from smw_demo.codes import load_code_lists
 from smw_demo.table import Table
-from smw_demo.treatment_quota_citations import _DRUGS, _Cited, _drug_index
+from smw_demo.treatment_quota_citations import _DRUGS, _Cited, _drug_index, pom_otc_people
 from smw_demo.treatment_quotas import _AREA, _new_presentations
 from smw_demo.treatment_systems import (
     ALCOHOL_ONLY,
@@ -175,3 +175,34 @@ def test_every_presenting_episode_keeps_a_drug_of_its_group(county) -> None:
     assert not (opiate | alcohol)[here & (g == NON_OPIATE)].any()
     assert other_drug[here & (g == NON_OPIATE)].all()
     assert (alcohol & other_drug & ~opiate)[here & (g == NON_OPIATE_ALCOHOL)].all()
+
+
+def test_fewer_people_citing_a_pom_than_printed_get_one_in_place_of_a_benzodiazepine() -> None:
+    codes = load_code_lists()
+    subs = [
+        ["heroin", "pom_otc"],  # already cites one
+        ["heroin", "benzodiazepines", "crack"],  # the benzodiazepine becomes the medicine
+        ["cannabis"],  # a free field
+        ["heroin", "crack", "cocaine"],  # no benzodiazepine, no free field: passed over
+        ["cannabis"],  # not in the county: left alone
+    ]
+    n = len(subs)
+    eps = Table(
+        person=np.arange(n, dtype=np.int32),
+        la=np.array([_AREA] * 4 + [_AREA + 1], np.int8),
+        referral=np.full(n, tl.to_day("2017-06-01"), np.int32),
+        discharge=np.full(n, tl.NO_DATE, np.int32),
+        group=np.array([OPIATE, OPIATE, NON_OPIATE, OPIATE, NON_OPIATE], np.int8),
+    )
+    for j, c in enumerate(("s1", "s2", "s3")):
+        eps[c] = np.array([codes.index(TS, s[j]) if j < len(s) else -1 for s in subs], np.int16)
+    want = 4  # more than can be met: three people at most
+    scale = want / targets.count("leic-2017-18-t5-pom-total-count")
+    pom_otc_people(np.random.default_rng(2), scale, eps, _AREA, codes)
+    assert _names(eps) == [
+        ["heroin", "pom_otc"],
+        ["heroin", "pom_otc", "crack"],
+        ["cannabis", "pom_otc"],
+        ["heroin", "crack", "cocaine"],
+        ["cannabis"],
+    ]
