@@ -44,6 +44,7 @@ from smw_demo.codes import CodeLists
 from smw_demo.people import SEX_FEMALE, SEX_MALE, PersonRegistry
 from smw_demo.sampling import allocate, top_k
 from smw_demo.table import Table
+from smw_demo.treatment_quota_ages import age_bands
 from smw_demo.treatment_quota_citations import (
     cited_drugs,
     pom_otc_people,
@@ -417,94 +418,6 @@ def _presentations(
     return pres
 
 
-#: Age bands of the treatment profiles (age at the year's midpoint): lower bound, upper bound.
-_BANDS = ((0, 17), (18, 29), (30, 39), (40, 49), (50, 59), (60, 69), (70, 99))
-_LABELS = ("18-29", "30-39", "40-49", "50-59", "60-69")
-_MIN_AGE_AT_FIRST_REFERRAL = 16
-
-
-def _ages(
-    rng: np.random.Generator, eps: Table, people: PersonRegistry, sex_of: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Table 3: people in drug treatment in 2017-18 by sex and age band. Of each sex, exactly the
-    printed share aged 18-29, 30-39 and 40-49 (what the rounded shares leave over added in
-    proportion), 50-59 and 60-69 as the printed counts (107 and 13), and no one under 18 or 70
-    and over (the printed bands add up to everyone). A person moved to another band gets a
-    birth date in it (never one that would make their first referral younger than 16). Returns
-    the people moved and their birth dates, set once attributors are drawn
-    (``county_attributes``), so that the attributors of every other area stay as they are, and
-    everyone in the cohort."""
-    lo, hi = int(tl.FY_START[_YEAR]), int(tl.FY_START[_YEAR + 1]) - 1
-    mid = int(tl.FY_MID[_YEAR])
-    dis = eps["discharge"].astype(np.int64)
-    overlap = (eps["referral"] <= hi) & ((dis == tl.NO_DATE) | (dis >= lo))
-    here = overlap & (eps["la"] == _AREA) & np.isin(eps["group"], _DRUG_GROUPS)
-    persons = np.unique(eps["person"][here])
-    first_ref = np.full(len(people), np.iinfo(np.int64).max, np.int64)
-    np.minimum.at(first_ref, eps["person"], eps["referral"].astype(np.int64))
-    first_ref = first_ref[persons]
-    dob = people.dob[persons].copy()
-    age = tl.years_between(dob, mid)
-    band = np.searchsorted([b[0] for b in _BANDS], age, side="right") - 1
-    male = sex_of[persons] == SEX_MALE
-    lei = "leic-2017-18-t3-age"
-    printed = np.array([targets.count(f"{lei}-count-{lab}") for lab in _LABELS], float)
-    n_all = len(persons)
-    # 50-59 and 60-69 as printed (the table's bands add up to everyone: no one under 18 or 70+)
-    older = np.round(printed[3:] * n_all / printed.sum()).astype(np.int64)
-    cells: dict[tuple[bool, int], int] = {}
-    for is_male, name in ((True, "male"), (False, "female")):
-        n = int((male == is_male).sum())
-        for b, lab in zip((1, 2, 3), _LABELS, strict=False):
-            share = targets.published(f"{lei}-share-leics-{name}-{lab}")
-            cells[is_male, b] = int(round(share * n))
-    # what the rounded shares leave over goes to the three bands in proportion
-    left = n_all - sum(cells.values()) - int(older.sum())
-    keys = list(cells)
-    extra = allocate(abs(left), np.array([cells[k] for k in keys], float)) * np.sign(left)
-    for k, e in zip(keys, extra, strict=True):
-        cells[k] += int(e)
-    want_sex: dict[bool, dict[int, int]] = {}
-    rest = {m: int((male == m).sum()) - sum(cells[m, b] for b in (1, 2, 3)) for m in (True, False)}
-    m4 = int(round(older[0] * rest[True] / max(rest[True] + rest[False], 1)))
-    split = {True: (m4, rest[True] - m4), False: (older[0] - m4, rest[False] - older[0] + m4)}
-    for m in (True, False):
-        want_sex[m] = {0: 0, **{b: cells[m, b] for b in (1, 2, 3)}, 4: int(split[m][0])}
-        want_sex[m].update({5: int(split[m][1]), 6: 0})
-    for is_male in (True, False):
-        idx = np.flatnonzero(male == is_male)
-        want = want_sex[is_male]
-        cur = {b: int((band[idx] == b).sum()) for b in want}
-        spare: list[int] = []
-        for b in want:
-            pos = idx[band[idx] == b]
-            if cur[b] > want[b]:  # the surplus: those whose first referral is earliest move on
-                spare.extend(
-                    pos[np.argsort(first_ref[pos] + rng.integers(0, 60, len(pos)))][
-                        : cur[b] - want[b]
-                    ].tolist()
-                )
-        pool = np.array(spare, np.int64)
-        for b in sorted(want):  # the youngest band first takes the most recent first referrals
-            need = want[b] - cur[b]
-            if need <= 0 or len(pool) == 0:
-                continue
-            b_lo, b_hi = _BANDS[b]
-            # the youngest age each could be: their first referral at 16 or older
-            since = (mid - first_ref[pool]) / 365.25
-            floor_age = np.ceil(since + _MIN_AGE_AT_FIRST_REFERRAL).astype(np.int64)
-            ok = np.flatnonzero(floor_age <= b_hi)
-            take = ok[np.argsort(floor_age[ok] + rng.random(len(ok)), kind="stable")][:need]
-            who = pool[take]
-            new_age = np.maximum(rng.integers(b_lo, b_hi + 1, len(who)), floor_age[take])
-            # born in the quarter before the birthday that makes ``new_age`` at the midpoint
-            dob[who] = mid - np.floor((new_age + 0.25) * 365.25) - rng.integers(0, 90, len(who))
-            band[who] = b
-            pool = np.delete(pool, take)
-    moved = dob != people.dob[persons]
-    return persons[moved], dob[moved], persons
-
-
 def county_attributes(
     rng: np.random.Generator,
     scale: float,
@@ -576,7 +489,7 @@ def county_quotas(
     _completions(rng, scale, eps, sex_of, codes)
     _top_outcomes(rng, scale, eps, top, codes)
     pom_otc_people(rng, scale, eps, _AREA, codes)
-    moved, dob, cohort = _ages(rng, eps, people, sex_of)
+    moved, dob, cohort = age_bands(rng, eps, people, sex_of, _AREA, _DRUG_GROUPS)
     swapped = np.flatnonzero(sex_of != people.sex)
     earlier = presenting[0]
     presenting = eps["person"][_presentations(rng, scale, eps, codes)]
