@@ -376,7 +376,8 @@ def _presentations(
     rng: np.random.Generator, scale: float, eps: Table, codes: CodeLists
 ) -> np.ndarray:
     """New presentations' circumstances at start, 2017-18: regular employment 27 % (with
-    unemployed or inactive 27 % and long-term sick 41 %) of those recorded, an urgent housing
+    unemployed or inactive 27 % and long-term sick 41 %) of those recorded, 248 self-referrals
+    (the criminal-justice routes unchanged; the rest another route or other), an urgent housing
     need for 16 % of the opiate group (in place of a housing problem), any housing problem for
     107 (a housing problem more or fewer, so the urgent ones stay) and 91 living with children.
     Returns the presenting episodes."""
@@ -390,6 +391,17 @@ def _presentations(
     }
     want = {codes.index(es, k): int(round(v * len(rec))) for k, v in shares.items()}
     emp[rec] = _exact(rng, emp[rec], want, rest=codes.index(es, "other"))
+    # self-referrals of those recorded (Table 10: 248), the criminal-justice routes as they are
+    rs, src = eps["referral_source"], "referral_source"
+    rec = pres[rs[pres] >= 0]
+    keep = {
+        int(c): int((rs[rec] == c).sum())
+        for c in codes.indices(src, codes.in_category(src, "criminal_justice"))
+    }
+    want = {
+        codes.index(src, "self"): int(round(targets.count("leic-2017-18-t10-self-count") * scale))
+    }
+    rs[rec] = _exact(rng, rs[rec], {**want, **keep}, rest=codes.index(src, "other"))
     an = "accommodation_need"
     acc = eps["accommodation"]
     opiate = pres[(eps["group"][pres] == OPIATE) & (acc[pres] >= 0)]
