@@ -18,7 +18,8 @@ by a probability that meets it only in expectation:
   printed share), are abstinent at review, and have at most halved their days;
 * new presentations 2017-18 at start: regular employment, an urgent housing need (opiate
   group), any housing problem, living with children, Other White ethnicity; people citing a POM
-  or OTC medicine (more or fewer: ``treatment_quota_citations.pom_otc_people``);
+  or OTC medicine (more or fewer: ``treatment_quota_citations.pom_otc_people``); people in
+  residential rehabilitation (a recovery house in its place, or the reverse);
 * people in drug treatment 2017-18 by sex and age band (Table 3): birth dates moved so that
   each sex has the printed shares aged 18-29, 30-39 and 40-49 (the older rest 50-59 / 60-69 as
   printed), never making a first referral younger than 16;
@@ -430,6 +431,30 @@ def _presentations(
     return pres
 
 
+def _residential(rng: np.random.Generator, scale: float, eps: Table, codes: CodeLists) -> None:
+    """People in drug treatment in 2017-18 with an episode in residential rehabilitation: 18,
+    exactly. The residential unit's episodes are in residential rehabilitation or a recovery
+    house (``treatment_episodes``): a person over the count has their episodes of the year at
+    the unit in a recovery house, and one short has one of theirs in residential rehab."""
+    lo, hi = int(tl.FY_START[_YEAR]), int(tl.FY_START[_YEAR + 1]) - 1
+    dis = eps["discharge"].astype(np.int64)
+    overlap = (eps["referral"] <= hi) & ((dis == tl.NO_DATE) | (dis >= lo))
+    here = overlap & (eps["la"] == _AREA) & np.isin(eps["group"], _DRUG_GROUPS)
+    setting = eps["setting"]
+    rehab, house = codes.index("setting", "residential"), codes.index("setting", "recovery_house")
+    person = eps["person"]
+    have = np.unique(person[here & (setting == rehab)])
+    k = int(round(targets.count("leic-2017-18-residential-rehab-count") * scale))
+    if len(have) > k:
+        drop = have[rng.permutation(len(have))[: len(have) - k]]
+        setting[here & (setting == rehab) & np.isin(person, drop)] = house
+    elif len(have) < k:
+        rows = np.flatnonzero(here & (setting == house) & ~np.isin(person, have))
+        _, first = np.unique(person[rows], return_index=True)
+        rows = rows[first]
+        setting[rows[rng.permutation(len(rows))[: k - len(have)]]] = rehab
+
+
 def county_attributes(
     rng: np.random.Generator,
     scale: float,
@@ -501,6 +526,7 @@ def county_quotas(
     _completions(rng, scale, eps, sex_of, codes)
     _top_outcomes(rng, scale, eps, top, codes)
     pom_otc_people(rng, scale, eps, _AREA, codes)
+    _residential(rng, scale, eps, codes)
     moved, dob, cohort = age_bands(rng, eps, people, sex_of, _AREA, _DRUG_GROUPS)
     swapped = np.flatnonzero(sex_of != people.sex)
     earlier = presenting[0]
