@@ -14,9 +14,26 @@ from smw_demo.table import Table
 _YEAR = 2017 - tl.FIRST_FY  # 2017-18
 
 #: Age bands of the treatment profiles (age at the year's midpoint): lower bound, upper bound.
-_BANDS = ((0, 17), (18, 29), (30, 39), (40, 49), (50, 59), (60, 69), (70, 99))
+BANDS = ((0, 17), (18, 29), (30, 39), (40, 49), (50, 59), (60, 69), (70, 99))
 _LABELS = ("18-29", "30-39", "40-49", "50-59", "60-69")
 _MIN_AGE_AT_FIRST_REFERRAL = 16
+
+
+def in_drug_treatment(
+    eps: Table, area: int, drug_groups: tuple[int, ...], fy: int = _YEAR
+) -> np.ndarray:
+    """The episodes of ``area``'s people in drug treatment (``drug_groups``) open at some time in
+    the financial year ``fy`` (a year index; 2017-18 unless told): Table 3's cohort and the
+    county's other in-treatment quotas read it."""
+    lo, hi = int(tl.FY_START[fy]), int(tl.FY_START[fy + 1]) - 1
+    dis = eps["discharge"].astype(np.int64)
+    overlap = (eps["referral"] <= hi) & ((dis == tl.NO_DATE) | (dis >= lo))
+    return overlap & (eps["la"] == area) & np.isin(eps["group"], drug_groups)
+
+
+def band_of(age: np.ndarray) -> np.ndarray:
+    """Position in ``BANDS`` of each age."""
+    return np.searchsorted([b[0] for b in BANDS], age, side="right") - 1
 
 
 def age_bands(
@@ -37,18 +54,14 @@ def age_bands(
     the people moved and their birth dates, set once attributors are drawn
     (``county_attributes``), so that the attributors of every other area stay as they are, and
     everyone in the cohort."""
-    lo, hi = int(tl.FY_START[_YEAR]), int(tl.FY_START[_YEAR + 1]) - 1
     mid = int(tl.FY_MID[_YEAR])
-    dis = eps["discharge"].astype(np.int64)
-    overlap = (eps["referral"] <= hi) & ((dis == tl.NO_DATE) | (dis >= lo))
-    here = overlap & (eps["la"] == area) & np.isin(eps["group"], drug_groups)
-    persons = np.unique(eps["person"][here])
+    persons = np.unique(eps["person"][in_drug_treatment(eps, area, drug_groups)])
     first_ref = np.full(len(people), np.iinfo(np.int64).max, np.int64)
     np.minimum.at(first_ref, eps["person"], eps["referral"].astype(np.int64))
     first_ref = first_ref[persons]
     dob = people.dob[persons].copy()
     age = tl.years_between(dob, mid)
-    band = np.searchsorted([b[0] for b in _BANDS], age, side="right") - 1
+    band = band_of(age)
     male = sex_of[persons] == SEX_MALE
     lei = "leic-2017-18-t3-age"
     printed = np.array([targets.count(f"{lei}-count-{lab}") for lab in _LABELS], float)
@@ -92,7 +105,7 @@ def age_bands(
             need = want[b] - cur[b]
             if need <= 0 or len(pool) == 0:
                 continue
-            b_lo, b_hi = _BANDS[b]
+            b_lo, b_hi = BANDS[b]
             # the youngest age each could be: their first referral at 16 or older
             since = (mid - first_ref[pool]) / 365.25
             floor_age = np.ceil(since + _MIN_AGE_AT_FIRST_REFERRAL).astype(np.int64)
@@ -109,17 +122,17 @@ def age_bands(
         since = (mid - first_ref) / 365.25
         floor_age = np.ceil(since + _MIN_AGE_AT_FIRST_REFERRAL).astype(np.int64)
         for b in sorted(want):
-            b_lo, b_hi = _BANDS[b]
+            b_lo, b_hi = BANDS[b]
             for q in idx[rng.permutation(len(idx))]:
                 if int((band[idx] == b).sum()) >= want[b] or len(pool) == 0:
                     break
                 c = int(band[q])
-                fits = np.flatnonzero((floor_age[pool] <= _BANDS[c][1]) & (band[pool] != c))
+                fits = np.flatnonzero((floor_age[pool] <= BANDS[c][1]) & (band[pool] != c))
                 if c == b or floor_age[q] > b_hi or len(fits) == 0:
                     continue
                 p = pool[fits[0]]
                 for who, to in ((q, b), (p, c)):
-                    lo_age, hi_age = _BANDS[to]
+                    lo_age, hi_age = BANDS[to]
                     age_to = max(int(rng.integers(lo_age, hi_age + 1)), int(floor_age[who]))
                     dob[who] = mid - np.floor((age_to + 0.25) * 365.25) - rng.integers(0, 90)
                     band[who] = to

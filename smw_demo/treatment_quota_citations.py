@@ -35,6 +35,7 @@ from smw_demo import timeline as tl
 from smw_demo.codes import CodeLists
 from smw_demo.sampling import allocate
 from smw_demo.table import Table
+from smw_demo.treatment_quota_ages import band_of, in_drug_treatment
 from smw_demo.treatment_systems import ALCOHOL_ONLY, GROUPS, NON_OPIATE, NON_OPIATE_ALCOHOL, OPIATE
 
 #: the drug groups a new presentation cites (warehouse macro presenting_drug; alcohol is no
@@ -43,14 +44,12 @@ _DRUGS = (
     "opiates", "crack", "cocaine", "amphetamine", "cannabis", "benzodiazepines", "club_drugs",
     "pom_otc", "other",
 )  # fmt: skip
-_OPIATE_CODES = ("heroin", "methadone", "other_opiates")
 _CLUB_CODES = ("ecstasy", "ketamine", "mephedrone", "ghb_gbl", "methamphetamine", "nps_other")
 _CLUB_WEIGHTS = np.array([0.5, 0.2, 0.1, 0.1, 0.05, 0.05])
 #: the drug groups that make up a printed total (none printed on its own)
 _FILLERS = ("benzodiazepines", "amphetamine", "other")
 _SLOTS = ("s1", "s2", "s3")
 _YEAR_END = 2017  # the chapter's year
-_TABLE3_EDGES = (18, 30, 40, 50, 60, 70)
 
 
 def _fy(year: int) -> int:
@@ -159,11 +158,7 @@ def younger_presentations(
                 who = person[p]
                 dob = _new_dob(rng, mid, floor_age[p : p + 1])[0]
                 if in_cohort[who] and year != _YEAR_END:
-                    bands = np.searchsorted(
-                        _TABLE3_EDGES,
-                        tl.years_between(np.array([births[who], dob]), mid_end),
-                        side="right",
-                    )
+                    bands = band_of(tl.years_between(np.array([births[who], dob]), mid_end))
                     if bands[0] != bands[1]:
                         continue
                 births[who] = dob
@@ -175,8 +170,9 @@ def _drug_index(codes: CodeLists) -> np.ndarray:
     """Drug group (position in ``_DRUGS``) of each treatment substance code, -1 for alcohol;
     the last entry (-1 as an index) is the empty field."""
     out = []
+    opiates = codes.in_category("treatment_substance", "opiate")
     for code in codes.of("treatment_substance"):
-        if code in _OPIATE_CODES:
+        if code in opiates:
             out.append(_DRUGS.index("opiates"))
         elif code in _CLUB_CODES:
             out.append(_DRUGS.index("club_drugs"))
@@ -300,14 +296,9 @@ def pom_otc_people(
     112 (Table 5), exactly. Where more cite one, the others' medicine is a benzodiazepine (or, as
     main drug, other); where fewer, people who cite none get one in their first episode of the
     year: in place of a benzodiazepine where they cite one, else in a free substance field."""
-    fy = _fy(_YEAR_END)
-    lo, hi = int(tl.FY_START[fy]), int(tl.FY_START[fy + 1]) - 1
     ts = "treatment_substance"
     pom, benzo = codes.index(ts, "pom_otc"), codes.index(ts, "benzodiazepines")
-    dis = eps["discharge"].astype(np.int64)
-    overlap = (eps["referral"] <= hi) & ((dis == tl.NO_DATE) | (dis >= lo))
-    drug_groups = (OPIATE, NON_OPIATE, NON_OPIATE_ALCOHOL)
-    here = overlap & (eps["la"] == area) & np.isin(eps["group"], drug_groups)
+    here = in_drug_treatment(eps, area, (OPIATE, NON_OPIATE, NON_OPIATE_ALCOHOL), _fy(_YEAR_END))
     subs = np.stack([eps[c] for c in _SLOTS], axis=1)
     cites = (subs == pom).any(axis=1)
     persons = np.unique(eps["person"][here & cites])
@@ -315,10 +306,10 @@ def pom_otc_people(
     if len(persons) > k:
         drop = persons[rng.permutation(len(persons))[: len(persons) - k]]
         mine = np.isin(eps["person"], drop)
+        taken = (subs == benzo).any(axis=1)
         for col in _SLOTS:
             sub = eps[col]
             swap = mine & (sub == pom)
-            taken = (subs == benzo).any(axis=1)
             sub[swap] = np.where(taken[swap] | (col == "s1"), codes.index(ts, "other"), benzo)
     elif len(persons) < k:
         rows = np.flatnonzero(here)

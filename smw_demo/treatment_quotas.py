@@ -45,7 +45,7 @@ from smw_demo.codes import CodeLists
 from smw_demo.people import SEX_FEMALE, SEX_MALE, PersonRegistry
 from smw_demo.sampling import allocate, top_k
 from smw_demo.table import Table
-from smw_demo.treatment_quota_ages import age_bands
+from smw_demo.treatment_quota_ages import age_bands, in_drug_treatment
 from smw_demo.treatment_quota_citations import (
     cited_drugs,
     pom_otc_people,
@@ -436,10 +436,7 @@ def _residential(rng: np.random.Generator, scale: float, eps: Table, codes: Code
     exactly. The residential unit's episodes are in residential rehabilitation or a recovery
     house (``treatment_episodes``): a person over the count has their episodes of the year at
     the unit in a recovery house, and one short has one of theirs in residential rehab."""
-    lo, hi = int(tl.FY_START[_YEAR]), int(tl.FY_START[_YEAR + 1]) - 1
-    dis = eps["discharge"].astype(np.int64)
-    overlap = (eps["referral"] <= hi) & ((dis == tl.NO_DATE) | (dis >= lo))
-    here = overlap & (eps["la"] == _AREA) & np.isin(eps["group"], _DRUG_GROUPS)
+    here = in_drug_treatment(eps, _AREA, _DRUG_GROUPS)
     setting = eps["setting"]
     rehab, house = codes.index("setting", "residential"), codes.index("setting", "recovery_house")
     person = eps["person"]
