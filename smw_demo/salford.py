@@ -9,7 +9,8 @@ day. Its people's birth dates move back with them, so ages are kept. Nothing els
 depends on Salford, and Salford's rows go to month files of their own (2006-04 .. 2008-03).
 
 Only treatment episodes and population describe Salford (no TOP reviews: the report prints no
-outcome, and TOP began in 2007).
+outcome, and TOP began in 2007). Once in its years, ``salford_quotas`` sets 2007-08's
+criminal-justice referrals and the treatment bullseye's known rings at their printed counts.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from smw_demo import timeline as tl
 from smw_demo.codes import CodeLists
 from smw_demo.people import PersonRegistry
 from smw_demo.reference import population_rows
+from smw_demo.salford_quotas import salford_quotas
 from smw_demo.sampling import rng_for
 from smw_demo.table import Table
 from smw_demo.treatment import simulate_treatment
@@ -44,7 +46,7 @@ MONTH_LABELS = tl.own_month_labels(FIRST_FY, N_YEARS)
 _DAY_COLUMNS = ("referral", "triage", "first_int", "discharge")
 #: Share of the people in drug treatment at the end of 2006-07 whose episode the provider closed
 #: then (calibrated: the caseload falls 1,358 -> 1,153 while new presentations fall 452 -> 360).
-CASELOAD_REVIEW = 0.14
+CASELOAD_REVIEW = 0.16
 
 
 @dataclass
@@ -65,6 +67,8 @@ def simulate_salford(
         eps[col] = tl.shift_years(eps[col], SHIFT).astype(np.int32)
     dob = people.dob  # the registry's own array: moved in place
     dob[first_person:] = tl.shift_years(dob[first_person:], SHIFT).astype(np.int32)
+    rng = rng_for(seed, "salford-quotas")
+    eps = salford_quotas(rng, scale, eps, people, codes, FIRST_FY + N_YEARS - 1)
     tp = result.people
     tp.first_fy[:] = np.minimum(tp.first_fy, N_YEARS - 1)
     tp.last_fy[:] = np.minimum(tp.last_fy, N_YEARS - 1)

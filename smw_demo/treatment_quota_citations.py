@@ -115,7 +115,7 @@ def younger_presentations(
     births: np.ndarray,
 ) -> np.ndarray:
     """The ages (see the module): ``presenting`` maps a year to its new presentations'
-    presenting episodes (every group, as ``treatment_quotas._new_presentations`` finds them);
+    presenting episodes (every group, as ``treatment_quotas.new_presentations`` finds them);
     ``cohort`` is Table 3's people (drug treatment 2017-18); returns ``births`` changed."""
     births = births.copy()
     first_ref = np.full(len(births), np.iinfo(np.int64).max, np.int64)

@@ -316,7 +316,7 @@ def _top_outcomes(
     inj[reviews[pos[n_stop:]]] = yes
 
 
-def _exact(
+def exact_counts(
     rng: np.random.Generator, values: np.ndarray, want: dict[int, int], rest: int = -1
 ) -> np.ndarray:
     """``values`` changed as little as possible so that exactly ``want[c]`` hold code ``c``: the
@@ -343,15 +343,20 @@ def _exact(
     return out
 
 
-def _new_presentations(
-    eps: Table, codes: CodeLists, year: int = _YEAR, groups: tuple[int, ...] = _DRUG_GROUPS
+def new_presentations(
+    eps: Table,
+    codes: CodeLists,
+    year: int = _YEAR,
+    groups: tuple[int, ...] = _DRUG_GROUPS,
+    area: int = _AREA,
+    days: tuple[int, int] | None = None,
 ) -> np.ndarray:
-    """The presenting episode of each Leicestershire new presentation in drug treatment (of
-    ``groups``) in 2017-18 (the year index ``year``): the first episode referred in the year
-    that continues no transfer (no episode of the person discharged as transferred in the 21
-    days before its referral)."""
+    """The presenting episode of each new presentation in drug treatment (of ``groups``)
+    resident in ``area`` (Leicestershire) in 2017-18 (the year index ``year``, or the first and
+    last of ``days``): the first episode referred in the year that continues no transfer (no
+    episode of the person discharged as transferred in the 21 days before its referral)."""
     _, transferred = _reason_sets(codes)
-    lo, hi = int(tl.FY_START[year]), int(tl.FY_START[year + 1]) - 1
+    lo, hi = days or (int(tl.FY_START[year]), int(tl.FY_START[year + 1]) - 1)
     ref = eps["referral"].astype(np.int64)
     dis = eps["discharge"].astype(np.int64)
     person = eps["person"]
@@ -360,7 +365,7 @@ def _new_presentations(
     for e in tr:
         transfers.setdefault(int(person[e]), []).append((int(e), int(dis[e])))
     cand = np.flatnonzero(
-        (ref >= lo) & (ref <= hi) & (eps["la"] == _AREA) & np.isin(eps["group"], groups)
+        (ref >= lo) & (ref <= hi) & (eps["la"] == area) & np.isin(eps["group"], groups)
     )
     first: dict[int, tuple[int, int]] = {}
     for e in cand:
@@ -382,7 +387,7 @@ def _presentations(
     need for 16 % of the opiate group (in place of a housing problem), any housing problem for
     107 (a housing problem more or fewer, so the urgent ones stay) and 91 living with children.
     Returns the presenting episodes."""
-    pres = _new_presentations(eps, codes)
+    pres = new_presentations(eps, codes)
     emp = eps["employment"]
     rec = pres[emp[pres] >= 0]
     es = "employment_status"
@@ -391,7 +396,7 @@ def _presentations(
         for k in ("regular_employment", "unemployed_inactive", "long_term_sick")
     }
     want = {codes.index(es, k): int(round(v * len(rec))) for k, v in shares.items()}
-    emp[rec] = _exact(rng, emp[rec], want, rest=codes.index(es, "other"))
+    emp[rec] = exact_counts(rng, emp[rec], want, rest=codes.index(es, "other"))
     # self-referrals of those recorded (Table 10: 248), the criminal-justice routes as they are
     rs, src = eps["referral_source"], "referral_source"
     rec = pres[rs[pres] >= 0]
@@ -402,14 +407,14 @@ def _presentations(
     want = {
         codes.index(src, "self"): int(round(targets.count("leic-2017-18-t10-self-count") * scale))
     }
-    rs[rec] = _exact(rng, rs[rec], {**want, **keep}, rest=codes.index(src, "other"))
+    rs[rec] = exact_counts(rng, rs[rec], {**want, **keep}, rest=codes.index(src, "other"))
     an = "accommodation_need"
     acc = eps["accommodation"]
     opiate = pres[(eps["group"][pres] == OPIATE) & (acc[pres] >= 0)]
     urgent, problem = codes.index(an, "urgent_problem"), codes.index(an, "housing_problem")
     either = int(np.isin(acc[opiate], [urgent, problem]).sum())
     k = int(round(targets.published("leic-2017-18-np-opiate-urgent-housing") * len(opiate)))
-    acc[opiate] = _exact(rng, acc[opiate], {urgent: k, problem: max(either - k, 0)})
+    acc[opiate] = exact_counts(rng, acc[opiate], {urgent: k, problem: max(either - k, 0)})
     # any problem (urgent or not) of all those recorded: 107, a housing problem more or fewer
     rec = pres[acc[pres] >= 0]
     k = int(round(targets.count("leic-2017-18-np-housing-any-problem-count") * scale))
@@ -510,7 +515,7 @@ def county_quotas(
     sex_of = people.sex.copy()
     every = tuple(range(len(GROUPS)))
     presenting = tuple(
-        eps["person"][_new_presentations(eps, codes, y, every)] for y in (_YEAR - 1, _YEAR)
+        eps["person"][new_presentations(eps, codes, y, every)] for y in (_YEAR - 1, _YEAR)
     )
     here = eps["la"] == _AREA
     group_quotas(rng, scale, eps, here, presenting, people.dob, _journeys(eps, codes), codes)
@@ -519,7 +524,7 @@ def county_quotas(
         g: int(round(targets.count(f"leic-2017-18-t11-early-exit-count-{_NAME[g]}") * scale))
         for g in _DRUG_GROUPS
     }
-    early_exits(rng, eps, top, codes, _new_presentations(eps, codes), wants)
+    early_exits(rng, eps, top, codes, new_presentations(eps, codes), wants)
     _completions(rng, scale, eps, sex_of, codes)
     _top_outcomes(rng, scale, eps, top, codes)
     pom_otc_people(rng, scale, eps, _AREA, codes)
@@ -531,7 +536,7 @@ def county_quotas(
     births = people.dob.copy()
     births[moved] = dob
     births = over_40_swaps(rng, scale, eps, presenting, earlier, cohort, births, sex_of)
-    years = {y: _new_presentations(eps, codes, y - tl.FIRST_FY, every) for y in _CITATION_YEARS}
+    years = {y: new_presentations(eps, codes, y - tl.FIRST_FY, every) for y in _CITATION_YEARS}
     births = younger_presentations(rng, scale, eps, years, cohort, births)
     cited_drugs(rng, scale, eps, years, births, codes)
     moved = np.flatnonzero(births != people.dob)

@@ -21,7 +21,7 @@ from smw_demo.treatment_quota_citations import (
     _drug_index,
     pom_otc_people,
 )
-from smw_demo.treatment_quotas import _AREA, _new_presentations
+from smw_demo.treatment_quotas import _AREA, new_presentations
 from smw_demo.treatment_systems import (
     ALCOHOL_ONLY,
     GROUPS,
@@ -109,7 +109,7 @@ def county():
 def _measured(eps: Table, births: np.ndarray, codes, year: int) -> dict[str, int]:
     """Under-25s presenting and citations by age group and drug, as the warehouse counts them."""
     fy = year - tl.FIRST_FY
-    pres = _new_presentations(eps, codes, fy, tuple(range(len(GROUPS))))
+    pres = new_presentations(eps, codes, fy, tuple(range(len(GROUPS))))
     age = tl.years_between(births[eps["person"][pres]], int(tl.FY_MID[fy]))
     drug = _drug_index(codes)
     out = {"under_25": int((age < 25).sum())}

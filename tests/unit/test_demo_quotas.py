@@ -14,9 +14,9 @@ from smw_demo.treatment_quota_exits import early_exits, treatment_start
 from smw_demo.treatment_quota_groups import _rewrite
 from smw_demo.treatment_quotas import (
     _AREA,
-    _exact,
     _journeys,
-    _new_presentations,
+    exact_counts,
+    new_presentations,
     split_by_shares,
 )
 from smw_demo.treatment_systems import ALCOHOL_ONLY, NON_OPIATE_ALCOHOL, OPIATE
@@ -25,10 +25,10 @@ from smw_demo.treatment_systems import ALCOHOL_ONLY, NON_OPIATE_ALCOHOL, OPIATE
 def test_exact_meets_every_wanted_count_and_moves_no_more_than_it_must() -> None:
     rng = np.random.default_rng(1)
     values = np.array([0] * 10 + [1] * 2 + [2] * 8)
-    out = _exact(rng, values, {0: 6, 1: 6}, rest=2)
+    out = exact_counts(rng, values, {0: 6, 1: 6}, rest=2)
     assert (out == 0).sum() == 6 and (out == 1).sum() == 6
     assert (out != values).sum() == 4  # four of the surplus zeros become ones
-    out = _exact(rng, values, {0: 4, 1: 2}, rest=2)  # a surplus nobody is short of: to rest
+    out = exact_counts(rng, values, {0: 4, 1: 2}, rest=2)  # a surplus nobody is short of: to rest
     assert (out == 0).sum() == 4 and (out == 2).sum() == 14
 
 
@@ -73,7 +73,7 @@ def test_a_new_presentation_continues_no_transfer_within_21_days() -> None:
             (3, "2017-05-01", None, ""),  # 11 days after a transfer: a continuation
         ]
     )
-    assert _new_presentations(eps, load_code_lists()).tolist() == [0, 2]
+    assert new_presentations(eps, load_code_lists()).tolist() == [0, 2]
 
 
 def test_completions_split_between_the_sexes_keeps_the_worse_share_nearest_print() -> None:
