@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from orchestration.lib.landing.batch import PROFILE_STEPS
+
 from .floor import extract_files, load_floor
 from .measure import run_measured
 from .serving import measure_serving
@@ -159,6 +161,7 @@ def _build_figures(measured: dict[str, Any], summary: dict[str, Any]) -> dict[st
         "files": summary.get("files", {}),
         "steps": steps,
         "phases": phases(measured["seconds"], steps),
+        "landing_profile": summary.get("landing_seconds", {}),
         "slowest_models": [
             {"model": k, "seconds": v}
             for k, v in sorted(models.items(), key=lambda kv: -kv[1])[:10]
@@ -446,6 +449,32 @@ def _phase(build: dict[str, Any], phase: str) -> float | None:
     return figures.get(phase)
 
 
+def landing_profile(s: dict[str, Any]) -> list[str]:
+    """Where the full build's landing spends its time, step by step (``landing.PROFILE_STEPS``),
+    with each step's share of the landing's wall time. The strict reading runs in a thread
+    beside the inserts: its seconds overlap the rest, and only the wait for it adds."""
+    profile = s["full_build"].get("landing_profile") or {}
+    if not profile:
+        return []
+    total = profile.get("total") or 0.0
+    files = sum(s["full_build"].get("files", {}).values())
+    lines = [
+        "",
+        f"Landing profile, full build, scale {s['scale']:g} ({files} files, "
+        f"{total:.1f} s in the landing step's batch):",
+        "",
+        "| step | seconds | share of landing |",
+        "|---|---|---|",
+    ]
+    for step, label in [*PROFILE_STEPS, ("other", "other (discovery, settling, audit rows)")]:
+        v = float(profile.get(step, 0.0))
+        share = f"{v / total:.0%}" if total else "-"
+        if step == "strict reading":
+            share += " (overlaps)"
+        lines.append(f"| {label} | {v:.2f} | {share} |")
+    return lines
+
+
 def markdown(report: dict[str, Any]) -> str:
     """The benchmark as markdown tables: one column per scale."""
     m = report["machine"]
@@ -534,6 +563,7 @@ def markdown(report: dict[str, Any]) -> str:
             )
         )
     for s in scales:
+        lines += landing_profile(s)
         lines += ["", f"Ten slowest models, full build, scale {s['scale']:g} (DuckDB):", ""]
         lines += ["| model | seconds |", "|---|---|"]
         lines += [

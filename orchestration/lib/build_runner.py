@@ -53,6 +53,8 @@ class BuildSummary:
     validation_seconds: float = 0.0
     # Seconds per dbt model, as dbt timed it (smw bench lists the ten slowest).
     model_seconds: dict[str, float] = field(default_factory=dict)
+    # Seconds per step of landing (landing.PROFILE_STEPS): smw bench's landing profile.
+    landing_seconds: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2)
@@ -289,6 +291,7 @@ def _summarise_landing(h: Home, summary: BuildSummary) -> None:
         summary.ignored = list(notes.get("ignored", []))
         summary.waiting = list(notes.get("waiting", []))
         summary.landing_warnings = list(notes.get("warnings", []))
+        summary.landing_seconds = dict(notes.get("seconds", {}))
     if not h.warehouse_db.exists():
         return
     try:

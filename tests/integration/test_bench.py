@@ -82,6 +82,12 @@ def test_every_figure_is_measured(bench) -> None:
     phases = full["phases"]  # wall time by phase: every second of the build in one of them
     assert abs(sum(phases.values()) - full["seconds"]) < 0.1, phases
     assert all(_positive(phases[k]) for k in ("landing", "gx_raw", "dbt", "gx_models", "outside"))
+    profile = full["landing_profile"]  # where landing's time goes, step by step
+    for step in ("strict reading", "check", "insert", "commit", "history", "total"):
+        assert _positive(profile.get(step)), (step, profile)
+    added = sum(v for k, v in profile.items() if k not in ("strict reading", "total"))
+    assert abs(added - profile["total"]) < 0.01, profile  # the steps add up to the batch
+    assert profile["total"] <= full["steps"]["land_extracts"] + 0.01, profile
     assert len(full["slowest_models"]) == 10
     assert all(_positive(x["seconds"]) for x in full["slowest_models"])
     assert _positive(full["peak_rss_mb"]) and full["peak_rss_mb"] >= full["max_process_rss_mb"] > 0

@@ -193,3 +193,29 @@ def test_phases_split_the_build_time_and_show_in_the_markdown() -> None:
     # the incremental build of _scale() records no steps: all of it is outside them
     assert md.count("|   outside the steps (start-up, Dagster run) |") == 2
     assert "|   outside the steps (start-up, Dagster run) | 2.0 s |" in md
+
+
+def test_markdown_shows_the_landing_profile_with_shares() -> None:
+    r = _scale()
+    r["full_build"]["files"] = {"loaded": 6, "duplicate": 1}
+    r["full_build"]["landing_profile"] = {
+        "strict reading": 4.0,
+        "waiting for the strict reading": 0.5,
+        "history": 0.5,
+        "check": 1.0,
+        "insert": 5.0,
+        "commit": 2.0,
+        "archive": 0.25,
+        "checkpoint": 0.25,
+        "other": 0.5,
+        "total": 10.0,
+    }
+    md = markdown({"machine": MACHINE, "started_at": "t", "scales": [r]})
+    assert (
+        "Landing profile, full build, scale 1 (7 files, 10.0 s in the landing step's batch):" in md
+    )
+    assert "| insert (DuckDB read, pseudonymise, write) | 5.00 | 50% |" in md
+    assert "| strict reading (Python; beside the inserts) | 4.00 | 40% (overlaps) |" in md
+    assert "| other (discovery, settling, audit rows) | 0.50 | 5% |" in md
+    del r["full_build"]["landing_profile"]  # a report from before the profile: no section
+    assert "Landing profile" not in markdown({"machine": MACHINE, "started_at": "t", "scales": [r]})

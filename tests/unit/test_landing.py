@@ -43,6 +43,22 @@ def test_lands_values_as_text_with_lineage(env, key):
     assert Path(report.outcomes[0].stored_at).exists()
 
 
+def test_the_batch_records_where_its_time_went(env, key):
+    landing_dir, home = env
+    write(landing_dir, NSP, "2020-04.csv", nsp_file())
+    write(landing_dir, NSP, "2020-05.csv", nsp_file().replace("T1", "T2"))
+    report = run(landing_dir, home, key)
+    seconds = report.seconds
+    assert set(seconds) == {step for step, _ in landing.PROFILE_STEPS} | {"other", "total"}
+    for step in ("strict reading", "history", "check", "insert", "commit"):
+        assert seconds[step] > 0, (step, seconds)
+    # every second of the batch is in one step, but the strict reading runs beside the others
+    added = sum(v for k, v in seconds.items() if k not in ("strict reading", "total"))
+    assert added == pytest.approx(seconds["total"], abs=0.01)
+    notes = landing.read_notes(home, "test-run")
+    assert notes is not None and notes["seconds"] == seconds  # for the build summary
+
+
 def test_identifiers_replaced_by_keyed_pseudonym_and_birth_month(env, key):
     landing_dir, home = env
     write(

@@ -27,7 +27,13 @@ the key check), the ``lander`` (one file), ``storage`` (archive and quarantine m
 ``batch`` (:func:`land`); ``model`` holds the outcomes, problems and limits.
 """
 
-from orchestration.lib.landing.batch import LAST_LANDING, connect, land, read_notes
+from orchestration.lib.landing.batch import (
+    LAST_LANDING,
+    PROFILE_STEPS,
+    connect,
+    land,
+    read_notes,
+)
 from orchestration.lib.landing.discovery import (
     DEFAULT_SETTLE_SECONDS,
     SETTLE_ENV,
@@ -81,6 +87,7 @@ from orchestration.lib.landing.warehouse import (
 )
 
 __all__ = [
+    "PROFILE_STEPS",
     "CsvScan",
     "DEFAULT_SETTLE_SECONDS",
     "FileBytes",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ from orchestration.lib.landing.model import (
     NotStored,
 )
 from orchestration.lib.landing.reading import (
+    StrictReading,
     read_strictly,
 )
 from orchestration.lib.landing.storage import (
@@ -84,18 +86,22 @@ def land(
     report = LandingReport(ignored=ignored, waiting=waiting, warnings=dangling)
     for line in dangling:
         log.warning("%s", line)
+    started = time.perf_counter()
     con = connect(home)
+    lander: Lander | None = None
     try:
         lander = Lander(con, home, key, run_id)
         # The strict reading of the next file (Python) runs beside this file's insert (DuckDB,
         # which releases the GIL): the two readings of a file no longer add up. It only reads.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smw-strict-read") as ahead:
-            upcoming = ahead.submit(read_strictly, files[0][1]) if files else None
+            upcoming = ahead.submit(_read_timed, files[0][1]) if files else None
             for i, (src, path, settled) in enumerate(files, 1):
                 assert upcoming is not None
-                reading = upcoming.result()
+                with lander.timed("waiting for the strict reading"):
+                    reading, seconds = upcoming.result()
+                lander.seconds["strict reading"] += seconds
                 if i < len(files):
-                    upcoming = ahead.submit(read_strictly, files[i][1])
+                    upcoming = ahead.submit(_read_timed, files[i][1])
                 try:
                     changed = _fingerprint(os.stat(path)) != settled
                 except OSError:
@@ -117,13 +123,46 @@ def land(
                     report.warnings.append(f"{path.relative_to(landing)}: {outcome.move_error}")
                 if progress:
                     progress(i, len(files), outcome)
-        con.execute("checkpoint")
+        with lander.timed("checkpoint"):
+            con.execute("checkpoint")
     finally:
         con.close()
+        if lander is not None:
+            report.seconds = _profile(lander.seconds, time.perf_counter() - started)
         _write_notes(home, run_id, report)
     for line in report.waiting:
         log.warning("waiting: %s", line)
     return report
+
+
+def _read_timed(path: Path) -> tuple[StrictReading, float]:
+    started = time.perf_counter()
+    reading = read_strictly(path)
+    return reading, time.perf_counter() - started
+
+
+#: The steps of landing a batch, as ``smw bench`` lists them. The strict reading runs in a
+#: thread beside the inserts: its own seconds overlap the others; only the wait for it adds.
+PROFILE_STEPS = (
+    ("strict reading", "strict reading (Python; beside the inserts)"),
+    ("waiting for the strict reading", "waiting for the strict reading"),
+    ("history", "history lookup (audit.loads)"),
+    ("check", "readers-agree check (DuckDB read)"),
+    ("insert", "insert (DuckDB read, pseudonymise, write)"),
+    ("commit", "commit, one per file"),
+    ("archive", "archive move"),
+    ("checkpoint", "checkpoint"),
+)
+
+
+def _profile(seconds: dict[str, float], total: float) -> dict[str, float]:
+    """The batch's seconds per step, ``total`` and ``other`` (what no step covers: discovery,
+    settling, hashing of duplicates, quarantine, audit rows)."""
+    out = {step: round(seconds.get(step, 0.0), 4) for step, _label in PROFILE_STEPS}
+    timed = sum(v for k, v in out.items() if k != "strict reading")
+    out["other"] = round(max(total - timed, 0.0), 4)
+    out["total"] = round(total, 4)
+    return out
 
 
 LAST_LANDING = "last_landing.json"
@@ -140,6 +179,7 @@ def _write_notes(home: Home, run_id: str, report: LandingReport) -> None:
         "ignored": report.ignored,
         "waiting": report.waiting,
         "warnings": report.warnings,
+        "seconds": report.seconds,
     }
     staged.write_text(json.dumps(notes, indent=2) + "\n", encoding="utf-8")
     os.replace(staged, path)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import os
+import time
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -78,9 +80,21 @@ class Lander:
         self.key = key
         self.run_id = run_id
         self.ipad, self.opad = key.pads()
+        #: Seconds spent in each step of landing, over every file this lander saw
+        #: (:data:`PROFILE_STEPS`): the profile ``smw bench`` shows.
+        self.seconds: dict[str, float] = defaultdict(float)
         ensure_schema(con)
         if check_key:
             check_key_matches(con, key)
+
+    @contextmanager
+    def timed(self, step: str) -> Iterator[None]:
+        """Add the block's wall time to ``seconds[step]``."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[step] += time.perf_counter() - started
 
     #: The load id the next file lands under instead of a new one (``smw verify --reland``
     #: lands an archived file again under the id it had, so record versions keep their order).
@@ -116,11 +130,12 @@ class Lander:
             return self._quarantine(source, path, self._next_load_id(), problem, sha="", size=0)
         sha, size, _ = hashed
 
-        history = self.con.execute(
-            "select load_id, status, file_name, stored_at, encoding, error, duplicate_of "
-            "from audit.loads where source = ? and sha256 = ? order by load_id",
-            [source.name, sha],
-        ).fetchall()
+        with self.timed("history"):
+            history = self.con.execute(
+                "select load_id, status, file_name, stored_at, encoding, error, duplicate_of "
+                "from audit.loads where source = ? and sha256 = ? order by load_id",
+                [source.name, sha],
+            ).fetchall()
         unfinished = self._unfinished_move(source, path, sha, history)
         if unfinished is not None:
             return unfinished
@@ -151,7 +166,8 @@ class Lander:
                 source, path, load_id, p, sha=fb.sha256, size=fb.size, encoding=fb.encoding
             )
 
-        stored, move_error = self._archive(source, path, load_id, fb.sha256)
+        with self.timed("archive"):
+            stored, move_error = self._archive(source, path, load_id, fb.sha256)
         outcome = FileOutcome(
             source.name,
             path.name,
@@ -246,7 +262,8 @@ class Lander:
         sql = f"insert into raw.{source.name} ({', '.join(cols)})\n" + self.rows_sql(
             source, hm, len(header), compression
         )
-        self.check_readers_agree(path, compression, header, scan)
+        with self.timed("check"):
+            self.check_readers_agree(path, compression, header, scan)
         log.info(
             "landing %s/%s (load %d): %d records, inserting",
             source.name,
@@ -257,7 +274,8 @@ class Lander:
         self.con.execute("begin transaction")
         try:
             try:
-                res = self.con.execute(sql, params).fetchone()
+                with self.timed("insert"):
+                    res = self.con.execute(sql, params).fetchone()
             except duckdb.InvalidInputException as e:
                 raise _friendly_duckdb_error(e) from None
             rows = int(res[0]) if res else 0
@@ -280,7 +298,8 @@ class Lander:
                 stored_at=str(archive_path),
                 dropped_columns=",".join(hm.dropped) or None,
             )
-            self.con.execute("commit")
+            with self.timed("commit"):
+                self.con.execute("commit")
         except BaseException:
             self.con.execute("rollback")
             raise

@@ -72,6 +72,8 @@ class LandingReport:
     waiting: list[str] = field(default_factory=list)
     #: Problems that landed nothing and moved nothing (a dangling link, a move that failed).
     warnings: list[str] = field(default_factory=list)
+    #: Seconds per step of the batch (``batch.PROFILE_STEPS``, ``other`` and ``total``).
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def by_status(self, status: Status) -> list[FileOutcome]:
         return [o for o in self.outcomes if o.status == status]
