@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,7 @@ from orchestration.lib.spec import DEMO_PERIODS, SOURCES
 from smw_demo import areas as geo
 from smw_demo import targets
 from smw_demo import timeline as tl
-from smw_demo.codes import load_code_lists
+from smw_demo.codes import CodeLists, load_code_lists
 from smw_demo.defects import (
     DUPLICATE,
     NEWLINE_NAME,
@@ -31,13 +32,14 @@ from smw_demo.defects import (
     plan_row_defects,
     variants_for,
 )
-from smw_demo.ims import simulate_ims
-from smw_demo.justice import simulate_justice
+from smw_demo.ims import ImsResult, simulate_ims
+from smw_demo.justice import JusticeResult, simulate_justice
 from smw_demo.manifest import DemoManifest, PlantedDefect, SourceSummary
 from smw_demo.ocu import OcuPool, build_ocu_pool
 from smw_demo.people import PersonRegistry
 from smw_demo.reference import benchmark_rows, population_rows, prevalence_rows
 from smw_demo.salford import (
+    SalfordTreatment,
     salford_population_rows,
     salford_prevalence_rows,
     simulate_salford,
@@ -56,7 +58,7 @@ from smw_demo.sources import (
     top_rows,
 )
 from smw_demo.table import Table
-from smw_demo.treatment import simulate_treatment
+from smw_demo.treatment import TreatmentResult, simulate_treatment
 from smw_demo.treatment_quotas import county_attributes, county_quotas
 from smw_demo.treatment_systems import COUNTY, provider_codes
 from smw_demo.writer import FileVariant, relative_path, render_file, write_bytes
@@ -66,16 +68,25 @@ log = logging.getLogger(__name__)
 MANIFEST_NAME = ".demo-manifest.json"
 
 
-def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifest:
-    """Write demo extracts for every source under ``out_dir/<source>/`` and the manifest.
+@dataclass
+class Simulation:
+    """Everyone the demo simulates, before any extract row is written: the region's treatment,
+    OCU pool, IMS and justice; the county's treatment and OCU pool; Salford's treatment; and
+    the people registry with their attributors (and the county's quotas) applied."""
 
-    ``scale`` multiplies the number of people and events (1.0 reproduces the published figures;
-    0.02 is a tiny but complete set). The same ``seed`` and ``scale`` always give identical bytes.
-    """
-    if scale <= 0:
-        raise ValueError("scale must be positive")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    codes: CodeLists
+    people: PersonRegistry
+    treatment: TreatmentResult
+    pool: OcuPool
+    ims: ImsResult
+    justice: JusticeResult
+    county: TreatmentResult
+    county_pool: OcuPool
+    salford: SalfordTreatment
+
+
+def simulate(seed: int = 2021, scale: float = 1.0) -> Simulation:
+    """The simulation ``generate`` writes out (tests read it to check a quota on its own)."""
     started = time.perf_counter()
     codes = load_code_lists()
     people = PersonRegistry()
@@ -99,6 +110,25 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
     )
     county_attributes(rng_for(seed, "county-attribute-quotas"), scale, presenting, people, codes)
     log.info("simulated %d people in %.1fs", len(people), time.perf_counter() - started)
+    return Simulation(codes, people, treatment, pool, ims, justice, county, county_pool, salford)
+
+
+def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifest:
+    """Write demo extracts for every source under ``out_dir/<source>/`` and the manifest.
+
+    ``scale`` multiplies the number of people and events (1.0 reproduces the published figures;
+    0.02 is a tiny but complete set). The same ``seed`` and ``scale`` always give identical bytes.
+    """
+    if scale <= 0:
+        raise ValueError("scale must be positive")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    sim = simulate(seed, scale)
+    codes, people, treatment, pool = sim.codes, sim.people, sim.treatment, sim.pool
+    ims, justice, county, county_pool = sim.ims, sim.justice, sim.county, sim.county_pool
+    salford = sim.salford
+    del sim  # only the names below hold the simulation: dropped once the rows are made
 
     known = _known_by_year_end(pool, treatment.episodes)
     county_known = _known_by_year_end(county_pool, county.episodes)

@@ -90,20 +90,9 @@ def test_a_drug_is_added_in_a_free_field_to_those_citing_fewest() -> None:
 @pytest.fixture(scope="module")
 def county():
     """The county's episodes and everyone's birth dates after its quotas, at scale 1 (seed 2021),
-    run as ``generator.generate`` runs them (about 10 s)."""
-    seed, scale = 2021, 1.0
-    codes = gen.load_code_lists()
-    people = gen.PersonRegistry()
-    region = gen.simulate_treatment(seed, scale, people, codes)
-    pool = gen.build_ocu_pool(gen.rng_for(seed, "ocu"), scale, people, region.people)
-    gen.simulate_ims(gen.rng_for(seed, "ims"), scale, people, pool, region.people, codes)
-    gen.simulate_justice(gen.rng_for(seed, "justice"), scale, people, pool, codes)
-    county = gen.simulate_treatment(seed, scale, people, codes, gen.COUNTY)
-    rng = gen.rng_for(seed, "county-tx-quotas")
-    quotas = gen.county_quotas(rng, scale, county.episodes, county.top, people, codes)
-    births = people.dob.copy()
-    births[quotas[1]] = quotas[2]
-    return county.episodes, births, codes
+    from the simulation ``generator.generate`` writes out (about 15 s)."""
+    sim = gen.simulate(2021, 1.0)
+    return sim.county.episodes, sim.people.dob, sim.codes
 
 
 def _measured(eps: Table, births: np.ndarray, codes, year: int) -> dict[str, int]:
