@@ -149,7 +149,7 @@ PROFILE_STEPS = (
     ("history", "history lookup (audit.loads)"),
     ("check", "readers-agree check (DuckDB read)"),
     ("insert", "insert (DuckDB read, pseudonymise, write)"),
-    ("commit", "commit, one per file"),
+    ("commit", "commit, one per file (with DuckDB's checkpoints: rows compressed and written)"),
     ("archive", "archive move"),
     ("checkpoint", "checkpoint"),
 )
