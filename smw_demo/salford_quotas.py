@@ -73,7 +73,7 @@ def salford_quotas(
     aims = {ring: round(n * scale) for ring, n in targets.SAL_BULLSEYE.items()}
     counted = _counted_people(eps, people, codes, year)
     _re_refer(rng, eps, people, counted, year, aims["known_not_in_period"])
-    _exits(rng, eps, counted, year, aims["exited_in_period"])
+    _exits(rng, eps, codes, counted, year, aims["exited_in_period"])
     _cj_referrals(rng, eps, codes, year, round(targets.SAL_CJ_REFERRALS * scale))
     return eps
 
@@ -176,7 +176,12 @@ def _re_refer(
 
 
 def _exits(
-    rng: np.random.Generator, eps: Table, counted: np.ndarray, year: _Year, aim: int
+    rng: np.random.Generator,
+    eps: Table,
+    codes: CodeLists,
+    counted: np.ndarray,
+    year: _Year,
+    aim: int,
 ) -> None:
     """The exited ring at ``aim``: exited people whose last episode stays open at the year end,
     or, where careers leave too few, people in treatment at the end whose open episode ends in
@@ -206,9 +211,12 @@ def _exits(
         open_ = open_[eps["referral"][open_] < quarter]
         pick = np.sort(rng.choice(open_, size=min(-wanted, len(open_)), replace=False))
         discharge[pick] = quarter + rng.integers(1, 91, len(pick))
-        # reasons as the year's own exits of the people counted
+        # reasons as the year's own exits of the people counted (a tiny demo may have none)
         ended = (dis >= year.start) & (dis <= year.end) & np.isin(person, counted)
-        reason[pick] = rng.choice(eps["reason"][ended], len(pick))
+        reasons = eps["reason"][ended]
+        if not len(reasons):
+            reasons = np.array([codes.index("discharge_reason", "dropped_out")])
+        reason[pick] = rng.choice(reasons, len(pick))
         for col in ("triage", "first_int"):
             values = eps[col].copy()
             late = values[pick] > discharge[pick]

@@ -138,12 +138,12 @@ def test_exits_keep_the_latest_leavers_open_or_close_open_episodes() -> None:
     ]
     eps = _episodes(rows)
     counted = np.arange(4)
-    _exits(np.random.default_rng(1), eps, counted, YEAR, aim=1)
+    _exits(np.random.default_rng(1), eps, CODES, counted, YEAR, aim=1)
     rings = _rings(eps, people)
     assert rings["exited_in_period"] == {0}
     assert eps["discharge"][1] == tl.NO_DATE and eps["reason"][1] == -1
     eps = _episodes(rows)
-    _exits(np.random.default_rng(1), eps, counted, YEAR, aim=3)
+    _exits(np.random.default_rng(1), eps, CODES, counted, YEAR, aim=3)
     rings = _rings(eps, people)
     assert rings["exited_in_period"] == {0, 1, 2} or rings["exited_in_period"] == {0, 1, 3}
     closed = [i for i in (2, 3) if eps["discharge"][i] != tl.NO_DATE]
@@ -152,6 +152,13 @@ def test_exits_keep_the_latest_leavers_open_or_close_open_episodes() -> None:
     assert YEAR.end - 90 < eps["discharge"][i] <= YEAR.end
     # the reason is one the year's own exits have
     assert eps["reason"][i] in {eps["reason"][0], eps["reason"][1]}
+
+
+def test_exits_in_a_year_with_none_to_copy_are_drop_outs() -> None:
+    eps = _episodes([(0, "2006-05-01", None, ""), (1, "2007-05-01", None, "")])
+    _exits(np.random.default_rng(1), eps, CODES, np.arange(2), YEAR, aim=1)
+    [closed] = np.flatnonzero(eps["discharge"] != tl.NO_DATE)
+    assert eps["reason"][closed] == CODES.index("discharge_reason", "dropped_out")
 
 
 def test_criminal_justice_referrals_meet_their_count() -> None:
@@ -166,14 +173,15 @@ def test_criminal_justice_referrals_meet_their_count() -> None:
     assert np.isin(eps["referral_source"], cj).sum() == 2
 
 
-@pytest.mark.parametrize("scale", [1.0, 3.0])
+@pytest.mark.parametrize("scale", [0.005, 1.0, 3.0])
 def test_salfords_simulation_meets_the_printed_rings(scale: float) -> None:
     people = PersonRegistry()
     eps = simulate_salford(2021, scale, people, CODES).episodes
     rings = _rings(eps, people)
     for ring, printed in targets.SAL_BULLSEYE.items():
-        if ring == "in_treatment_at_end":  # careers give it, within 5 %
-            assert len(rings[ring]) == pytest.approx(printed * scale, rel=0.05)
+        if ring == "in_treatment_at_end":  # careers give it, within 5 % (a tiny demo: any)
+            if scale >= 1:
+                assert len(rings[ring]) == pytest.approx(printed * scale, rel=0.05)
         else:
             assert len(rings[ring]) == round(printed * scale), ring
     assert FIRST_FY == 2006
