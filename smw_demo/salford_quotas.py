@@ -15,9 +15,9 @@ were referred in 2007-08, so nearly every one of those referrals was a person tr
 
 - **Re-referrals.** A person whose treatment began in 2007-08 becomes, all episodes at once, a
   person of the same sex treated before 2007-08 and not in it, whose last discharge was more than
-  21 days earlier (so the new episode continues no transfer, and is still a new presentation).
-  The known ring shrinks by one for each; the year's new presentations and in-treatment counts
-  are unchanged. Stops at the printed known ring.
+  21 days earlier (so the new episode continues no transfer, and is still a new presentation)
+  and not their death. The known ring shrinks by one for each; the year's new presentations and
+  in-treatment counts are unchanged. Stops at the printed known ring.
 - **Exits.** Where careers give more exits than printed, some PDUs treated in 2007-08 but not at
   its end have their last episode still open at the year end (the extract's day), latest
   discharges first; where fewer, some PDUs with one open episode end it in the year's last
@@ -72,7 +72,7 @@ def salford_quotas(
     year = _Year.of(fy)
     aims = {ring: round(n * scale) for ring, n in targets.SAL_BULLSEYE.items()}
     counted = _counted_people(eps, people, codes, year)
-    _re_refer(rng, eps, people, counted, year, aims["known_not_in_period"])
+    _re_refer(rng, eps, people, codes, counted, year, aims["known_not_in_period"])
     _exits(rng, eps, codes, counted, year, aims["exited_in_period"])
     _cj_referrals(rng, eps, codes, year, round(targets.SAL_CJ_REFERRALS * scale))
     return eps
@@ -135,6 +135,7 @@ def _re_refer(
     rng: np.random.Generator,
     eps: Table,
     people: PersonRegistry,
+    codes: CodeLists,
     counted: np.ndarray,
     year: _Year,
     aim: int,
@@ -151,12 +152,15 @@ def _re_refer(
     bounds = np.searchsorted(person[order], [counted, counted + 1])
     first_ref = np.full(len(counted), np.iinfo(np.int64).max)
     last_dis = np.full(len(counted), np.iinfo(np.int64).min)
+    died = np.zeros(len(counted), bool)  # their last episode ended in their death
+    dead = codes.index("discharge_reason", "died")
     for i, (lo, hi) in enumerate(zip(*bounds, strict=True)):
         rows = order[lo:hi]
         if len(rows):
             first_ref[i] = ref[rows].min()
             last_dis[i] = dis[rows].max()
-    is_known = np.isin(counted, known)
+            died[i] = eps["reason"][rows[np.argmax(dis[rows])]] == dead
+    is_known = np.isin(counted, known) & ~died
     newcomers = np.flatnonzero((first_ref >= year.start) & (first_ref <= year.end))
     newcomers = newcomers[rng.permutation(len(newcomers))]
     sex = people.sex[counted]

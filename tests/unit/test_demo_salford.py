@@ -102,7 +102,8 @@ def _presenting(eps: Table) -> np.ndarray:
 
 
 def test_re_referrals_turn_newcomers_into_known_people_of_the_same_sex() -> None:
-    people = _registry([SEX_MALE, SEX_MALE, SEX_FEMALE, SEX_MALE, SEX_FEMALE, SEX_MALE])
+    males = [SEX_MALE, SEX_MALE, SEX_FEMALE, SEX_MALE, SEX_FEMALE, SEX_MALE, SEX_MALE]
+    people = _registry(males)
     eps = _episodes(
         [
             (0, "2005-01-10", "2006-11-30", "completed_drug_free"),  # known, male
@@ -112,12 +113,14 @@ def test_re_referrals_turn_newcomers_into_known_people_of_the_same_sex() -> None
             (3, "2007-10-01", None, ""),
             (4, "2007-06-01", None, ""),  # new, female
             (5, "2007-04-05", None, ""),  # new, male: 11 days after person 1 left
+            (6, "2005-01-10", "2006-06-01", "died"),  # known, male, never referred again
         ]
     )
-    assert len(_rings(eps, people)["known_not_in_period"]) == 3
+    assert len(_rings(eps, people)["known_not_in_period"]) == 4
     presenting = len(_presenting(eps))
-    _re_refer(np.random.default_rng(1), eps, people, np.arange(6), YEAR, aim=1)
-    assert len(_rings(eps, people)["known_not_in_period"]) == 1
+    _re_refer(np.random.default_rng(1), eps, people, CODES, np.arange(7), YEAR, aim=2)
+    assert len(_rings(eps, people)["known_not_in_period"]) == 2
+    assert (eps["person"] == 6).sum() == 1
     person = eps["person"]
     assert person[3] == person[4]  # a newcomer's episodes go together
     assert set(person[[3, 5, 6]].tolist()) & {0, 1, 2}
@@ -126,6 +129,19 @@ def test_re_referrals_turn_newcomers_into_known_people_of_the_same_sex() -> None
     assert person[6] != 1  # within 21 days of person 1's discharge: not theirs
     assert len(_presenting(eps)) == presenting  # still new presentations, all of them
     _no_overlaps(eps)
+
+
+def test_nobody_is_re_referred_after_their_death() -> None:
+    people = _registry([SEX_MALE, SEX_FEMALE, SEX_MALE])
+    eps = _episodes(
+        [
+            (0, "2005-01-10", "2006-06-01", "died"),  # the only known man
+            (1, "2005-01-10", "2006-06-01", "dropped_out"),
+            (2, "2007-05-01", None, ""),  # a new man
+        ]
+    )
+    _re_refer(np.random.default_rng(1), eps, people, CODES, np.arange(3), YEAR, aim=1)
+    assert eps["person"].tolist() == [0, 1, 2]  # short of the aim rather than that
 
 
 def test_exits_keep_the_latest_leavers_open_or_close_open_episodes() -> None:
