@@ -39,11 +39,15 @@ from smw_demo.ocu import OcuPool, build_ocu_pool
 from smw_demo.people import PersonRegistry
 from smw_demo.reference import benchmark_rows, population_rows, prevalence_rows
 from smw_demo.salford import (
+    LAST_FY as SALFORD_FY,
+)
+from smw_demo.salford import (
     SalfordTreatment,
     salford_population_rows,
     salford_prevalence_rows,
     simulate_salford,
 )
+from smw_demo.salford_quotas import salford_ethnicity
 from smw_demo.sampling import rng_for
 from smw_demo.sources import (
     Attributor,
@@ -109,6 +113,9 @@ def simulate(seed: int = 2021, scale: float = 1.0) -> Simulation:
         own=(salford_people, rng_for(seed, "salford-attributors"), targets.SAL_ETHNICITY),
     )
     county_attributes(rng_for(seed, "county-attribute-quotas"), scale, presenting, people, codes)
+    salford_ethnicity(
+        rng_for(seed, "salford-ethnicity"), salford.episodes, people, codes, SALFORD_FY
+    )
     log.info("simulated %d people in %.1fs", len(people), time.perf_counter() - started)
     return Simulation(codes, people, treatment, pool, ims, justice, county, county_pool, salford)
 

@@ -37,6 +37,8 @@ N_YEARS = 2
 PERIODS: tuple[str, ...] = tuple(
     f"{y}-{(y + 1) % 100:02d}" for y in range(FIRST_FY, FIRST_FY + N_YEARS)
 )
+#: The first calendar year of Salford's last financial year (2007-08), the report's year.
+LAST_FY = FIRST_FY + N_YEARS - 1
 #: Whole calendar years between the window's first year and Salford's.
 SHIFT = FIRST_FY - tl.FIRST_FY
 #: The last day of Salford's extracts (31 March 2008), and the same day on the window's calendar.
@@ -68,7 +70,7 @@ def simulate_salford(
     dob = people.dob  # the registry's own array: moved in place
     dob[first_person:] = tl.shift_years(dob[first_person:], SHIFT).astype(np.int32)
     rng = rng_for(seed, "salford-quotas")
-    eps = salford_quotas(rng, scale, eps, people, codes, FIRST_FY + N_YEARS - 1)
+    eps = salford_quotas(rng, scale, eps, people, codes, LAST_FY)
     tp = result.people
     tp.first_fy[:] = np.minimum(tp.first_fy, N_YEARS - 1)
     tp.last_fy[:] = np.minimum(tp.last_fy, N_YEARS - 1)

@@ -227,6 +227,15 @@ _SAL_WHITE = published(f"{_SAL}-2007-08-tx-ethnicity-white")
 _SAL_ASIAN = published(f"{_SAL}-2007-08-tx-ethnicity-asian")
 _SAL_BLACK = published(f"{_SAL}-2007-08-tx-ethnicity-black")
 _SAL_OTHER = published(f"{_SAL}-2007-08-tx-ethnicity-other")
+#: The ethnic groups of people in treatment small enough to fall below five by chance, and so be
+#: suppressed with the next smallest (``salford_quotas.salford_ethnicity`` holds them): Other
+#: (with Mixed) is split as ``SAL_ETHNICITY`` splits it, four fifths Mixed.
+SAL_ETHNIC_GROUP_SHARES = {
+    "asian": _SAL_ASIAN,
+    "black": _SAL_BLACK,
+    "mixed": 0.8 * _SAL_OTHER,
+    "other": 0.2 * _SAL_OTHER,
+}
 SAL_ETHNICITY = {
     "A": 0.95 * _SAL_WHITE * 99,
     "B": 0.02 * _SAL_WHITE * 99,

@@ -17,7 +17,7 @@ from smw_demo import timeline as tl
 from smw_demo.codes import load_code_lists
 from smw_demo.people import SEX_FEMALE, SEX_MALE, PersonRegistry
 from smw_demo.salford import FIRST_FY, simulate_salford
-from smw_demo.salford_quotas import _cj_referrals, _exits, _re_refer, _Year
+from smw_demo.salford_quotas import _cj_referrals, _exits, _re_refer, _Year, salford_ethnicity
 from smw_demo.table import Table
 from smw_demo.treatment_quotas import new_presentations
 from smw_demo.treatment_systems import GROUPS, OPIATE
@@ -207,3 +207,24 @@ def test_salfords_simulation_meets_the_printed_rings(scale: float) -> None:
     assert np.isin(eps["referral_source"][pres], cj).sum() == round(
         targets.SAL_CJ_REFERRALS * scale
     )
+
+
+def test_the_small_ethnic_groups_of_the_year_hold_their_printed_shares() -> None:
+    n = 200
+    people = _registry([SEX_MALE] * (n + 10))
+    eth = np.full(n + 10, CODES.index("ethnicity", "A"), np.int8)
+    eth[:3] = CODES.index("ethnicity", "H")  # 3 Asian, where 0.6 % of 200 is 1
+    eth[3:13] = CODES.index("ethnicity", "Z")  # not stated: left out, and left alone
+    people.ethnicity = eth
+    rows = [(p, "2007-05-01", None, "") for p in range(n)]
+    rows += [(p, "2005-05-01", "2006-05-01", "dropped_out") for p in range(n, n + 10)]
+    eps = _episodes(rows)
+    before = eth.copy()
+    salford_ethnicity(np.random.default_rng(1), eps, people, CODES, 2007)
+    stated = np.flatnonzero(eth[:n] != CODES.index("ethnicity", "Z"))
+    assert len(stated) == 190
+    for group, share in targets.SAL_ETHNIC_GROUP_SHARES.items():
+        members = CODES.indices("ethnicity", CODES.in_category("ethnicity", group))
+        assert np.isin(eth[stated], members).sum() == round(share * 190), group
+    assert (eth[3:13] == before[3:13]).all() and (eth[n:] == before[n:]).all()
+    assert CODES.index("ethnicity", "R") not in eth  # Chinese: weight 0 in Salford's own mix
