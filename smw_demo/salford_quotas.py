@@ -24,6 +24,10 @@ were referred in 2007-08, so nearly every one of those referrals was a person tr
   quarter, for the reasons the year's other exits have. Either stops at the printed exited ring.
 
 Run on Salford's own calendar, after ``salford.simulate_salford`` has moved it to its years.
+
+**Ethnicity.** Once attributors are drawn (``generator.simulate``), ``salford_ethnicity`` holds
+2007-08's small ethnic groups of people in treatment at their printed shares, so that none falls
+below five by chance and is suppressed with its neighbour.
 """
 
 from __future__ import annotations
