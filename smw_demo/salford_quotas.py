@@ -43,12 +43,11 @@ from smw_demo.codes import CodeLists
 from smw_demo.people import PersonRegistry
 from smw_demo.sampling import allocate
 from smw_demo.table import Table
-from smw_demo.treatment_quotas import exact_counts, new_presentations
+from smw_demo.treatment_quotas import CHAIN_DAYS, exact_counts, new_presentations
 from smw_demo.treatment_systems import GROUPS
 
 #: The bullseye's rings aged 15-64 (the estimate's ages), as printed for 2007-08.
 _AGES = (15, 64)
-_CHAIN_DAYS = 21  # an episode referred within 21 days of a transfer out continues it
 _SLOTS = ("s1", "s2", "s3")
 
 
@@ -118,13 +117,20 @@ def _counted_people(
     return pdu[(age >= _AGES[0]) & (age <= _AGES[1])]
 
 
+def _treated(eps: Table, year: _Year) -> np.ndarray:
+    """The people with an episode open on some day of the year (sorted registry indices)."""
+    ref = eps["referral"].astype(np.int64)
+    dis = eps["discharge"].astype(np.int64)
+    return np.unique(eps["person"][(ref <= year.end) & ((dis == tl.NO_DATE) | (dis >= year.start))])
+
+
 def _rings(eps: Table, counted: np.ndarray, year: _Year) -> dict[str, np.ndarray]:
     """The people of each known ring (sorted registry indices)."""
     ref = eps["referral"].astype(np.int64)
     dis = eps["discharge"].astype(np.int64)
     open_ = dis == tl.NO_DATE
     person = eps["person"]
-    treated = np.unique(person[(ref <= year.end) & (open_ | (dis >= year.start))])
+    treated = _treated(eps, year)
     at_end = np.unique(person[(ref <= year.end) & (open_ | (dis > year.end))])
     before = np.unique(person[~open_ & (dis < year.start)])
     in_year = np.intersect1d(treated, counted)
@@ -173,7 +179,7 @@ def _re_refer(
     for n in newcomers:
         if moved == wanted:
             break
-        fits = np.flatnonzero(free & (sex == sex[n]) & (last_dis < first_ref[n] - _CHAIN_DAYS))
+        fits = np.flatnonzero(free & (sex == sex[n]) & (last_dis < first_ref[n] - CHAIN_DAYS))
         if not len(fits):
             continue
         k = int(fits[rng.integers(len(fits))])
@@ -243,11 +249,7 @@ def salford_ethnicity(
     weights over all of its people, and re-referrals (``_re_refer``) leave some of those people
     without an episode, so a group of about five could fall below five by chance and be
     suppressed, with the next smallest group beside it."""
-    year = _Year.of(fy)
-    ref = eps["referral"].astype(np.int64)
-    dis = eps["discharge"].astype(np.int64)
-    here = (ref <= year.end) & ((dis == tl.NO_DATE) | (dis >= year.start))
-    treated = np.unique(eps["person"][here])
+    treated = _treated(eps, _Year.of(fy))
     eth = people.ethnicity
     stated = treated[eth[treated] != codes.index("ethnicity", "Z")]
     white_british = codes.index("ethnicity", "A")

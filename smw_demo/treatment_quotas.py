@@ -58,7 +58,8 @@ from smw_demo.treatment_systems import GROUPS, NON_OPIATE, NON_OPIATE_ALCOHOL, O
 _AREA = geo.COUNTY_INDEX[[a.code for a in geo.COUNTY_AREAS].index("E10000018")]
 _YEAR = 2017 - tl.FIRST_FY  # 2017-18
 _DRUG_GROUPS = (OPIATE, NON_OPIATE, NON_OPIATE_ALCOHOL)
-_CHAIN_DAYS = 21
+#: An episode referred within this many days of a transfer out continues it (no new presentation).
+CHAIN_DAYS = 21
 _FAR = np.int64(2**40)
 #: the years whose new presentations the presenting-substance quotas read (2016-17: whom the
 #: earlier years' moves leave alone)
@@ -207,7 +208,7 @@ def _journeys(eps: Table, codes: CodeLists) -> np.ndarray:
         if p != prev_person:
             starts = True
             prior_max, prior_tr = -1, None
-        elif prior_max >= ref[e] or prior_tr == prior_max or ref[e] - prior_max <= _CHAIN_DAYS:
+        elif prior_max >= ref[e] or prior_tr == prior_max or ref[e] - prior_max <= CHAIN_DAYS:
             starts = False
         else:
             starts = True
@@ -371,7 +372,7 @@ def new_presentations(
     for e in cand:
         r = int(ref[e])
         p = int(person[e])
-        if any(o != e and r - _CHAIN_DAYS <= d <= r for o, d in transfers.get(p, ())):
+        if any(o != e and r - CHAIN_DAYS <= d <= r for o, d in transfers.get(p, ())):
             continue
         if p not in first or (r, int(e)) < first[p]:
             first[p] = (r, int(e))
