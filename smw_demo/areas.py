@@ -106,7 +106,7 @@ COUNTY_INDEX: tuple[int, ...] = tuple(
 #: ``pop_2020`` hold the first and the eighth year of its own simulated window: ONS mid-2006
 #: (about 219,000) and mid-2013 (about 239,000). Its need index sets its 2007-08 caseload
 #: (1,153 people in drug treatment).
-SALFORD = Area("E08000006", "Salford", "SAL", 219_000, 239_000, 1.70, 1.0, 1.0, False, (), ())
+SALFORD = Area("E08000006", "Salford", "SAL", 219_000, 239_000, 1.45, 1.0, 1.0, False, (), ())
 SALFORD_INDEX = ALL_LA_CODES.index(SALFORD.code)
 #: Every demo area (region, then county) and its residence index, in spec.DEMO_AREAS order.
 DEMO: tuple[tuple[int, Area], ...] = (

@@ -25,6 +25,7 @@ from smw_demo import timeline as tl
 from smw_demo.codes import CodeLists
 from smw_demo.people import PersonRegistry
 from smw_demo.reference import population_rows
+from smw_demo.salford_agencies import salford_agencies
 from smw_demo.salford_quotas import salford_quotas
 from smw_demo.sampling import rng_for
 from smw_demo.table import Table
@@ -47,8 +48,9 @@ _SIM_END = int(tl.FY_START[N_YEARS]) - 1
 MONTH_LABELS = tl.own_month_labels(FIRST_FY, N_YEARS)
 _DAY_COLUMNS = ("referral", "triage", "first_int", "discharge")
 #: Share of the people in drug treatment at the end of 2006-07 whose episode the provider closed
-#: then (calibrated: the caseload falls 1,358 -> 1,153 while new presentations fall 452 -> 360).
-CASELOAD_REVIEW = 0.16
+#: then (calibrated: people in treatment fall 1,248 -> 1,090 (``targets.SAL_PEOPLE``) while new
+#: presentations fall 452 -> 360).
+CASELOAD_REVIEW = 0.10
 
 
 @dataclass
@@ -71,6 +73,7 @@ def simulate_salford(
     dob[first_person:] = tl.shift_years(dob[first_person:], SHIFT).astype(np.int32)
     rng = rng_for(seed, "salford-quotas")
     eps = salford_quotas(rng, scale, eps, people, codes, LAST_FY)
+    eps = salford_agencies(rng_for(seed, "salford-agencies"), scale, eps, people, codes, PERIODS)
     tp = result.people
     tp.first_fy[:] = np.minimum(tp.first_fy, N_YEARS - 1)
     tp.last_fy[:] = np.minimum(tp.last_fy, N_YEARS - 1)
@@ -79,7 +82,7 @@ def simulate_salford(
 
 
 def _review_caseload(rng: np.random.Generator, eps: Table, codes: CodeLists) -> Table:
-    """Salford's caseload fell by 15 % in 2007-08 while new presentations fell by 20 % (ASPIRE's
+    """Salford's caseload fell by 13 % in 2007-08 while new presentations fell by 20 % (ASPIRE's
     by half): more people left at the end of 2006-07 than careers alone give. A share of the
     people in drug treatment on 31 March 2007 (``CASELOAD_REVIEW``) have that episode closed by
     the provider in the last quarter of 2006-07 and do not come back within Salford's years."""

@@ -195,8 +195,9 @@ LEIC_U25_CRACK_MAX = 4
 
 _SAL = "sal"
 
-#: People in drug treatment, all five agencies (1,358 in 2006-07 and 1,153 in 2007-08) and new
-#: presentations (referrals: 452 and 360); the simulation is aimed at the 2007-08 caseload.
+#: People in drug treatment, all five agencies (1,358 in 2006-07 and 1,153 in 2007-08: the
+#: report's sum of the agencies' caseloads, where a person seen by two agencies counts at each)
+#: and new presentations (referrals: 452 and 360).
 SAL_IN_TREATMENT = {
     "2006-07": count(f"{_SAL}-2006-07-in-treatment-all-derived"),
     "2007-08": count(f"{_SAL}-2007-08-in-treatment-all-derived"),
@@ -205,6 +206,14 @@ SAL_NEW_PRESENTATIONS = {
     "2006-07": count(f"{_SAL}-2006-07-referrals-all"),
     "2007-08": count(f"{_SAL}-2007-08-referrals-all"),
 }
+#: Transfers between the agencies (110 and 63): each puts a person in two agencies' caseloads.
+SAL_TRANSFERS = {
+    "2006-07": count(f"{_SAL}-2006-07-transfers-all"),
+    "2007-08": count(f"{_SAL}-2007-08-transfers-all"),
+}
+#: People in drug treatment counted once, which the simulation is aimed at: the agencies'
+#: caseloads less the transfers between them (1,248 and 1,090).
+SAL_PEOPLE = {p: SAL_IN_TREATMENT[p] - SAL_TRANSFERS[p] for p in SAL_IN_TREATMENT}
 #: Criminal-justice referrals in 2007-08 (107), and as a share of that year's new presentations.
 SAL_CJ_REFERRALS = count(f"{_SAL}-2007-08-cj-referrals")
 SAL_CJ_SHARE = SAL_CJ_REFERRALS / SAL_NEW_PRESENTATIONS["2007-08"]
@@ -214,12 +223,11 @@ SAL_BULLSEYE = {
     ring: count(f"{_SAL}-2007-08-bullseye-{ring.replace('_', '-')}")
     for ring in ("in_treatment_at_end", "exited_in_period", "known_not_in_period")
 }
-#: PDUs among people in treatment in 2007-08, as people: the bullseye's 874 of the 1,153 (76 %).
-#: The flows print 80 % (84 % in 2006-07), but of agency caseloads added up, where a PDU seen by
-#: two agencies counts twice.
+#: PDUs among people in treatment in 2007-08, as people: the bullseye's 874 of the 1,090 (80 %,
+#: as the flows print it of the agencies' caseloads).
 SAL_PDU_SHARE = (
     SAL_BULLSEYE["in_treatment_at_end"] + SAL_BULLSEYE["exited_in_period"]
-) / SAL_IN_TREATMENT["2007-08"]
+) / SAL_PEOPLE["2007-08"]
 #: Ethnicity of people in treatment in 2007-08: Asian 0.6 %, Black 1.8 %, White 95.3 %, Other
 #: (with Mixed) 2.3 %. Split here by ONS code (A .. Z; Z not stated, 1 %), the White total
 #: between White British and other White as the 2001 census found Salford (95 / 5).
@@ -257,4 +265,71 @@ SAL_PREVALENCE = {
 }
 SAL_PREVALENCE_AGE = {
     band: count(f"{_SAL}-2006-07-bullseye-estimate-{band}") for band in ("15-24", "25-34", "35-64")
+}
+#: Salford's five treatment agencies (report 004's flows), as the demo's provider codes: the
+#: community drug team, Haysbrook, ASPIRE (structured day care), SMART (young adults, 18-21) and
+#: DNW (inpatient detoxification). The figures file names the agencies by these codes.
+SAL_AGENCIES = {
+    "salford-cdt": "TPSAL01",
+    "haysbrook": "TPSAL02",
+    "aspire": "TPSAL03",
+    "smart": "TPSAL04",
+    "dnw": "TPNWR01",
+}
+#: Each agency's printed flows per year, as ``(agency, measure, period): count``: people in
+#: treatment and newly presenting (referrals), transfers in (SMART left out of the table),
+#: closures and planned closures (DNW left out). ``salford_agencies`` aims at these.
+_SAL_FLOW_IDS = {
+    "in_treatment": "in-treatment",
+    "new_presentations": "referrals",
+    "transfers_in": "transfers-into",
+    "exits": "closures",
+    "planned_exits": "closures-planned",
+}
+SAL_AGENCY_FLOWS = {
+    (agency, measure, period): int(_published()[key])
+    for agency in SAL_AGENCIES
+    for measure, slug in _SAL_FLOW_IDS.items()
+    for period in ("2006-07", "2007-08")
+    if (key := f"{_SAL}-{period}-{slug}-{agency}") in _published()
+}
+#: People whose latest episode at the agency is in the opiate group: the report prints PDUs per
+#: agency and, for three, the change in opiate users. Taken as 95 % of the PDUs (the rest use
+#: crack and no opiate) and, where the change is printed, that change on the year before; SMART's
+#: from its main-drug chart (opiates 2 and 3). The community drug team, whose change is not
+#: printed, takes the rest.
+_SAL_OPIATE_OF_PDU = 0.95
+SAL_AGENCY_OPIATE: dict[tuple[str, str], int] = {}
+for _agency in ("haysbrook", "aspire", "dnw"):
+    _first = round(_SAL_OPIATE_OF_PDU * count(f"{_SAL}-2006-07-in-treatment-{_agency}-pdu"))
+    SAL_AGENCY_OPIATE[_agency, "2006-07"] = _first
+    SAL_AGENCY_OPIATE[_agency, "2007-08"] = round(
+        _first * (1 + published(f"{_SAL}-2007-08-in-treatment-{_agency}-opiate-change"))
+    )
+for _period in ("2006-07", "2007-08"):
+    SAL_AGENCY_OPIATE["smart", _period] = count(f"{_SAL}-{_period}-smart-main-drug-opiates")
+#: The printed changes on 2006-07 of each agency's flows, as ``(agency, measure): change``.
+SAL_AGENCY_CHANGES = {
+    (agency, measure): _published()[key]
+    for agency in SAL_AGENCIES
+    for measure, slug in (
+        *_SAL_FLOW_IDS.items(),
+        ("in_treatment_opiate", "in-treatment"),
+    )
+    if (
+        key := f"{_SAL}-2007-08-{slug}-{agency}"
+        + ("-opiate-change" if measure.endswith("opiate") else "-change")
+    )
+    in _published()
+}
+#: Transfers into SMART, which the transfers table leaves out, where SMART's own figures imply
+#: them: 34 people in treatment in 2007-08 with 9 referred, of the 23 of 2006-07 at most 9 not
+#: closed (14 closures), so at least 16 came by transfer.
+SAL_SMART_TRANSFERS = {
+    "2007-08": SAL_AGENCY_FLOWS["smart", "in_treatment", "2007-08"]
+    - SAL_AGENCY_FLOWS["smart", "new_presentations", "2007-08"]
+    - (
+        SAL_AGENCY_FLOWS["smart", "in_treatment", "2006-07"]
+        - SAL_AGENCY_FLOWS["smart", "exits", "2006-07"]
+    )
 }

@@ -212,18 +212,26 @@ COUNTY = TreatmentSystem(
     **targets.COUNTY_SYSTEM,
 )
 # --- Salford 2006-07 and 2007-08 (needs assessment; smw_demo.salford moves it to its years) ---
-#: Drug treatment only (the five agencies; no alcohol service in the figures). PDUs are 76 % of
+#: Drug treatment only (the five agencies; no alcohol service in the figures). PDUs are 80 % of
 #: people in treatment (``targets.SAL_PDU_SHARE``): the opiate group, and non-opiate clients who
 #: cite crack. Arrivals fall after 2006-07 (new presentations 452 -> 360); the window's later
-#: years (simulated, then dropped) repeat 2007-08. Non-PDU clients stay longer than elsewhere:
-#: about 280 of them in treatment with about 110 referred a year. Calibrated at scales 1 and 10:
-#: the fall, the opiate group's margin below the PDU share, the non-PDU journeys (median days
-#: beyond 12 weeks, share ending within 12 weeks) and the need index (``areas.SALFORD``).
-_SAL_FALL = (1.0, *(0.72,) * 7)
+#: years (simulated, then dropped) repeat 2007-08. People in treatment, counted once, are the
+#: agencies' caseloads less their transfers (``targets.SAL_PEOPLE``: 1,248 and 1,090). Opiate
+#: journeys are shorter than the region's (a median of 520 days beyond 12 weeks) and non-PDU ones
+#: longer (310). Calibrated at scales 1 and 10: the fall, the opiate group's margin below the PDU
+#: share, the journeys' lengths and the need index (``areas.SALFORD``).
+_SAL_FALL = (1.0, *(0.66,) * 7)
 _SAL_OPIATE = targets.SAL_PDU_SHARE - 0.04
-_SAL_NON_PDU = {"median_days": 330, "early": 0.09}
+_SAL_NON_PDU = {"median_days": 310, "early": 0.09}
+_SAL_OPIATE_DAYS = 520
 _SALFORD_PARAMS = (
-    replace(PARAMS[OPIATE], share=_SAL_OPIATE, trend=_SAL_FALL, male=0.76),
+    replace(
+        PARAMS[OPIATE],
+        share=_SAL_OPIATE,
+        trend=_SAL_FALL,
+        male=0.76,
+        median_days=_SAL_OPIATE_DAYS,
+    ),
     replace(PARAMS[NON_OPIATE], share=0.15, trend=_SAL_FALL, **_SAL_NON_PDU),
     replace(
         PARAMS[NON_OPIATE_ALCOHOL], share=1 - _SAL_OPIATE - 0.15, trend=_SAL_FALL, **_SAL_NON_PDU

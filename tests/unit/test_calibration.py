@@ -135,8 +135,12 @@ def test_the_project_figures_file_reads_and_says_why_for_every_figure_not_compar
             assert f.note, f.figure_id
         else:
             assert f.statistic in STATISTICS and f.published is not None, f.figure_id
-            if f.statistic in ("share", "change_relative"):
-                assert -1 <= f.published <= 1, f"{f.figure_id}: shares are proportions"
+            if f.statistic == "share":
+                assert 0 <= f.published <= 1, f"{f.figure_id}: shares are proportions"
+            if (
+                f.statistic == "change_relative"
+            ):  # a proportion: a rise may double, a fall ends at -1
+                assert f.published >= -1, f"{f.figure_id}: changes are proportions"
 
 
 @pytest.mark.parametrize(
@@ -361,3 +365,38 @@ def test_a_row_with_an_unquoted_comma_is_refused(tmp_path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + ",extra\n", encoding="utf-8")
     with pytest.raises(CalibrationError, match="line 2: more fields than the header's 15"):
         load_figures(path)
+
+
+def test_the_change_of_a_sum_is_its_rows_changes_over_their_previous_values(
+    tmp_path: Path,
+) -> None:
+    """The report's all-agency caseload fell by 15 %: 1,000 + 200 people now, against 1,150 +
+    250 the year before, is -14.3 %, not the mean of the rows' changes (-13.0 % and -20.0 %)."""
+    row = ("provider_flows", "2007-08", "E08000006", "la", "provider_measure")
+    serving = _serving(
+        tmp_path / "serving.duckdb",
+        [
+            (*row, "A|in_treatment", 1000.0, None, 1000.0, -150.0, -0.1304, False),
+            (*row, "B|in_treatment", 200.0, None, 200.0, -50.0, -0.2, False),
+            (*row, "C|in_treatment", None, None, None, None, None, True),
+        ],
+    )
+    fig = {
+        "indicator_code": "provider_flows",
+        "area_code": "E08000006",
+        "period": "2007-08",
+        "breakdown_type": "provider_measure",
+        "statistic": "change_relative",
+        "published": "-0.15",
+    }
+    path = _figures(
+        tmp_path / "figures.csv",
+        [
+            _figure("sum", breakdown="A|in_treatment + B|in_treatment", **fig),
+            _figure("hidden", breakdown="A|in_treatment + C|in_treatment", **fig),
+        ],
+    )
+    got = {o.figure.figure_id: o for o in calibrate(serving, load_figures(path)).outcomes}
+    assert got["sum"].smw == pytest.approx(-200 / 1400)
+    assert got["sum"].verdict == "within"
+    assert got["hidden"].verdict == "missing" and got["hidden"].detail == "suppressed in serving"

@@ -189,7 +189,7 @@ def test_criminal_justice_referrals_meet_their_count() -> None:
     assert np.isin(eps["referral_source"], cj).sum() == 2
 
 
-@pytest.mark.parametrize("scale", [0.005, 1.0, 3.0])
+@pytest.mark.parametrize("scale", [0.03, 1.0, 3.0])
 def test_salfords_simulation_meets_the_printed_rings(scale: float) -> None:
     people = PersonRegistry()
     eps = simulate_salford(2021, scale, people, CODES).episodes

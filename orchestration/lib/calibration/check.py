@@ -356,13 +356,26 @@ def _compare(con: duckdb.DuckDBPyConnection, figure: Figure, scale: float) -> Ou
                 "do not share one denominator, so they cannot be added"
             )
         smw = sum(numerators) / denominators.pop()
+    elif figure.statistic == "change_relative" and len(picked) > 1:
+        # the change of a sum (the report's all-agency caseload): its rows' changes over their
+        # previous values
+        currents = [r.numerator for r in picked]
+        changes = [r.change_absolute for r in picked]
+        if any(v is None for v in (*currents, *changes)):
+            if any(r.is_suppressed for r in picked):
+                return _suppressed(figure, scale)
+            return Outcome(figure, "missing", detail="change_absolute is empty in serving")
+        previous = sum(currents) - sum(changes)
+        if previous <= 0:
+            return Outcome(figure, "missing", detail="nothing in the year before")
+        smw = sum(changes) / previous
     else:
         values = [getattr(r, column) for r in picked]
         if any(v is None for v in values):
             if any(r.is_suppressed for r in picked):
                 return _suppressed(figure, scale)
             return Outcome(figure, "missing", detail=f"{column} is empty in serving")
-        if len(values) > 1 and figure.statistic in ("rate", "change_relative", "denominator"):
+        if len(values) > 1 and figure.statistic in ("rate", "denominator"):
             raise CalibrationError(
                 f"{FIGURES_PATH.name} line {figure.line}: a {figure.statistic} cannot add "
                 f"several breakdowns ({figure.breakdown})"

@@ -1,0 +1,381 @@
+"""Salford's five treatment agencies (report 004's flows), given to its episodes by quota.
+
+The simulation gives Salford the region's kind of providers (community, shared care, inpatient
+and residential units). The needs assessment prints, for each of its five agencies and each of
+2006-07 and 2007-08, the people in treatment, referrals, transfers in, closures and planned
+closures (``targets.SAL_AGENCY_FLOWS``), and for three the change in opiate users
+(``targets.SAL_AGENCY_OPIATE``). Its all-agency caseloads (1,358; 1,153) add the agencies'
+caseloads up, so a person transferred between two agencies counts at each: the simulation is
+aimed at people counted once (``targets.SAL_PEOPLE``, the caseloads less the 110 and 63
+transfers), and the agencies' caseloads add up to the printed sums here. Once every other Salford
+quota has run:
+
+- **Transfers.** Each year's transfers between agencies are made the printed count (and the 16
+  into SMART that SMART's own figures imply in 2007-08, from young adults' episodes): drug
+  treatment episodes open through a stretch of the year are split in two, the first part
+  ending in a transfer and the second referred within a fortnight, so the person stays in
+  treatment throughout and no caseload, new presentation or ring of the bullseye changes.
+- **Agencies.** A person's episodes that continue no transfer all go to one agency, their
+  "home" (a person comes back to the agency they left); an episode that continues a transfer
+  goes to any agency. SMART takes only young adults (aged 25 or under on 1 April 2006), and an
+  agency with no referrals printed for a year nobody newly presenting in it. A local search moves
+  people and transferred episodes between agencies, one at a time, while that brings the counts
+  and their changes on the year before nearer the printed ones (each count's distance measured
+  in a tolerance; a Huber loss, so that a count out of reach does not pull the others away).
+- **Planned closures.** Each agency's closures in each year end in a completion as often as
+  printed: completions beyond it become drop-outs; drop-outs and other unplanned endings (never
+  a death or a custody) become completions where there are too few.
+
+Closures are not aimed at: careers close more episodes than the report's case closures (which
+count fewer than the caseloads' fall needs), and the figures file says so for each.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from smw_demo import targets
+from smw_demo import timeline as tl
+from smw_demo.codes import CodeLists
+from smw_demo.people import PersonRegistry
+from smw_demo.table import Table
+from smw_demo.treatment_quotas import CHAIN_DAYS, _reason_sets
+from smw_demo.treatment_systems import GROUPS, provider_codes
+
+AGENCIES = tuple(targets.SAL_AGENCIES)
+_SMART = AGENCIES.index("smart")
+_DNW = AGENCIES.index("dnw")
+MEASURES = (
+    "in_treatment",
+    "new_presentations",
+    "transfers_in",
+    "exits",
+    "in_treatment_opiate",
+    "planned_exits",
+)
+_IN, _NEW, _TRANSFERS, _EXITS, _OPIATE, _PLANNED = range(len(MEASURES))
+#: how much each measure's distance counts in the search: closures not at all (see the module);
+#: for planned closures, the search counts the closures that can be completions, and only where
+#: they are fewer than the printed planned ones (``_planned_exits`` then meets the count)
+_WEIGHT = (1.0, 1.0, 1.0, 0.0, 1.0, 1.0)
+#: the search's tolerance of each measure (a share of the target, at least ``_FLOOR``): tighter
+#: than calibration's 5 % where the episodes can meet the count exactly
+_TOLERANCE = np.array((0.05, 0.01, 0.05, 0.05, 0.02, 0.01))
+_FLOOR = 0.5
+_DEAD = 0.5  # within this share of its tolerance, every level is as good
+_CHANGE = 0.01  # the search's tolerance of a change on the year before
+_HUBER = 2.0  # in tolerances: quadratic within, linear beyond
+_PASSES = 8
+_SMART_MAX_AGE = 25
+
+
+def _loss(diff: np.ndarray, tol: np.ndarray) -> np.ndarray:
+    diff = diff.copy()
+    # closures need only be as many as the planned ones among them
+    diff[_PLANNED] = np.minimum(diff[_PLANNED], 0)
+    x = np.abs(diff) / tol
+    return np.where(x <= _HUBER, x * x, 2 * _HUBER * x - _HUBER * _HUBER)
+
+
+class _Search:
+    """The counts of every (measure, agency, year) for an assignment, kept up to date as people
+    and episodes move (people are counted once per agency and year, as serving counts them)."""
+
+    def __init__(self, eps: Table, codes: CodeLists, periods: tuple[str, ...], scale: float):
+        n_years = len(periods)
+        completed, transferred = _reason_sets(codes)
+        ref = eps["referral"].astype(np.int64)
+        dis = eps["discharge"].astype(np.int64)
+        closed = dis != tl.NO_DATE
+        end = np.where(closed, dis, np.iinfo(np.int64).max)
+        starts = [tl.to_day(f"{p[:4]}-04-01") for p in periods]
+        ends = [tl.to_day(f"{int(p[:4]) + 1}-03-31") for p in periods]
+        self.person, self.slot = np.unique(eps["person"], return_inverse=True)
+        n = len(ref)
+        self.overlap = np.zeros((n, n_years), bool)
+        self.referred = np.zeros((n, n_years), bool)
+        self.ended = np.zeros((n, n_years), bool)
+        for y, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+            self.overlap[:, y] = (ref <= hi) & (end >= lo)
+            self.referred[:, y] = (ref >= lo) & (ref <= hi)
+            self.ended[:, y] = closed & (dis >= lo) & (dis <= hi)
+        is_transfer = np.isin(eps["reason"], transferred) & closed
+        self.exits = self.ended & ~is_transfer[:, None]
+        # closures that are, or may become, completions (not a death, nor a custody)
+        self.completable = (
+            self.exits
+            & np.isin(eps["reason"], np.concatenate([completed, _unplanned(codes)]))[:, None]
+        )
+        self.opiate = eps["group"] == GROUPS.index("opiate")
+        self.source = _continued(self.slot, ref, dis, is_transfer)
+        self.continues = self.source >= 0
+        shape = (len(MEASURES), len(AGENCIES), n_years)
+        self.want = np.zeros(shape)
+        self.weight = np.zeros(shape)
+        for (agency, measure, period), value in targets.SAL_AGENCY_FLOWS.items():
+            if measure in MEASURES and period in periods:
+                key = (MEASURES.index(measure), AGENCIES.index(agency), periods.index(period))
+                self.want[key] = value * scale
+                self.weight[key] = _WEIGHT[key[0]]
+        # SMART is left out of the transfers table: its own figures imply 16 in 2007-08
+        for period, value in targets.SAL_SMART_TRANSFERS.items():
+            if period in periods:
+                self.want[_TRANSFERS, _SMART, periods.index(period)] = value * scale
+                self.weight[_TRANSFERS, _SMART, periods.index(period)] = _WEIGHT[_TRANSFERS]
+        for (agency, period), value in targets.SAL_AGENCY_OPIATE.items():
+            if period in periods:
+                key = (_OPIATE, AGENCIES.index(agency), periods.index(period))
+                self.want[key] = value * scale
+                self.weight[key] = _WEIGHT[_OPIATE]
+        self.tol = np.maximum(_TOLERANCE[:, None, None] * self.want, _FLOOR)
+        # the printed changes on the year before (caseloads, referrals, opiate users), as the
+        # ratio of the two years' targets
+        self.changed = np.zeros(shape[:2], bool)
+        for agency, measure in targets.SAL_AGENCY_CHANGES:
+            if measure in ("in_treatment", "new_presentations", "in_treatment_opiate"):
+                self.changed[MEASURES.index(measure), AGENCIES.index(agency)] = True
+        first = np.maximum(self.want[..., 0], 1)
+        self.ratio = np.where(self.changed, self.want[..., -1] / first, 0)
+        # one person of the first year, at the least (a small agency moves by whole people)
+        self.change_tol = np.maximum(_CHANGE, 1 / first)
+        self.got = np.zeros(shape)
+        # per (person, agency, year): episodes open in the year; newly presenting; opiate
+        n_people = len(self.person)
+        self.open = np.zeros((n_people, len(AGENCIES), n_years), np.int32)
+        self.new = np.zeros_like(self.open)
+        self.opi = np.zeros_like(self.open)
+        self.agency = np.full(n, -1, np.int64)
+
+    def cost(self, got: np.ndarray | None = None) -> float:
+        got = self.got if got is None else got
+        # within half a tolerance every level is as good (a dead zone), so that a caseload
+        # the others push over theirs can hand people to those with room
+        diff = got - self.want
+        slack = np.maximum(np.abs(diff) - _DEAD * self.tol, 0) * np.sign(diff)
+        level = float((self.weight * _loss(slack, self.tol)).sum())
+        ratio = got[..., -1] / np.maximum(got[..., 0], 1)
+        change = _loss(np.where(self.changed, ratio - self.ratio, 0), self.change_tol)
+        return level + float(change.sum())
+
+    def _change(self, rows: np.ndarray, a: int, sign: int) -> np.ndarray:
+        """The counts' change from adding (sign 1) or removing (-1) episodes ``rows`` at agency
+        ``a`` (all of one person), without applying it."""
+        d = np.zeros_like(self.got)
+        p = self.slot[rows[0]]
+        for counter, mask, m in (
+            (self.open, self.overlap[rows], _IN),
+            (self.new, self.referred[rows] & ~self.continues[rows, None], _NEW),
+            (self.opi, self.overlap[rows] & self.opiate[rows, None], _OPIATE),
+        ):
+            k = mask.sum(axis=0)
+            before = counter[p, a]
+            after = before + sign * k
+            d[m, a] += (after > 0).astype(float) - (before > 0)
+        d[_TRANSFERS, a] += sign * (self.referred[rows] & self.continues[rows, None]).sum(axis=0)
+        d[_EXITS, a] += sign * self.exits[rows].sum(axis=0)
+        d[_PLANNED, a] += sign * self.completable[rows].sum(axis=0)
+        return d
+
+    def _apply(self, rows: np.ndarray, a: int, sign: int) -> None:
+        p = self.slot[rows[0]]
+        self.got += self._change(rows, a, sign)
+        self.open[p, a] += sign * self.overlap[rows].sum(axis=0)
+        self.new[p, a] += sign * (self.referred[rows] & ~self.continues[rows, None]).sum(axis=0)
+        self.opi[p, a] += sign * (self.overlap[rows] & self.opiate[rows, None]).sum(axis=0)
+
+    def place(self, rows: np.ndarray, a: int) -> None:
+        self._apply(rows, a, 1)
+        self.agency[rows] = a
+
+    def move(self, rows: np.ndarray, allowed: np.ndarray) -> bool:
+        """Move ``rows`` (one person's, all at one agency) to the allowed agency that lowers the
+        cost most; False if none does."""
+        a = int(self.agency[rows[0]])
+        self._apply(rows, a, -1)
+        base = self.got.copy()
+        best, best_cost = a, None
+        for b in np.flatnonzero(allowed):
+            c = self.cost(base + self._change(rows, int(b), 1))
+            if best_cost is None or c < best_cost - 1e-9:
+                best, best_cost = int(b), c
+        self.place(rows, best)
+        return best != a
+
+
+def _continued(
+    slot: np.ndarray, ref: np.ndarray, dis: np.ndarray, is_transfer: np.ndarray
+) -> np.ndarray:
+    """For each episode, the episode whose transfer out it continues (-1: none): the same
+    person's, discharged as transferred in the 21 days before its referral."""
+    source = np.full(len(ref), -1, np.int64)
+    outs: dict[int, list[int]] = {}
+    for e in np.flatnonzero(is_transfer):
+        outs.setdefault(int(slot[e]), []).append(int(e))
+    for p, rows in outs.items():
+        for e in np.flatnonzero(slot == p):
+            for o in rows:
+                if o != e and ref[e] - CHAIN_DAYS <= dis[o] <= ref[e]:
+                    source[e] = o
+                    break
+    return source
+
+
+def salford_agencies(
+    rng: np.random.Generator,
+    scale: float,
+    eps: Table,
+    people: PersonRegistry,
+    codes: CodeLists,
+    periods: tuple[str, ...],
+) -> Table:
+    """Salford's episodes with the transfers between agencies the report prints, and every
+    episode given one of the five agencies (see the module)."""
+    eps = _split_for_transfers(rng, eps, people, codes, periods, scale)
+    s = _Search(eps, codes, periods, scale)
+    allowed = np.ones((len(s.person), len(AGENCIES)), bool)
+    allowed[~_young(people, s.person, periods), _SMART] = False
+    # an agency with no referrals printed for a year takes nobody newly presenting in it
+    fresh = s.referred & ~s.continues[:, None]
+    for a, y in zip(*np.nonzero((s.weight[_NEW] > 0) & (s.want[_NEW] == 0)), strict=True):
+        allowed[np.unique(s.slot[fresh[:, y]]), a] = False
+    home_rows = [np.flatnonzero((s.slot == p) & ~s.continues) for p in range(len(s.person))]
+    # a first home in proportion to the caseloads
+    share = s.want[_IN].sum(axis=1) + 1e-9
+    for p in rng.permutation(len(s.person)):
+        rows = home_rows[p]
+        if len(rows):
+            w = share * allowed[p]
+            s.place(rows, int(rng.choice(len(AGENCIES), p=w / w.sum())))
+    continuing = np.flatnonzero(s.continues)
+    for e in continuing:
+        s.place(np.array([e]), 0)
+    for _ in range(_PASSES):
+        moved = 0
+        for p in rng.permutation(len(s.person)):
+            if len(home_rows[p]):
+                moved += s.move(home_rows[p], allowed[p])
+        for e in rng.permutation(continuing):
+            moved += s.move(np.array([e]), allowed[s.slot[e]])
+        if not moved:
+            break
+    _planned_exits(rng, eps, codes, s, periods, scale)
+    code = provider_codes()
+    index = np.array([code.index(targets.SAL_AGENCIES[a]) for a in AGENCIES])
+    eps["provider"] = index[s.agency].astype(eps["provider"].dtype)
+    setting = eps["setting"].copy()
+    units = np.isin(setting, codes.indices("setting", ("inpatient", "residential")))
+    setting[units] = codes.index("setting", "community")
+    setting[s.agency == _DNW] = codes.index("setting", "inpatient")
+    eps["setting"] = setting.astype(eps["setting"].dtype)
+    return eps
+
+
+def _young(people: PersonRegistry, person: np.ndarray, periods: tuple[str, ...]) -> np.ndarray:
+    """SMART's clients: aged 25 or under at the start of the first year."""
+    age = tl.years_between(people.dob[person], tl.to_day(f"{periods[0][:4]}-04-01"))
+    return age <= _SMART_MAX_AGE
+
+
+def _split_for_transfers(
+    rng: np.random.Generator,
+    eps: Table,
+    people: PersonRegistry,
+    codes: CodeLists,
+    periods: tuple[str, ...],
+    scale: float,
+) -> Table:
+    """Each year's transfers between agencies at the printed count (``targets.SAL_TRANSFERS``):
+    where the careers' transfers are fewer, drug treatment episodes open through a stretch of the
+    year are split in two, the first part ending in a transfer and the second, at another
+    agency, referred within a fortnight. The person stays in treatment throughout, so no ring of
+    the bullseye, new presentation or caseload changes. The transfers SMART's figures imply
+    (``targets.SAL_SMART_TRANSFERS``) split young adults' episodes."""
+    _, transferred = _reason_sets(codes)
+    young = _young(people, eps["person"], periods)
+    out = codes.index("discharge_reason", "transferred_not_in_custody")
+    ref = eps["referral"].astype(np.int64)
+    dis = eps["discharge"].astype(np.int64)
+    slot = np.unique(eps["person"], return_inverse=True)[1]
+    is_transfer = np.isin(eps["reason"], transferred) & (dis != tl.NO_DATE)
+    continues = _continued(slot, ref, dis, is_transfer) >= 0
+    end = np.where(dis == tl.NO_DATE, np.iinfo(np.int32).max, dis)
+    drug = eps["group"] != GROUPS.index("alcohol_only")
+    used = np.zeros(len(ref), bool)
+    first_rows: list[int] = []
+    split_days: list[int] = []
+    gaps: list[int] = []
+    for period in periods:
+        lo = tl.to_day(f"{period[:4]}-04-01")
+        hi = tl.to_day(f"{int(period[:4]) + 1}-03-31")
+        have = int((continues & (ref >= lo) & (ref <= hi)).sum())
+        smart = round(targets.SAL_SMART_TRANSFERS.get(period, 0) * scale)
+        want = round(targets.SAL_TRANSFERS[period] * scale) + smart - have
+        # the split falls four weeks or more into the episode and before its end, the second
+        # part's referral (up to 14 days later) five weeks or more before the year's end
+        first = np.maximum(ref + 28, lo + 7)
+        last = np.minimum(end - 28, hi - 35)
+        for among, n in ((young, min(smart, want)), (np.ones(len(ref), bool), want - smart)):
+            pool = np.flatnonzero(drug & ~used & among & (first <= last))
+            if n <= 0:
+                continue
+            pick = np.sort(rng.choice(pool, min(n, len(pool)), replace=False))
+            used[pick] = True
+            first_rows.extend(pick.tolist())
+            split_days.extend(rng.integers(first[pick], last[pick] + 1).tolist())
+            gaps.extend(rng.integers(0, 15, len(pick)).tolist())
+    if not first_rows:
+        return eps
+    rows = np.array(first_rows, np.int64)
+    day = np.array(split_days, np.int64)
+    second = eps.take(rows)
+    second["referral"] = (day + np.array(gaps)).astype(np.int32)
+    second["triage"] = second["referral"]
+    second["first_int"] = (second["referral"] + rng.integers(0, 8, len(rows))).astype(np.int32)
+    second["new_presentation"] = np.zeros(len(rows), bool)
+    for col in ("discharge", "reason", "triage", "first_int"):
+        eps[col] = eps[col].copy()
+    eps["discharge"][rows] = day
+    eps["reason"][rows] = out
+    for col in ("triage", "first_int"):
+        late = eps[col][rows] > day
+        eps[col][rows[late]] = tl.NO_DATE
+    return Table.concat([eps, second])
+
+
+def _unplanned(codes: CodeLists) -> np.ndarray:
+    """Unplanned endings a completion may replace (a drop-out, a withdrawal, a refusal, other)."""
+    return codes.indices(
+        "discharge_reason", ("dropped_out", "withdrawn_by_provider", "declined_treatment", "other")
+    )
+
+
+def _planned_exits(
+    rng: np.random.Generator,
+    eps: Table,
+    codes: CodeLists,
+    s: _Search,
+    periods: tuple[str, ...],
+    scale: float,
+) -> None:
+    """Each agency's closures of each year end in a completion as often as printed (see the
+    module); an agency or year with no printed count keeps the careers' reasons."""
+    dr = "discharge_reason"
+    reason = eps["reason"].copy()
+    completed, _ = _reason_sets(codes)
+    unplanned = _unplanned(codes)
+    dropped = codes.index(dr, "dropped_out")
+    for (agency, measure, period), value in sorted(targets.SAL_AGENCY_FLOWS.items()):
+        if measure != "planned_exits" or period not in periods:
+            continue
+        y = periods.index(period)
+        rows = np.flatnonzero(s.exits[:, y] & (s.agency == AGENCIES.index(agency)))
+        want = round(value * scale)
+        done = rows[np.isin(reason[rows], completed)]
+        if len(done) > want:
+            reason[rng.choice(done, len(done) - want, replace=False)] = dropped
+        elif len(done) < want:
+            pool = rows[np.isin(reason[rows], unplanned)]
+            pick = rng.choice(pool, min(want - len(done), len(pool)), replace=False)
+            drawn = reason[done] if len(done) else completed[:1]
+            reason[pick] = rng.choice(drawn, len(pick))
+    eps["reason"] = reason.astype(eps["reason"].dtype)
