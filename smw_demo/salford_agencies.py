@@ -22,6 +22,7 @@ quota has run:
   people and transferred episodes between agencies, one at a time, while that brings the counts
   and their changes on the year before nearer the printed ones (each count's distance measured
   in a tolerance; a Huber loss, so that a count out of reach does not pull the others away).
+  More starts, or swaps of two people, met few more figures for many times the time.
 - **Planned closures.** Each agency's closures in each year end in a completion as often as
   printed: completions beyond it become drop-outs; drop-outs and other unplanned endings (never
   a death or a custody) become completions where there are too few.
@@ -146,21 +147,31 @@ class _Search:
         self.opi = np.zeros_like(self.open)
         self.agency = np.full(n, -1, np.int64)
 
-    def cost(self, got: np.ndarray | None = None) -> float:
-        got = self.got if got is None else got
+    def reset(self) -> None:
+        """No episode at any agency."""
+        for counts in (self.got, self.open, self.new, self.opi):
+            counts[...] = 0
+        self.agency[:] = -1
+
+    def cost(self) -> float:
+        return sum(self._terms(self.got[:, a], a) for a in range(len(AGENCIES)))
+
+    def _terms(self, got: np.ndarray, a: int) -> float:
+        """The cost of agency ``a`` with the counts ``got`` (measure x year)."""
         # within half a tolerance every level is as good (a dead zone), so that a caseload
         # the others push over theirs can hand people to those with room
-        diff = got - self.want
-        slack = np.maximum(np.abs(diff) - _DEAD * self.tol, 0) * np.sign(diff)
-        level = float((self.weight * _loss(slack, self.tol)).sum())
-        ratio = got[..., -1] / np.maximum(got[..., 0], 1)
-        change = _loss(np.where(self.changed, ratio - self.ratio, 0), self.change_tol)
-        return level + float(change.sum())
+        diff = got - self.want[:, a]
+        tol = self.tol[:, a]
+        slack = np.maximum(np.abs(diff) - _DEAD * tol, 0) * np.sign(diff)
+        level = float((self.weight[:, a] * _loss(slack, tol)).sum())
+        ratio = got[:, -1] / np.maximum(got[:, 0], 1)
+        off = np.where(self.changed[:, a], ratio - self.ratio[:, a], 0)
+        return level + float(_loss(off, self.change_tol[:, a]).sum())
 
     def _change(self, rows: np.ndarray, a: int, sign: int) -> np.ndarray:
-        """The counts' change from adding (sign 1) or removing (-1) episodes ``rows`` at agency
-        ``a`` (all of one person), without applying it."""
-        d = np.zeros_like(self.got)
+        """The change of agency ``a``'s counts (measure x year) from adding (sign 1) or
+        removing (-1) episodes ``rows`` there (all of one person), without applying it."""
+        d = np.zeros(self.got.shape[::2])
         p = self.slot[rows[0]]
         for counter, mask, m in (
             (self.open, self.overlap[rows], _IN),
@@ -170,15 +181,15 @@ class _Search:
             k = mask.sum(axis=0)
             before = counter[p, a]
             after = before + sign * k
-            d[m, a] += (after > 0).astype(float) - (before > 0)
-        d[_TRANSFERS, a] += sign * (self.referred[rows] & self.continues[rows, None]).sum(axis=0)
-        d[_EXITS, a] += sign * self.exits[rows].sum(axis=0)
-        d[_PLANNED, a] += sign * self.completable[rows].sum(axis=0)
+            d[m] = (after > 0).astype(float) - (before > 0)
+        d[_TRANSFERS] = sign * (self.referred[rows] & self.continues[rows, None]).sum(axis=0)
+        d[_EXITS] = sign * self.exits[rows].sum(axis=0)
+        d[_PLANNED] = sign * self.completable[rows].sum(axis=0)
         return d
 
     def _apply(self, rows: np.ndarray, a: int, sign: int) -> None:
         p = self.slot[rows[0]]
-        self.got += self._change(rows, a, sign)
+        self.got[:, a] += self._change(rows, a, sign)
         self.open[p, a] += sign * self.overlap[rows].sum(axis=0)
         self.new[p, a] += sign * (self.referred[rows] & ~self.continues[rows, None]).sum(axis=0)
         self.opi[p, a] += sign * (self.overlap[rows] & self.opiate[rows, None]).sum(axis=0)
@@ -189,15 +200,18 @@ class _Search:
 
     def move(self, rows: np.ndarray, allowed: np.ndarray) -> bool:
         """Move ``rows`` (one person's, all at one agency) to the allowed agency that lowers the
-        cost most; False if none does."""
+        cost most; False if none does. Only the receiving agency's cost differs between the
+        choices, once the rows have left theirs."""
         a = int(self.agency[rows[0]])
         self._apply(rows, a, -1)
-        base = self.got.copy()
-        best, best_cost = a, None
+        best, best_delta = a, None
         for b in np.flatnonzero(allowed):
-            c = self.cost(base + self._change(rows, int(b), 1))
-            if best_cost is None or c < best_cost - 1e-9:
-                best, best_cost = int(b), c
+            col = self.got[:, b]
+            delta = self._terms(col + self._change(rows, int(b), 1), int(b)) - self._terms(
+                col, int(b)
+            )
+            if best_delta is None or delta < best_delta - 1e-9:
+                best, best_delta = int(b), delta
         self.place(rows, best)
         return best != a
 
@@ -220,6 +234,36 @@ def _continued(
     return source
 
 
+def _search(
+    rng: np.random.Generator,
+    s: _Search,
+    home_rows: list[np.ndarray],
+    continuing: np.ndarray,
+    allowed: np.ndarray,
+) -> None:
+    """The local search: homes drawn in proportion to the caseloads, every transferred episode
+    at the first agency it may go to, then moves while any lowers the cost (three starts from
+    other first homes, keeping the cheapest, changed little: see the module)."""
+    s.reset()
+    share = s.want[_IN].sum(axis=1) + 1e-9
+    for p in rng.permutation(len(s.person)):
+        rows = home_rows[p]
+        if len(rows):
+            w = share * allowed[p]
+            s.place(rows, int(rng.choice(len(AGENCIES), p=w / w.sum())))
+    for e in continuing:
+        s.place(np.array([e]), int(np.flatnonzero(allowed[s.slot[e]])[0]))
+    for _ in range(_PASSES):
+        moved = 0
+        for p in rng.permutation(len(s.person)):
+            if len(home_rows[p]):
+                moved += s.move(home_rows[p], allowed[p])
+        for e in rng.permutation(continuing):
+            moved += s.move(np.array([e]), allowed[s.slot[e]])
+        if not moved:
+            break
+
+
 def salford_agencies(
     rng: np.random.Generator,
     scale: float,
@@ -239,25 +283,7 @@ def salford_agencies(
     for a, y in zip(*np.nonzero((s.weight[_NEW] > 0) & (s.want[_NEW] == 0)), strict=True):
         allowed[np.unique(s.slot[fresh[:, y]]), a] = False
     home_rows = [np.flatnonzero((s.slot == p) & ~s.continues) for p in range(len(s.person))]
-    # a first home in proportion to the caseloads
-    share = s.want[_IN].sum(axis=1) + 1e-9
-    for p in rng.permutation(len(s.person)):
-        rows = home_rows[p]
-        if len(rows):
-            w = share * allowed[p]
-            s.place(rows, int(rng.choice(len(AGENCIES), p=w / w.sum())))
-    continuing = np.flatnonzero(s.continues)
-    for e in continuing:
-        s.place(np.array([e]), 0)
-    for _ in range(_PASSES):
-        moved = 0
-        for p in rng.permutation(len(s.person)):
-            if len(home_rows[p]):
-                moved += s.move(home_rows[p], allowed[p])
-        for e in rng.permutation(continuing):
-            moved += s.move(np.array([e]), allowed[s.slot[e]])
-        if not moved:
-            break
+    _search(rng, s, home_rows, np.flatnonzero(s.continues), allowed)
     _planned_exits(rng, eps, codes, s, periods, scale)
     code = provider_codes()
     index = np.array([code.index(targets.SAL_AGENCIES[a]) for a in AGENCIES])
