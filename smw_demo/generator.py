@@ -1,6 +1,7 @@
 """Generate the demo extracts: every source, 2013-14 to 2020-21, the nine Cheshire & Merseyside
 areas, Leicestershire's treatment, TOP, prevalence and population, and Salford's treatment,
-prevalence and population in its own years, 2006-07 and 2007-08 (``smw_demo.salford``).
+prevalence and population in its own years, 2006-07 and 2007-08 (``smw_demo.salford``), and its
+drug tests on arrest in 2007-08 (``smw_demo.salford_drug_tests``).
 
 The order of simulation follows the links between sources: treatment careers first (they create
 most opiate and crack users), then the OCU population around them, then IMS (psychoactive
@@ -47,6 +48,8 @@ from smw_demo.salford import (
     salford_prevalence_rows,
     simulate_salford,
 )
+from smw_demo.salford_drug_tests import SUITE as SALFORD_SUITE
+from smw_demo.salford_drug_tests import salford_drug_tests
 from smw_demo.salford_quotas import salford_ethnicity
 from smw_demo.sampling import rng_for
 from smw_demo.sources import (
@@ -87,6 +90,7 @@ class Simulation:
     county: TreatmentResult
     county_pool: OcuPool
     salford: SalfordTreatment
+    salford_tests: Table
 
 
 def simulate(seed: int = 2021, scale: float = 1.0) -> Simulation:
@@ -106,6 +110,14 @@ def simulate(seed: int = 2021, scale: float = 1.0) -> Simulation:
     county_pool = build_ocu_pool(rng_for(seed, "county-ocu"), scale, people, county.people, COUNTY)
     salford_people = len(people)
     salford = simulate_salford(seed, scale, people, codes)
+    salford_tests = salford_drug_tests(
+        rng_for(seed, "salford-drug-tests"),
+        scale,
+        people,
+        salford.episodes,
+        codes,
+        suite=len(justice.suites),
+    )
     people.finalise(
         rng_for(seed, "attributors"),
         codes,
@@ -117,7 +129,9 @@ def simulate(seed: int = 2021, scale: float = 1.0) -> Simulation:
         rng_for(seed, "salford-ethnicity"), salford.episodes, people, codes, SALFORD_FY
     )
     log.info("simulated %d people in %.1fs", len(people), time.perf_counter() - started)
-    return Simulation(codes, people, treatment, pool, ims, justice, county, county_pool, salford)
+    return Simulation(
+        codes, people, treatment, pool, ims, justice, county, county_pool, salford, salford_tests
+    )
 
 
 def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifest:
@@ -134,7 +148,7 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
     sim = simulate(seed, scale)
     codes, people, treatment, pool = sim.codes, sim.people, sim.treatment, sim.pool
     ims, justice, county, county_pool = sim.ims, sim.justice, sim.county, sim.county_pool
-    salford = sim.salford
+    salford, salford_tests = sim.salford, sim.salford_tests
     del sim  # only the names below hold the simulation: dropped once the rows are made
 
     known = _known_by_year_end(pool, treatment.episodes)
@@ -159,7 +173,9 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
         "dip_contacts": dip_rows(
             rng_for(seed, "dip-corrections"), justice.dip, justice.text_values, codes, attributor
         ),
-        "mdt_results": mdt_rows(justice.mdt, justice.suites, codes, attributor),
+        "mdt_results": mdt_rows(
+            justice.mdt, [*justice.suites, SALFORD_SUITE], codes, attributor, own=salford_tests
+        ),
         "prevalence_estimates": reference_rows(
             "prevalence_estimates",
             f"prevalence_{DEMO_PERIODS[0]}_to_{DEMO_PERIODS[-1]}",
@@ -203,7 +219,7 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
     }
     # The sources hold their own sorted copies: drop the simulation to keep memory down.
     del treatment, ims, justice, pool, known, county, county_pool, county_known
-    del all_episodes, all_top, county_top, salford
+    del all_episodes, all_top, county_top, salford, salford_tests
 
     variants = {name: variants_for(src) for name, src in sources.items()}
     overrides, defects = plan_row_defects(rng_for(seed, "defects"), sources, variants)

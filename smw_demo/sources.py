@@ -460,9 +460,30 @@ def dip_rows(
     )
 
 
-def mdt_rows(mdt: Table, suites: list[str], codes: CodeLists, attributor: Attributor) -> SourceRows:
-    t, ids = _keyed(mdt, "MDT", "day", "suite", "person")
+def mdt_rows(
+    mdt: Table,
+    suites: list[str],
+    codes: CodeLists,
+    attributor: Attributor,
+    own: Table | None = None,
+) -> SourceRows:
+    """The region's tests in the window's month files, then Salford's (``own``: 2007-08, its
+    last year) in month files of their own, numbered after the region's."""
+    t, _ = _keyed(mdt, "MDT", "day", "suite", "person")
     files = tl.month_of(t["day"])
+    stems = list(tl.MONTH_LABELS)
+    # Salford's rows carry no planted defect, so the region's defects are as they were
+    salford_rows = np.zeros(len(t), bool)
+    if own is not None and len(own):
+        o, _ = _keyed(own, "MDT", "day", "suite", "person")
+        last_year = salford.MONTH_LABELS[-12:]
+        files = np.concatenate(
+            [files, len(stems) + salford.month_of(o["day"]) - (len(salford.MONTH_LABELS) - 12)]
+        )
+        stems += last_year
+        t = Table.concat([t, o])
+        salford_rows = np.r_[salford_rows, np.ones(len(o), bool)]
+    ids = _ids("MDT", len(t))
     suite_names = np.array(suites, dtype=object)
     res = codes.lookup("test_result")
     d = t.cols
@@ -478,7 +499,17 @@ def mdt_rows(mdt: Table, suites: list[str], codes: CodeLists, attributor: Attrib
             "cocaine": _lookup(res, d["cocaine"][r]),
         }
 
-    return _sent_once("mdt_results", files, ids, render, d["day"], person=d["person"])
+    return _monthly(
+        "mdt_results",
+        np.arange(len(files)),
+        files,
+        ids,
+        render,
+        d["day"],
+        person=d["person"],
+        file_stems=stems,
+        county=salford_rows,
+    )
 
 
 def agency_rows(agencies: Agencies, codes: CodeLists) -> tuple[SourceRows, dict[str, list[str]]]:

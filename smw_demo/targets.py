@@ -333,3 +333,20 @@ SAL_SMART_TRANSFERS = {
         - SAL_AGENCY_FLOWS["smart", "exits", "2006-07"]
     )
 }
+#: Drug tests on arrest in Salford's custody suite, 2007-08, by sex and result: negative, opiates
+#: only, both, cocaine only (1,628 tests: 1,344 of men, 284 of women; the per-sex positives are
+#: derived in the figures file from the chart's percentages).
+SAL_DRUG_TESTS = {
+    (sex, kind): count(f"{_SAL}-2007-08-mdt-{prefix}{sex}-{kind.replace('_', '-')}{suffix}")
+    for sex in ("male", "female")
+    for kind, prefix, suffix in (
+        ("negative", "sex-", ""),
+        ("opiates_only", "", "-derived"),
+        ("both", "", "-derived"),
+        ("cocaine_only", "", "-derived"),
+    )
+}
+#: PDUs testing positive who were known to treatment (Parker & Egginton, MDTs August 2004 to
+#: April 2007: 65 %); "cocaine only" testers were 92 % unknown to treatment.
+SAL_PDU_TESTERS_KNOWN = published(f"{_SAL}-2004-07-pe-pdu-known-share")
+SAL_COCAINE_TESTERS_KNOWN = 1 - published(f"{_SAL}-2004-07-pe-cocaine-only-unknown-share")
