@@ -10,19 +10,21 @@ aimed at people counted once (``targets.SAL_PEOPLE``, the caseloads less the 110
 transfers), and the agencies' caseloads add up to the printed sums here. Once every other Salford
 quota has run:
 
-- **Transfers.** Each year's transfers between agencies are made the printed count (and the 16
-  into SMART that SMART's own figures imply in 2007-08, from young adults' episodes): drug
+- **Transfers.** Each year's transfers between agencies are made the printed count, and 16
+  into SMART in 2007-08 (the table leaves SMART out; SMART's own figures need them): drug
   treatment episodes open through a stretch of the year are split in two, the first part
   ending in a transfer and the second referred within a fortnight, so the person stays in
   treatment throughout and no caseload, new presentation or ring of the bullseye changes.
+  SMART's are split from young adults' episodes and go to SMART; no other transfer does.
 - **Agencies.** A person's episodes that continue no transfer all go to one agency, their
-  "home" (a person comes back to the agency they left); an episode that continues a transfer
-  goes to any agency. SMART takes only young adults (aged 25 or under on 1 April 2006), and an
-  agency with no referrals printed for a year nobody newly presenting in it. A local search moves
-  people and transferred episodes between agencies, one at a time, while that brings the counts
-  and their changes on the year before nearer the printed ones (each count's distance measured
-  in a tolerance; a Huber loss, so that a count out of reach does not pull the others away).
-  More starts, or swaps of two people, met few more figures for many times the time.
+  "home" (a person comes back to the agency they left), first drawn in proportion to the
+  caseloads; a transferred episode goes to an agency of its own, first drawn in proportion to
+  the year's transfers in. SMART takes only young adults (aged 25 or under on 1 April 2006), and
+  an agency with no referrals printed for a year nobody newly presenting in it. A local search
+  moves people and transferred episodes between agencies, one at a time, while that brings the
+  counts and their changes on the year before nearer the printed ones (each count's distance
+  measured in a tolerance; a Huber loss, so that a count out of reach does not pull the others
+  away). More starts, or swaps of two people, met few more figures for many times the time.
 - **Planned closures.** Each agency's closures in each year end in a completion as often as
   printed: completions beyond it become drop-outs; drop-outs and other unplanned endings (never
   a death or a custody) become completions where there are too few.
@@ -63,7 +65,6 @@ _WEIGHT = (1.0, 1.0, 1.0, 0.0, 1.0, 1.0)
 #: than calibration's 5 % where the episodes can meet the count exactly
 _TOLERANCE = np.array((0.05, 0.01, 0.05, 0.05, 0.02, 0.01))
 _FLOOR = 0.5
-_DEAD = 0.5  # within this share of its tolerance, every level is as good
 _CHANGE = 0.01  # the search's tolerance of a change on the year before
 _HUBER = 2.0  # in tolerances: quadratic within, linear beyond
 _PASSES = 8
@@ -118,7 +119,8 @@ class _Search:
                 key = (MEASURES.index(measure), AGENCIES.index(agency), periods.index(period))
                 self.want[key] = value * scale
                 self.weight[key] = _WEIGHT[key[0]]
-        # SMART is left out of the transfers table: its own figures imply 16 in 2007-08
+        # SMART is left out of the transfers table: its own figures need 16 in 2007-08, none in
+        # 2006-07
         for period, value in targets.SAL_SMART_TRANSFERS.items():
             if period in periods:
                 self.want[_TRANSFERS, _SMART, periods.index(period)] = value * scale
@@ -158,12 +160,8 @@ class _Search:
 
     def _terms(self, got: np.ndarray, a: int) -> float:
         """The cost of agency ``a`` with the counts ``got`` (measure x year)."""
-        # within half a tolerance every level is as good (a dead zone), so that a caseload
-        # the others push over theirs can hand people to those with room
-        diff = got - self.want[:, a]
         tol = self.tol[:, a]
-        slack = np.maximum(np.abs(diff) - _DEAD * tol, 0) * np.sign(diff)
-        level = float((self.weight[:, a] * _loss(slack, tol)).sum())
+        level = float((self.weight[:, a] * _loss(got - self.want[:, a], tol)).sum())
         ratio = got[:, -1] / np.maximum(got[:, 0], 1)
         off = np.where(self.changed[:, a], ratio - self.ratio[:, a], 0)
         return level + float(_loss(off, self.change_tol[:, a]).sum())
@@ -240,10 +238,10 @@ def _search(
     home_rows: list[np.ndarray],
     continuing: np.ndarray,
     allowed: np.ndarray,
+    goes: np.ndarray,
 ) -> None:
-    """The local search: homes drawn in proportion to the caseloads, every transferred episode
-    at the first agency it may go to, then moves while any lowers the cost (three starts from
-    other first homes, keeping the cheapest, changed little: see the module)."""
+    """The local search: homes drawn in proportion to the caseloads, transferred episodes in
+    proportion to the transfers in, then moves while any lowers the cost."""
     s.reset()
     share = s.want[_IN].sum(axis=1) + 1e-9
     for p in rng.permutation(len(s.person)):
@@ -251,15 +249,18 @@ def _search(
         if len(rows):
             w = share * allowed[p]
             s.place(rows, int(rng.choice(len(AGENCIES), p=w / w.sum())))
-    for e in continuing:
-        s.place(np.array([e]), int(np.flatnonzero(allowed[s.slot[e]])[0]))
+    # transferred episodes: in proportion to each agency's printed transfers in the year
+    year = s.referred[continuing].argmax(axis=1)
+    for i, (e, y) in enumerate(zip(continuing, year, strict=True)):
+        w = (s.want[_TRANSFERS, :, y] + 1e-9) * goes[i]
+        s.place(np.array([e]), int(rng.choice(len(AGENCIES), p=w / w.sum())))
     for _ in range(_PASSES):
         moved = 0
         for p in rng.permutation(len(s.person)):
             if len(home_rows[p]):
                 moved += s.move(home_rows[p], allowed[p])
-        for e in rng.permutation(continuing):
-            moved += s.move(np.array([e]), allowed[s.slot[e]])
+        for i in rng.permutation(len(continuing)):
+            moved += s.move(continuing[i : i + 1], goes[i])
         if not moved:
             break
 
@@ -274,7 +275,7 @@ def salford_agencies(
 ) -> Table:
     """Salford's episodes with the transfers between agencies the report prints, and every
     episode given one of the five agencies (see the module)."""
-    eps = _split_for_transfers(rng, eps, people, codes, periods, scale)
+    eps, to_smart = _split_for_transfers(rng, eps, people, codes, periods, scale)
     s = _Search(eps, codes, periods, scale)
     allowed = np.ones((len(s.person), len(AGENCIES)), bool)
     allowed[~_young(people, s.person, periods), _SMART] = False
@@ -283,7 +284,12 @@ def salford_agencies(
     for a, y in zip(*np.nonzero((s.weight[_NEW] > 0) & (s.want[_NEW] == 0)), strict=True):
         allowed[np.unique(s.slot[fresh[:, y]]), a] = False
     home_rows = [np.flatnonzero((s.slot == p) & ~s.continues) for p in range(len(s.person))]
-    _search(rng, s, home_rows, np.flatnonzero(s.continues), allowed)
+    # the transfers split for SMART go there; no other transfer does (the table leaves SMART out)
+    continuing = np.flatnonzero(s.continues)
+    goes = allowed[s.slot[continuing]]
+    goes[:, _SMART] = to_smart[continuing]
+    goes[to_smart[continuing]] = np.arange(len(AGENCIES)) == _SMART
+    _search(rng, s, home_rows, continuing, allowed, goes)
     _planned_exits(rng, eps, codes, s, periods, scale)
     code = provider_codes()
     index = np.array([code.index(targets.SAL_AGENCIES[a]) for a in AGENCIES])
@@ -309,13 +315,14 @@ def _split_for_transfers(
     codes: CodeLists,
     periods: tuple[str, ...],
     scale: float,
-) -> Table:
+) -> tuple[Table, np.ndarray]:
     """Each year's transfers between agencies at the printed count (``targets.SAL_TRANSFERS``):
     where the careers' transfers are fewer, drug treatment episodes open through a stretch of the
     year are split in two, the first part ending in a transfer and the second, at another
     agency, referred within a fortnight. The person stays in treatment throughout, so no ring of
-    the bullseye, new presentation or caseload changes. The transfers SMART's figures imply
-    (``targets.SAL_SMART_TRANSFERS``) split young adults' episodes."""
+    the bullseye, new presentation or caseload changes. The transfers SMART's figures need
+    (``targets.SAL_SMART_TRANSFERS``) split young adults' episodes: the episodes and, for each,
+    whether it is such a continuation (bound for SMART)."""
     _, transferred = _reason_sets(codes)
     young = _young(people, eps["person"], periods)
     out = codes.index("discharge_reason", "transferred_not_in_custody")
@@ -330,6 +337,7 @@ def _split_for_transfers(
     first_rows: list[int] = []
     split_days: list[int] = []
     gaps: list[int] = []
+    for_smart: list[bool] = []
     for period in periods:
         lo = tl.to_day(f"{period[:4]}-04-01")
         hi = tl.to_day(f"{int(period[:4]) + 1}-03-31")
@@ -349,8 +357,9 @@ def _split_for_transfers(
             first_rows.extend(pick.tolist())
             split_days.extend(rng.integers(first[pick], last[pick] + 1).tolist())
             gaps.extend(rng.integers(0, 15, len(pick)).tolist())
+            for_smart.extend([among is young] * len(pick))
     if not first_rows:
-        return eps
+        return eps, np.zeros(len(eps), bool)
     rows = np.array(first_rows, np.int64)
     day = np.array(split_days, np.int64)
     second = eps.take(rows)
@@ -365,7 +374,7 @@ def _split_for_transfers(
     for col in ("triage", "first_int"):
         late = eps[col][rows] > day
         eps[col][rows[late]] = tl.NO_DATE
-    return Table.concat([eps, second])
+    return Table.concat([eps, second]), np.r_[np.zeros(len(eps), bool), for_smart]
 
 
 def _unplanned(codes: CodeLists) -> np.ndarray:

@@ -322,16 +322,17 @@ SAL_AGENCY_CHANGES = {
     )
     in _published()
 }
-#: Transfers into SMART, which the transfers table leaves out, where SMART's own figures imply
-#: them: 34 people in treatment in 2007-08 with 9 referred, of the 23 of 2006-07 at most 9 not
-#: closed (14 closures), so at least 16 came by transfer.
+#: Transfers into SMART, which the transfers table leaves out, as SMART's own figures need them:
+#: 34 people in treatment in 2007-08 with 9 referred, of the 23 of 2006-07 at most 9 not closed
+#: (14 closures), so at least 16 came by transfer; its 23 of 2006-07 (9 referred) need none.
 SAL_SMART_TRANSFERS = {
+    "2006-07": 0,
     "2007-08": SAL_AGENCY_FLOWS["smart", "in_treatment", "2007-08"]
     - SAL_AGENCY_FLOWS["smart", "new_presentations", "2007-08"]
     - (
         SAL_AGENCY_FLOWS["smart", "in_treatment", "2006-07"]
         - SAL_AGENCY_FLOWS["smart", "exits", "2006-07"]
-    )
+    ),
 }
 #: Drug tests on arrest in Salford's custody suite, 2007-08, by sex and result: negative, opiates
 #: only, both, cocaine only (1,628 tests: 1,344 of men, 284 of women; the per-sex positives are

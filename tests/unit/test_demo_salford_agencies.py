@@ -87,15 +87,24 @@ def test_splits_make_the_printed_transfers_and_keep_each_persons_time_in_treatme
         group=np.full(n, OPIATE, np.int8),
         new_presentation=np.ones(n, bool),
     )
-    scale = 0.2  # 22 and 13 transfers
+    scale = 0.2  # 22 and 13 transfers between the agencies, and 3 into SMART in 2007-08
     ending = eps["discharge"].copy()
     people = PersonRegistry()
-    people.add(np.full(n, tl.to_day("1975-06-15")), np.ones(n, np.int8), np.zeros(n))
-    out = _split_for_transfers(np.random.default_rng(3), eps, people, CODES, PERIODS, scale)
+    born = np.where(np.arange(n) < n // 2, tl.to_day("1975-06-15"), tl.to_day("1985-06-15"))
+    people.add(born, np.ones(n, np.int8), np.zeros(n))
+    out, to_smart = _split_for_transfers(
+        np.random.default_rng(3), eps, people, CODES, PERIODS, scale
+    )
     cont = _continues(out)
     for period, lo, hi in _years():
         referred = (out["referral"] >= lo) & (out["referral"] <= hi)
-        assert (cont & referred).sum() == round(targets.SAL_TRANSFERS[period] * scale), period
+        smart = round(targets.SAL_SMART_TRANSFERS[period] * scale)  # 0, then 3
+        printed = round(targets.SAL_TRANSFERS[period] * scale)
+        assert (cont & referred).sum() == printed + smart, period
+        # SMART's, from young adults' episodes (aged 25 or under in April 2006)
+        assert (to_smart & referred).sum() == smart, period
+        assert (out["person"][to_smart] >= n // 2).all()
+    assert not to_smart[:n].any() and (to_smart <= cont).all()
     end = np.where(out["discharge"] == tl.NO_DATE, np.iinfo(np.int32).max, out["discharge"])
     for p in range(n):
         rows = np.flatnonzero(out["person"] == p)
