@@ -42,7 +42,7 @@ from smw_demo import timeline as tl
 from smw_demo.codes import CodeLists
 from smw_demo.people import PersonRegistry
 from smw_demo.table import Table
-from smw_demo.treatment_quotas import CHAIN_DAYS, _reason_sets
+from smw_demo.treatment_quotas import _reason_sets, continues_transfer
 from smw_demo.treatment_systems import GROUPS, provider_codes
 
 AGENCIES = tuple(targets.SAL_AGENCIES)
@@ -52,18 +52,17 @@ MEASURES = (
     "in_treatment",
     "new_presentations",
     "transfers_in",
-    "exits",
     "in_treatment_opiate",
     "planned_exits",
 )
-_IN, _NEW, _TRANSFERS, _EXITS, _OPIATE, _PLANNED = range(len(MEASURES))
-#: how much each measure's distance counts in the search: closures not at all (see the module);
-#: for planned closures, the search counts the closures that can be completions, and only where
-#: they are fewer than the printed planned ones (``_planned_exits`` then meets the count)
-_WEIGHT = (1.0, 1.0, 1.0, 0.0, 1.0, 1.0)
+_IN, _NEW, _TRANSFERS, _OPIATE, _PLANNED = range(len(MEASURES))
+#: how much each measure's distance counts in the search (closures are not aimed at: see the
+#: module); for planned closures, the search counts the closures that can be completions, and
+#: only where they are fewer than the printed planned ones (``_planned_exits`` meets the count)
+_WEIGHT = (1.0, 1.0, 1.0, 1.0, 1.0)
 #: the search's tolerance of each measure (a share of the target, at least ``_FLOOR``): tighter
 #: than calibration's 5 % where the episodes can meet the count exactly
-_TOLERANCE = np.array((0.05, 0.01, 0.05, 0.05, 0.02, 0.01))
+_TOLERANCE = np.array((0.05, 0.01, 0.05, 0.02, 0.01))
 _FLOOR = 0.5
 _CHANGE = 0.01  # the search's tolerance of a change on the year before
 _HUBER = 2.0  # in tolerances: quadratic within, linear beyond
@@ -109,8 +108,7 @@ class _Search:
             & np.isin(eps["reason"], np.concatenate([completed, _unplanned(codes)]))[:, None]
         )
         self.opiate = eps["group"] == GROUPS.index("opiate")
-        self.source = _continued(self.slot, ref, dis, is_transfer)
-        self.continues = self.source >= 0
+        self.continues = continues_transfer(eps, codes)
         shape = (len(MEASURES), len(AGENCIES), n_years)
         self.want = np.zeros(shape)
         self.weight = np.zeros(shape)
@@ -181,7 +179,6 @@ class _Search:
             after = before + sign * k
             d[m] = (after > 0).astype(float) - (before > 0)
         d[_TRANSFERS] = sign * (self.referred[rows] & self.continues[rows, None]).sum(axis=0)
-        d[_EXITS] = sign * self.exits[rows].sum(axis=0)
         d[_PLANNED] = sign * self.completable[rows].sum(axis=0)
         return d
 
@@ -212,24 +209,6 @@ class _Search:
                 best, best_delta = int(b), delta
         self.place(rows, best)
         return best != a
-
-
-def _continued(
-    slot: np.ndarray, ref: np.ndarray, dis: np.ndarray, is_transfer: np.ndarray
-) -> np.ndarray:
-    """For each episode, the episode whose transfer out it continues (-1: none): the same
-    person's, discharged as transferred in the 21 days before its referral."""
-    source = np.full(len(ref), -1, np.int64)
-    outs: dict[int, list[int]] = {}
-    for e in np.flatnonzero(is_transfer):
-        outs.setdefault(int(slot[e]), []).append(int(e))
-    for p, rows in outs.items():
-        for e in np.flatnonzero(slot == p):
-            for o in rows:
-                if o != e and ref[e] - CHAIN_DAYS <= dis[o] <= ref[e]:
-                    source[e] = o
-                    break
-    return source
 
 
 def _search(
@@ -323,14 +302,11 @@ def _split_for_transfers(
     the bullseye, new presentation or caseload changes. The transfers SMART's figures need
     (``targets.SAL_SMART_TRANSFERS``) split young adults' episodes: the episodes and, for each,
     whether it is such a continuation (bound for SMART)."""
-    _, transferred = _reason_sets(codes)
     young = _young(people, eps["person"], periods)
     out = codes.index("discharge_reason", "transferred_not_in_custody")
     ref = eps["referral"].astype(np.int64)
     dis = eps["discharge"].astype(np.int64)
-    slot = np.unique(eps["person"], return_inverse=True)[1]
-    is_transfer = np.isin(eps["reason"], transferred) & (dis != tl.NO_DATE)
-    continues = _continued(slot, ref, dis, is_transfer) >= 0
+    continues = continues_transfer(eps, codes)
     end = np.where(dis == tl.NO_DATE, np.iinfo(np.int32).max, dis)
     drug = eps["group"] != GROUPS.index("alcohol_only")
     used = np.zeros(len(ref), bool)

@@ -344,6 +344,26 @@ def exact_counts(
     return out
 
 
+def continues_transfer(eps: Table, codes: CodeLists, rows: np.ndarray | None = None) -> np.ndarray:
+    """Whether each episode (of ``rows``; default all) continues a transfer: another episode of
+    the person was discharged as transferred in the ``CHAIN_DAYS`` before its referral."""
+    _, transferred = _reason_sets(codes)
+    rows = np.arange(len(eps)) if rows is None else np.asarray(rows, np.int64)
+    ref = eps["referral"].astype(np.int64)
+    dis = eps["discharge"].astype(np.int64)
+    person = eps["person"]
+    transfers: dict[int, list[tuple[int, int]]] = {}
+    for e in np.flatnonzero(np.isin(eps["reason"], transferred) & (dis != tl.NO_DATE)):
+        transfers.setdefault(int(person[e]), []).append((int(e), int(dis[e])))
+    out = np.zeros(len(rows), bool)
+    for i, e in enumerate(rows.tolist()):
+        r = int(ref[e])
+        out[i] = any(
+            o != e and r - CHAIN_DAYS <= d <= r for o, d in transfers.get(int(person[e]), ())
+        )
+    return out
+
+
 def new_presentations(
     eps: Table,
     codes: CodeLists,
@@ -356,24 +376,17 @@ def new_presentations(
     resident in ``area`` (Leicestershire) in 2017-18 (the year index ``year``, or the first and
     last of ``days``): the first episode referred in the year that continues no transfer (no
     episode of the person discharged as transferred in the 21 days before its referral)."""
-    _, transferred = _reason_sets(codes)
     lo, hi = days or (int(tl.FY_START[year]), int(tl.FY_START[year + 1]) - 1)
     ref = eps["referral"].astype(np.int64)
-    dis = eps["discharge"].astype(np.int64)
     person = eps["person"]
-    tr = np.flatnonzero(np.isin(eps["reason"], transferred) & (dis != tl.NO_DATE))
-    transfers: dict[int, list[tuple[int, int]]] = {}
-    for e in tr:
-        transfers.setdefault(int(person[e]), []).append((int(e), int(dis[e])))
     cand = np.flatnonzero(
         (ref >= lo) & (ref <= hi) & (eps["la"] == area) & np.isin(eps["group"], groups)
     )
+    cand = cand[~continues_transfer(eps, codes, cand)]
     first: dict[int, tuple[int, int]] = {}
     for e in cand:
         r = int(ref[e])
         p = int(person[e])
-        if any(o != e and r - CHAIN_DAYS <= d <= r for o, d in transfers.get(p, ())):
-            continue
         if p not in first or (r, int(e)) < first[p]:
             first[p] = (r, int(e))
     return np.array(sorted(e for _, e in first.values()), np.int64)
