@@ -400,3 +400,40 @@ def test_the_change_of_a_sum_is_its_rows_changes_over_their_previous_values(
     assert got["sum"].smw == pytest.approx(-200 / 1400)
     assert got["sum"].verdict == "within"
     assert got["hidden"].verdict == "missing" and got["hidden"].detail == "suppressed in serving"
+
+
+def test_a_change_from_an_empty_or_suppressed_year_is_withheld_below_scale_1(
+    tmp_path: Path,
+) -> None:
+    """A small agency can have nobody in the year before at a small scale: its change has no
+    value, which a small demo withholds and a full-scale one reports as missing."""
+    row = ("provider_flows", "2007-08", "E08000006", "la", "provider_measure")
+    serving = _serving(
+        tmp_path / "serving.duckdb",
+        [
+            (*row, "A|referrals", 3.0, None, 3.0, 3.0, None, False),  # nobody the year before
+            (*row, "B|referrals", 4.0, None, 4.0, None, None, False),  # the year before hidden
+            (*row, "C|referrals", 2.0, None, 2.0, 2.0, None, False),
+        ],
+    )
+    fig = {
+        "indicator_code": "provider_flows",
+        "area_code": "E08000006",
+        "period": "2007-08",
+        "breakdown_type": "provider_measure",
+        "statistic": "change_relative",
+        "published": "-0.75",
+    }
+    path = _figures(
+        tmp_path / "figures.csv",
+        [
+            _figure("empty", breakdown="A|referrals", **fig),
+            _figure("hidden", breakdown="B|referrals", **fig),
+            _figure("sum", breakdown="A|referrals + C|referrals", **fig),
+        ],
+    )
+    small = {o.figure.figure_id: o for o in calibrate(serving, load_figures(path), 0.03).outcomes}
+    assert {o.verdict for o in small.values()} == {"too_small"}
+    assert "the year before is empty or suppressed at scale 0.03" in small["empty"].detail
+    full = {o.figure.figure_id: o for o in calibrate(serving, load_figures(path)).outcomes}
+    assert {o.verdict for o in full.values()} == {"missing"}

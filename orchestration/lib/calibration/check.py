@@ -316,6 +316,17 @@ def _suppressed(figure: Figure, scale: float) -> Outcome:
     return Outcome(figure, "missing", detail="suppressed in serving")
 
 
+def _nothing_before(figure: Figure, scale: float) -> Outcome:
+    """A change from a year with nothing in it, or whose figure was suppressed, has no value:
+    expected of a small demo, in which a small agency's first year can be empty; a failure at
+    scale 1."""
+    if scale < 1:
+        return Outcome(
+            figure, "too_small", detail=f"the year before is empty or suppressed at scale {scale:g}"
+        )
+    return Outcome(figure, "missing", detail="the year before is empty or suppressed in serving")
+
+
 def _compare(con: duckdb.DuckDBPyConnection, figure: Figure, scale: float) -> Outcome:
     rows = _serving_rows(con, figure)
     published = float(figure.published or 0.0)
@@ -367,13 +378,16 @@ def _compare(con: duckdb.DuckDBPyConnection, figure: Figure, scale: float) -> Ou
             return Outcome(figure, "missing", detail="change_absolute is empty in serving")
         previous = sum(currents) - sum(changes)
         if previous <= 0:
-            return Outcome(figure, "missing", detail="nothing in the year before")
+            return _nothing_before(figure, scale)
         smw = sum(changes) / previous
     else:
         values = [getattr(r, column) for r in picked]
         if any(v is None for v in values):
             if any(r.is_suppressed for r in picked):
                 return _suppressed(figure, scale)
+            if figure.statistic.startswith("change"):
+                # a change has no value when the year before is empty or was suppressed
+                return _nothing_before(figure, scale)
             return Outcome(figure, "missing", detail=f"{column} is empty in serving")
         if len(values) > 1 and figure.statistic in ("rate", "denominator"):
             raise CalibrationError(
