@@ -1,7 +1,8 @@
 """Generate the demo extracts: every source, 2013-14 to 2020-21, the nine Cheshire & Merseyside
 areas, Leicestershire's treatment, TOP, prevalence and population, and Salford's treatment,
-prevalence and population in its own years, 2006-07 and 2007-08 (``smw_demo.salford``), and its
-drug tests on arrest in 2007-08 (``smw_demo.salford_drug_tests``).
+prevalence and population in its own years, 2006-07 and 2007-08 (``smw_demo.salford``), its
+drug tests on arrest in 2007-08 (``smw_demo.salford_drug_tests``) and its DIP contacts in
+2007-08 (``smw_demo.salford_dip``).
 
 The order of simulation follows the links between sources: treatment careers first (they create
 most opiate and crack users), then the OCU population around them, then IMS (psychoactive
@@ -35,6 +36,7 @@ from smw_demo.defects import (
 )
 from smw_demo.ims import ImsResult, simulate_ims
 from smw_demo.justice import JusticeResult, simulate_justice
+from smw_demo.justice_funnel import _Vocab
 from smw_demo.manifest import DemoManifest, PlantedDefect, SourceSummary
 from smw_demo.ocu import OcuPool, build_ocu_pool
 from smw_demo.people import PersonRegistry
@@ -48,6 +50,7 @@ from smw_demo.salford import (
     salford_prevalence_rows,
     simulate_salford,
 )
+from smw_demo.salford_dip import salford_dip, salford_dip_attributes
 from smw_demo.salford_drug_tests import SUITE as SALFORD_SUITE
 from smw_demo.salford_drug_tests import salford_drug_tests
 from smw_demo.salford_quotas import salford_ethnicity
@@ -91,6 +94,7 @@ class Simulation:
     county_pool: OcuPool
     salford: SalfordTreatment
     salford_tests: Table
+    salford_dip: Table
 
 
 def simulate(seed: int = 2021, scale: float = 1.0) -> Simulation:
@@ -118,6 +122,11 @@ def simulate(seed: int = 2021, scale: float = 1.0) -> Simulation:
         codes,
         suite=len(justice.suites),
     )
+    vocab = _Vocab(justice.text_values)  # Salford's transfers name teams and prisons too
+    salford_contacts = salford_dip(
+        rng_for(seed, "salford-dip"), scale, people, salford.episodes, salford_tests, codes, vocab
+    )
+    justice.text_values = vocab.values
     people.finalise(
         rng_for(seed, "attributors"),
         codes,
@@ -128,9 +137,22 @@ def simulate(seed: int = 2021, scale: float = 1.0) -> Simulation:
     salford_ethnicity(
         rng_for(seed, "salford-ethnicity"), salford.episodes, people, codes, SALFORD_FY
     )
+    salford_dip_attributes(
+        rng_for(seed, "salford-dip-ethnicity"), salford_contacts, people, salford.episodes, codes
+    )
     log.info("simulated %d people in %.1fs", len(people), time.perf_counter() - started)
     return Simulation(
-        codes, people, treatment, pool, ims, justice, county, county_pool, salford, salford_tests
+        codes,
+        people,
+        treatment,
+        pool,
+        ims,
+        justice,
+        county,
+        county_pool,
+        salford,
+        salford_tests,
+        salford_contacts,
     )
 
 
@@ -148,7 +170,7 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
     sim = simulate(seed, scale)
     codes, people, treatment, pool = sim.codes, sim.people, sim.treatment, sim.pool
     ims, justice, county, county_pool = sim.ims, sim.justice, sim.county, sim.county_pool
-    salford, salford_tests = sim.salford, sim.salford_tests
+    salford, salford_tests, salford_contacts = sim.salford, sim.salford_tests, sim.salford_dip
     del sim  # only the names below hold the simulation: dropped once the rows are made
 
     known = _known_by_year_end(pool, treatment.episodes)
@@ -171,7 +193,12 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
             all_top, episode_ids, codes, np.isin(all_episodes["la"], geo.COUNTY_INDEX)
         ),
         "dip_contacts": dip_rows(
-            rng_for(seed, "dip-corrections"), justice.dip, justice.text_values, codes, attributor
+            rng_for(seed, "dip-corrections"),
+            justice.dip,
+            justice.text_values,
+            codes,
+            attributor,
+            own=salford_contacts,
         ),
         "mdt_results": mdt_rows(
             justice.mdt, [*justice.suites, SALFORD_SUITE], codes, attributor, own=salford_tests
@@ -219,7 +246,7 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2021) -> DemoManifes
     }
     # The sources hold their own sorted copies: drop the simulation to keep memory down.
     del treatment, ims, justice, pool, known, county, county_pool, county_known
-    del all_episodes, all_top, county_top, salford, salford_tests
+    del all_episodes, all_top, county_top, salford, salford_tests, salford_contacts
 
     variants = {name: variants_for(src) for name, src in sources.items()}
     overrides, defects = plan_row_defects(rng_for(seed, "defects"), sources, variants)

@@ -34,9 +34,10 @@ from smw_demo.table import Table
 class _Vocab:
     """Free-text values (team and prison names) stored as indices."""
 
-    def __init__(self) -> None:
-        self.values: list[str] = [""]
-        self.index: dict[str, int] = {"": 0}
+    def __init__(self, values: list[str] | None = None) -> None:
+        """A new vocabulary, or one carrying on ``values`` (index 0 is always the empty text)."""
+        self.values: list[str] = list(values or [""])
+        self.index: dict[str, int] = {text: i for i, text in enumerate(self.values)}
 
     def __call__(self, text: str) -> int:
         if text not in self.index:

@@ -400,8 +400,12 @@ def dip_rows(
     vocab: list[str],
     codes: CodeLists,
     attributor: Attributor,
+    own: Table | None = None,
 ) -> SourceRows:
-    t, ids = _keyed(dip, "DIP", "day", "cjit", "person")
+    """The region's contacts in the window's month files (a few re-sent corrected), then
+    Salford's (``own``: 2007-08, its last year) in month files of their own, numbered after the
+    region's, sent once and without planted defects."""
+    t, _ = _keyed(dip, "DIP", "day", "cjit", "person")
     n = len(t)
     rows, files, corr = _with_corrections(rng, tl.month_of(t["day"]), 3e-3)
     # A correction fills in or changes the alcohol questions (they are often completed later).
@@ -413,6 +417,18 @@ def dip_rows(
         ]
     )
     units[n:] = np.where(units[n:] <= 0, rng.integers(2, 10, len(corr)), units[n:])
+    stems = list(tl.MONTH_LABELS)
+    if own is not None and len(own):
+        o, _ = _keyed(own, "DIP", "day", "cjit", "person")
+        rows = np.concatenate([rows, n + np.arange(len(o))])
+        last_year = salford.MONTH_LABELS[-12:]
+        own_files = salford.month_of(o["day"]) - (len(salford.MONTH_LABELS) - 12)
+        files = np.concatenate([files, len(stems) + own_files])
+        stems += last_year
+        units = np.concatenate([units, o["units"]])
+        ddays = np.concatenate([ddays, o["drinking_days"]])
+        t = Table.concat([t, o])
+    ids = _ids("DIP", len(t))
     sorted_idx = np.lexsort((rows, files))
     rows, files = rows[sorted_idx], files[sorted_idx]
     units, ddays = units[sorted_idx], ddays[sorted_idx]
@@ -457,6 +473,8 @@ def dip_rows(
         person=d["person"][rows],
         corrected=True,
         numeric={"units": units, "cjit": d["cjit"][rows], "year": tl.fy_of(d["day"][rows])},
+        county=rows >= n,
+        file_stems=stems,
     )
 
 

@@ -351,3 +351,9 @@ SAL_DRUG_TESTS = {
 #: April 2007: 65 %); "cocaine only" testers were 92 % unknown to treatment.
 SAL_PDU_TESTERS_KNOWN = published(f"{_SAL}-2004-07-pe-pdu-known-share")
 SAL_COCAINE_TESTERS_KNOWN = 1 - published(f"{_SAL}-2004-07-pe-cocaine-only-unknown-share")
+#: Salford's DIP paperwork, 2007-08: the individuals, the share of men, those with no ethnicity
+#: stated and the White British (``salford_dip``).
+SAL_DIP_PEOPLE = count(f"{_SAL}-2007-08-dip-paperwork-individuals")
+SAL_DIP_MALE = published(f"{_SAL}-2007-08-dip-sex-male")
+SAL_DIP_NOT_STATED = count(f"{_SAL}-2007-08-dip-ethnicity-not-stated")
+SAL_DIP_WHITE_BRITISH = count(f"{_SAL}-2007-08-dip-ethnicity-white-british-count")

@@ -20,7 +20,8 @@ REGION_AREAS: frozenset[str] = frozenset(
 )
 COUNTY_AREAS: frozenset[str] = frozenset(spec.DEMO_COUNTY_AREAS)
 #: Areas in the demo for years of their own only, before the window (Salford 2006-07 and 2007-08,
-#: the city needs assessment): treatment, prevalence and population, and its reports' own year.
+#: the city needs assessment): treatment, prevalence and population, its drug tests and DIP
+#: contacts of 2007-08, and its reports' own year.
 OWN_YEARS_AREAS: dict[str, tuple[str, ...]] = {SALFORD.code: SALFORD_PERIODS}
 #: Authorities with no other authority of their region in the data: never compared with a region.
 WITHOUT_REGION: frozenset[str] = COUNTY_AREAS | frozenset(OWN_YEARS_AREAS)

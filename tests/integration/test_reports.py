@@ -352,10 +352,11 @@ def test_a_page_for_every_area_and_report_linked_from_the_index(reports, rendere
         (a, r.slug)
         for r in REPORTS
         for a in (REGION_AREAS if r.slug in region_only else REGION_AREAS | COUNTY_AREAS) | {REGION}
-    } | {(a, slug) for a in OWN_YEARS_AREAS for slug in ("treatment", "needs")}
-    # Salford's treatment profile and needs assessment are for 2007-08, the city's own report
+    } | {(a, slug) for a in OWN_YEARS_AREAS for slug in ("treatment", "needs", "dip")}
+    # Salford's treatment profile, needs assessment and DIP contacts are for 2007-08, the city's
+    # own report
     salford = {p.report: p.period for p in reports.pages if p.area_code in OWN_YEARS_AREAS}
-    assert salford == {"treatment": "2007-08", "needs": "2007-08"}, salford
+    assert salford == {"treatment": "2007-08", "needs": "2007-08", "dip": "2007-08"}, salford
     leicestershire = {p.report: p for p in reports.pages if p.area_code == "E10000018"}
     assert leicestershire["treatment"].period == "2017-18"  # the JSNA chapter's year
     assert leicestershire["needs"].period == spec.DEMO_PERIODS[-1]

@@ -74,12 +74,13 @@ def _write(path: Path, text: str) -> None:
 
 #: The year a seed report is about, for the area it is about: without ``period``, that area's page
 #: of that report is written for that year (the Leicestershire JSNA chapter is 2017-18; its
-#: treatment profile holds the support pack; the Salford needs assessment is 2007-08) and every
-#: other page for the report's latest year.
+#: treatment profile holds the support pack; the Salford needs assessment, with its DIP contacts,
+#: is 2007-08) and every other page for the report's latest year.
 SUBJECT_PERIODS: dict[tuple[str, str], str] = {
     ("treatment", "E10000018"): "2017-18",
     ("treatment", "E08000006"): "2007-08",
     ("needs", "E08000006"): "2007-08",
+    ("dip", "E08000006"): "2007-08",
 }
 
 

@@ -4,9 +4,9 @@
     applied to the area's own records: from the first year whose volume reaches 10% of the
     area's busiest year, to the last year its data reach the end of; data_as_of_date is the end
     of the area's latest month (its extracts are monthly files). Areas whose data overlap the main coverage (every Cheshire & Merseyside
-    authority, Leicestershire) have no row here and keep the source's coverage. Treatment and
-    drug tests (Salford's custody suite, 2007-08, by the suite's area): no other person-level
-    source describes such an area. -#}
+    authority, Leicestershire) have no row here and keep the source's coverage. Treatment, drug
+    tests (Salford's custody suite, 2007-08, by the suite's area) and DIP contacts (Salford's
+    CJIT, 2007-08, by the team's area): no other person-level source describes such an area. -#}
 with
 
 episodes as (
@@ -18,6 +18,12 @@ episodes as (
 tests as (
 
     select * from {{ ref('stg_mdt__drug_tests') }}
+
+),
+
+contacts as (
+
+    select * from {{ ref('stg_dip__contacts') }}
 
 ),
 
@@ -43,6 +49,10 @@ events as (
     select 'drug_test' as source, custody_la_code as area_code, test_date as event_date
     from tests
     where custody_la_code is not null
+    union all
+    select 'dip' as source, cjit_code as area_code, contact_date as event_date
+    from contacts
+    where cjit_code is not null
 
 ),
 
