@@ -106,15 +106,21 @@ def _cj_referrals(
 def _counted_people(
     eps: Table, people: PersonRegistry, codes: CodeLists, year: _Year
 ) -> np.ndarray:
-    """Registry indices of the people the bullseye counts: PDUs (an episode citing an opiate or
-    crack, at any time) aged 15-64 at the year's midpoint."""
+    """Registry indices of the people the bullseye counts: PDUs aged 15-64 at the year's
+    midpoint."""
+    pdu = pdu_people(eps, codes)
+    age = tl.years_between(people.dob[pdu], year.mid)
+    return pdu[(age >= _AGES[0]) & (age <= _AGES[1])]
+
+
+def pdu_people(eps: Table, codes: CodeLists) -> np.ndarray:
+    """Registry indices of PDUs: people with an episode citing an opiate or crack, at any time
+    (sorted)."""
     pdu_codes = codes.indices(
         "treatment_substance", (*codes.in_category("treatment_substance", "opiate"), "crack")
     )
     subs = np.stack([eps[c].astype(np.int64) for c in _SLOTS], axis=1)
-    pdu = np.unique(eps["person"][np.isin(subs, pdu_codes).any(axis=1)])
-    age = tl.years_between(people.dob[pdu], year.mid)
-    return pdu[(age >= _AGES[0]) & (age <= _AGES[1])]
+    return np.unique(eps["person"][np.isin(subs, pdu_codes).any(axis=1)])
 
 
 def _treated(eps: Table, year: _Year) -> np.ndarray:
