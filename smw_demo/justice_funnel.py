@@ -35,8 +35,10 @@ class _Vocab:
     """Free-text values (team and prison names) stored as indices."""
 
     def __init__(self, values: list[str] | None = None) -> None:
-        """A new vocabulary, or one carrying on ``values`` (index 0 is always the empty text)."""
+        """A new vocabulary, or one carrying on ``values`` (whose index 0 is the empty text)."""
         self.values: list[str] = list(values or [""])
+        if self.values[0] != "":
+            raise ValueError("a vocabulary's first value is the empty text")
         self.index: dict[str, int] = {text: i for i, text in enumerate(self.values)}
 
     def __call__(self, text: str) -> int:

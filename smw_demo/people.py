@@ -192,6 +192,28 @@ class PersonRegistry:
         if own is not None and end < n:
             self._finalise_block(own[1], codes, end, n, own[2])
 
+    def make_unique(self, rng: np.random.Generator, hi: int | None = None) -> None:
+        """Redraw the initials of every person (of the first ``hi``) whose attributor (birth
+        date, recorded sex, initials) an earlier person already has, until none repeats: the
+        later person of two is the one redrawn."""
+        hi = len(self) if hi is None else hi
+        pf = _FIRST / _FIRST.sum()
+        ps = _SURNAME / _SURNAME.sum()
+        fi = self.first_initial[:hi]
+        si = self.surname_initial[:hi]
+        base = (self.dob[:hi].astype(np.int64) + 100_000) * 8 + self.sex_code[:hi]
+        for _ in range(100):
+            key = base * 676 + fi.astype(np.int64) * 26 + si
+            order = np.argsort(key, kind="stable")
+            dup = np.zeros(hi, bool)
+            dup[order[1:]] = key[order[1:]] == key[order[:-1]]
+            k = int(dup.sum())
+            if k == 0:
+                return
+            fi[dup] = rng.choice(26, size=k, p=pf)
+            si[dup] = rng.choice(26, size=k, p=ps)
+        raise RuntimeError("could not make attributors unique")  # pragma: no cover
+
     def _finalise_block(
         self,
         rng: np.random.Generator,
@@ -222,25 +244,11 @@ class PersonRegistry:
             k[np.argsort(k - want, kind="stable")[: n - int(k.sum())]] += 1
             eth = rng.permutation(np.repeat(np.arange(len(p)), k))
         self.ethnicity[lo:hi] = codes.indices("ethnicity", eth_codes)[eth].astype(np.int8)
-        pf = _FIRST / _FIRST.sum()
-        ps = _SURNAME / _SURNAME.sum()
-        fi = self.first_initial[:hi]
-        si = self.surname_initial[:hi]
-        fi[lo:] = rng.choice(26, size=n, p=pf).astype(np.int8)
-        si[lo:] = rng.choice(26, size=n, p=ps).astype(np.int8)
-        base = (self.dob[:hi].astype(np.int64) + 100_000) * 8 + self.sex_code[:hi]
-        for _ in range(100):
-            key = base * 676 + fi.astype(np.int64) * 26 + si
-            order = np.argsort(key, kind="stable")
-            dup = np.zeros(hi, bool)
-            dup[order[1:]] = key[order[1:]] == key[order[:-1]]
-            k = int(dup.sum())
-            if k == 0:
-                break
-            fi[dup] = rng.choice(26, size=k, p=pf)
-            si[dup] = rng.choice(26, size=k, p=ps)
-        else:  # pragma: no cover - would need an absurd population
-            raise RuntimeError("could not make attributors unique")
+        self.first_initial[lo:hi] = rng.choice(26, size=n, p=_FIRST / _FIRST.sum()).astype(np.int8)
+        self.surname_initial[lo:hi] = rng.choice(26, size=n, p=_SURNAME / _SURNAME.sum()).astype(
+            np.int8
+        )
+        self.make_unique(rng, hi)
         white_british = codes.index("ethnicity", "A")
         others = codes.indices("ethnicity", eth_codes[1:])
         for ids, share in pinned:

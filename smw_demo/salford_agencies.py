@@ -304,7 +304,7 @@ def salford_agencies(
     goes[:, _SMART] = to_smart[continuing]
     goes[to_smart[continuing]] = np.arange(len(AGENCIES)) == _SMART
     _search(rng, s, home_rows, continuing, allowed, goes)
-    _open_at_end(rng, eps, s, periods, scale)
+    _open_at_end(rng, eps, codes, s, periods, scale)
     _planned_exits(rng, eps, codes, s, periods, scale)
     code = provider_codes()
     index = np.array([code.index(targets.SAL_AGENCIES[a]) for a in AGENCIES])
@@ -399,6 +399,7 @@ def _unplanned(codes: CodeLists) -> np.ndarray:
 def _open_at_end(
     rng: np.random.Generator,
     eps: Table,
+    codes: CodeLists,
     s: _Search,
     periods: tuple[str, ...],
     scale: float,
@@ -407,8 +408,10 @@ def _open_at_end(
     the surplus stay open at the extract's end (31 March 2008), as a closure that had not yet
     been recorded would. Only a person's latest episode, never a PDU's, and never a death, a
     custody or a transfer, so no episode overlaps another and no caseload of either year, nor
-    ring of the bullseye, changes."""
+    ring of the bullseye, changes. Unplanned closures first, in a random order, so the
+    completions the printed planned closures need stay closed."""
     y = len(periods) - 1
+    completed, _ = _reason_sets(codes)
     dis, reason = eps["discharge"].copy(), eps["reason"].copy()
     for key, value in sorted(targets.SAL_AGENCY_FLOWS.items()):
         agency, measure, period = key
@@ -419,7 +422,8 @@ def _open_at_end(
         pool = np.flatnonzero(s.may_stay & at)
         if surplus <= 0 or not len(pool):
             continue
-        stay = rng.choice(pool, min(surplus, len(pool)), replace=False)
+        order = np.lexsort((rng.random(len(pool)), np.isin(reason[pool], completed)))
+        stay = pool[order[:surplus]]
         dis[stay] = tl.NO_DATE
         reason[stay] = -1
         for ended in (s.ended, s.exits, s.completable):

@@ -63,7 +63,11 @@ def salford_dip(
 ) -> Table:
     """The year's contacts (see the module), with the columns of the region's contacts."""
     n = round(targets.SAL_DIP_PEOPLE * scale)
+    if n == 0:
+        return Table()
     lo, hi = tl.to_day(f"{_FY}-04-01"), tl.to_day(f"{_FY + 1}-03-31")
+    if not len(tests):  # a tiny demo may test nobody
+        tests = Table(**{c: np.zeros(0, np.int32) for c in ("person", "day", "opiates", "cocaine")})
     pos = codes.index("test_result", "positive")
     # every person tested positive: a required assessment a day or two after the test
     positive = np.flatnonzero((tests["opiates"] == pos) | (tests["cocaine"] == pos))[:n]
@@ -78,17 +82,31 @@ def salford_dip(
     sex[rng.permutation(k)[: min(max(men, 0), k)]] = SEX_MALE
     route = exact_categories(rng, k, _OTHER_ROUTES) + 1
     profile = categories(rng, k, PROFILE_OTHER).astype(np.int8)
-    person = _others(rng, people, eps, sex, profile, np.unique(tests["person"]), lo)
+    person = _others(rng, people, eps, sex, profile, np.unique(tests["person"]), lo, codes)
     c = Table(
         cjit=np.full(n, geo.SALFORD_INDEX, np.int8),
         route_i=np.concatenate([np.full(len(positive), RA), route]).astype(np.int8),
         sex=np.concatenate([people.sex[ra_person], sex]).astype(np.int8),
         profile=np.concatenate([ra_profile, profile]).astype(np.int8),
         person=np.concatenate([ra_person, person]).astype(np.int32),
-        day=np.concatenate([ra_day, rng.integers(lo, hi + 1, k)]).astype(np.int32),
+        day=np.concatenate([ra_day, _other_days(rng, ra_day, k)]).astype(np.int32),
     )
     _funnel(rng, c, codes, vocab)
     return _contact_details(rng, c, codes)
+
+
+def _other_days(rng: np.random.Generator, ra_day: np.ndarray, k: int) -> np.ndarray:
+    """Days of the year for ``k`` contacts by the other routes: any day, except that a month
+    with no required assessment gets one of them first, latest month first. The team records
+    contacts in every month it can, so even a small demo's extract reaches the year's end (an
+    area's own years are published only to the last month its data reach)."""
+    days = rng.integers(tl.to_day(f"{_FY}-04-01"), tl.to_day(f"{_FY + 1}-03-31") + 1, k)
+    starts = [tl.to_day(f"{_FY + (m + 3) // 12}-{(m + 3) % 12 + 1:02d}-01") for m in range(13)]
+    seen = set(np.searchsorted(starts, ra_day, side="right").tolist())
+    empty = [m for m in range(12, 0, -1) if m not in seen][:k]  # 1-based months, latest first
+    for i, m in enumerate(empty):
+        days[i] = rng.integers(starts[m - 1], starts[m])
+    return days
 
 
 def _others(
@@ -99,11 +117,14 @@ def _others(
     profile: np.ndarray,
     tested: np.ndarray,
     start: int,
+    codes: CodeLists,
 ) -> np.ndarray:
     """A person for each contact by another route: half the opiate and crack users from the
-    treatment caseload (adults of the contact's sex, not tested in the year), the others new."""
+    treatment caseload (adults of the contact's sex, alive, not tested in the year), the others
+    new."""
     caseload = np.unique(eps["person"][eps["group"] == GROUPS.index("opiate")])
-    caseload = np.setdiff1d(caseload, tested)
+    dead = eps["person"][eps["reason"] == codes.index("discharge_reason", "died")]
+    caseload = np.setdiff1d(np.setdiff1d(caseload, tested), dead)
     caseload = caseload[tl.years_between(people.dob[caseload], start) >= 18]
     free = {s: rng.permutation(caseload[people.sex[caseload] == s]) for s in (SEX_MALE, SEX_FEMALE)}
     person = np.full(len(sex), -1, np.int64)
@@ -126,7 +147,8 @@ def _funnel(rng: np.random.Generator, c: Table, codes: CodeLists, vocab: _Vocab)
     region's teams record them (``justice_funnel``), for a team with a prison in its area."""
     n = len(c)
     route = c["route_i"].astype(np.int64)
-    assessed = (route != TNC) & (rng.random(n) >= 0.003)
+    # a completed transfer in is assessed and on the caseload; a few others refuse assessment
+    assessed = (route != TNC) & ((route == TC) | (rng.random(n) >= 0.003))
     further = (route == TC) | (assessed & (rng.random(n) < 0.73))
     caseload = (route == TC) | (further & (rng.random(n) < 0.70))
     prison = np.where(c["sex"] == SEX_FEMALE, vocab(_FEMALE_PRISON), vocab(_PRISON))
@@ -158,10 +180,13 @@ def salford_dip_attributes(
     calibrated on its own); the others' are set, and the contacts with no ethnicity recorded
     are theirs."""
     n = len(dip)
+    if n == 0:
+        return
     sex = codes.of("sex")
-    people.sex_code[dip["person"]] = np.where(
-        people.sex[dip["person"]] == SEX_MALE, sex.index("M"), sex.index("F")
-    ).astype(people.sex_code.dtype)
+    recorded = np.where(people.sex[dip["person"]] == SEX_MALE, sex.index("M"), sex.index("F"))
+    if (people.sex_code[dip["person"]] != recorded).any():
+        people.sex_code[dip["person"]] = recorded.astype(people.sex_code.dtype)
+        people.make_unique(rng)  # a recorded sex can make two attributors one
     scale = n / targets.SAL_DIP_PEOPLE
     eth = people.ethnicity
     not_stated, white_british = codes.index("ethnicity", "Z"), codes.index("ethnicity", "A")

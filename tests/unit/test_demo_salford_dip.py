@@ -63,6 +63,12 @@ def test_contacts_in_salford_year_and_funnel(sim: Simulation) -> None:
     assert not (moved & caseload).any()
     assert (dip["transfer_from"][(route == TC) | (route == TNC)] > 0).all()
     assert (dip["transfer_from"][(route != TC) & (route != TNC)] == 0).all()
+    # nobody is seen after their death (the caseload's dead are never drawn)
+    eps = sim.salford.episodes
+    died = eps["reason"] == codes.index("discharge_reason", "died")
+    death = dict(zip(eps["person"][died].tolist(), eps["discharge"][died].tolist(), strict=True))
+    for person, day in zip(dip["person"].tolist(), dip["day"].tolist(), strict=True):
+        assert day <= death.get(person, day), person
 
 
 def test_a_required_assessment_follows_each_positive_test(sim: Simulation) -> None:
@@ -78,3 +84,9 @@ def test_a_required_assessment_follows_each_positive_test(sim: Simulation) -> No
         assert 0 <= day - tested_on[person] <= 2
     # and nobody else contacted by another route was tested in the year
     assert not set(dip["person"][~ra].tolist()) & set(tests["person"].tolist())
+
+
+def test_a_tiny_demo_may_have_no_test_and_no_contact() -> None:
+    """At a scale too small for one DIP contact (or one test), the simulation still runs."""
+    tiny = simulate(2021, 0.0005)
+    assert len(tiny.salford_tests) == 0 and len(tiny.salford_dip) == 0
