@@ -471,10 +471,11 @@ def test_year_tables_match_the_published_rows(rendered, serving_copy):
         if report == "needs" and area in WITHOUT_REGION:  # no drug testing data for them
             continue
         # a page written for its report's own year (SUBJECT_PERIODS) has the years up to it
+        # that its source publishes (Salford's DIP contacts: 2007-08 only)
         years = OWN_YEARS_AREAS.get(area, spec.DEMO_PERIODS)
         own = SUBJECT_PERIODS.get((report, area), years[-1])
-        expected += years.index(own) + 1
         caption, code, column = tables[report]
+        expected += sum((code, area, y) in published for y in years[: years.index(own) + 1])
         table = next(t for t in facts["tables"] if t["caption"] == caption)
         for row in table["rows"]:
             period = row[0]["text"]

@@ -283,3 +283,22 @@ def test_one_indicators_breakdowns_share_one_scale_and_separate_indicators_do_no
     assert len(own) == len(shared) == 2
     assert own[0] != own[1]
     assert shared[0] == shared[1] and shared[0][0] == "0%"
+
+
+def test_dip_contacts_by_year_leave_out_a_year_the_dip_data_do_not_cover(serving, tmp_path):
+    """An area published for a year by another source only (Salford's treatment in 2006-07,
+    its DIP contacts from 2007-08) has no DIP row that year: the DIP page's by-year table and
+    chart start at the first year with contacts, rather than drawing a year of none."""
+    con = duckdb.connect(str(serving))
+    row = value("tx_in_treatment", LA, "2018-19", n=25.0)
+    con.execute(
+        f"insert into rpt_indicator_values values ({', '.join('?' for _ in VALUE_COLUMNS)})",
+        [row[c] for c in VALUE_COLUMNS],
+    )
+    con.close()
+    generate_reports(serving, tmp_path / "out", areas=[LA], reports=["dip"], pdf=False)
+    html = (tmp_path / "out" / LA / "dip.html").read_text()
+    table = html[html.index("DIP contacts by year") :]
+    table = table[: table.index("</table>")]
+    assert "2019-20" in table and "2020-21" in table
+    assert "2018-19" not in table

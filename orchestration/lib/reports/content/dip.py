@@ -473,9 +473,11 @@ def _funnel(
 
 
 def _contacts_by_year(b: Builder) -> Figure:
-    """DIP contacts in every year up to the page's."""
+    """DIP contacts in every year up to the page's that the area's DIP data cover (an area in
+    the data for years of its own, Salford, has contacts for 2007-08 only: its 2006-07 is not
+    a year of none, and is not drawn as one)."""
     series = b.data.series("dip_contacts", b.area)
-    series = [(p, r) for p, r in series if p <= b.period]
+    series = [(p, r) for p, r in series if p <= b.period and r is not None]
     points = [_count_point(r) for _, r in series]
     fid = b.figure_id()
     periods = [p for p, _ in series]
