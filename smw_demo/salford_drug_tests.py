@@ -83,4 +83,11 @@ def salford_drug_tests(
                 cocaine=np.full(n, pos if kind in ("both", "cocaine_only") else neg, np.int16),
             )
         )
+    if not parts:  # a demo too small for one test: no rows, the same columns
+        empty = {"person": np.int32, "day": np.int32, "suite": np.int16, "custody_la": np.int16}
+        return Table(
+            **{c: np.zeros(0, t) for c, t in empty.items()},
+            opiates=np.zeros(0, np.int16),
+            cocaine=np.zeros(0, np.int16),
+        )
     return Table.concat(parts)
