@@ -28,9 +28,10 @@ from smw_demo.justice_calibration import COCAINE_USER, PROFILE_OTHER, RA, ROUTES
 from smw_demo.justice_contacts import _contact_details
 from smw_demo.justice_funnel import _Vocab
 from smw_demo.people import SEX_FEMALE, SEX_MALE, PersonRegistry, dob_for_age
+from smw_demo.salford_drug_tests import opiate_caseload
 from smw_demo.sampling import categories, exact_categories
 from smw_demo.table import Table
-from smw_demo.treatment_systems import BOTH, CRACK_ONLY, GROUPS, OPIATE_ONLY
+from smw_demo.treatment_systems import BOTH, CRACK_ONLY, OPIATE_ONLY
 
 _FY = 2007
 #: the routes other than a required assessment, ROUTES[1:]: conditional caution to other in
@@ -120,10 +121,7 @@ def _others(
     """A person for each contact by another route: half the opiate and crack users from the
     treatment caseload (adults of the contact's sex, alive, not tested in the year), the others
     new."""
-    caseload = np.unique(eps["person"][eps["group"] == GROUPS.index("opiate")])
-    dead = eps["person"][eps["reason"] == codes.index("discharge_reason", "died")]
-    caseload = np.setdiff1d(np.setdiff1d(caseload, tested), dead)
-    caseload = caseload[tl.years_between(people.dob[caseload], start) >= 18]
+    caseload = np.setdiff1d(opiate_caseload(eps, people, codes, start), tested)
     free = {s: rng.permutation(caseload[people.sex[caseload] == s]) for s in (SEX_MALE, SEX_FEMALE)}
     person = np.full(len(sex), -1, np.int64)
     known = np.flatnonzero((profile <= CRACK_ONLY) & (rng.random(len(sex)) < _KNOWN_OCU))

@@ -29,6 +29,16 @@ _KNOWN_NEGATIVE = 0.05
 _SEX = {"male": SEX_MALE, "female": SEX_FEMALE}
 
 
+def opiate_caseload(eps: Table, people: PersonRegistry, codes: CodeLists, day: int) -> np.ndarray:
+    """Salford's opiate users in treatment in its years who never died in treatment and are
+    adults on ``day`` (sorted registry indices): the people of its caseload that its custody
+    suite and CJIT see."""
+    known = eps["person"][eps["group"] == GROUPS.index("opiate")]
+    dead = eps["person"][eps["reason"] == codes.index("discharge_reason", "died")]
+    known = np.setdiff1d(known, dead)
+    return known[tl.years_between(people.dob[known], day) >= 18]
+
+
 def salford_drug_tests(
     rng: np.random.Generator,
     scale: float,
@@ -43,10 +53,7 @@ def salford_drug_tests(
     mid = tl.to_day(f"{_FY}-09-30")
     pos, neg = codes.index("test_result", "positive"), codes.index("test_result", "negative")
     # the treatment caseload by the year's end: opiate users alive, adults at its start, by sex
-    known = eps["person"][(eps["referral"] <= hi) & (eps["group"] == GROUPS.index("opiate"))]
-    dead = eps["person"][eps["reason"] == codes.index("discharge_reason", "died")]
-    known = np.setdiff1d(known, dead)
-    known = known[tl.years_between(people.dob[known], lo) >= 18]
+    known = opiate_caseload(eps, people, codes, lo)
     free = {s: rng.permutation(known[people.sex[known] == s]) for s in _SEX.values()}
     taken = {s: 0 for s in _SEX.values()}
     parts: list[Table] = []
