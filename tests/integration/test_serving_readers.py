@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -102,21 +103,88 @@ ACCUMULATED = {
 }
 
 
-def send_correction(sent: Path, landing: Path, landed_file: str) -> tuple[str, str]:
-    """A supplier re-sends one already-landed NSP transaction with a corrected needle count, in
-    a file of its own; returns (transaction id, the corrected needles_issued as sent)."""
+def send_correction(sent: Path, landing: Path, landed_file: str) -> tuple[str, str, str]:
+    """A supplier re-sends two already-landed NSP transactions in a file of its own: one with a
+    corrected needle count, one with a corrected date of birth (it moves to another person, so
+    the first person's records change without a record of theirs in the new load). Returns
+    (transaction id, the corrected needles_issued as sent, the moved transaction's id)."""
     rows = read_extract(sent / landed_file)
-    row = next(
+    counted = [
         r for r in rows if r["transaction_id"].strip() and r["needles_issued"].strip().isdigit()
-    )
+    ]
+    row, moved = counted[0], next(r for r in counted[1:] if r["date_of_birth"][:4].isdigit())
     row["needles_issued"] = str(int(row["needles_issued"]) + 7)
+    moved["date_of_birth"] = str(int(moved["date_of_birth"][:4]) - 1) + moved["date_of_birth"][4:]
     dest = landing / Path(landed_file).parent / "correction-1.csv"
     dest.parent.mkdir(parents=True, exist_ok=True)
     with dest.open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(row))
         writer.writeheader()
-        writer.writerow(row)
-    return row["transaction_id"].strip(), row["needles_issued"]
+        writer.writerows([row, moved])
+    return row["transaction_id"].strip(), row["needles_issued"], moved["transaction_id"].strip()
+
+
+#: models kept per person (smw.person_incremental_config): after incremental builds, each must
+#: equal what a full refresh computes from the same warehouse
+KEPT_PER_PERSON = (
+    "int_person_records_unioned",
+    "int_ims_client_periods",
+    "int_treatment_person_periods_summarised",
+    "int_treatment_person_periods",
+)
+
+
+def full_refresh_differences(warehouse: Path, tmp_path: Path) -> dict[str, tuple[int, int]]:
+    """Rebuild the models kept per person from scratch on a copy of the warehouse (dbt run
+    --full-refresh) and count, per model, the rows only in the incremental table and only in
+    the rebuilt one (the marker column _through_load_id aside)."""
+    from orchestration.lib.paths import DBT_PROJECT_DIR
+
+    copy = tmp_path / "full-refresh.duckdb"
+    shutil.copyfile(warehouse, copy)
+    dbt = Path(sys.executable).with_name("dbt")
+    env = {
+        **os.environ,
+        "SMW_WAREHOUSE_PATH": str(copy),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    run = subprocess.run(
+        [
+            str(dbt),
+            "run",
+            "--full-refresh",
+            "--select",
+            *KEPT_PER_PERSON,
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{warehouse}' as kept (read_only)")
+        con.execute(f"attach '{copy}' as rebuilt (read_only)")
+        found = {}
+        for model in KEPT_PER_PERSON:
+            table = f"intermediate.{model}"
+            both = f"(select * exclude (_through_load_id) from {{}}.{table})"
+            kept, rebuilt = both.format("kept"), both.format("rebuilt")
+            only_kept = con.sql(f"select count(*) from ({kept} except all {rebuilt})")
+            only_rebuilt = con.sql(f"select count(*) from ({rebuilt} except all {kept})")
+            found[model] = (only_kept.fetchall()[0][0], only_rebuilt.fetchall()[0][0])
+        return found
+    finally:
+        con.close()
 
 
 # ---- the reader processes
@@ -294,8 +362,17 @@ def test_eight_readers_through_three_builds(tmp_path):
             [corrected[0]],
         )
         assert versions.fetchall() == [(corrected[1],)], "the re-sent version replaced the first"
+        # the last build recomputed some people (the new month's, and both people of the moved
+        # transaction) and kept everyone else's rows as the first builds wrote them
+        markers = con.sql(
+            "select count(distinct _through_load_id) from intermediate.int_ims_client_periods"
+        )
+        assert markers.fetchall()[0][0] >= 2, "rows of more than one build: kept, not rebuilt"
     finally:
         con.close()
+    assert full_refresh_differences(home.warehouse_db, tmp_path) == dict.fromkeys(
+        KEPT_PER_PERSON, (0, 0)
+    ), "an incremental build kept a person's rows a full refresh would change"
     # the exports followed the last version
     assert exports.current_export(home).run_id == published[-1]
     # the answers checked real data, and the builds changed it

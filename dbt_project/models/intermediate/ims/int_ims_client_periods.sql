@@ -6,18 +6,24 @@
     - a person with interventions and no NSP transaction in the period is bi_only.
     The person's area is the local authority of the agency where most of their contacts in the
     period happened (ties: the lowest area code), so cohorts partition the region's clients.
-    Main and second substances are the most often recorded across their interventions. -#}
+    Main and second substances are the most often recorded across their interventions.
+    Kept per person (smw.person_incremental_config): a build recomputes the people whose records
+    changed since the last one. -#}
+{{ smw.person_incremental_config() }}
+{%- set since = smw.person_incremental_since() %}
 with
 
 nsp as (
 
     select * from {{ ref('int_nsp_transactions_accumulated') }}
+    where {{ smw.people_to_rebuild_filter(since) }}
 
 ),
 
 interventions as (
 
     select * from {{ ref('int_ims_interventions_accumulated') }}
+    where {{ smw.people_to_rebuild_filter(since) }}
 
 ),
 
@@ -209,7 +215,8 @@ select
     client_periods.iped_visits,
     client_periods.psychoactive_visits,
     client_periods.needles,
-    client_periods.interventions
+    client_periods.interventions,
+    {{ smw.person_inputs_through_load() }} as _through_load_id
 from client_periods
 inner join people
     on client_periods.person_id = people.person_id

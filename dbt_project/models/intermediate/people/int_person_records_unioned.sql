@@ -3,41 +3,55 @@
     treatment episodes in the client's area of residence, DIP contacts in the recording CJIT's
     area, drug tests in the custody suite's area. Records with an incomplete attributor are kept
     (person_id null): they count as activity but cannot be linked. Records rejected for an
-    impossible date of birth (birth_month_problem, issue 22) are left out: they count nowhere. -#}
+    impossible date of birth (birth_month_problem, issue 22) are left out: they count nowhere.
+    Kept per person (smw.person_incremental_config); the records with no person are recomputed
+    on every build. -#}
+{{ smw.person_incremental_config(unlinked=true) }}
+{%- set since = smw.person_incremental_since() %}
 with
 
 nsp as (
 
     select * from {{ ref('int_nsp_transactions_accumulated') }}
-    where birth_month_problem is null
+    where
+        birth_month_problem is null
+        and {{ smw.people_to_rebuild_filter(since, unlinked=true) }}
 
 ),
 
 interventions as (
 
     select * from {{ ref('int_ims_interventions_accumulated') }}
-    where birth_month_problem is null
+    where
+        birth_month_problem is null
+        and {{ smw.people_to_rebuild_filter(since, unlinked=true) }}
 
 ),
 
 episodes as (
 
     select * from {{ ref('stg_ndtms__episodes') }}
-    where birth_month_problem is null
+    where
+        birth_month_problem is null
+        and {{ smw.people_to_rebuild_filter(since, unlinked=true) }}
 
 ),
 
 contacts as (
 
     select * from {{ ref('stg_dip__contacts') }}
-    where birth_month_problem is null
+    where
+        birth_month_problem is null
+        and {{ smw.people_to_rebuild_filter(since, unlinked=true) }}
 
 ),
 
 tests as (
 
     select * from {{ ref('stg_mdt__drug_tests') }}
-    where birth_month_problem is null
+    where
+        birth_month_problem is null
+        and {{ smw.people_to_rebuild_filter(since, unlinked=true) }}
 
 ),
 
@@ -128,5 +142,6 @@ select
     area_code,
     residence_la_code,
     sex,
-    birth_month
+    birth_month,
+    {{ smw.person_inputs_through_load() }} as _through_load_id
 from unioned

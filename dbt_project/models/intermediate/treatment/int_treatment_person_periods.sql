@@ -15,24 +15,29 @@
       discharge, looked for beyond the period end;
     - across the episodes in the period (domain: tx_club_drugs, tx_pom_otc, tx_residential_rehab,
       tx_deaths_in_treatment): a club drug or a POM/OTC medicine cited in any substance field, a
-      residential setting, a discharge for death in the period. -#}
+      residential setting, a discharge for death in the period.
+    Kept per person (smw.person_incremental_config). -#}
+{{ smw.person_incremental_config() }}
+{%- set since = smw.person_incremental_since() %}
 with
 
 summary as (
 
     select * from {{ ref('int_treatment_person_periods_summarised') }}
+    where {{ smw.people_to_rebuild_filter(since) }}
 
 ),
 
 episodes as (
 
-    {{ person_episodes() }}
+    {{ person_episodes(where=smw.people_to_rebuild_filter(since)) }}
 
 ),
 
 journeys as (
 
     select * from {{ ref('int_treatment_journeys_chained') }}
+    where {{ smw.people_to_rebuild_filter(since) }}
 
 ),
 
@@ -135,7 +140,8 @@ select
         'latest_journey.journey_start_date',
         'case when latest_journey.journey_end_date is null or latest_journey.journey_end_date > periods.end_date then periods.end_date else latest_journey.journey_end_date end',
         'day'
-    ) }} as journey_days
+    ) }} as journey_days,
+    {{ smw.person_inputs_through_load() }} as _through_load_id
 from summary
 inner join episodes as latest_episode
     on summary.latest_episode_id = latest_episode.episode_id

@@ -13,18 +13,22 @@
     int_treatment_person_periods adds the latest episode's area and journey, the discharge and
     what follows it. Two models, not one query: the planner cannot count the rows of a grouping
     inside a query (it estimated 2 thousand for 2.2 million at scale 10), built its hash joins
-    on the grouped side and needed more than 2 GB; from a table it knows the count (1.6 GB). -#}
+    on the grouped side and needed more than 2 GB; from a table it knows the count (1.6 GB).
+    Kept per person (smw.person_incremental_config). -#}
+{{ smw.person_incremental_config() }}
+{%- set since = smw.person_incremental_since() %}
 with
 
 episodes as (
 
-    {{ person_episodes() }}
+    {{ person_episodes(where=smw.people_to_rebuild_filter(since)) }}
 
 ),
 
 journeys as (
 
     select * from {{ ref('int_treatment_journeys_chained') }}
+    where {{ smw.people_to_rebuild_filter(since) }}
 
 ),
 
@@ -62,39 +66,48 @@ overlapping as (
     inner join periods
         on {{ smw.episode_overlaps('episodes', 'periods.start_date', 'periods.end_date') }}
 
+),
+
+summarised as (
+
+    select
+        person_id || '|' || period as treatment_period_id,
+        person_id,
+        period,
+        {{ latest_id_by_date('referral_date', 'episode_id') }} as latest_episode_id,
+        {{ latest_id_by_date(
+            'case when is_discharged_in_period then discharge_date end', 'episode_id'
+        ) }} as discharged_episode_id,
+        {{ substance_group_of_rank('max(group_rank)') }} as substance_group,
+        max(group_rank) between 2 and 4 as is_drug_treatment,
+        max(case when is_open_at_period_end then 1 else 0 end) = 1 as is_open_at_period_end,
+        max(case when is_referred_in_period and is_new_presentation_episode then 1 else 0 end) = 1
+            as is_new_presentation,
+        min(case when is_referred_in_period and is_new_presentation_episode then referral_date end)
+            as new_presentation_date,
+        count(*) as episodes_in_period,
+        max(case when is_ocu then 1 else 0 end) = 1 as has_ocu_episode,
+        max(
+            case
+                when
+                    substance_1 in ({{ club_drug_codes() }})
+                    or substance_2 in ({{ club_drug_codes() }})
+                    or substance_3 in ({{ club_drug_codes() }})
+                    then 1
+                else 0
+            end
+        ) = 1 as cites_club_drug,
+        max(case when 'pom_otc' in (substance_1, substance_2, substance_3) then 1 else 0 end) = 1
+            as cites_pom_otc,
+        max(case when setting = 'residential' then 1 else 0 end) = 1 as has_residential_episode,
+        max(case when discharge_reason = 'died' and is_discharged_in_period then 1 else 0 end) = 1
+            as died_in_period
+    from overlapping
+    group by person_id, period
+
 )
 
 select
-    person_id || '|' || period as treatment_period_id,
-    person_id,
-    period,
-    {{ latest_id_by_date('referral_date', 'episode_id') }} as latest_episode_id,
-    {{ latest_id_by_date(
-        'case when is_discharged_in_period then discharge_date end', 'episode_id'
-    ) }} as discharged_episode_id,
-    {{ substance_group_of_rank('max(group_rank)') }} as substance_group,
-    max(group_rank) between 2 and 4 as is_drug_treatment,
-    max(case when is_open_at_period_end then 1 else 0 end) = 1 as is_open_at_period_end,
-    max(case when is_referred_in_period and is_new_presentation_episode then 1 else 0 end) = 1
-        as is_new_presentation,
-    min(case when is_referred_in_period and is_new_presentation_episode then referral_date end)
-        as new_presentation_date,
-    count(*) as episodes_in_period,
-    max(case when is_ocu then 1 else 0 end) = 1 as has_ocu_episode,
-    max(
-        case
-            when
-                substance_1 in ({{ club_drug_codes() }})
-                or substance_2 in ({{ club_drug_codes() }})
-                or substance_3 in ({{ club_drug_codes() }})
-                then 1
-            else 0
-        end
-    ) = 1 as cites_club_drug,
-    max(case when 'pom_otc' in (substance_1, substance_2, substance_3) then 1 else 0 end) = 1
-        as cites_pom_otc,
-    max(case when setting = 'residential' then 1 else 0 end) = 1 as has_residential_episode,
-    max(case when discharge_reason = 'died' and is_discharged_in_period then 1 else 0 end) = 1
-        as died_in_period
-from overlapping
-group by person_id, period
+    summarised.*,
+    {{ smw.person_inputs_through_load() }} as _through_load_id
+from summarised

@@ -1,0 +1,112 @@
+{#- Models kept per person (issue 19): a build recomputes only the rows of the people whose
+    records may have changed since the model was last built, and keeps everyone else's.
+
+    Every row of such a model is a function of one person's records (any source), the agencies
+    snapshot and the code lists; `_through_load_id` on each row is the highest load of those
+    inputs when it was written. The people to recompute are those with a record version in a
+    load above the highest `_through_load_id` here, in any person-level extract, and the people
+    of the earlier versions of those records (a re-sent record may move to another person):
+    int_person_record_versions_unioned lists every version. A person's rows are deleted first
+    (pre-hook) and what the model's query gives for them is appended, so a person who no longer
+    qualifies loses their rows. Anything else recomputes everyone: a new agencies snapshot, an
+    empty table or one without the marker (an upgrade), `smw build --full-refresh` (the monthly
+    schedule, and after `smw rekey`). A change to the code lists or to the models' logic needs
+    that full refresh too, as for every incremental model. Spark tables without a transactional
+    format cannot delete rows: a plain table there.
+
+    Use: `{{ smw.person_incremental_config() }}` in the model, `{%- set since =
+    smw.person_incremental_since() -%}`, then `{{ smw.people_to_rebuild_filter(since) }}` on
+    each input read per person, and `{{ smw.person_inputs_through_load() }} as
+    _through_load_id` in the final select. -#}
+
+{#- (source, table, record key) of every person-level extract: the extracts a person's rows
+    can come from. -#}
+{% macro person_level_sources() -%}
+    {{ return([
+        ('ims', 'ims_nsp_transactions', 'transaction_id'),
+        ('ims', 'ims_interventions', 'intervention_id'),
+        ('ndtms', 'ndtms_episodes', 'episode_id'),
+        ('dip', 'dip_contacts', 'contact_id'),
+        ('mdt', 'mdt_results', 'test_id'),
+    ]) }}
+{%- endmacro %}
+
+
+{#- unlinked: the model also keeps records with no person (an incomplete attributor); those
+    are recomputed on every build, as they belong to nobody to look for. -#}
+{% macro person_incremental_config(unlinked=false) -%}
+{{ config(
+    materialized=('table' if target.type == 'spark' else 'incremental'),
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ smw.delete_people_to_rebuild(unlinked=" ~ unlinked ~ ") }}",
+) }}
+{%- endmacro %}
+
+
+{#- The highest load this model has seen, or none when everyone must be recomputed (not an
+    incremental run, no marker, an empty table, or agencies sent since). -#}
+{% macro person_incremental_since() -%}
+    {%- if not execute or this is none or not is_incremental() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name')
+        | map('lower') | list -%}
+    {%- if '_through_load_id' not in columns -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set last = run_query('select max(_through_load_id) from ' ~ this).columns[0].values()[0] -%}
+    {%- if last is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set agencies = run_query(
+        'select count(*) from ' ~ ref('int_person_record_versions_unioned')
+        ~ " where source_name = 'ims_agencies' and _load_id > " ~ last
+    ).columns[0].values()[0] -%}
+    {{ return(none if agencies > 0 else last) }}
+{%- endmacro %}
+
+
+{#- The people with a record version in a load above `since`, and the people of those records'
+    earlier versions. -#}
+{% macro people_touched_since(since) -%}
+    {%- set versions = ref('int_person_record_versions_unioned') %}
+    select person_id from {{ versions }}
+    where _load_id > {{ since }} and person_id is not null
+    union
+    select earlier.person_id
+    from {{ versions }} as earlier
+    inner join (
+        select distinct source_name, record_key from {{ versions }}
+        where _load_id > {{ since }}
+    ) as resent
+        on earlier.source_name = resent.source_name and earlier.record_key = resent.record_key
+    where earlier._load_id <= {{ since }} and earlier.person_id is not null
+{%- endmacro %}
+
+
+{#- A where-clause term keeping the rows of the people to recompute (everyone when since is
+    none), and with unlinked the rows with no person. -#}
+{% macro people_to_rebuild_filter(since, unlinked=false, person_column='person_id') -%}
+    {%- if since is none -%}
+        true
+    {%- else -%}
+        ({{ person_column }} in ({{ smw.people_touched_since(since) | indent(8) }}
+        ){% if unlinked %} or {{ person_column }} is null{% endif %})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The pre-hook: on an incremental run, delete the rows about to be recomputed. -#}
+{% macro delete_people_to_rebuild(unlinked=false) -%}
+    {%- if is_incremental() -%}
+        {%- set since = smw.person_incremental_since() -%}
+        delete from {{ this }} where {{ smw.people_to_rebuild_filter(since, unlinked) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The highest load of the inputs, written on each row as `_through_load_id`. -#}
+{% macro person_inputs_through_load() -%}
+    (select max(_load_id) from {{ ref('int_person_record_versions_unioned') }})
+{%- endmacro %}
