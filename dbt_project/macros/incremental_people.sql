@@ -15,9 +15,10 @@
     format cannot delete rows: a plain table there.
 
     Use: `{{ smw.person_incremental_config() }}` in the model, `{%- set since =
-    smw.person_incremental_since() -%}`, then `{{ smw.people_to_rebuild_filter(since) }}` on
-    each input read per person, and `{{ smw.person_inputs_through_load() }} as
-    _through_load_id` in the final select. -#}
+    smw.person_incremental_since() -%}`, `with {{ smw.people_to_rebuild_cte(since) }}` (the
+    people, computed once), then `{{ smw.people_to_rebuild_filter(since) }}` on each input read
+    per person, and `{{ smw.person_inputs_through_load() }} as _through_load_id` in the final
+    select. -#}
 
 {#- (source, table, record key) of every person-level extract: the extracts a person's rows
     can come from. -#}
@@ -47,6 +48,15 @@
 {#- The highest load this model has seen, or none when everyone must be recomputed (not an
     incremental run, no marker, an empty table, or agencies sent since). -#}
 {% macro person_incremental_since() -%}
+    {{ return(smw.incremental_marker_since(whole_when=['ims_agencies'])) }}
+{%- endmacro %}
+
+
+{#- The highest `_through_load_id` of an incremental model kept by marker, or none when it
+    must be recomputed whole: not an incremental run, no marker column (an upgrade), an empty
+    table, or a load since of an extract in whole_when (read from
+    int_person_record_versions_unioned, which the model must then use). -#}
+{% macro incremental_marker_since(whole_when=[]) -%}
     {%- if not execute or this is none or not is_incremental() -%}
         {{ return(none) }}
     {%- endif -%}
@@ -59,11 +69,16 @@
     {%- if last is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set agencies = run_query(
-        'select count(*) from ' ~ ref('int_person_record_versions_unioned')
-        ~ " where source_name = 'ims_agencies' and _load_id > " ~ last
-    ).columns[0].values()[0] -%}
-    {{ return(none if agencies > 0 else last) }}
+    {%- for source_name in whole_when -%}
+        {%- set sent = run_query(
+            'select count(*) from ' ~ ref('int_person_record_versions_unioned')
+            ~ " where source_name = '" ~ source_name ~ "' and _load_id > " ~ last
+        ).columns[0].values()[0] -%}
+        {%- if sent > 0 -%}
+            {{ return(none) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(last) }}
 {%- endmacro %}
 
 
@@ -85,14 +100,29 @@
 {%- endmacro %}
 
 
+{#- The model's first CTE on an incremental run, `people_to_rebuild` (materialised: the
+    inputs read per person all filter on it); nothing when everyone is recomputed. -#}
+{% macro people_to_rebuild_cte(since) -%}
+    {%- if since is not none -%}
+people_to_rebuild as materialized (
+    {{ smw.people_touched_since(since) }}
+),
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- A where-clause term keeping the rows of the people to recompute (everyone when since is
-    none), and with unlinked the rows with no person. -#}
-{% macro people_to_rebuild_filter(since, unlinked=false, person_column='person_id') -%}
+    none), and with unlinked the rows with no person. In the model it reads the CTE of
+    people_to_rebuild_cte; in the pre-hook (from_cte=false) it computes the people itself. -#}
+{% macro people_to_rebuild_filter(
+    since, unlinked=false, person_column='person_id', from_cte=true
+) -%}
     {%- if since is none -%}
         true
     {%- else -%}
-        ({{ person_column }} in ({{ smw.people_touched_since(since) | indent(8) }}
-        ){% if unlinked %} or {{ person_column }} is null{% endif %})
+        {%- set people = 'select person_id from people_to_rebuild' if from_cte
+            else smw.people_touched_since(since) -%}
+        ({{ person_column }} in ({{ people }}){% if unlinked %} or {{ person_column }} is null{% endif %})
     {%- endif -%}
 {%- endmacro %}
 
@@ -101,7 +131,8 @@
 {% macro delete_people_to_rebuild(unlinked=false) -%}
     {%- if is_incremental() -%}
         {%- set since = smw.person_incremental_since() -%}
-        delete from {{ this }} where {{ smw.people_to_rebuild_filter(since, unlinked) }}
+        delete from {{ this }}
+        where {{ smw.people_to_rebuild_filter(since, unlinked, from_cte=false) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -124,18 +124,19 @@ def send_correction(sent: Path, landing: Path, landed_file: str) -> tuple[str, s
     return row["transaction_id"].strip(), row["needles_issued"], moved["transaction_id"].strip()
 
 
-#: models kept per person (smw.person_incremental_config): after incremental builds, each must
-#: equal what a full refresh computes from the same warehouse
-KEPT_PER_PERSON = (
-    "int_person_records_unioned",
-    "int_ims_client_periods",
-    "int_treatment_person_periods_summarised",
-    "int_treatment_person_periods",
-)
+#: models kept by marker (smw.person_incremental_config, fct_row_problems): after incremental
+#: builds, each must equal what a full refresh computes from the same warehouse
+KEPT_BY_MARKER = {
+    "int_person_records_unioned": "intermediate",
+    "int_ims_client_periods": "intermediate",
+    "int_treatment_person_periods_summarised": "intermediate",
+    "int_treatment_person_periods": "intermediate",
+    "fct_row_problems": "marts",
+}
 
 
 def full_refresh_differences(warehouse: Path, tmp_path: Path) -> dict[str, tuple[int, int]]:
-    """Rebuild the models kept per person from scratch on a copy of the warehouse (dbt run
+    """Rebuild the models kept by marker from scratch on a copy of the warehouse (dbt run
     --full-refresh) and count, per model, the rows only in the incremental table and only in
     the rebuilt one (the marker column _through_load_id aside)."""
     from orchestration.lib.paths import DBT_PROJECT_DIR
@@ -154,7 +155,7 @@ def full_refresh_differences(warehouse: Path, tmp_path: Path) -> dict[str, tuple
             "run",
             "--full-refresh",
             "--select",
-            *KEPT_PER_PERSON,
+            *KEPT_BY_MARKER,
             "--profiles-dir",
             str(DBT_PROJECT_DIR),
             "--project-dir",
@@ -175,8 +176,8 @@ def full_refresh_differences(warehouse: Path, tmp_path: Path) -> dict[str, tuple
         con.execute(f"attach '{warehouse}' as kept (read_only)")
         con.execute(f"attach '{copy}' as rebuilt (read_only)")
         found = {}
-        for model in KEPT_PER_PERSON:
-            table = f"intermediate.{model}"
+        for model, schema in KEPT_BY_MARKER.items():
+            table = f"{schema}.{model}"
             both = f"(select * exclude (_through_load_id) from {{}}.{table})"
             kept, rebuilt = both.format("kept"), both.format("rebuilt")
             only_kept = con.sql(f"select count(*) from ({kept} except all {rebuilt})")
@@ -371,8 +372,8 @@ def test_eight_readers_through_three_builds(tmp_path):
     finally:
         con.close()
     assert full_refresh_differences(home.warehouse_db, tmp_path) == dict.fromkeys(
-        KEPT_PER_PERSON, (0, 0)
-    ), "an incremental build kept a person's rows a full refresh would change"
+        KEPT_BY_MARKER, (0, 0)
+    ), "an incremental build kept rows a full refresh would change"
     # the exports followed the last version
     assert exports.current_export(home).run_id == published[-1]
     # the answers checked real data, and the builds changed it

@@ -156,7 +156,7 @@
 
 
 {#- The candidate rows of one staging model (see above). -#}
-{% macro row_problem_candidates(model_name) -%}
+{% macro row_problem_candidates(model_name, where=none) -%}
     {%- set relation = smw.staged_records(model_name) -%}
     {%- set declared = smw.staging_checks().get(model_name) -%}
     {%- if declared is none -%}
@@ -187,6 +187,9 @@
             select '{{ c.field }}' as field_name{% if not loop.last %} union all{% endif %}
             {%- endfor %}
         ) as checked_fields
+        {%- if where %}
+        where {{ where }}
+        {%- endif %}
 {%- endmacro %}
 
 
@@ -254,4 +257,61 @@
         *,
         {{ smw.birth_month_problem('birth_month', smw.parse_date(event_date)) }} as birth_month_problem
     from {{ relation }}
+{%- endmacro %}
+
+
+{#- fct_row_problems is incremental for the sources with an accumulated table (the staging
+    model -> that table): on a build, only their records whose current version came in a load
+    above the highest `_through_load_id` are checked; their earlier rows are deleted first
+    (pre-hook), as are every other source's rows, which are checked whole. A change of the
+    checks (the extract specification) needs `smw build --full-refresh`, as for every
+    incremental model; so does a date that was in the future when checked (in_future) and no
+    longer is: the monthly full refresh re-checks every record. -#}
+{% macro row_problems_kept() -%}
+    {{ return({
+        'stg_ims__nsp_transactions': ('ims_nsp_transactions', 'int_nsp_transactions_accumulated'),
+        'stg_ims__interventions': ('ims_interventions', 'int_ims_interventions_accumulated'),
+    }) }}
+{%- endmacro %}
+
+
+{% macro delete_row_problems_to_recheck() -%}
+    {%- if is_incremental() -%}
+        {%- set since = smw.incremental_marker_since() -%}
+        {%- set kept = smw.row_problems_kept() -%}
+        delete from {{ this }}
+        {%- if since is not none %}
+        where
+            source_name not in (
+                {%- for source_name, accumulated in kept.values() -%}
+                '{{ source_name }}'{% if not loop.last %}, {% endif %}
+                {%- endfor -%}
+            )
+            {%- for model_name, (source_name, accumulated) in kept.items() %}
+            or (
+                source_name = '{{ source_name }}'
+                and record_key in (
+                    select {{ smw.staging_checks()[model_name].record_key }}
+                    from {{ ref(accumulated) }}
+                    where _load_id > {{ since }}
+                )
+            )
+            {%- endfor %}
+        {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The highest load of the accumulated tables, written on each row as `_through_load_id`. -#}
+{% macro row_problems_through_load() -%}
+    (
+        select max(_load_id) from (
+            {%- for source_name, accumulated in smw.row_problems_kept().values() %}
+            select max(_load_id) as _load_id from {{ ref(accumulated) }}
+            {%- if not loop.last %}
+            union all
+            {%- endif %}
+            {%- endfor %}
+        ) as loads
+    )
 {%- endmacro %}

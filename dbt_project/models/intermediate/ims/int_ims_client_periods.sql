@@ -13,6 +13,8 @@
 {%- set since = smw.person_incremental_since() %}
 with
 
+{{ smw.people_to_rebuild_cte(since) }}
+
 nsp as (
 
     select * from {{ ref('int_nsp_transactions_accumulated') }}
@@ -191,6 +193,7 @@ substance_choice as (
 people as (
 
     select * from {{ ref('int_people_linked') }}
+    where {{ smw.people_to_rebuild_filter(since) }}
 
 )
 

@@ -10,6 +10,8 @@
 {%- set since = smw.person_incremental_since() %}
 with
 
+{{ smw.people_to_rebuild_cte(since) }}
+
 nsp as (
 
     select * from {{ ref('int_nsp_transactions_accumulated') }}

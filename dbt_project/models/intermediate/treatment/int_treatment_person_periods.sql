@@ -21,6 +21,8 @@
 {%- set since = smw.person_incremental_since() %}
 with
 
+{{ smw.people_to_rebuild_cte(since) }}
+
 summary as (
 
     select * from {{ ref('int_treatment_person_periods_summarised') }}
@@ -98,6 +100,7 @@ after_discharge as (
 people as (
 
     select * from {{ ref('int_people_linked') }}
+    where {{ smw.people_to_rebuild_filter(since) }}
 
 )
 

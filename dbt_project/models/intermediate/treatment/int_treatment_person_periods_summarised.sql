@@ -19,6 +19,8 @@
 {%- set since = smw.person_incremental_since() %}
 with
 
+{{ smw.people_to_rebuild_cte(since) }}
+
 episodes as (
 
     {{ person_episodes(where=smw.people_to_rebuild_filter(since)) }}

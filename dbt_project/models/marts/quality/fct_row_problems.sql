@@ -1,7 +1,18 @@
 {#- extract spec: row-level problems never drop rows; each is recorded here with its source,
     file, record number, field, value class and kind, never the value itself. Built from the
     staging models, so it reports the latest version of each record: a record re-sent with a
-    correction in a later file no longer shows the earlier version's problems. -#}
+    correction in a later file no longer shows the earlier version's problems.
+    Incremental (smw.row_problems_kept): the NSP transactions and interventions, read from their
+    accumulated tables, are checked for the records of new loads only; every other source is
+    checked whole on every build. -#}
+{{ config(
+    materialized=('table' if target.type == 'spark' else 'incremental'),
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ smw.delete_row_problems_to_recheck() }}",
+) }}
+{%- set since = smw.incremental_marker_since() -%}
+{%- set kept = smw.row_problems_kept() -%}
 {%- set staged = [
     'stg_ims__agencies',
     'stg_ims__nsp_transactions',
@@ -20,7 +31,10 @@ with
 {% for model_name in staged %}
 {{ model_name | replace('stg_', '') }} as (
 
-    {{ smw.row_problem_candidates(model_name) | indent(4) }}
+    {{ smw.row_problem_candidates(
+        model_name,
+        where=('records._load_id > ' ~ since) if since is not none and model_name in kept
+    ) | indent(4) }}
 
 ),
 
@@ -87,7 +101,8 @@ problems as (
             "', record '", dbt.cast('record_number', api.Column.translate_type('string')),
             "', field '", 'field_name', "': '", 'value_class',
             "' (rule: '", 'rule', "')'",
-        ]) }} as message
+        ]) }} as message,
+        {{ smw.row_problems_through_load() }} as _through_load_id
     from candidates
     where value_class is not null
 
