@@ -5,8 +5,8 @@
     snapshot and the code lists; `_through_load_id` on each row is the highest load of those
     inputs when it was written. The people to recompute are those with a record version in a
     load above the highest `_through_load_id` here, in any person-level extract, and the people
-    of the earlier versions of those records (a re-sent record may move to another person):
-    int_person_record_versions_unioned lists every version. A person's rows are deleted first
+    those records belonged to before (a re-sent record may move to another person):
+    int_person_records_tracked keeps both for every record. A person's rows are deleted first
     (pre-hook) and what the model's query gives for them is appended, so a person who no longer
     qualifies loses their rows. Anything else recomputes everyone: a new agencies snapshot, an
     empty table or one without the marker (an upgrade), `smw build --full-refresh` (the monthly
@@ -20,15 +20,15 @@
     per person, and `{{ smw.person_inputs_through_load() }} as _through_load_id` in the final
     select. -#}
 
-{#- (source, table, record key) of every person-level extract: the extracts a person's rows
-    can come from. -#}
+{#- (raw table, base model, record key) of every person-level extract: the extracts a
+    person's rows can come from, and the models that keep every version of their records. -#}
 {% macro person_level_sources() -%}
     {{ return([
-        ('ims', 'ims_nsp_transactions', 'transaction_id'),
-        ('ims', 'ims_interventions', 'intervention_id'),
-        ('ndtms', 'ndtms_episodes', 'episode_id'),
-        ('dip', 'dip_contacts', 'contact_id'),
-        ('mdt', 'mdt_results', 'test_id'),
+        ('ims_nsp_transactions', 'base_ims__nsp_transactions', 'transaction_id'),
+        ('ims_interventions', 'base_ims__interventions', 'intervention_id'),
+        ('ndtms_episodes', 'base_ndtms__episodes', 'episode_id'),
+        ('dip_contacts', 'base_dip__contacts', 'contact_id'),
+        ('mdt_results', 'base_mdt__drug_tests', 'test_id'),
     ]) }}
 {%- endmacro %}
 
@@ -45,18 +45,33 @@
 {%- endmacro %}
 
 
-{#- The highest load this model has seen, or none when everyone must be recomputed (not an
-    incremental run, no marker, an empty table, or agencies sent since). -#}
+{#- The highest load this model has seen, or none when everyone must be recomputed: not an
+    incremental run, no marker, an empty table, agencies sent since, or the record index moved
+    on from a later load than this model's (this model missed a build, and the index keeps only
+    each record's latest change). -#}
 {% macro person_incremental_since() -%}
-    {{ return(smw.incremental_marker_since(whole_when=['ims_agencies'])) }}
+    {%- set last = smw.incremental_marker_since() -%}
+    {%- if last is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set tracked = ref('int_person_records_tracked') -%}
+    {%- set found = run_query(
+        "select max(_since_load_id), count(case when source_name = 'ims_agencies' and _load_id > "
+        ~ last ~ " then 1 end) from " ~ tracked
+    ) -%}
+    {%- set index_since = found.columns[0].values()[0] -%}
+    {%- set agencies = found.columns[1].values()[0] -%}
+    {%- if agencies > 0 or (index_since is not none and index_since > last) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(last) }}
 {%- endmacro %}
 
 
 {#- The highest `_through_load_id` of an incremental model kept by marker, or none when it
-    must be recomputed whole: not an incremental run, no marker column (an upgrade), an empty
-    table, or a load since of an extract in whole_when (read from
-    int_person_record_versions_unioned, which the model must then use). -#}
-{% macro incremental_marker_since(whole_when=[]) -%}
+    must be recomputed whole: not an incremental run, no marker column (an upgrade) or an empty
+    table. -#}
+{% macro incremental_marker_since() -%}
     {%- if not execute or this is none or not is_incremental() -%}
         {{ return(none) }}
     {%- endif -%}
@@ -65,38 +80,19 @@
     {%- if '_through_load_id' not in columns -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set last = run_query('select max(_through_load_id) from ' ~ this).columns[0].values()[0] -%}
-    {%- if last is none -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- for source_name in whole_when -%}
-        {%- set sent = run_query(
-            'select count(*) from ' ~ ref('int_person_record_versions_unioned')
-            ~ " where source_name = '" ~ source_name ~ "' and _load_id > " ~ last
-        ).columns[0].values()[0] -%}
-        {%- if sent > 0 -%}
-            {{ return(none) }}
-        {%- endif -%}
-    {%- endfor -%}
-    {{ return(last) }}
+    {{ return(run_query('select max(_through_load_id) from ' ~ this).columns[0].values()[0]) }}
 {%- endmacro %}
 
 
-{#- The people with a record version in a load above `since`, and the people of those records'
-    earlier versions. -#}
+{#- The people with a record whose latest version came in a load above `since`, and the people
+    those records belonged to before it. -#}
 {% macro people_touched_since(since) -%}
-    {%- set versions = ref('int_person_record_versions_unioned') %}
-    select person_id from {{ versions }}
+    {%- set tracked = ref('int_person_records_tracked') %}
+    select person_id from {{ tracked }}
     where _load_id > {{ since }} and person_id is not null
     union
-    select earlier.person_id
-    from {{ versions }} as earlier
-    inner join (
-        select distinct source_name, record_key from {{ versions }}
-        where _load_id > {{ since }}
-    ) as resent
-        on earlier.source_name = resent.source_name and earlier.record_key = resent.record_key
-    where earlier._load_id <= {{ since }} and earlier.person_id is not null
+    select previous_person_id from {{ tracked }}
+    where _load_id > {{ since }} and previous_person_id is not null
 {%- endmacro %}
 
 
@@ -139,5 +135,5 @@ people_to_rebuild as materialized (
 
 {#- The highest load of the inputs, written on each row as `_through_load_id`. -#}
 {% macro person_inputs_through_load() -%}
-    (select max(_load_id) from {{ ref('int_person_record_versions_unioned') }})
+    (select max(_load_id) from {{ ref('int_person_records_tracked') }})
 {%- endmacro %}

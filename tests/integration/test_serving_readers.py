@@ -128,6 +128,8 @@ def send_correction(sent: Path, landing: Path, landed_file: str) -> tuple[str, s
 #: builds, each must equal what a full refresh computes from the same warehouse
 KEPT_BY_MARKER = {
     "int_person_records_unioned": "intermediate",
+    "int_people_linked": "intermediate",
+    "int_treatment_journeys_chained": "intermediate",
     "int_ims_client_periods": "intermediate",
     "int_treatment_person_periods_summarised": "intermediate",
     "int_treatment_person_periods": "intermediate",

@@ -1,10 +1,16 @@
 {#- domain (People): a person is one pseudonymised attributor, linked across sources by it.
-    Sex and birth month are part of the attributor, so they agree across a person's records. -#}
+    Sex and birth month are part of the attributor, so they agree across a person's records.
+    Kept per person (smw.person_incremental_config). -#}
+{{ smw.person_incremental_config() }}
+{%- set since = smw.person_incremental_since() %}
 with
+
+{{ smw.people_to_rebuild_cte(since) }}
 
 records as (
 
     select * from {{ ref('int_person_records_unioned') }}
+    where {{ smw.people_to_rebuild_filter(since) }}
 
 ),
 
@@ -29,4 +35,7 @@ linked as (
 
 )
 
-select * from linked
+select
+    linked.*,
+    {{ smw.person_inputs_through_load() }} as _through_load_id
+from linked

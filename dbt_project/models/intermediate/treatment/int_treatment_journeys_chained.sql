@@ -9,12 +9,17 @@
     Episodes without a linked person (incomplete attributor) cannot be chained: they are left out
     here and reported by data quality.
     A closed journey's end category is that of its latest discharge (the latest episode
-    discharged, by discharge date then episode id): completed, transferred or unplanned. -#}
+    discharged, by discharge date then episode id): completed, transferred or unplanned.
+    Kept per person (smw.person_incremental_config). -#}
+{{ smw.person_incremental_config() }}
+{%- set since = smw.person_incremental_since() %}
 with
+
+{{ smw.people_to_rebuild_cte(since) }}
 
 episodes as (
 
-    {{ person_episodes() }}
+    {{ person_episodes(where=smw.people_to_rebuild_filter(since)) }}
 
 ),
 
@@ -120,7 +125,8 @@ select
     case when journeys.is_journey_open then null else last_discharges.discharge_category end
         as journey_end_category,
     numbered.referral_date,
-    numbered.discharge_date
+    numbered.discharge_date,
+    {{ smw.person_inputs_through_load() }} as _through_load_id
 from numbered
 left join continuations
     on numbered.episode_id = continuations.episode_id

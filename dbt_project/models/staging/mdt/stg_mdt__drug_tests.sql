@@ -1,25 +1,17 @@
+{#- The latest version of each drug test (latest file wins; then the latest row of the
+    file), from its base model, typed there row by row. -#}
 with
 
-{{ smw.staging_latest_records(
-    'mdt', 'mdt_results', 'test_id', event_date='test_date'
-) }},
+versions as (
 
-typed as (
+    select * from {{ ref('base_mdt__drug_tests') }}
 
-    select
-        _record_key as test_id,
-        {{ parse_date('test_date') }} as test_date,
-        {{ clean_text('custody_suite') }} as custody_suite,
-        {{ normalise_la_code('custody_la_code') }} as custody_la_code,
-        {{ normalise_code('sex', 'sex') }} as sex,
-        {{ normalise_code('opiates', 'test_result') }} as opiates,
-        {{ normalise_code('cocaine', 'test_result') }} as cocaine,
-        {{ clean_text('test_id') }} as test_id_text,
-        {{ clean_text('test_date') }} as test_date_text,
-        {{ smw.staging_record_columns(linked_to_people=true) }}
+),
 
-    from checked
+latest as (
+
+    {{ smw.latest_version('versions', 'test_id') }}
 
 )
 
-select * from typed
+select * from latest
