@@ -11,8 +11,12 @@
     qualifies loses their rows. Anything else recomputes everyone: a new agencies snapshot, an
     empty table or one without the marker (an upgrade), `smw build --full-refresh` (the monthly
     schedule, and after `smw rekey`). A change to the code lists or to the models' logic needs
-    that full refresh too, as for every incremental model. Spark tables without a transactional
-    format cannot delete rows: a plain table there.
+    that full refresh too, as for every incremental model, and so does a record rejected for a
+    birth month in the future (smw.birth_month_problem compares with today when the event date
+    cannot be read) once that month has come: the monthly full refresh re-checks both. A run of
+    some models only must include their inputs (`+model`; `smw build` runs everything): a model
+    built on stale accumulated tables would record loads it never read. Spark tables without a
+    transactional format cannot delete rows: a plain table there.
 
     Use: `{{ smw.person_incremental_config() }}` in the model, `{%- set since =
     smw.person_incremental_since() -%}`, `with {{ smw.people_to_rebuild_cte(since) }}` (the
@@ -46,25 +50,22 @@
 
 
 {#- The highest load this model has seen, or none when everyone must be recomputed: not an
-    incremental run, no marker, an empty table, agencies sent since, or the record index moved
-    on from a later load than this model's (this model missed a build, and the index keeps only
-    each record's latest change). -#}
+    incremental run, no marker, an empty table, agencies sent since, or an index row written
+    since by a build that did not start where this model stopped. Every index build after this
+    model's last starts from the index's highest load then, which is this model's marker: a
+    row with a later load and another starting point means that the index was rebuilt alone
+    (its previous people are lost) or moved on more than once (it keeps only each record's
+    latest change), or that this model wrote no rows in a build and kept an older marker. -#}
 {% macro person_incremental_since() -%}
     {%- set last = smw.incremental_marker_since() -%}
     {%- if last is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set tracked = ref('int_person_records_tracked') -%}
     {%- set found = run_query(
-        "select max(_since_load_id), count(case when source_name = 'ims_agencies' and _load_id > "
-        ~ last ~ " then 1 end) from " ~ tracked
-    ) -%}
-    {%- set index_since = found.columns[0].values()[0] -%}
-    {%- set agencies = found.columns[1].values()[0] -%}
-    {%- if agencies > 0 or (index_since is not none and index_since > last) -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {{ return(last) }}
+        "select count(*) from " ~ ref('int_person_records_tracked') ~ " where _load_id > " ~ last
+        ~ " and (_since_load_id <> " ~ last ~ " or source_name = 'ims_agencies')"
+    ).columns[0].values()[0] -%}
+    {{ return(none if found > 0 else last) }}
 {%- endmacro %}
 
 
