@@ -16,11 +16,8 @@
     incremental_strategy='delete+insert',
     on_schema_change='fail',
 ) }}
-{%- set last_load = -1 -%}
-{%- if execute and is_incremental() -%}
-    {%- set highest = run_query('select max(_load_id) from ' ~ this).columns[0].values()[0] -%}
-    {%- set last_load = highest if highest is not none else -1 -%}
-{%- endif %}
+{%- set highest = smw.highest_load_here() -%}
+{%- set last_load = highest if highest is not none else -1 %}
 
 with
 
@@ -44,4 +41,14 @@ versions as (
         'stg_ims__interventions': 'int_ims_interventions_accumulated',
     } -%}
     {{ return(ref(accumulated.get(staging_model, staging_model))) }}
+{%- endmacro %}
+
+
+{#- The highest _load_id of the incremental model being built, or none on a full build (or an
+    empty table): the loads above it are the new ones. -#}
+{% macro highest_load_here() -%}
+    {%- if execute and is_incremental() -%}
+        {{ return(run_query('select max(_load_id) from ' ~ this).columns[0].values()[0]) }}
+    {%- endif -%}
+    {{ return(none) }}
 {%- endmacro %}

@@ -111,15 +111,13 @@ people_to_rebuild as materialized (
 {#- A where-clause term keeping the rows of the people to recompute (everyone when since is
     none), and with unlinked the rows with no person. In the model it reads the CTE of
     people_to_rebuild_cte; in the pre-hook (from_cte=false) it computes the people itself. -#}
-{% macro people_to_rebuild_filter(
-    since, unlinked=false, person_column='person_id', from_cte=true
-) -%}
+{% macro people_to_rebuild_filter(since, unlinked=false, from_cte=true) -%}
     {%- if since is none -%}
         true
     {%- else -%}
         {%- set people = 'select person_id from people_to_rebuild' if from_cte
             else smw.people_touched_since(since) -%}
-        ({{ person_column }} in ({{ people }}){% if unlinked %} or {{ person_column }} is null{% endif %})
+        (person_id in ({{ people }}){% if unlinked %} or person_id is null{% endif %})
     {%- endif -%}
 {%- endmacro %}
 

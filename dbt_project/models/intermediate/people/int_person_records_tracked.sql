@@ -13,10 +13,7 @@
     incremental_strategy='delete+insert',
     on_schema_change='fail',
 ) }}
-{%- set since = none -%}
-{%- if execute and is_incremental() -%}
-    {%- set since = run_query('select max(_load_id) from ' ~ this).columns[0].values()[0] -%}
-{%- endif %}
+{%- set since = smw.highest_load_here() %}
 with
 
 versions as (
