@@ -11,6 +11,8 @@ import io
 import os
 import pickle
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,6 +55,27 @@ def read_extract(path: Path) -> list[dict[str, str]]:
 #: Where the temporary folders go if nothing else is said: tmpfs, when it has this much room.
 TMPFS = Path("/dev/shm")
 TMPFS_MIN_FREE = 8 * 2**30
+
+
+def dbt_on_copy(
+    warehouse: Path, tmp_path: Path, *args: str
+) -> tuple[subprocess.CompletedProcess, Path, Path]:
+    """Run the dbt CLI (``dbt <args>``) on a copy of a warehouse in tmp_path, with its own target
+    and log folders; returns (the finished process, the copy, the target folder)."""
+    from orchestration.lib.paths import DBT_PROJECT_DIR
+
+    copy = tmp_path / "warehouse.duckdb"  # the catalogue dbt names after the file, as in a home
+    shutil.copyfile(warehouse, copy)
+    dbt = Path(sys.executable).with_name("dbt")
+    env = {**os.environ, "SMW_WAREHOUSE_PATH": str(copy), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    target = tmp_path / "target"
+    result = subprocess.run(
+        [str(dbt), *args,
+         "--profiles-dir", str(DBT_PROJECT_DIR), "--project-dir", str(DBT_PROJECT_DIR),
+         "--target-path", str(target), "--log-path", str(tmp_path / "logs")],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    return result, copy, target
 
 
 def _temp_root_in_memory(config: pytest.Config) -> None:

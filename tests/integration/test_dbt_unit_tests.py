@@ -9,48 +9,17 @@ parents of each tested model to exist, so they run against a copy of the session
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from orchestration.lib.paths import DBT_PROJECT_DIR
+from tests.conftest import dbt_on_copy
 
 pytestmark = pytest.mark.slow
 
 
 def test_every_dbt_unit_test_passes(demo_build, tmp_path):
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(demo_build.home.warehouse_db, warehouse)
-    dbt = Path(sys.executable).with_name("dbt")
-    env = {
-        **os.environ,
-        "SMW_WAREHOUSE_PATH": str(warehouse),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    target = tmp_path / "target"
-    result = subprocess.run(
-        [
-            str(dbt),
-            "test",
-            "--select",
-            "test_type:unit",
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
+    result, _, target = dbt_on_copy(
+        demo_build.home.warehouse_db, tmp_path, "test", "--select", "test_type:unit"
     )
     manifest = json.loads((target / "manifest.json").read_text())
     defined = set(manifest["unit_tests"])

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import pytest
 
 from orchestration.lib import exports
 from orchestration.lib.paths import REPO_ROOT, Home
-from tests.conftest import read_extract
+from tests.conftest import dbt_on_copy, read_extract
 
 pytestmark = pytest.mark.slow
 
@@ -141,36 +140,8 @@ def full_refresh_differences(warehouse: Path, tmp_path: Path) -> dict[str, tuple
     """Rebuild the models kept by marker from scratch on a copy of the warehouse (dbt run
     --full-refresh) and count, per model, the rows only in the incremental table and only in
     the rebuilt one (the marker column _through_load_id aside)."""
-    from orchestration.lib.paths import DBT_PROJECT_DIR
-
-    copy = tmp_path / "full-refresh.duckdb"
-    shutil.copyfile(warehouse, copy)
-    dbt = Path(sys.executable).with_name("dbt")
-    env = {
-        **os.environ,
-        "SMW_WAREHOUSE_PATH": str(copy),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    run = subprocess.run(
-        [
-            str(dbt),
-            "run",
-            "--full-refresh",
-            "--select",
-            *KEPT_BY_MARKER,
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
+    run, copy, _ = dbt_on_copy(
+        warehouse, tmp_path, "run", "--full-refresh", "--select", *KEPT_BY_MARKER
     )
     assert run.returncode == 0, run.stdout[-3000:]
     con = duckdb.connect()
