@@ -18,7 +18,9 @@ quota has run:
   SMART's are split from young adults' episodes and go to SMART; no other transfer does.
 - **Agencies.** A person's episodes that continue no transfer all go to one agency, their
   "home" (a person comes back to the agency they left), first drawn in proportion to the
-  caseloads; a transferred episode goes to an agency of its own, first drawn in proportion to
+  caseloads; a person presenting twice in one year is the exception, each episode placed on
+  its own (the agencies' printed referrals of 2007-08 add up to 366, six more than the
+  report's all-agency count: a person referred to two agencies counts at each); a transferred episode goes to an agency of its own, first drawn in proportion to
   the year's transfers in. SMART takes only young adults (aged 25 or under on 1 April 2006), and
   an agency with no referrals printed for a year nobody newly presenting in it. A local search
   moves people and transferred episodes between agencies, one at a time, while that brings the
@@ -67,8 +69,10 @@ _IN, _NEW, _TRANSFERS, _OPIATE, _PLANNED, _EXITS, _KEPT = range(len(MEASURES))
 #: planned ones (``_planned_exits`` meets the count)
 _WEIGHT = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
 #: the search's tolerance of each measure (a share of the target, at least ``_FLOOR``): tighter
-#: than calibration's 5 % where the episodes can meet the count exactly
-_TOLERANCE = np.array((0.05, 0.01, 0.05, 0.02, 0.01, 0.05, 0.05))
+#: than calibration's 5 % where the episodes can meet the count exactly; referrals at 3 %, so
+#: that the community drug team's fall in referrals (-9 %, within 2 points) can be met where
+#: the people newly presenting are fewer than the agencies' printed referrals
+_TOLERANCE = np.array((0.05, 0.03, 0.05, 0.02, 0.01, 0.05, 0.05))
 #: closures left out of the search. The agencies' other printed flows rule out the community drug
 #: team's and ASPIRE's in 2006-07, which need at least 298 and 122 episodes ended other than by a
 #: transfer (the figures file marks them not reproducible, with the arithmetic). SMART's in
@@ -254,11 +258,12 @@ def _search(
     allowed: np.ndarray,
     goes: np.ndarray,
 ) -> None:
-    """The local search: homes drawn in proportion to the caseloads, transferred episodes in
-    proportion to the transfers in, then moves while any lowers the cost."""
+    """The local search: homes (``home_rows``, each with its ``allowed`` agencies) drawn in
+    proportion to the caseloads, transferred episodes in proportion to the transfers in, then
+    moves while any lowers the cost."""
     s.reset()
     share = s.want[_IN].sum(axis=1) + 1e-9
-    for p in rng.permutation(len(s.person)):
+    for p in rng.permutation(len(home_rows)):
         rows = home_rows[p]
         if len(rows):
             w = share * allowed[p]
@@ -270,7 +275,7 @@ def _search(
         s.place(np.array([e]), int(rng.choice(len(AGENCIES), p=w / w.sum())))
     for _ in range(_PASSES):
         moved = 0
-        for p in rng.permutation(len(s.person)):
+        for p in rng.permutation(len(home_rows)):
             if len(home_rows[p]):
                 moved += s.move(home_rows[p], allowed[p])
         for i in rng.permutation(len(continuing)):
@@ -297,13 +302,13 @@ def salford_agencies(
     fresh = s.referred & ~s.continues[:, None]
     for a, y in zip(*np.nonzero((s.weight[_NEW] > 0) & (s.want[_NEW] == 0)), strict=True):
         allowed[np.unique(s.slot[fresh[:, y]]), a] = False
-    home_rows = [np.flatnonzero((s.slot == p) & ~s.continues) for p in range(len(s.person))]
+    home_rows, home_person = _homes(s.slot, fresh, ~s.continues)
     # the transfers split for SMART go there; no other transfer does (the table leaves SMART out)
     continuing = np.flatnonzero(s.continues)
     goes = allowed[s.slot[continuing]]
     goes[:, _SMART] = to_smart[continuing]
     goes[to_smart[continuing]] = np.arange(len(AGENCIES)) == _SMART
-    _search(rng, s, home_rows, continuing, allowed, goes)
+    _search(rng, s, home_rows, continuing, allowed[home_person], goes)
     _open_at_end(rng, eps, codes, s, periods, scale)
     _planned_exits(rng, eps, codes, s, periods, scale)
     code = provider_codes()
@@ -315,6 +320,28 @@ def salford_agencies(
     setting[s.agency == _DNW] = codes.index("setting", "inpatient")
     eps["setting"] = setting.astype(eps["setting"].dtype)
     return eps
+
+
+def _homes(
+    slot: np.ndarray, fresh: np.ndarray, moves: np.ndarray
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """The episodes that move together in the search, and the person of each: a person's
+    episodes that may move (``moves``: those that continue no transfer) go to one agency, their
+    home, except a person presenting twice in one year (``fresh``: episode x year, newly
+    presenting), whose episodes each go where the search puts them: the report counts a person
+    referred to two agencies in a year at each. ``slot`` is each episode's person."""
+    n_people = int(slot.max()) + 1 if len(slot) else 0
+    twice = np.zeros(n_people, bool)
+    for y in range(fresh.shape[1]):
+        twice |= np.bincount(slot[fresh[:, y]], minlength=n_people) >= 2
+    rows: list[np.ndarray] = []
+    person: list[int] = []
+    for p in range(n_people):
+        own = np.flatnonzero((slot == p) & moves)
+        parts = [own[i : i + 1] for i in range(len(own))] if twice[p] else [own]
+        rows.extend(parts)
+        person.extend([p] * len(parts))
+    return rows, np.array(person, np.int64)
 
 
 def _young(people: PersonRegistry, person: np.ndarray, periods: tuple[str, ...]) -> np.ndarray:

@@ -17,7 +17,7 @@ from smw_demo import timeline as tl
 from smw_demo.codes import load_code_lists
 from smw_demo.people import PersonRegistry
 from smw_demo.salford import PERIODS, simulate_salford
-from smw_demo.salford_agencies import _NOT_AIMED, AGENCIES, _split_for_transfers
+from smw_demo.salford_agencies import _NOT_AIMED, AGENCIES, _homes, _split_for_transfers
 from smw_demo.table import Table
 from smw_demo.treatment_systems import OPIATE, provider_codes
 
@@ -115,6 +115,17 @@ def test_splits_make_the_printed_transfers_and_keep_each_persons_time_in_treatme
         assert (out["referral"][rows[1:]] - end[rows[:-1]] <= 14).all()
         assert (out["referral"][rows[1:]] >= end[rows[:-1]]).all()
         assert not out["new_presentation"][rows[1:]].any()
+
+
+def test_a_person_presenting_twice_in_a_year_may_go_to_two_agencies() -> None:
+    # person 0: two journeys in the first year; person 1: one journey a year; person 2: a
+    # journey and, in the same year, a continuation after a transfer (which moves on its own)
+    slot = np.array([0, 0, 1, 1, 2, 2])
+    referred = np.array([[1, 0], [1, 0], [1, 0], [0, 1], [1, 0], [1, 0]], bool)
+    moves = np.array([True, True, True, True, True, False])
+    rows, person = _homes(slot, referred & moves[:, None], moves)
+    assert [r.tolist() for r in rows] == [[0], [1], [2, 3], [4]]
+    assert person.tolist() == [0, 0, 1, 2]
 
 
 @pytest.mark.parametrize("scale", [1.0])
