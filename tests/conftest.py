@@ -210,3 +210,45 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
     return DemoBuild(
         root, root / "landing", Home.at(root / "home"), root / "sent", manifest, summary
     )
+
+
+#: models kept by marker (smw.person_incremental_config, fct_row_problems, the windows of
+#: fct_indicator_counts_periods): after incremental builds, each must equal what a full refresh
+#: computes from the same warehouse
+KEPT_BY_MARKER = {
+    "int_person_records_unioned": "intermediate",
+    "int_people_linked": "intermediate",
+    "int_treatment_journeys_chained": "intermediate",
+    "int_ims_client_periods": "intermediate",
+    "int_treatment_person_periods_summarised": "intermediate",
+    "int_treatment_person_periods": "intermediate",
+    "fct_row_problems": "marts",
+    "fct_indicator_counts_periods": "marts",
+}
+
+
+def full_refresh_differences(warehouse: Path, tmp_path: Path) -> dict[str, tuple[int, int]]:
+    """Rebuild the models kept by marker from scratch on a copy of the warehouse (dbt run
+    --full-refresh) and count, per model, the rows only in the incremental table and only in
+    the rebuilt one (the marker column _through_load_id aside)."""
+    import duckdb
+
+    run, copy, _ = dbt_on_copy(
+        warehouse, tmp_path, "run", "--full-refresh", "--select", *KEPT_BY_MARKER
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{warehouse}' as kept (read_only)")
+        con.execute(f"attach '{copy}' as rebuilt (read_only)")
+        found = {}
+        for model, schema in KEPT_BY_MARKER.items():
+            table = f"{schema}.{model}"
+            both = f"(select * exclude (_through_load_id) from {{}}.{table})"
+            kept, rebuilt = both.format("kept"), both.format("rebuilt")
+            only_kept = con.sql(f"select count(*) from ({kept} except all {rebuilt})")
+            only_rebuilt = con.sql(f"select count(*) from ({rebuilt} except all {kept})")
+            found[model] = (only_kept.fetchall()[0][0], only_rebuilt.fetchall()[0][0])
+        return found
+    finally:
+        con.close()

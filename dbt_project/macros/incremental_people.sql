@@ -24,16 +24,48 @@
     per person, and `{{ smw.person_inputs_through_load() }} as _through_load_id` in the final
     select. -#}
 
-{#- (raw table, base model, record key) of every person-level extract: the extracts a
-    person's rows can come from, and the models that keep every version of their records. -#}
+{#- (raw table, base model, record key, event date, end columns) of every person-level
+    extract: the extracts a person's rows can come from, the models that keep every version of
+    their records, the date that places a record in periods (the date it happened or began),
+    and for a record that ends later (an episode) the columns of its end, its date first. -#}
 {% macro person_level_sources() -%}
     {{ return([
-        ('ims_nsp_transactions', 'base_ims__nsp_transactions', 'transaction_id'),
-        ('ims_interventions', 'base_ims__interventions', 'intervention_id'),
-        ('ndtms_episodes', 'base_ndtms__episodes', 'episode_id'),
-        ('dip_contacts', 'base_dip__contacts', 'contact_id'),
-        ('mdt_results', 'base_mdt__drug_tests', 'test_id'),
+        ('ims_nsp_transactions', 'base_ims__nsp_transactions', 'transaction_id',
+            'transaction_date', none),
+        ('ims_interventions', 'base_ims__interventions', 'intervention_id',
+            'intervention_date', none),
+        ('ndtms_episodes', 'base_ndtms__episodes', 'episode_id',
+            'referral_date', ('discharge_date', 'discharge_reason')),
+        ('dip_contacts', 'base_dip__contacts', 'contact_id', 'contact_date', none),
+        ('mdt_results', 'base_mdt__drug_tests', 'test_id', 'test_date', none),
     ]) }}
+{%- endmacro %}
+
+
+{#- For a record with an end (an episode): a hash of its version's columns other than those of
+    the end (with the end date as sent) and the load's, so that a version that changed its end
+    only can be told from one that changed more. Columns read when the model runs (none while
+    dbt parses). -#}
+{% macro record_content_hash(base_model, end_columns) -%}
+    {%- set skip = ['_load_id', '_file_name', '_row_number', 'has_extra_columns',
+        end_columns[0] ~ '_text'] + (end_columns | list) -%}
+    {%- set fields = [] -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(ref(base_model)) -%}
+            {%- if column.name | lower not in skip -%}
+                {%- if fields %}{% do fields.append("'|'") %}{% endif -%}
+                {%- do fields.append(
+                    "coalesce(cast(" ~ adapter.quote(column.name) ~ " as "
+                    ~ dbt.type_string() ~ "), '~')"
+                ) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if fields -%}
+        {{ dbt.hash(dbt.concat(fields)) }}
+    {%- else -%}
+        cast(null as {{ dbt.type_string() }})
+    {%- endif -%}
 {%- endmacro %}
 
 

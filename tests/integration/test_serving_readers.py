@@ -26,7 +26,7 @@ import pytest
 
 from orchestration.lib import exports
 from orchestration.lib.paths import REPO_ROOT, Home
-from tests.conftest import dbt_on_copy, read_extract
+from tests.conftest import KEPT_BY_MARKER, full_refresh_differences, read_extract
 
 pytestmark = pytest.mark.slow
 
@@ -121,44 +121,6 @@ def send_correction(sent: Path, landing: Path, landed_file: str) -> tuple[str, s
         writer.writeheader()
         writer.writerows([row, moved])
     return row["transaction_id"].strip(), row["needles_issued"], moved["transaction_id"].strip()
-
-
-#: models kept by marker (smw.person_incremental_config, fct_row_problems): after incremental
-#: builds, each must equal what a full refresh computes from the same warehouse
-KEPT_BY_MARKER = {
-    "int_person_records_unioned": "intermediate",
-    "int_people_linked": "intermediate",
-    "int_treatment_journeys_chained": "intermediate",
-    "int_ims_client_periods": "intermediate",
-    "int_treatment_person_periods_summarised": "intermediate",
-    "int_treatment_person_periods": "intermediate",
-    "fct_row_problems": "marts",
-}
-
-
-def full_refresh_differences(warehouse: Path, tmp_path: Path) -> dict[str, tuple[int, int]]:
-    """Rebuild the models kept by marker from scratch on a copy of the warehouse (dbt run
-    --full-refresh) and count, per model, the rows only in the incremental table and only in
-    the rebuilt one (the marker column _through_load_id aside)."""
-    run, copy, _ = dbt_on_copy(
-        warehouse, tmp_path, "run", "--full-refresh", "--select", *KEPT_BY_MARKER
-    )
-    assert run.returncode == 0, run.stdout[-3000:]
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{warehouse}' as kept (read_only)")
-        con.execute(f"attach '{copy}' as rebuilt (read_only)")
-        found = {}
-        for model, schema in KEPT_BY_MARKER.items():
-            table = f"{schema}.{model}"
-            both = f"(select * exclude (_through_load_id) from {{}}.{table})"
-            kept, rebuilt = both.format("kept"), both.format("rebuilt")
-            only_kept = con.sql(f"select count(*) from ({kept} except all {rebuilt})")
-            only_rebuilt = con.sql(f"select count(*) from ({rebuilt} except all {kept})")
-            found[model] = (only_kept.fetchall()[0][0], only_rebuilt.fetchall()[0][0])
-        return found
-    finally:
-        con.close()
 
 
 # ---- the reader processes

@@ -13,7 +13,16 @@
       in the window, in the CJIT's area.
     Only windows the source covers whole are computed: from the start of its first covered
     financial year to its latest date (int_source_coverage_summarised); the rolling twelve
-    months ending March equal the financial year. -#}
+    months ending March equal the financial year. Kept per window (smw.windows_to_build): a
+    build computes the windows its new loads can change, and those newly covered, and keeps
+    the rest. -#}
+{{ config(
+    materialized=('table' if target.type == 'spark' else 'incremental'),
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ smw.delete_windows_to_rebuild() }}",
+) }}
+{%- set since = smw.person_incremental_since() -%}
 {#- The person-quarters in each window that holds them, as a subquery that each count reads
     anew from transaction_quarters: as a CTE read six times it was held whole (13 million rows
     at scale 10) beside the other models of the build. -#}
@@ -35,31 +44,16 @@
 {%- endset %}
 with
 
-windows as (
+covered as (
 
-    select * from {{ ref('dim_reporting_periods') }}
-    where period_type in ('quarter', 'rolling_12m')
-
-),
-
-coverage as (
-
-    select * from {{ ref('int_source_coverage_summarised') }}
+    {{ smw.covered_windows() }}
 
 ),
 
-covered_windows as (
+covered_windows as {% if since is not none %}materialized {% endif %}(
 
-    select
-        coverage.source,
-        windows.period,
-        windows.start_date,
-        windows.end_date
-    from windows
-    inner join coverage
-        on
-            windows.end_date <= coverage.data_as_of_date
-            and windows.start_date >= {{ financial_year_start('coverage.first_period') }}
+    {#- the windows computed in this build: named as before, as every count reads them -#}
+    {{ smw.windows_to_build('covered', since) }}
 
 ),
 
@@ -144,7 +138,12 @@ discharge_followups as (
         on
             discharged.person_id = later.person_id
             and discharged.episode_id <> later.episode_id
-    where discharged.discharge_date is not null
+    where
+        discharged.discharge_date >= (
+            select min(to_build.start_date)
+            from covered_windows as to_build
+            where to_build.source = 'treatment'
+        )
     group by discharged.episode_id, discharged.discharge_category
 
 ),
@@ -183,7 +182,13 @@ transactions as (
     from {{ ref('int_nsp_transactions_accumulated') }} as nsp
     inner join {{ ref('stg_ims__agencies') }} as agencies
         on nsp.agency_code = agencies.agency_code
-    where nsp.birth_month_problem is null
+    where
+        nsp.birth_month_problem is null
+        and nsp.transaction_date >= (
+            select min(to_build.start_date)
+            from covered_windows as to_build
+            where to_build.source = 'nsp'
+        )
 
 ),
 
@@ -228,4 +233,7 @@ counts as (
 
 )
 
-select * from counts
+select
+    *,
+    {{ smw.person_inputs_through_load() }} as _through_load_id
+from counts

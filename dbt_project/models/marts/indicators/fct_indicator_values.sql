@@ -53,7 +53,9 @@ local_counts as (
     union all
     select * from {{ ref('fct_indicator_counts_justice') }}
     union all
-    select * from {{ ref('fct_indicator_counts_periods') }}
+    select
+        indicator_code, period, area_code, breakdown_type, breakdown, numerator, denominator
+    from {{ ref('fct_indicator_counts_periods') }}
 
 ),
 
