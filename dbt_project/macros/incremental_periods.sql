@@ -68,7 +68,8 @@
 
 
 {#- The covered windows to compute in this build (all when since is none): those a change
-    reaches, and those with no row here yet. `covered` names a relation of covered_windows(). -#}
+    reaches, and those with no row here yet. `covered` is a relation (or a parenthesised
+    query) of covered_windows(); the model reads it, and its pre-hook deletes those windows. -#}
 {% macro windows_to_build(covered, since) -%}
     select covered.*
     from {{ covered }} as covered
@@ -100,11 +101,9 @@
                 select source || '|' || period from ({{ smw.covered_windows() }}) as covered
             )
             or {{ smw.window_source_of('indicator_code') }} || '|' || period in (
-                select covered.source || '|' || covered.period
-                from ({{ smw.covered_windows() }}) as covered
-                inner join ({{ smw.window_changes_since(since) }}) as changes
-                    on covered.source = changes.source
-                where covered.end_date >= changes.changed_from_date
+                select to_build.source || '|' || to_build.period
+                from ({{ smw.windows_to_build('(' ~ smw.covered_windows() ~ ')', since) }})
+                    as to_build
             )
         {%- endif %}
     {%- endif %}
