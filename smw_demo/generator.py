@@ -1,5 +1,6 @@
 """Generate the demo extracts: every source, 2013-14 to 2020-21, the nine Cheshire & Merseyside
-areas, Leicestershire's treatment, TOP, prevalence and population, and Salford's treatment,
+areas, Leicestershire's treatment, TOP, prevalence and population (its treatment and TOP from
+2009-10, the year its chapter compares with), and Salford's treatment,
 prevalence and population in its own years, 2006-07 and 2007-08 (``smw_demo.salford``), its
 drug tests on arrest in 2007-08 (``smw_demo.salford_drug_tests``) and its DIP contacts in
 2007-08 (``smw_demo.salford_dip``).

@@ -92,8 +92,9 @@ def build_ocu_pool(
     treated: TreatedPeople,
     system: TreatmentSystem = REGION,
 ) -> OcuPool:
-    """Treated OCU people (active around their treatment) plus untreated users to the targets."""
-    sel = treated.drug_type >= 0
+    """Treated OCU people (active around their treatment) plus untreated users to the targets.
+    People whose treatment all ended before the window (the county's history) are not in it."""
+    sel = (treated.drug_type >= 0) & (treated.last_fy >= 0)
     pid = treated.person[sel]
     n = len(pid)
     before = rng.geometric(0.3, n) - 1

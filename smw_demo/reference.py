@@ -463,4 +463,18 @@ def benchmark_rows() -> list[dict[str, str]]:
         est = _ENG_OCU_ESTIMATE[y]
         add("tx_penetration", y, "", est * _ENG_PENETRATION[y], est)
         _support_pack_benchmarks(add, y)
+    # Before the window, England's figures the county chapter prints for its history: opiate
+    # new presentations with an urgent housing problem in 2009-10 (of about as many opiate new
+    # presentations as in 2013-14)
+    opiate_new = _ENG_NEW["opiate"][0] * 0.98
+    urgent = targets.published("leic-2009-10-np-opiate-urgent-housing-england")
+    rows.append(
+        {
+            "indicator_code": "tx_housing_share",
+            "period": "2009-10",
+            "breakdown": "opiate|urgent_problem",
+            "numerator": str(int(round(opiate_new * urgent))),
+            "denominator": str(int(round(opiate_new))),
+        }
+    )
     return rows

@@ -27,6 +27,7 @@ from smw_demo.codes import CodeLists
 from smw_demo.ims_agencies import Agencies
 from smw_demo.people import LETTER_LOOKUP, PersonRegistry
 from smw_demo.table import Table
+from smw_demo.treatment_systems import COUNTY
 
 Render = Callable[[np.ndarray], dict[str, list[str]]]
 
@@ -113,14 +114,17 @@ class Attributor:
         }
 
 
-def _versions(keys_num: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows per key, and whether each row is its key's first version (rows are in file order)."""
+def _versions(keys_num: np.ndarray, when: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows per key, and whether each row is its key's first version: the earliest in the order
+    ``when`` (the rows' positions, oldest file first)."""
     _, first_pos, inv, counts = np.unique(
-        keys_num, return_index=True, return_inverse=True, return_counts=True
+        keys_num[when], return_index=True, return_inverse=True, return_counts=True
     )
     first = np.zeros(len(keys_num), bool)
-    first[first_pos] = True
-    return counts[inv], first
+    first[when[first_pos]] = True
+    versions = np.empty(len(keys_num), np.int64)
+    versions[when] = counts[inv]
+    return versions, first
 
 
 def _keyed(
@@ -163,10 +167,14 @@ def _monthly(
     """A monthly source: row ``i`` is record ``rows[i]`` sent in month file ``files[i]`` (rows in
     file order; a record in more than one row is re-sent). ``corrected``: a re-send is a
     correction (not a new state of the record, like a discharged episode)."""
-    versions, first = _versions(rows)
+    stems = list(tl.MONTH_LABELS) if file_stems is None else file_stems
+    # the files by date (the stems are months, YYYY-MM): a history's files come after the
+    # window's in ``file_stems`` but hold the older versions
+    rank = np.argsort(np.argsort(stems, kind="stable"))
+    versions, first = _versions(rows, np.lexsort((np.arange(len(rows)), rank[files])))
     return SourceRows(
         spec=source(name),
-        file_stems=list(tl.MONTH_LABELS) if file_stems is None else file_stems,
+        file_stems=stems,
         file_of_row=files,
         key_num=rows,
         key_text=ids,
@@ -279,6 +287,31 @@ def intervention_rows(
     return _sent_once("ims_interventions", files, ids, render, d["day"], person=d["person"])
 
 
+#: Treatment's month files: the window's, Salford's own years after them, then the county's history
+#: (Leicestershire from 2009-10 to the window).
+_HISTORY_MONTHS = tl.own_month_labels(COUNTY.first_fy, tl.FIRST_FY - COUNTY.first_fy)
+_TREATMENT_STEMS = [*tl.MONTH_LABELS, *salford.MONTH_LABELS, *_HISTORY_MONTHS]
+
+
+def _treatment_month(
+    days: np.ndarray, own: np.ndarray, county: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(file index in ``_TREATMENT_STEMS``, calendar month) of treatment records dated ``days``:
+    the window's months (an earlier date in its first), Salford's own years (``own``), the
+    county's history for its dates before the window (``county``; an earlier date in the
+    history's first month)."""
+    days = np.asarray(days, np.int64)
+    first = np.where(county, COUNTY.first_day, tl.START_DAY)
+    first = np.where(own, tl.to_day(f"{salford.FIRST_FY}-04-01"), first)
+    base = len(tl.MONTH_LABELS)
+    files = np.where(own, base + salford.month_of(days), tl.month_of(np.maximum(days, first)))
+    early = county & (days < tl.START_DAY)
+    history = tl.own_month_of(days, COUNTY.first_fy, len(_HISTORY_MONTHS) // 12)
+    files = np.where(early, base + len(salford.MONTH_LABELS) + history, files)
+    when = np.maximum(days, first).astype("datetime64[D]").astype("datetime64[M]")
+    return files, when.astype(np.int64)
+
+
 def episode_rows(
     eps: Table, provider_codes: list[str], codes: CodeLists, attributor: Attributor
 ) -> tuple[SourceRows, Callable[[np.ndarray], list[str]]]:
@@ -286,16 +319,14 @@ def episode_rows(
     month of discharge. Returns the rows and the episode keys (for TOP's ``episode_id``)."""
     n = len(eps)
     ids = _ids("EPI", n)
-    ref_month = tl.month_of(np.maximum(eps["referral"], tl.START_DAY))
     dis = eps["discharge"]
     has_dis = dis != tl.NO_DATE
-    dis_month = np.where(has_dis, tl.month_of(np.where(has_dis, dis, tl.START_DAY)), -1)
-    # Salford's own years go to month files of their own, after the window's
     own = salford.is_salford(eps["la"])
-    own_base = len(tl.MONTH_LABELS)
-    ref_month = np.where(own, own_base + salford.month_of(eps["referral"]), ref_month)
-    dis_month = np.where(own & has_dis, own_base + salford.month_of(dis), dis_month)
-    resend = has_dis & (dis_month > ref_month)
+    county = np.isin(eps["la"], geo.COUNTY_INDEX)
+    ref_month, ref_when = _treatment_month(eps["referral"], own, county)
+    dis_month, dis_when = _treatment_month(np.where(has_dis, dis, eps["referral"]), own, county)
+    dis_month = np.where(has_dis, dis_month, -1)
+    resend = has_dis & (dis_when > ref_when)
     later = np.flatnonzero(resend)
     rows = np.concatenate([np.arange(n), later])
     files = np.concatenate([ref_month, dis_month[later]])
@@ -344,7 +375,7 @@ def episode_rows(
         ids,
         render,
         d["referral"][rows],
-        file_stems=[*tl.MONTH_LABELS, *salford.MONTH_LABELS],
+        file_stems=_TREATMENT_STEMS,
         person=d["person"][rows],
         numeric={
             "referral": d["referral"][rows],
@@ -364,7 +395,9 @@ def top_rows(
 ) -> SourceRows:
     """TOP reviews; ``county_episode[e]`` says episode ``e`` is a county area's."""
     t, ids = _keyed(top, "TOP", "review", "episode", "stage")
-    files = tl.month_of(t["review"])
+    county = np.zeros(len(t), bool) if county_episode is None else county_episode[t["episode"]]
+    files, _ = _treatment_month(t["review"], np.zeros(len(t), bool), county)
+    order = np.argsort(files, kind="stable")  # rows in file order (the history's come last)
     stage = codes.lookup("top_stage")
     yn = codes.lookup("yes_no")
     housing = codes.lookup("top_housing")
@@ -378,7 +411,8 @@ def top_rows(
         "days_alcohol",
     )
 
-    def render(r: np.ndarray) -> dict[str, list[str]]:
+    def render(sel: np.ndarray) -> dict[str, list[str]]:
+        r = order[sel]
         return {
             "top_id": ids(r),
             "episode_id": episode_ids(d["episode"][r]),
@@ -390,8 +424,16 @@ def top_rows(
             "days_paid_work": _ints(d["work"][r]),
         }
 
-    county = None if county_episode is None else county_episode[d["episode"]]
-    return _sent_once("ndtms_top", files, ids, render, d["review"], county=county)
+    return _monthly(
+        "ndtms_top",
+        order,
+        files[order],
+        ids,
+        render,
+        d["review"][order],
+        county=None if county_episode is None else county[order],
+        file_stems=_TREATMENT_STEMS,
+    )
 
 
 def dip_rows(
@@ -547,7 +589,7 @@ def agency_rows(agencies: Agencies, codes: CodeLists) -> tuple[SourceRows, dict[
     closed_known = (agencies.closed[r_all] != tl.NO_DATE) & (
         agencies.closed[r_all] <= fy_end[f_all]
     )
-    versions, first = _versions(r_all)
+    versions, first = _versions(r_all, np.arange(len(r_all)))
     codes_arr = np.array(agencies.code, dtype=object)
     names = np.array(agencies.name, dtype=object)
     types = codes.lookup("agency_type")

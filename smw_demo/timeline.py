@@ -199,3 +199,16 @@ def own_month_of(days: np.ndarray, first_fy: int, n_years: int) -> np.ndarray:
     months = np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]")
     m = months.astype(np.int64) - np.datetime64(f"{first_fy}-04", "M").astype(np.int64)
     return np.clip(m, 0, 12 * n_years - 1)
+
+
+def fy_bounds(fy: int) -> tuple[int, int]:
+    """First and last day of financial year index ``fy`` (0 = 2013-14; a negative index is a
+    year before the window, as the county's history from 2009-10)."""
+    year = FIRST_FY + int(fy)
+    return to_day(f"{year}-04-01"), to_day(f"{year + 1}-03-31")
+
+
+def fy_mid(fy: int) -> int:
+    """The midpoint (30 September) of financial year index ``fy`` (negative: before the window):
+    the age reference for period counts."""
+    return to_day(f"{FIRST_FY + int(fy)}-09-30")

@@ -6,6 +6,9 @@ as NDTMS clients do. Careers start from a warm-up year well before the window so
 caseload already holds the long opiate journeys (years) the published length-in-treatment
 figures describe. A journey occasionally moves to another provider mid-way (a transfer, followed
 by a new episode within 21 days): that is what the warehouse must chain into one journey.
+The county's extracts reach back to 2009-10 (``TreatmentSystem.first_fy``), the year its chapter
+compares 2017-18 with: its episodes and TOP reviews from then on are sent (in month files of
+their own, ``sources``), and its arrivals before the window follow ``GroupParams.history_trend``.
 
 Calibration (Leicestershire JSNA 2017-18, §5.3 of the seed catalogue):
 * volume — Leicestershire's 2,074 people in treatment for ~690,000 residents, scaled to each
@@ -81,7 +84,7 @@ def _simulate_careers(
     """Careers for group ``g`` with ``rate[area]`` career starts per year (before trend)."""
     p = system.params[g]
     fys = np.arange(-p.warmup_years, tl.N_YEARS)
-    trend = np.array([p.trend[min(max(f, 0), tl.N_YEARS - 1)] for f in fys])
+    trend = np.array([p.trend_of(int(f)) for f in fys])
     lam = rate[:, None] * trend[None, :]
     counts = rng.poisson(lam)
     # At least one start per area and year in the window, so tiny extracts stay complete.

@@ -63,7 +63,7 @@ def _episodes_for_group(
     p = system.params[g]
     inpatient = _unit(system, system.inpatient)
     residential = _unit(system, system.residential)
-    keep = c["keep"] & (c["end"] >= tl.START_DAY)
+    keep = c["keep"] & (c["end"] >= system.first_day)
     in_window = keep.any(axis=1)
     idx = np.flatnonzero(in_window)
     n = len(idx)
@@ -150,7 +150,8 @@ def _episodes_for_group(
     tp.first_fy[:] = 99
     np.minimum.at(tp.first_fy, ci, np.clip(tl.fy_of(j_start), 0, tl.N_YEARS - 1).astype(np.int8))
     tp.last_fy[:] = -1
-    np.maximum.at(tp.last_fy, ci, np.clip(tl.fy_of(j_end), 0, tl.N_YEARS - 1).astype(np.int8))
+    # -1: the person's journeys all ended before the window (the county's history)
+    np.maximum.at(tp.last_fy, ci, np.clip(tl.fy_of(j_end), -1, tl.N_YEARS - 1).astype(np.int8))
     m = len(ci)
     # Provider of the journey.
     if g == ALCOHOL_ONLY:
@@ -245,7 +246,7 @@ def _episodes_for_group(
     open_ = e_dis > tl.END_DAY
     e_dis = np.where(open_, tl.NO_DATE, e_dis)
     reason[open_] = -1
-    keep_e = (e_ref <= tl.END_DAY) & (open_ | (e_dis >= tl.START_DAY))
+    keep_e = (e_ref <= tl.END_DAY) & (open_ | (e_dis >= system.first_day))
     first_int = np.where(first_int > tl.END_DAY, tl.NO_DATE, first_int)
     triage = np.where(triage > tl.END_DAY, tl.NO_DATE, triage)
     # Setting follows the provider.

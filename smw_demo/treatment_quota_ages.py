@@ -25,7 +25,7 @@ def in_drug_treatment(
     """The episodes of ``area``'s people in drug treatment (``drug_groups``) open at some time in
     the financial year ``fy`` (a year index; 2017-18 unless told): Table 3's cohort and the
     county's other in-treatment quotas read it."""
-    lo, hi = int(tl.FY_START[fy]), int(tl.FY_START[fy + 1]) - 1
+    lo, hi = tl.fy_bounds(fy)
     dis = eps["discharge"].astype(np.int64)
     overlap = (eps["referral"] <= hi) & ((dis == tl.NO_DATE) | (dis >= lo))
     return overlap & (eps["la"] == area) & np.isin(eps["group"], drug_groups)

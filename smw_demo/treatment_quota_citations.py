@@ -2,16 +2,19 @@
 cite (the chapter's presenting substances, Figure 7 and its text), met by quota once the age
 bands and the over-40 opiate citations are (see ``treatment_quotas``):
 
-* ages: of each year's new presentations (2017-18, then 2015-16 and 2013-14), people aged 25 or
-  over are made younger (18-24 at the year's midpoint) until the year has its under-25s: in
-  2017-18 the printed 103 (alcohol-only clients included, as the chapter says), of whom the
-  printed 18 opiate clients (the under-25s citing opiates) and a few alcohol-only clients
-  (``targets.LEIC_U25_ALCOHOL_ONLY_SHARE``), the rest non-opiate and non-opiate & alcohol
-  clients in proportion to who can move; in the years between 2009-10 and 2017-18 the straight
-  line between the printed counts. Only people who keep their Table 3 age band move (in
-  2017-18 those aged 25-29, or not in drug treatment); in the earlier years only people who
-  present in neither 2016-17 nor 2017-18. Nobody's first referral is made younger than 16, and
-  nobody moves older: where there are already enough, or too few can move, the count is left;
+* ages: of each year's new presentations (2017-18, then each year before it down to 2009-10),
+  people aged 25 or over are made younger (18-24 at the year's midpoint) until the year has its
+  under-25s: in 2017-18 the printed 103 (alcohol-only clients included, as the chapter says), of
+  whom the printed 18 opiate clients (the under-25s citing opiates) and a few alcohol-only
+  clients (``targets.LEIC_U25_ALCOHOL_ONLY_SHARE``), the rest non-opiate and non-opiate &
+  alcohol clients in proportion to who can move; in 2009-10 the printed 200 (63 citing opiates);
+  in the years between, the straight line between the printed counts. Only people who keep
+  their Table 3 age band move (in 2017-18 those aged 25-29, or not in drug treatment); in the
+  earlier years only people who present in no later year. Nobody's first referral is made
+  younger than 16, and nobody moves older: where there are already enough, or too few can
+  move, the count is left; opiate new presentations aged 40 and over in 2009-10 (the printed
+  48) are then met by moving people between their thirties and forties
+  (``older_presentations``);
 * drugs: in the presenting episodes of the printed cohorts (drug treatment; under 25 or 40 and
   over), the printed drug groups are cited by exactly the printed number of people (cannabis,
   cocaine, club drugs, crack; under-25s citing crack under 5), a drug added in a free substance
@@ -50,6 +53,7 @@ _CLUB_WEIGHTS = np.array([0.5, 0.2, 0.1, 0.1, 0.05, 0.05])
 _FILLERS = ("benzodiazepines", "amphetamine", "other")
 _SLOTS = ("s1", "s2", "s3")
 _YEAR_END = 2017  # the chapter's year
+_BASELINE = 2009  # the year the chapter compares it with
 
 
 def _fy(year: int) -> int:
@@ -95,6 +99,7 @@ def _cohorts(scale: float) -> dict[tuple[int, str], tuple[dict[str, tuple[str, i
             None,
         ),
         (2013, "under_25"): ({"club_drugs": ("exact", n("leic-2013-14-cit-u25-club-drugs"))}, None),
+        (2009, "40+"): ({"cocaine": ("exact", n("leic-2009-10-cit-o40-cocaine"))}, None),
         (2013, "40+"): ({"cannabis": ("exact", n("leic-2013-14-cit-o40-cannabis-peak"))}, None),
     }
 
@@ -120,12 +125,11 @@ def younger_presentations(
     births = births.copy()
     first_ref = np.full(len(births), np.iinfo(np.int64).max, np.int64)
     np.minimum.at(first_ref, eps["person"], eps["referral"].astype(np.int64))
-    mid_end = int(tl.FY_MID[_fy(_YEAR_END)])
+    mid_end = tl.fy_mid(_fy(_YEAR_END))
     in_cohort = np.zeros(len(births), bool)
     in_cohort[cohort] = True
-    later = np.unique(np.concatenate([eps["person"][presenting[y]] for y in (2016, 2017)]))
-    for year in (2017, 2015, 2013):
-        mid = int(tl.FY_MID[_fy(year)])
+    for year in range(_YEAR_END, _BASELINE - 1, -1):
+        mid = tl.fy_mid(_fy(year))
         pres = presenting[year]
         person, group = eps["person"][pres], eps["group"][pres]
         age = tl.years_between(births[person], mid)
@@ -133,8 +137,8 @@ def younger_presentations(
         movable = (age >= 25) & (floor_age <= 24)
         if year == _YEAR_END:  # Table 3's bands stay as they are
             movable &= (age <= 29) | ~in_cohort[person]
-        else:
-            movable &= ~np.isin(person, later)
+        else:  # and the later years' presentations, and the year's over-40s, as they are
+            movable &= ~np.isin(person, _later_presenting(eps, presenting, year)) & (age <= 39)
         young = age < 25
         n_young = {g: int((young & (group == g)).sum()) for g in range(len(GROUPS))}
         share = targets.LEIC_U25_ALCOHOL_ONLY_SHARE
@@ -163,6 +167,50 @@ def younger_presentations(
                         continue
                 births[who] = dob
                 moved += 1
+    return births
+
+
+def _later_presenting(
+    eps: Table, presenting: dict[int, np.ndarray], year: int = _BASELINE
+) -> np.ndarray:
+    """The people presenting in any year after ``year`` (of those ``presenting`` holds)."""
+    return np.unique(np.concatenate([eps["person"][p] for y, p in presenting.items() if y > year]))
+
+
+def older_presentations(
+    rng: np.random.Generator,
+    scale: float,
+    eps: Table,
+    presenting: dict[int, np.ndarray],
+    cohort: np.ndarray,
+    births: np.ndarray,
+) -> np.ndarray:
+    """Opiate new presentations aged 40 and over in 2009-10: the printed 48, exactly, once the
+    under-25s are met. People aged 30-39 at the year's midpoint move to 40-49 (or the reverse),
+    of those who present in no later year the quotas read and are not in Table 3's cohort (drug
+    treatment 2017-18), so every later cohort keeps its ages; nobody's first referral is made
+    younger than 16. Returns ``births`` changed."""
+    births = births.copy()
+    mid = tl.fy_mid(_fy(_BASELINE))
+    pres = presenting[_BASELINE]
+    person = np.unique(eps["person"][pres[eps["group"][pres] == OPIATE]])
+    age = tl.years_between(births[person], mid)
+    want = int(round(targets.count("leic-2009-10-cit-o40-opiates") * scale))
+    have = int((age >= 40).sum())
+    first_ref = np.full(len(births), np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(first_ref, eps["person"], eps["referral"].astype(np.int64))
+    floor_age = np.ceil((mid - first_ref[person]) / 365.25 + 16).astype(np.int64)
+    free = ~np.isin(person, _later_presenting(eps, presenting)) & ~np.isin(person, cohort)
+    if have > want:
+        pool, lo = free & (age >= 40) & (age <= 49) & (floor_age <= 39), 30
+    else:
+        pool, lo = free & (age >= 30) & (age <= 39), 40
+    pos = np.flatnonzero(pool)
+    pos = pos[rng.permutation(len(pos))][: abs(want - have)]
+    new_age = np.maximum(lo + rng.integers(0, 10, len(pos)), floor_age[pos])
+    births[person[pos]] = (
+        mid - np.floor((new_age + 0.25) * 365.25).astype(np.int64) - rng.integers(0, 90, len(pos))
+    )
     return births
 
 
@@ -237,6 +285,25 @@ class _Cited:
             self.subs[i, int(np.flatnonzero(self.subs[i] < 0)[0])] = self._code(d)
         return len(pick)
 
+    def move_to_filler_only(self, d: int, filler_groups: list[int]) -> int:
+        """Drug group ``d`` moves from episodes that keep a drug without it (those citing most
+        first) to those citing nothing but ``filler_groups``, in place of their first filler:
+        as many cite ``d``, and each move takes one from the cohort's total. Returns how many
+        moved."""
+        dr = self._drugs()
+        fillers = np.isin(dr, filler_groups)
+        only = (fillers | (dr < 0)).all(axis=1) & fillers.any(axis=1)
+        others = np.array([len(set(r[(r >= 0) & (r != d)].tolist())) for r in dr])
+        donors = (dr == d).any(axis=1) & ((self.group == OPIATE) | (others >= 1))
+        give = self._order(-others, donors)
+        take = self._order(np.zeros(len(dr)), only)
+        n = min(len(give), len(take))
+        for i, j in zip(give[:n], take[:n], strict=True):
+            kept = [s for s in self.subs[i] if s >= 0 and self.drug_of[s] != d]
+            self.subs[i] = (kept + [-1, -1, -1])[:3]
+            self.subs[j, int(np.flatnonzero(fillers[j])[0])] = self._code(d)
+        return n
+
     def _code(self, d: int) -> int:
         """A treatment substance code of drug group ``d`` (a club drug drawn at random)."""
         ts = "treatment_substance"
@@ -262,7 +329,7 @@ def cited_drugs(
     """The drugs (see the module), in place, on the ages as ``births`` has them."""
     for (year, age_group), (printed, total) in _cohorts(scale).items():
         pres = presenting[year]
-        age = tl.years_between(births[eps["person"][pres]], int(tl.FY_MID[_fy(year)]))
+        age = tl.years_between(births[eps["person"][pres]], tl.fy_mid(_fy(year)))
         in_age = age < 25 if age_group == "under_25" else age >= 40
         rows = pres[in_age & (eps["group"][pres] != ALCOHOL_ONLY)]
         cited = _Cited(rng, eps, rows, codes)
@@ -275,15 +342,18 @@ def cited_drugs(
             d = _DRUGS.index(drug)
             if rule == "exact":
                 cited.add(d, want - int(cited.holders(d).sum()))
-        if total is not None:
-            fillers = [_DRUGS.index(f) for f in _FILLERS]
+        if total is not None:  # club drugs too make the total where no count is printed
+            fillers = [_DRUGS.index(f) for f in (*_FILLERS, "club_drugs") if f not in printed]
             gap = total - cited.total()
-            if gap < 0:
+            if gap < 0:  # every filler that can go goes, and what is short comes back below
                 for d in fillers:
-                    gap += cited.drop(d, -gap)
-                    if gap >= 0:
-                        break
-            elif gap > 0:
+                    gap += cited.drop(d, int(cited.holders(d).sum()))
+                # those who cite nothing but a filler: a printed drug of someone who keeps
+                # another takes the place of their filler
+                for drug, (rule, _) in printed.items():
+                    if rule == "exact":
+                        gap += cited.move_to_filler_only(_DRUGS.index(drug), fillers)
+            if gap > 0:  # spread over the fillers, so no small count stands alone
                 for d, k in zip(fillers, allocate(gap, np.ones(len(fillers))), strict=True):
                     cited.add(d, int(k))
         cited.write()

@@ -24,7 +24,10 @@ by a probability that meets it only in expectation:
   each sex has the printed shares aged 18-29, 30-39 and 40-49 (the older rest 50-59 / 60-69 as
   printed), never making a first referral younger than 16;
 * new presentations aged under 25 and the drugs new presentations cite by age group (the
-  chapter's presenting substances): ``treatment_quota_citations``.
+  chapter's presenting substances, 2009-10 to 2017-18): ``treatment_quota_citations``;
+* the county's history: opiate new presentations with an urgent housing need in 2009-10 (8 %),
+  and hepatitis C testing of people in drug treatment who have injected in 2012-13 (90.8 %,
+  ``treatment_quota_profile``, with Indian new presentations 2017-18: at least the printed 9).
 
 The quotas change values only, never the number of episodes or TOP rows, so the identifiers of
 every other area's records stay as they were; the draws are on the streams
@@ -48,11 +51,13 @@ from smw_demo.table import Table
 from smw_demo.treatment_quota_ages import age_bands, in_drug_treatment
 from smw_demo.treatment_quota_citations import (
     cited_drugs,
+    older_presentations,
     pom_otc_people,
     younger_presentations,
 )
 from smw_demo.treatment_quota_exits import early_exits, early_window
 from smw_demo.treatment_quota_groups import group_quotas, over_40_swaps, unmet_need_quotas
+from smw_demo.treatment_quota_profile import hcv_tested, indian_presentations
 from smw_demo.treatment_systems import GROUPS, NON_OPIATE, NON_OPIATE_ALCOHOL, OPIATE
 
 _AREA = geo.COUNTY_INDEX[[a.code for a in geo.COUNTY_AREAS].index("E10000018")]
@@ -61,9 +66,9 @@ _DRUG_GROUPS = (OPIATE, NON_OPIATE, NON_OPIATE_ALCOHOL)
 #: An episode referred within this many days of a transfer out continues it (no new presentation).
 CHAIN_DAYS = 21
 _FAR = np.int64(2**40)
-#: the years whose new presentations the presenting-substance quotas read (2016-17: whom the
-#: earlier years' moves leave alone)
-_CITATION_YEARS = (2013, 2015, 2016, 2017)
+#: the years whose new presentations the under-25 and presenting-substance quotas read: from
+#: the chapter's baseline (2009-10, the county's first year) to its year
+_CITATION_YEARS = tuple(range(2009, 2018))
 
 
 _SEXES = (SEX_MALE, SEX_FEMALE)  # the order of the completions' cohorts
@@ -376,7 +381,7 @@ def new_presentations(
     resident in ``area`` (Leicestershire) in 2017-18 (the year index ``year``, or the first and
     last of ``days``): the first episode referred in the year that continues no transfer (no
     episode of the person discharged as transferred in the 21 days before its referral)."""
-    lo, hi = days or (int(tl.FY_START[year]), int(tl.FY_START[year + 1]) - 1)
+    lo, hi = days or tl.fy_bounds(year)
     ref = eps["referral"].astype(np.int64)
     person = eps["person"]
     cand = np.flatnonzero(
@@ -424,11 +429,8 @@ def _presentations(
     rs[rec] = exact_counts(rng, rs[rec], {**want, **keep}, rest=codes.index(src, "other"))
     an = "accommodation_need"
     acc = eps["accommodation"]
-    opiate = pres[(eps["group"][pres] == OPIATE) & (acc[pres] >= 0)]
     urgent, problem = codes.index(an, "urgent_problem"), codes.index(an, "housing_problem")
-    either = int(np.isin(acc[opiate], [urgent, problem]).sum())
-    k = int(round(targets.published("leic-2017-18-np-opiate-urgent-housing") * len(opiate)))
-    acc[opiate] = exact_counts(rng, acc[opiate], {urgent: k, problem: max(either - k, 0)})
+    _opiate_urgent_housing(rng, eps, pres, "leic-2017-18-np-opiate-urgent-housing", codes)
     # any problem (urgent or not) of all those recorded: 107, a housing problem more or fewer
     rec = pres[acc[pres] >= 0]
     k = int(round(targets.count("leic-2017-18-np-housing-any-problem-count") * scale))
@@ -448,6 +450,21 @@ def _presentations(
         other = rec[par[rec] != living]
         par[other[rng.permutation(len(other))[: k - len(have)]]] = living
     return pres
+
+
+def _opiate_urgent_housing(
+    rng: np.random.Generator, eps: Table, pres: np.ndarray, figure: str, codes: CodeLists
+) -> None:
+    """Of the opiate new presentations ``pres`` whose accommodation need is recorded, the
+    printed share (``figure``) with an urgent housing problem, exactly: a housing problem made
+    urgent or the reverse, so the number with either stays where it can."""
+    an = "accommodation_need"
+    acc = eps["accommodation"]
+    opiate = pres[(eps["group"][pres] == OPIATE) & (acc[pres] >= 0)]
+    urgent, problem = codes.index(an, "urgent_problem"), codes.index(an, "housing_problem")
+    either = int(np.isin(acc[opiate], [urgent, problem]).sum())
+    k = int(round(targets.published(figure) * len(opiate)))
+    acc[opiate] = exact_counts(rng, acc[opiate], {urgent: k, problem: max(either - k, 0)})
 
 
 def _residential(rng: np.random.Generator, scale: float, eps: Table, codes: CodeLists) -> None:
@@ -512,6 +529,7 @@ def county_attributes(
     elif len(pos) < k:
         wb = presenting_people[eth[presenting_people] == codes.index("ethnicity", "A")]
         eth[wb[rng.permutation(len(wb))[: k - len(pos)]]] = codes.index("ethnicity", "C")
+    indian_presentations(rng, scale, presenting_people, eth, codes)
 
 
 def county_quotas(
@@ -552,6 +570,9 @@ def county_quotas(
     births = over_40_swaps(rng, scale, eps, presenting, earlier, cohort, births, sex_of)
     years = {y: new_presentations(eps, codes, y - tl.FIRST_FY, every) for y in _CITATION_YEARS}
     births = younger_presentations(rng, scale, eps, years, cohort, births)
+    births = older_presentations(rng, scale, eps, years, cohort, births)
     cited_drugs(rng, scale, eps, years, births, codes)
+    _opiate_urgent_housing(rng, eps, years[2009], "leic-2009-10-np-opiate-urgent-housing", codes)
+    hcv_tested(rng, eps, _AREA, _DRUG_GROUPS, codes)
     moved = np.flatnonzero(births != people.dob)
     return presenting, moved, births[moved], swapped, sex_of[swapped], cohort

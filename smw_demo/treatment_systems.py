@@ -43,6 +43,16 @@ class GroupParams:
     age_base: float  # age at first journey = base + gamma(k, theta)
     age_k: float
     age_theta: float
+    #: arrivals by financial year before the window, the latest last (a system whose history
+    #: is sent: the county's from 2009-10); earlier years repeat the first; empty: as 2013-14
+    history_trend: tuple[float, ...] = ()
+
+    def trend_of(self, fy: int) -> float:
+        """Arrivals in financial year index ``fy`` (negative: before the window)."""
+        if fy >= 0:
+            return self.trend[min(fy, tl.N_YEARS - 1)]
+        h = self.history_trend
+        return h[max(len(h) + fy, 0)] if h else self.trend[0]
 
 
 PARAMS: tuple[GroupParams, ...] = (
@@ -156,6 +166,14 @@ class TreatmentSystem:
     top_reduce_from_start: bool = False
     #: TOP: share of six-monthly reviews recorded
     top_review_kept: float = 0.8
+    #: the first financial year the system's extracts report (the window's first unless told:
+    #: the county's history reaches back to 2009-10, the year its chapter compares with)
+    first_fy: int = tl.FIRST_FY
+
+    @property
+    def first_day(self) -> int:
+        """1 April of ``first_fy``: episodes and TOP reviews ending before it are never sent."""
+        return tl.fy_bounds(self.first_fy - tl.FIRST_FY)[0]
 
     @property
     def la(self) -> np.ndarray:

@@ -56,7 +56,7 @@ def _top_reviews(
         ]
     )
     day = np.minimum(day, end[ep])
-    inwin = (day >= tl.START_DAY) & (day <= tl.END_DAY)
+    inwin = (day >= system.first_day) & (day <= tl.END_DAY)
     ep, day, stage = ep[inwin], day[inwin], stage[inwin]
     order = np.lexsort((stage, ep, day))
     ep, day, stage = ep[order], day[order], stage[order]

@@ -9,6 +9,7 @@ from pathlib import Path
 from orchestration.lib import spec
 from smw_demo.areas import SALFORD
 from smw_demo.salford import PERIODS as SALFORD_PERIODS
+from smw_demo.treatment_systems import COUNTY
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds" / "reference"
 #: The region every source describes, and its local authorities.
@@ -23,6 +24,14 @@ COUNTY_AREAS: frozenset[str] = frozenset(spec.DEMO_COUNTY_AREAS)
 #: the city needs assessment): treatment, prevalence and population, its drug tests and DIP
 #: contacts of 2007-08, and its reports' own year.
 OWN_YEARS_AREAS: dict[str, tuple[str, ...]] = {SALFORD.code: SALFORD_PERIODS}
+#: Areas whose treatment extracts reach back before the window (Leicestershire from 2009-10, the
+#: year its JSNA chapter compares with): their treatment indicators have those years too.
+HISTORY_AREAS: dict[str, tuple[str, ...]] = {
+    code: tuple(
+        f"{y}-{(y + 1) % 100:02d}" for y in range(COUNTY.first_fy, int(spec.DEMO_PERIODS[0][:4]))
+    )
+    for code in spec.DEMO_COUNTY_AREAS
+}
 #: Authorities with no other authority of their region in the data: never compared with a region.
 WITHOUT_REGION: frozenset[str] = COUNTY_AREAS | frozenset(OWN_YEARS_AREAS)
 #: Extract sources and indicator catalogue sources that describe the county areas too.

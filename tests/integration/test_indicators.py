@@ -10,7 +10,7 @@ import pytest
 
 from orchestration.lib import spec
 from tests.db import rows
-from tests.demo_areas import OWN_YEARS_AREAS, SEEDS, areas_of, indicator_sources
+from tests.demo_areas import HISTORY_AREAS, OWN_YEARS_AREAS, SEEDS, areas_of, indicator_sources
 from tests.integration.test_support_pack import TOP_CODES, TREATMENT_CODES
 from tests.methods import comparison, count_interval, wilson_interval
 
@@ -34,7 +34,9 @@ def test_every_indicator_for_every_area_and_covered_year(demo_build):
     sources = indicator_sources()
     for code in catalogue:
         areas = {a for c, a, _ in got if c == code}
-        periods = {p for c, a, p in got if c == code and a not in OWN_YEARS_AREAS}
+        periods = {
+            p for c, a, p in got if c == code and a not in OWN_YEARS_AREAS | HISTORY_AREAS.keys()
+        }
         # an area in the demo for years of its own (Salford) has rows in those years only
         for own_area, own_years in OWN_YEARS_AREAS.items():
             assert {p for c, a, p in got if c == code and a == own_area} <= set(own_years), code
@@ -49,6 +51,12 @@ def test_every_indicator_for_every_area_and_covered_year(demo_build):
         assert "E12000004" not in areas, code
         assert "E12000002" not in areas, code  # nor North West, Salford its only member
         assert periods == set(spec.DEMO_PERIODS), code
+        # the county's treatment history: its years before the window, then the window's
+        for area, history in HISTORY_AREAS.items():
+            mine = {p for c, a, p in got if c == code and a == area}
+            assert mine <= set(history) | periods, code
+            if sources[code] == "ndtms" and mine:
+                assert set(history) <= mine, code
     england = {c for c, a, _ in got if a == ENGLAND}
     assert england == {
         "tx_successful_completion",
@@ -287,7 +295,11 @@ def test_catalogue_describes_every_published_indicator(demo_build):
     assert {r[0] for r in catalogue} == published
     # the window's first year, or one of an area's own years (Salford's treatment from 2006-07,
     # its drug tests from 2007-08)
-    firsts = {spec.DEMO_PERIODS[0], *(y for years in OWN_YEARS_AREAS.values() for y in years)}
+    firsts = {
+        spec.DEMO_PERIODS[0],
+        *(y for years in OWN_YEARS_AREAS.values() for y in years),
+        *(years[0] for years in HISTORY_AREAS.values()),
+    }
     for code, title, definition, unit, polarity, first in catalogue:
         assert (
             title

@@ -1,10 +1,11 @@
-{#- domain (Periods): an area whose extracts cover years of their own, ended before the source's
-    main coverage begins (Salford's treatment extracts, 2006-07 and 2007-08, for the city needs
-    assessment), is published for those years, by the same rule as int_source_coverage_summarised
-    applied to the area's own records: from the first year whose volume reaches 10% of the
-    area's busiest year, to the last year its data reach the end of; data_as_of_date is the end
-    of the area's latest month (its extracts are monthly files). Areas whose data overlap the main coverage (every Cheshire & Merseyside
-    authority, Leicestershire) have no row here and keep the source's coverage. Treatment, drug
+{#- domain (Periods): an area whose extracts begin before the source's main coverage (Salford's
+    treatment extracts, 2006-07 and 2007-08, for the city needs assessment; Leicestershire's,
+    from 2009-10, the year its JSNA chapter compares with) is published for its own years, by the
+    same rule as int_source_coverage_summarised applied to the area's own records: from the
+    first year whose volume reaches 10% of the area's busiest year, to the last year its data
+    reach the end of; data_as_of_date is the end of the area's latest month (its extracts are
+    monthly files). Areas whose data begin with the main coverage (every Cheshire & Merseyside
+    authority) have no row here and keep the source's coverage. Treatment, drug
     tests (Salford's custody suite, 2007-08, by the suite's area) and DIP contacts (Salford's
     CJIT, 2007-08, by the team's area): no other person-level source describes such an area. -#}
 with
@@ -96,4 +97,4 @@ inner join latest
     on covered.source = latest.source and covered.area_code = latest.area_code
 inner join main_coverage
     on covered.source = main_coverage.source
-where covered.last_period < main_coverage.first_period
+where covered.first_period < main_coverage.first_period
