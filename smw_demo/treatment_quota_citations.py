@@ -104,9 +104,12 @@ def _cohorts(scale: float) -> dict[tuple[int, str], tuple[dict[str, tuple[str, i
     }
 
 
-def _new_dob(rng: np.random.Generator, mid: int, floor_age: np.ndarray) -> np.ndarray:
-    """Birth dates that make each 18-24 at ``mid`` (never younger than ``floor_age``)."""
-    age = np.maximum(rng.integers(18, 25, len(floor_age)), floor_age)
+def _new_dob(
+    rng: np.random.Generator, mid: int, floor_age: np.ndarray, ages: tuple[int, int] = (18, 24)
+) -> np.ndarray:
+    """Birth dates that make each ``ages`` (18-24 unless told) at ``mid``, never younger than
+    ``floor_age``."""
+    age = np.maximum(rng.integers(ages[0], ages[1] + 1, len(floor_age)), floor_age)
     # born in the quarter before the birthday that makes ``age`` at the midpoint
     return mid - np.floor((age + 0.25) * 365.25).astype(np.int64) - rng.integers(0, 90, len(age))
 
@@ -202,15 +205,12 @@ def older_presentations(
     floor_age = np.ceil((mid - first_ref[person]) / 365.25 + 16).astype(np.int64)
     free = ~np.isin(person, _later_presenting(eps, presenting)) & ~np.isin(person, cohort)
     if have > want:
-        pool, lo = free & (age >= 40) & (age <= 49) & (floor_age <= 39), 30
+        pool, ages = free & (age >= 40) & (age <= 49) & (floor_age <= 39), (30, 39)
     else:
-        pool, lo = free & (age >= 30) & (age <= 39), 40
+        pool, ages = free & (age >= 30) & (age <= 39), (40, 49)
     pos = np.flatnonzero(pool)
     pos = pos[rng.permutation(len(pos))][: abs(want - have)]
-    new_age = np.maximum(lo + rng.integers(0, 10, len(pos)), floor_age[pos])
-    births[person[pos]] = (
-        mid - np.floor((new_age + 0.25) * 365.25).astype(np.int64) - rng.integers(0, 90, len(pos))
-    )
+    births[person[pos]] = _new_dob(rng, mid, floor_age[pos], ages)
     return births
 
 
