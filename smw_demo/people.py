@@ -192,10 +192,13 @@ class PersonRegistry:
         if own is not None and end < n:
             self._finalise_block(own[1], codes, end, n, own[2])
 
-    def make_unique(self, rng: np.random.Generator, hi: int | None = None) -> None:
+    def make_unique(
+        self, rng: np.random.Generator, hi: int | None = None, only: np.ndarray | None = None
+    ) -> None:
         """Redraw the initials of every person (of the first ``hi``) whose attributor (birth
         date, recorded sex, initials) an earlier person already has, until none repeats: the
-        later person of two is the one redrawn."""
+        later person of two is the one redrawn. ``only``: the people who may be redrawn (those
+        whose birth date or sex a quota changed), whenever anyone shares their attributor."""
         hi = len(self) if hi is None else hi
         pf = _FIRST / _FIRST.sum()
         ps = _SURNAME / _SURNAME.sum()
@@ -204,9 +207,13 @@ class PersonRegistry:
         base = (self.dob[:hi].astype(np.int64) + 100_000) * 8 + self.sex_code[:hi]
         for _ in range(100):
             key = base * 676 + fi.astype(np.int64) * 26 + si
-            order = np.argsort(key, kind="stable")
             dup = np.zeros(hi, bool)
-            dup[order[1:]] = key[order[1:]] == key[order[:-1]]
+            if only is None:
+                order = np.argsort(key, kind="stable")
+                dup[order[1:]] = key[order[1:]] == key[order[:-1]]
+            else:
+                _, inv, n = np.unique(key, return_inverse=True, return_counts=True)
+                dup[only] = n[inv[only]] > 1
             k = int(dup.sum())
             if k == 0:
                 return

@@ -69,6 +69,9 @@ def _targets(scale: float) -> tuple[np.ndarray, np.ndarray]:
             weight[g, 2 * y], weight[g, 2 * y + 1] = _W_NEW, _W_IN
     want[ALCOHOL_ONLY, 3] = targets.count("leic-2017-18-t1-in-treatment-alcohol-only") * scale
     weight[ALCOHOL_ONLY, 3] = _W_IN
+    # the chapter's year's opiate people in treatment weigh double: as shares, one alcohol-only
+    # person weighs more than one opiate person, so the opiate count would give way first
+    weight[OPIATE, 3] = 2 * _W_IN
     # in treatment two years or more at the end of 2016-17 (the printed share of the printed
     # people in treatment; the non-opiate group's 1 % is a single person, left as it falls)
     for g in (OPIATE, NON_OPIATE_ALCOHOL):

@@ -506,17 +506,7 @@ def county_attributes(
     sex_list = codes.of("sex")
     male = people.sex[cohort] == SEX_MALE
     people.sex_code[cohort] = np.where(male, sex_list.index("M"), sex_list.index("F"))
-    moved = np.union1d(np.union1d(moved, swapped), cohort)
-    fi, si = people.first_initial, people.surname_initial
-    for _ in range(100):
-        key = ((people.dob.astype(np.int64) + 100_000) * 8 + people.sex_code) * 676
-        key += fi.astype(np.int64) * 26 + si
-        _, inv, n = np.unique(key, return_inverse=True, return_counts=True)
-        clash = moved[n[inv[moved]] > 1]
-        if len(clash) == 0:
-            break
-        fi[clash] = rng.integers(0, 26, len(clash))
-        si[clash] = rng.integers(0, 26, len(clash))
+    people.make_unique(rng, only=np.union1d(np.union1d(moved, swapped), cohort))
     others = codes.indices("ethnicity", ["B", "C"])
     eth = people.ethnicity
     pos = presenting_people[np.isin(eth[presenting_people], others)]
