@@ -14,7 +14,7 @@ county's people cite, and so their substance group, in every episode of theirs:
   pattern from one group to another that brings the counts nearest the printed ones, as shares
   of them, is made (the new presentations of each drug group in each year, which weigh most;
   the people in treatment of each drug group in each year and the alcohol-only people in
-  treatment in 2017-18; the opiate and non-opiate & alcohol people in treatment two years or
+  treatment in 2017-18, the opiate people of 2017-18 weighing double; the opiate and non-opiate & alcohol people in treatment two years or
   more in 2016-17, as the printed shares; the opiate new presentations aged 40 or over, the
   chapter's over-40 opiate citations), the person drawn at random among those of the pattern,
   until no move brings them nearer. No move adds long-term opiate people, so where the printed
