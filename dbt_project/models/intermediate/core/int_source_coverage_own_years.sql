@@ -1,13 +1,16 @@
-{#- domain (Periods): an area whose extracts begin before the source's main coverage (Salford's
+{#- domain (Periods): an area whose extracts begin before the source's other areas' (Salford's
     treatment extracts, 2006-07 and 2007-08, for the city needs assessment; Leicestershire's,
     from 2009-10, the year its JSNA chapter compares with) is published for its own years, by the
     same rule as int_source_coverage_summarised applied to the area's own records: from the
     first year whose volume reaches 10% of the area's busiest year, to the last year its data
     reach the end of; data_as_of_date is the end of the area's latest month (its extracts are
-    monthly files). Areas whose data begin with the main coverage (every Cheshire & Merseyside
-    authority) have no row here and keep the source's coverage. Treatment, drug
-    tests (Salford's custody suite, 2007-08, by the suite's area) and DIP contacts (Salford's
-    CJIT, 2007-08, by the team's area): no other person-level source describes such an area. -#}
+    monthly files). "Before the others": its first year is earlier than the first year most of
+    the source's areas share (ties, the earlier), so one area's history never stretches another
+    area's years; int_source_coverage_summarised leaves these areas out of the source's main
+    coverage. Areas whose data begin with the others (every Cheshire & Merseyside authority)
+    have no row here and keep the source's coverage. Treatment, drug tests (Salford's custody
+    suite, 2007-08, by the suite's area) and DIP contacts (Salford's CJIT, 2007-08, by the
+    team's area): no other person-level source describes such an area. -#}
 with
 
 episodes as (
@@ -25,12 +28,6 @@ tests as (
 contacts as (
 
     select * from {{ ref('stg_dip__contacts') }}
-
-),
-
-main_coverage as (
-
-    select * from {{ ref('int_source_coverage_summarised') }}
 
 ),
 
@@ -84,7 +81,25 @@ latest as (
 
 ),
 
-{{ smw.coverage_years_ctes(keys=['area_code']) }}
+{{ smw.coverage_years_ctes(keys=['area_code']) }},
+
+typical as (
+
+    {#- the first year most of the source's areas share (ties, the earlier) -#}
+    select source, first_period
+    from (
+        select
+            source,
+            first_period,
+            row_number() over (
+                partition by source order by count(*) desc, first_period
+            ) as rank_in_source
+        from covered
+        group by source, first_period
+    ) as firsts
+    where rank_in_source = 1
+
+)
 
 select
     covered.source,
@@ -95,6 +110,6 @@ select
 from covered
 inner join latest
     on covered.source = latest.source and covered.area_code = latest.area_code
-inner join main_coverage
-    on covered.source = main_coverage.source
-where covered.first_period < main_coverage.first_period
+inner join typical
+    on covered.source = typical.source
+where covered.first_period < typical.first_period

@@ -3,10 +3,19 @@
     the source's busiest year, so a stray date (a typo, a planted defect) does not stretch the
     coverage back. Treatment extracts also carry the open caseload (episodes referred years
     before the extracts start but still open), so treatment volume counts valid discharges
-    (discharge on or after referral): an episode extract reports exits from its start on.
+    (discharge on or after referral): an episode extract reports exits from its start on. The
+    records of an area whose extracts begin before the others' (int_source_coverage_own_years:
+    Salford's own years, Leicestershire's history) are left out: that area has its own years.
     data_as_of_date is the latest date a source reports, for follow-up windows; the last year is
     covered only once the data reach its end (no part-years). -#}
 with
+
+own_years as (
+
+    {#- areas published for years of their own: their records do not stretch the source's -#}
+    select source, area_code from {{ ref('int_source_coverage_own_years') }}
+
+),
 
 events as (
 
@@ -16,13 +25,30 @@ events as (
     select 'intervention' as source, intervention_date as event_date
     from {{ ref('int_ims_interventions_accumulated') }}
     union all
-    select 'treatment' as source, discharge_date as event_date
-    from {{ ref('stg_ndtms__episodes') }}
-    where discharge_date >= referral_date
+    select 'treatment' as source, episodes.discharge_date as event_date
+    from {{ ref('stg_ndtms__episodes') }} as episodes
+    where
+        episodes.discharge_date >= episodes.referral_date
+        and not exists (
+            select 1 from own_years
+            where own_years.source = 'treatment' and own_years.area_code = episodes.client_la_code
+        )
     union all
-    select 'dip' as source, contact_date as event_date from {{ ref('stg_dip__contacts') }}
+    select 'dip' as source, contacts.contact_date as event_date
+    from {{ ref('stg_dip__contacts') }} as contacts
+    where
+        not exists (
+            select 1 from own_years
+            where own_years.source = 'dip' and own_years.area_code = contacts.cjit_code
+        )
     union all
-    select 'drug_test' as source, test_date as event_date from {{ ref('stg_mdt__drug_tests') }}
+    select 'drug_test' as source, tests.test_date as event_date
+    from {{ ref('stg_mdt__drug_tests') }} as tests
+    where
+        not exists (
+            select 1 from own_years
+            where own_years.source = 'drug_test' and own_years.area_code = tests.custody_la_code
+        )
 
 ),
 
