@@ -22,7 +22,18 @@
       or the twelve months ending a quarter earlier; none for a year to date); the trend test
       uses whole years only. -#}
 
-{%- set first = 'coalesce(own.first_period, coverage.first_period)' -%}
+{#- England's benchmark rows: from the earliest year any area of the source covers (an area's
+    own years, as the county's history, are compared with England where a benchmark exists) -#}
+{%- set first -%}
+coalesce(
+    own.first_period,
+    case
+        when areas.area_type = 'country' and earliest_own.first_period < coverage.first_period
+            then earliest_own.first_period
+        else coverage.first_period
+    end
+)
+{%- endset -%}
 {%- set last = 'coalesce(own.last_period, coverage.last_period)' -%}
 {%- set as_of = 'coalesce(own.data_as_of_date, coverage.data_as_of_date)' %}
 
@@ -124,6 +135,14 @@ own_coverage as (
 
 ),
 
+earliest_own as (
+
+    select source, min(first_period) as first_period
+    from own_coverage
+    group by source
+
+),
+
 areas as (
 
     select * from {{ ref('dim_areas') }}
@@ -215,6 +234,8 @@ covered as (
     {# own years (Salford) #}
     left join own_coverage as own
         on coverage.source = own.source and counts.area_code = own.area_code
+    left join earliest_own
+        on coverage.source = earliest_own.source
     inner join periods
         on counts.period = periods.period
     inner join areas
