@@ -19,35 +19,35 @@ own_years as (
 
 events as (
 
-    select 'nsp' as source, transaction_date as event_date
-    from {{ ref('int_nsp_transactions_accumulated') }}
-    union all
-    select 'intervention' as source, intervention_date as event_date
-    from {{ ref('int_ims_interventions_accumulated') }}
-    union all
-    select 'treatment' as source, episodes.discharge_date as event_date
-    from {{ ref('stg_ndtms__episodes') }} as episodes
-    where
-        episodes.discharge_date >= episodes.referral_date
-        and not exists (
-            select 1 from own_years
-            where own_years.source = 'treatment' and own_years.area_code = episodes.client_la_code
-        )
-    union all
-    select 'dip' as source, contacts.contact_date as event_date
-    from {{ ref('stg_dip__contacts') }} as contacts
+    {#- person-level records carry their area, so an area with years of its own is left out -#}
+    select source, event_date
+    from (
+        select
+            'nsp' as source,
+            transaction_date as event_date,
+            cast(null as {{ dbt.type_string() }}) as area_code
+        from {{ ref('int_nsp_transactions_accumulated') }}
+        union all
+        select
+            'intervention' as source,
+            intervention_date as event_date,
+            cast(null as {{ dbt.type_string() }}) as area_code
+        from {{ ref('int_ims_interventions_accumulated') }}
+        union all
+        select 'treatment' as source, discharge_date as event_date, client_la_code as area_code
+        from {{ ref('stg_ndtms__episodes') }}
+        where discharge_date >= referral_date
+        union all
+        select 'dip' as source, contact_date as event_date, cjit_code as area_code
+        from {{ ref('stg_dip__contacts') }}
+        union all
+        select 'drug_test' as source, test_date as event_date, custody_la_code as area_code
+        from {{ ref('stg_mdt__drug_tests') }}
+    ) as records
     where
         not exists (
             select 1 from own_years
-            where own_years.source = 'dip' and own_years.area_code = contacts.cjit_code
-        )
-    union all
-    select 'drug_test' as source, tests.test_date as event_date
-    from {{ ref('stg_mdt__drug_tests') }} as tests
-    where
-        not exists (
-            select 1 from own_years
-            where own_years.source = 'drug_test' and own_years.area_code = tests.custody_la_code
+            where own_years.source = records.source and own_years.area_code = records.area_code
         )
 
 ),
