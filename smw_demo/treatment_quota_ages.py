@@ -31,6 +31,14 @@ def in_drug_treatment(
     return overlap & (eps["la"] == area) & np.isin(eps["group"], drug_groups)
 
 
+def first_referrals(eps: Table, n_people: int) -> np.ndarray:
+    """Each person's first referral day (the largest int64 for someone with no episode): the
+    floor the quotas keep a moved birth date from (no first referral younger than 16)."""
+    first_ref = np.full(n_people, np.iinfo(np.int64).max, np.int64)
+    np.minimum.at(first_ref, eps["person"], eps["referral"].astype(np.int64))
+    return first_ref
+
+
 def band_of(age: np.ndarray) -> np.ndarray:
     """Position in ``BANDS`` of each age."""
     return np.searchsorted([b[0] for b in BANDS], age, side="right") - 1
@@ -56,8 +64,7 @@ def age_bands(
     everyone in the cohort."""
     mid = int(tl.FY_MID[_YEAR])
     persons = np.unique(eps["person"][in_drug_treatment(eps, area, drug_groups)])
-    first_ref = np.full(len(people), np.iinfo(np.int64).max, np.int64)
-    np.minimum.at(first_ref, eps["person"], eps["referral"].astype(np.int64))
+    first_ref = first_referrals(eps, len(people))
     first_ref = first_ref[persons]
     dob = people.dob[persons].copy()
     age = tl.years_between(dob, mid)

@@ -38,7 +38,7 @@ from smw_demo import timeline as tl
 from smw_demo.codes import CodeLists
 from smw_demo.sampling import allocate
 from smw_demo.table import Table
-from smw_demo.treatment_quota_ages import band_of, in_drug_treatment
+from smw_demo.treatment_quota_ages import band_of, first_referrals, in_drug_treatment
 from smw_demo.treatment_systems import ALCOHOL_ONLY, GROUPS, NON_OPIATE, NON_OPIATE_ALCOHOL, OPIATE
 
 #: the drug groups a new presentation cites (warehouse macro presenting_drug; alcohol is no
@@ -126,8 +126,7 @@ def younger_presentations(
     presenting episodes (every group, as ``treatment_quotas.new_presentations`` finds them);
     ``cohort`` is Table 3's people (drug treatment 2017-18); returns ``births`` changed."""
     births = births.copy()
-    first_ref = np.full(len(births), np.iinfo(np.int64).max, np.int64)
-    np.minimum.at(first_ref, eps["person"], eps["referral"].astype(np.int64))
+    first_ref = first_referrals(eps, len(births))
     mid_end = tl.fy_mid(_fy(_YEAR_END))
     in_cohort = np.zeros(len(births), bool)
     in_cohort[cohort] = True
@@ -200,8 +199,7 @@ def older_presentations(
     age = tl.years_between(births[person], mid)
     want = int(round(targets.count("leic-2009-10-cit-o40-opiates") * scale))
     have = int((age >= 40).sum())
-    first_ref = np.full(len(births), np.iinfo(np.int64).max, np.int64)
-    np.minimum.at(first_ref, eps["person"], eps["referral"].astype(np.int64))
+    first_ref = first_referrals(eps, len(births))
     floor_age = np.ceil((mid - first_ref[person]) / 365.25 + 16).astype(np.int64)
     free = ~np.isin(person, _later_presenting(eps, presenting)) & ~np.isin(person, cohort)
     if have > want:

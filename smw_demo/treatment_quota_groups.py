@@ -38,6 +38,7 @@ from smw_demo import targets
 from smw_demo import timeline as tl
 from smw_demo.codes import CodeLists
 from smw_demo.table import Table
+from smw_demo.treatment_quota_ages import first_referrals
 from smw_demo.treatment_systems import ALCOHOL_ONLY, GROUPS, NON_OPIATE, NON_OPIATE_ALCOHOL, OPIATE
 
 _YEARS = ("2016-17", "2017-18")
@@ -329,8 +330,7 @@ def over_40_swaps(
     opiate_people = np.unique(eps["person"][eps["group"] == OPIATE])
     others = cohort[~np.isin(cohort, presenting) & ~np.isin(cohort, earlier)]
     # nobody's first referral younger than 16 with a partner's birth date
-    first_ref = np.full(len(dob), np.iinfo(np.int64).max, np.int64)
-    np.minimum.at(first_ref, eps["person"], eps["referral"].astype(np.int64))
+    first_ref = first_referrals(eps, len(dob))
     passes = (
         (2017, presenting, earlier, "leic-2017-18-cit-o40-opiates"),
         (2016, earlier, presenting, "leic-2016-17-cit-o40-opiates-peak"),
