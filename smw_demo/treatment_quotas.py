@@ -352,6 +352,14 @@ def exact_counts(
 def continues_transfer(eps: Table, codes: CodeLists, rows: np.ndarray | None = None) -> np.ndarray:
     """Whether each episode (of ``rows``; default all) continues a transfer: another episode of
     the person was discharged as transferred in the ``CHAIN_DAYS`` before its referral."""
+    return transfer_predecessors(eps, codes, rows) >= 0
+
+
+def transfer_predecessors(
+    eps: Table, codes: CodeLists, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """The episode each episode (of ``rows``; default all) continues: the person's latest other
+    episode discharged as transferred in the ``CHAIN_DAYS`` before its referral, or -1."""
     _, transferred = _reason_sets(codes)
     rows = np.arange(len(eps)) if rows is None else np.asarray(rows, np.int64)
     ref = eps["referral"].astype(np.int64)
@@ -360,12 +368,16 @@ def continues_transfer(eps: Table, codes: CodeLists, rows: np.ndarray | None = N
     transfers: dict[int, list[tuple[int, int]]] = {}
     for e in np.flatnonzero(np.isin(eps["reason"], transferred) & (dis != tl.NO_DATE)):
         transfers.setdefault(int(person[e]), []).append((int(e), int(dis[e])))
-    out = np.zeros(len(rows), bool)
+    out = np.full(len(rows), -1, np.int64)
     for i, e in enumerate(rows.tolist()):
         r = int(ref[e])
-        out[i] = any(
-            o != e and r - CHAIN_DAYS <= d <= r for o, d in transfers.get(int(person[e]), ())
-        )
+        before = [
+            (d, o)
+            for o, d in transfers.get(int(person[e]), ())
+            if o != e and r - CHAIN_DAYS <= d <= r
+        ]
+        if before:
+            out[i] = max(before)[1]
     return out
 
 

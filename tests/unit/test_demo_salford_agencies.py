@@ -164,6 +164,19 @@ def test_salfords_agencies_meet_the_printed_flows(scale: float) -> None:
         rows = np.flatnonzero(eps["person"] == person)
         assert ongoing[rows].sum() == 1, person
         assert eps["referral"][rows[ongoing[rows]]][0] == eps["referral"][rows].max(), person
+    # a transfer is between two agencies: no episode continues one at its own agency
+    cont = _continues(eps)
+    for e in np.flatnonzero(cont):
+        rows = np.flatnonzero(eps["person"] == eps["person"][e])
+        r = int(eps["referral"][e])
+        before = [
+            o
+            for o in rows
+            if o != e
+            and int(eps["reason"][o]) in TRANSFERRED
+            and r - 21 <= int(eps["discharge"][o]) <= r
+        ]
+        assert eps["provider"][e] not in eps["provider"][before], e
     # SMART's clients are young adults
     smart = eps["person"][eps["provider"] == provider_codes().index(targets.SAL_AGENCIES["smart"])]
     age = tl.years_between(people.dob[np.unique(smart)], tl.to_day("2006-04-01"))
