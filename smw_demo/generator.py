@@ -61,13 +61,12 @@ from smw_demo.sources import (
     SourceRows,
     agency_rows,
     dip_rows,
-    episode_rows,
     intervention_rows,
     mdt_rows,
     nsp_rows,
     reference_rows,
-    top_rows,
 )
+from smw_demo.sources_treatment import episode_rows, top_rows
 from smw_demo.table import Table
 from smw_demo.treatment import TreatmentResult, simulate_treatment
 from smw_demo.treatment_quotas import county_attributes, county_quotas
