@@ -77,3 +77,20 @@ covered as (
 
 )
 {%- endmacro %}
+
+{#- domain (Periods): the dated records of the person-level sources whose records carry an area,
+    as both coverage models count them: valid treatment discharges (discharge on or after
+    referral: an episode extract reports exits from its start on) by the client's local
+    authority, DIP contacts by the CJIT's area, drug tests by the custody suite's area. Columns:
+    source, area_code (null where the record names none), event_date. -#}
+{% macro person_records_by_area() -%}
+    select 'treatment' as source, client_la_code as area_code, discharge_date as event_date
+    from {{ ref('stg_ndtms__episodes') }}
+    where discharge_date >= referral_date
+    union all
+    select 'dip' as source, cjit_code as area_code, contact_date as event_date
+    from {{ ref('stg_dip__contacts') }}
+    union all
+    select 'drug_test' as source, custody_la_code as area_code, test_date as event_date
+    from {{ ref('stg_mdt__drug_tests') }}
+{%- endmacro %}

@@ -19,18 +19,6 @@ episodes as (
 
 ),
 
-tests as (
-
-    select * from {{ ref('stg_mdt__drug_tests') }}
-
-),
-
-contacts as (
-
-    select * from {{ ref('stg_dip__contacts') }}
-
-),
-
 periods as (
 
     select * from {{ ref('int_financial_years_generated') }}
@@ -39,18 +27,10 @@ periods as (
 
 events as (
 
-    {#- valid discharges, as the source's coverage counts them -#}
-    select 'treatment' as source, client_la_code as area_code, discharge_date as event_date
-    from episodes
-    where discharge_date >= referral_date and client_la_code is not null
-    union all
-    select 'drug_test' as source, custody_la_code as area_code, test_date as event_date
-    from tests
-    where custody_la_code is not null
-    union all
-    select 'dip' as source, cjit_code as area_code, contact_date as event_date
-    from contacts
-    where cjit_code is not null
+    {#- the records the source's coverage counts, of a known area -#}
+    select source, area_code, event_date
+    from ({{ smw.person_records_by_area() }}) as person_records
+    where area_code is not null
 
 ),
 

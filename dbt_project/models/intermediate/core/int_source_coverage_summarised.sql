@@ -34,15 +34,8 @@ events as (
             cast(null as {{ dbt.type_string() }}) as area_code
         from {{ ref('int_ims_interventions_accumulated') }}
         union all
-        select 'treatment' as source, discharge_date as event_date, client_la_code as area_code
-        from {{ ref('stg_ndtms__episodes') }}
-        where discharge_date >= referral_date
-        union all
-        select 'dip' as source, contact_date as event_date, cjit_code as area_code
-        from {{ ref('stg_dip__contacts') }}
-        union all
-        select 'drug_test' as source, test_date as event_date, custody_la_code as area_code
-        from {{ ref('stg_mdt__drug_tests') }}
+        select source, event_date, area_code
+        from ({{ smw.person_records_by_area() }}) as person_records
     ) as records
     where
         not exists (
