@@ -8,7 +8,6 @@ with
 transactions as (
 
     select
-        nsp.transaction_id,
         nsp.person_id,
         nsp.needles_issued,
         {{ financial_year('nsp.transaction_date') }} as period,
@@ -26,16 +25,24 @@ client_periods as (
 
 ),
 
-transactions_by_cohort as (
+activity as (
+
+    {#- each person's visits and needles per year and area, read by every NSP count below (a
+        year's transactions are several times its person-area rows) -#}
+    {{ nsp_activity_summed('transactions', 'person_id, period, area_code') }}
+
+),
+
+activity_by_cohort as (
 
     select
-        transactions.*,
+        activity.*,
         client_periods.cohort
-    from transactions
+    from activity
     inner join client_periods
         on
-            transactions.person_id = client_periods.person_id
-            and transactions.period = client_periods.period
+            activity.person_id = client_periods.person_id
+            and activity.period = client_periods.period
 
 ),
 
@@ -96,10 +103,10 @@ cohort_sizes as (
 
 counts as (
 
-    {{ nsp_activity_counts('transactions') }}
+    {{ nsp_activity_counts('activity', summed=true) }}
     union all
     {{ nsp_activity_counts(
-        'transactions_by_cohort', 'cohort', 'cohort', where="cohort <> 'bi_only'"
+        'activity_by_cohort', 'cohort', 'cohort', where="cohort <> 'bi_only'", summed=true
     ) }}
     union all
     {{ indicator_counts('cohort_members', 'ims_cohort_size', 'all', "'all'", 'count(*)') }}
