@@ -48,17 +48,26 @@ activity_by_cohort as (
 
 interventions as (
 
+    {#- interventions counted once per category, year and area (n), for the counts below -#}
     select
-        interventions.intervention_category,
-        {{ financial_year('interventions.intervention_date') }} as period,
-        agencies.la_code as area_code
-    from {{ ref('int_ims_interventions_accumulated') }} as interventions
-    inner join {{ ref('stg_ims__agencies') }} as agencies
-        on interventions.agency_code = agencies.agency_code
-    where
-        interventions.intervention_date is not null
-        and interventions.intervention_category is not null
-        and interventions.birth_month_problem is null
+        intervention_category,
+        period,
+        area_code,
+        count(*) as n
+    from (
+        select
+            interventions.intervention_category,
+            {{ financial_year('interventions.intervention_date') }} as period,
+            agencies.la_code as area_code
+        from {{ ref('int_ims_interventions_accumulated') }} as interventions
+        inner join {{ ref('stg_ims__agencies') }} as agencies
+            on interventions.agency_code = agencies.agency_code
+        where
+            interventions.intervention_date is not null
+            and interventions.intervention_category is not null
+            and interventions.birth_month_problem is null
+    ) as dated
+    group by intervention_category, period, area_code
 
 ),
 
@@ -72,14 +81,14 @@ categories as (
 
 intervention_totals as (
 
-    {{ indicator_counts('interventions', 'all_interventions', 'all', "'all'", 'count(*)') }}
+    {{ indicator_counts('interventions', 'all_interventions', 'all', "'all'", 'sum(n)') }}
 
 ),
 
 intervention_categories as (
 
     {{ indicator_counts(
-        'interventions', 'ims_intervention_share', 'category', 'intervention_category', 'count(*)'
+        'interventions', 'ims_intervention_share', 'category', 'intervention_category', 'sum(n)'
     ) }}
 
 ),
