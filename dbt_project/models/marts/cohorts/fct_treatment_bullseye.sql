@@ -72,6 +72,8 @@ in_period as (
 
 treated_before as (
 
+    {#- the episodes of OCU people discharged before a period in which they are not in treatment
+        (ring 3's people only: the others' episodes times every later period are most rows) -#}
     select
         episodes.person_id,
         periods.period,
@@ -79,14 +81,21 @@ treated_before as (
         episodes.discharge_date,
         episodes.episode_id
     from episodes
+    inner join ocu
+        on episodes.person_id = ocu.person_id
     inner join periods
         on episodes.discharge_date < periods.start_date
+    left join person_periods
+        on
+            episodes.person_id = person_periods.person_id
+            and periods.period = person_periods.period
+    where person_periods.person_id is null
 
 ),
 
 latest_before as (
 
-    {#- people treated before a period and not during it: residence on their latest episode -#}
+    {#- residence on their latest episode -#}
     {{ smw.top_row_per_group(
         'treated_before', 'person_id, period', 'discharge_date desc, episode_id desc',
         columns='person_id, period, area_code'
@@ -103,17 +112,10 @@ known_before as (
         {{ age_at('people.birth_month', 'periods.midpoint_date') }} as age_at_midpoint,
         'known_not_in_period' as ring
     from latest_before
-    inner join ocu
-        on latest_before.person_id = ocu.person_id
     inner join people
         on latest_before.person_id = people.person_id
     inner join periods
         on latest_before.period = periods.period
-    left join person_periods
-        on
-            latest_before.person_id = person_periods.person_id
-            and latest_before.period = person_periods.period
-    where person_periods.person_id is null
 
 ),
 
