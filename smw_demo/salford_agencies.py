@@ -53,7 +53,7 @@ from smw_demo.codes import CodeLists
 from smw_demo.people import PersonRegistry
 from smw_demo.salford_quotas import pdu_people
 from smw_demo.table import Table
-from smw_demo.treatment_quotas import _reason_sets, transfer_predecessors
+from smw_demo.treatment_quotas import _reason_sets, continues_transfer, transfer_predecessors
 from smw_demo.treatment_systems import GROUPS, provider_codes
 
 AGENCIES = tuple(targets.SAL_AGENCIES)
@@ -409,7 +409,7 @@ def _split_for_transfers(
     out = codes.index("discharge_reason", "transferred_not_in_custody")
     ref = eps["referral"].astype(np.int64)
     dis = eps["discharge"].astype(np.int64)
-    continues = transfer_predecessors(eps, codes) >= 0
+    continues = continues_transfer(eps, codes)
     end = np.where(dis == tl.NO_DATE, np.iinfo(np.int32).max, dis)
     drug = eps["group"] != GROUPS.index("alcohol_only")
     # an episode a transfer already joins to another stays whole: a chain of transfers through
