@@ -73,7 +73,15 @@ def simulate_salford(
     dob[first_person:] = tl.shift_years(dob[first_person:], SHIFT).astype(np.int32)
     rng = rng_for(seed, "salford-quotas")
     eps = salford_quotas(rng, scale, eps, people, codes, LAST_FY)
-    eps = salford_agencies(rng_for(seed, "salford-agencies"), scale, eps, people, codes, PERIODS)
+    eps = salford_agencies(
+        rng_for(seed, "salford-agencies"),
+        scale,
+        eps,
+        people,
+        codes,
+        PERIODS,
+        rng_for(seed, "salford-referrals"),
+    )
     tp = result.people
     tp.first_fy[:] = np.minimum(tp.first_fy, N_YEARS - 1)
     tp.last_fy[:] = np.minimum(tp.last_fy, N_YEARS - 1)

@@ -21,17 +21,22 @@ quota has run:
   "home" (a person comes back to the agency they left), first drawn in proportion to the
   caseloads; a person presenting twice in one year is the exception, each episode placed on
   its own (the agencies' printed referrals of 2007-08 add up to 366, six more than the
-  report's all-agency count: a person referred to two agencies counts at each); a transferred
-  episode goes to an agency of its own, first drawn in proportion to the year's transfers in,
-  and never to the agency of the episode it continues (a transfer is between two agencies; a
-  transfer to the same agency would count a transfer in without a second caseload). SMART takes
+  report's all-agency count: a person referred to two agencies counts at each; where the
+  year's presenting episodes are fewer than that sum, some people presenting once present
+  again, ``_split_for_referrals``); a transferred episode goes to an agency of its own, first
+  drawn in proportion to the year's transfers in, and never to the agency of the episode it
+  continues (a transfer is between two agencies; a transfer to the same agency would count a
+  transfer in without a second caseload). SMART takes
   only young adults (aged 25 or under on 1 April 2006), none who leaves it by a transfer in
   2006-07 (its 23 of that year are its 14 closures and the 9 it keeps), and an agency with no
   referrals printed for a year takes nobody newly presenting in it. A local search
   moves people and transferred episodes between agencies, one at a time, while that brings the
   counts and their changes on the year before nearer the printed ones (each count's distance
   measured in a tolerance; a Huber loss, so that a count out of reach does not pull the others
-  away). More starts, or swaps of two people, met few more figures for many times the time.
+  away). A search that ends with an aimed figure outside calibration's tolerance (a count
+  within 5 % or one printed person, a change within 2 points) starts again from new draws, up
+  to ``_STARTS`` times, and the start with the fewest outside is kept: at scale 1 SMART's
+  counts (9, 23, 34) leave no slack, and whether a start meets them all is chance.
 - **Closures.** The search aims each agency's closures (episodes ended other than by a
   transfer) at the printed count, except two of 2006-07 (``_NOT_AIMED``: the agencies' own
   caseloads, referrals and transfers rule them out); in 2007-08, the last
@@ -53,7 +58,12 @@ from smw_demo.codes import CodeLists
 from smw_demo.people import PersonRegistry
 from smw_demo.salford_quotas import pdu_people
 from smw_demo.table import Table
-from smw_demo.treatment_quotas import _reason_sets, continues_transfer, transfer_predecessors
+from smw_demo.treatment_quotas import (
+    CHAIN_DAYS,
+    _reason_sets,
+    continues_transfer,
+    transfer_predecessors,
+)
 from smw_demo.treatment_systems import GROUPS, provider_codes
 
 AGENCIES = tuple(targets.SAL_AGENCIES)
@@ -90,6 +100,20 @@ _NOT_AIMED = frozenset(
 _FLOOR = 0.5
 _CHANGE = 0.01  # the search's tolerance of a change on the year before
 _HUBER = 2.0  # in tolerances: quadratic within, linear beyond
+#: calibration's tolerances (a count within 5 %, a change within 2 points): the search starts
+#: again, up to ``_STARTS`` times, until every aimed figure is within them, and keeps the start
+#: with the fewest outside (then the lowest cost)
+_LEVEL_LIMIT = 0.05
+_CHANGE_LIMIT = 0.02
+_STARTS = 6
+#: aimed, but not compared: SMART's opiate users (suppressed: smw publishes no count under 5)
+#: and DNW's change in caseload (its printed caseloads rule the printed change out); a year of
+#: None is the change
+_NOT_HELD = (
+    ("smart", "in_treatment_opiate", 0),
+    ("smart", "in_treatment_opiate", 1),
+    ("dnw", "in_treatment", None),
+)
 _PASSES = 8
 _SMART_MAX_AGE = 25
 
@@ -105,6 +129,7 @@ class _Search:
 
     def __init__(self, eps: Table, codes: CodeLists, periods: tuple[str, ...], scale: float):
         n_years = len(periods)
+        self.scale = scale
         completed, transferred = _reason_sets(codes)
         ref = eps["referral"].astype(np.int64)
         dis = eps["discharge"].astype(np.int64)
@@ -191,15 +216,39 @@ class _Search:
     def cost(self) -> float:
         return sum(self._terms(self.got[:, a], a) for a in range(len(AGENCIES)))
 
+    def misses(self) -> int:
+        """How many of the aimed counts and changes are outside calibration's tolerance (5 %
+        of a count, and never closer than one printed person; 2 points of a change;
+        ``_NOT_HELD`` left out), or the last year's kept closures more than printed."""
+        diff = self._diff(self.got, self.want)
+        limit = np.maximum(_LEVEL_LIMIT * self.want, self.scale)
+        limit[_KEPT] = 0  # more kept closures than printed: ``_open_at_end`` cannot meet it
+        level = (self.weight > 0) & (np.abs(diff) > limit + 1e-9)
+        ratio = self.got[..., -1] / np.maximum(self.got[..., 0], 1)
+        change = self.changed & (np.abs(ratio - self.ratio) > _CHANGE_LIMIT + 1e-9)
+        for agency, measure, year in _NOT_HELD:
+            key = (MEASURES.index(measure), AGENCIES.index(agency))
+            if year is None:
+                change[key] = False
+            else:
+                level[(*key, year)] = False
+        return int(level.sum() + change.sum())
+
+    @staticmethod
+    def _diff(got: np.ndarray, want: np.ndarray) -> np.ndarray:
+        """``got`` less ``want`` (measure first, year last), where only a shortfall of planned
+        closures counts, and of the last year's closures only a shortfall, of its kept ones only
+        a surplus (``_open_at_end`` keeps the surplus open)."""
+        diff = got - want
+        diff[_PLANNED] = np.minimum(diff[_PLANNED], 0)
+        diff[_EXITS, ..., -1] = np.minimum(diff[_EXITS, ..., -1], 0)
+        diff[_KEPT, ..., -1] = np.maximum(diff[_KEPT, ..., -1], 0)
+        return diff
+
     def _terms(self, got: np.ndarray, a: int) -> float:
         """The cost of agency ``a`` with the counts ``got`` (measure x year)."""
         tol = self.tol[:, a]
-        diff = got - self.want[:, a]
-        # closures need only be as many as the planned ones among them, and the last year's
-        # only as many as printed (``_open_at_end`` keeps the surplus open)
-        diff[_PLANNED] = np.minimum(diff[_PLANNED], 0)
-        diff[_EXITS, -1] = np.minimum(diff[_EXITS, -1], 0)
-        diff[_KEPT, -1] = np.maximum(diff[_KEPT, -1], 0)
+        diff = self._diff(got, self.want[:, a])
         level = float((self.weight[:, a] * _loss(diff, tol)).sum())
         ratio = got[:, -1] / np.maximum(got[:, 0], 1)
         off = np.where(self.changed[:, a], ratio - self.ratio[:, a], 0)
@@ -277,7 +326,31 @@ def _search(
 ) -> None:
     """The local search: homes (``home_rows``, each with its ``allowed`` agencies) drawn in
     proportion to the caseloads, transferred episodes in proportion to the transfers in (never
-    to the agency of the episode they continue), then moves while any lowers the cost."""
+    to the agency of the episode they continue), then moves while any lowers the cost; again
+    from new draws while an aimed figure is outside calibration's tolerance (``_STARTS``)."""
+    best: tuple[int, float, np.ndarray] | None = None
+    for _ in range(_STARTS):
+        _start(rng, s, home_rows, continuing, allowed, goes)
+        score = (s.misses(), s.cost())
+        if best is None or score < best[:2]:
+            best = (*score, s.agency.copy())
+        if not score[0]:
+            return
+    s.reset()
+    for rows in [*home_rows, *(continuing[i : i + 1] for i in range(len(continuing)))]:
+        if len(rows):
+            s.place(rows, int(best[2][rows[0]]))
+
+
+def _start(
+    rng: np.random.Generator,
+    s: _Search,
+    home_rows: list[np.ndarray],
+    continuing: np.ndarray,
+    allowed: np.ndarray,
+    goes: np.ndarray,
+) -> None:
+    """One start of the local search (see ``_search``)."""
     s.reset()
     home_nbrs = _joined(s.pred, home_rows)
     cont_nbrs = _joined(s.pred, [continuing[i : i + 1] for i in range(len(continuing))])
@@ -327,10 +400,15 @@ def salford_agencies(
     people: PersonRegistry,
     codes: CodeLists,
     periods: tuple[str, ...],
+    rng_referrals: np.random.Generator,
 ) -> Table:
     """Salford's episodes with the transfers between agencies the report prints, and every
-    episode given one of the five agencies (see the module)."""
+    episode given one of the five agencies (see the module). ``rng_referrals`` draws the second
+    referrals (``_split_for_referrals``): a stream of its own, so that the search draws as it
+    would without them."""
     eps, to_smart = _split_for_transfers(rng, eps, people, codes, periods, scale)
+    eps = _split_for_referrals(rng_referrals, eps, codes, periods, scale)
+    to_smart = np.r_[to_smart, np.zeros(len(eps) - len(to_smart), bool)]
     s = _Search(eps, codes, periods, scale)
     allowed = np.ones((len(s.person), len(AGENCIES)), bool)
     allowed[~_young(people, s.person, periods), _SMART] = False
@@ -457,6 +535,73 @@ def _split_for_transfers(
         late = eps[col][rows] > day
         eps[col][rows[late]] = tl.NO_DATE
     return Table.concat([eps, second]), np.r_[np.zeros(len(eps), bool), for_smart]
+
+
+def _split_for_referrals(
+    rng: np.random.Generator,
+    eps: Table,
+    codes: CodeLists,
+    periods: tuple[str, ...],
+    scale: float,
+) -> Table:
+    """A year's new presentations at the agencies' printed sum where it is more than the people
+    newly presenting can give: the report counts a person referred to two agencies in a year at
+    each (2007-08: 366 referrals at the agencies, 360 in all). Where the year's presenting
+    episodes (each may go to an agency of its own) are fewer than that sum, some people
+    presenting once in the year present again: their drug treatment episode ends, dropped out,
+    four weeks or more after its referral, and a second episode (a new presentation, not a
+    transfer) is referred 22 to 56 days later, after the gap that chains a journey, and runs
+    to the first one's end. The person is in treatment in the year and at its end as before, so
+    no caseload, all-agency new presentation or ring of the bullseye changes; the year gains a
+    closure (the last year's closures need only be as many as printed)."""
+    dropped = codes.index("discharge_reason", "dropped_out")
+    ref = eps["referral"].astype(np.int64)
+    dis = eps["discharge"].astype(np.int64)
+    end = np.where(dis == tl.NO_DATE, np.iinfo(np.int32).max, dis)
+    drug = eps["group"] != GROUPS.index("alcohol_only")
+    _, transferred = _reason_sets(codes)
+    fresh = ~continues_transfer(eps, codes)
+    joined = ~fresh | np.isin(eps["reason"], transferred)
+    first_rows: list[int] = []
+    split_days: list[int] = []
+    gaps: list[int] = []
+    for period in periods:
+        lo = tl.to_day(f"{period[:4]}-04-01")
+        hi = tl.to_day(f"{int(period[:4]) + 1}-03-31")
+        printed = sum(
+            v
+            for (_, m, p), v in targets.SAL_AGENCY_FLOWS.items()
+            if m == "new_presentations" and p == period
+        )
+        presenting = fresh & (ref >= lo) & (ref <= hi)
+        want = round(printed * scale) - int(presenting.sum())
+        if want <= 0:
+            continue
+        once = np.bincount(eps["person"][presenting], minlength=int(eps["person"].max()) + 1) == 1
+        gap = rng.integers(CHAIN_DAYS + 1, 57, len(ref))
+        first = ref + 28
+        last = np.minimum(end - 28, hi - 35) - gap
+        pool = np.flatnonzero(presenting & drug & ~joined & once[eps["person"]] & (first <= last))
+        pick = np.sort(rng.choice(pool, min(want, len(pool)), replace=False))
+        first_rows.extend(pick.tolist())
+        split_days.extend(rng.integers(first[pick], last[pick] + 1).tolist())
+        gaps.extend(gap[pick].tolist())
+    if not first_rows:
+        return eps
+    rows = np.array(first_rows, np.int64)
+    day = np.array(split_days, np.int64)
+    second = eps.take(rows)
+    second["referral"] = (day + np.array(gaps)).astype(np.int32)
+    second["triage"] = second["referral"]
+    second["first_int"] = (second["referral"] + rng.integers(0, 8, len(rows))).astype(np.int32)
+    for col in ("discharge", "reason", "triage", "first_int"):
+        eps[col] = eps[col].copy()
+    eps["discharge"][rows] = day
+    eps["reason"][rows] = dropped
+    for col in ("triage", "first_int"):
+        late = eps[col][rows] > day
+        eps[col][rows[late]] = tl.NO_DATE
+    return Table.concat([eps, second])
 
 
 def _unplanned(codes: CodeLists) -> np.ndarray:

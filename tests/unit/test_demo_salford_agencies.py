@@ -17,7 +17,13 @@ from smw_demo import timeline as tl
 from smw_demo.codes import load_code_lists
 from smw_demo.people import PersonRegistry
 from smw_demo.salford import PERIODS, simulate_salford
-from smw_demo.salford_agencies import _NOT_AIMED, AGENCIES, _homes, _split_for_transfers
+from smw_demo.salford_agencies import (
+    _NOT_AIMED,
+    AGENCIES,
+    _homes,
+    _split_for_referrals,
+    _split_for_transfers,
+)
 from smw_demo.table import Table
 from smw_demo.treatment_systems import OPIATE, provider_codes
 
@@ -117,6 +123,49 @@ def test_splits_make_the_printed_transfers_and_keep_each_persons_time_in_treatme
         assert not out["new_presentation"][rows[1:]].any()
 
 
+def test_second_referrals_make_the_agencies_printed_sum_and_keep_each_person_in_treatment() -> None:
+    # 2007-08: the agencies' printed referrals add up to 366, the all-agency count is 360;
+    # here 60 people present once in the year (drug treatment, open to its end or beyond)
+    n = 60
+    heroin = CODES.index("treatment_substance", "heroin")
+    _, (_, lo, hi) = _years()
+    start = lo + np.arange(n, dtype=np.int32) % 30
+    ending = np.where(np.arange(n) % 2, hi + 40, tl.NO_DATE).astype(np.int32)
+    eps = Table(
+        person=np.arange(n, dtype=np.int32),
+        referral=start.astype(np.int32),
+        discharge=ending,
+        reason=np.where(np.arange(n) % 2, CODES.index(DR, "dropped_out"), -1).astype(np.int16),
+        triage=start.astype(np.int32),
+        first_int=(start + 3).astype(np.int32),
+        s1=np.full(n, heroin, np.int16),
+        group=np.full(n, OPIATE, np.int8),
+        new_presentation=np.ones(n, bool),
+    )
+    scale = 0.17  # round(366 * 0.17) = 62: two more than the 60 presenting
+    out = _split_for_referrals(np.random.default_rng(5), eps, CODES, PERIODS, scale)
+    assert len(out) == n + 2
+    assert not _continues(out).any()  # new presentations, not transfers
+    referred = (out["referral"] >= lo) & (out["referral"] <= hi)
+    assert referred.sum() == round(366 * scale)
+    end = np.where(out["discharge"] == tl.NO_DATE, np.iinfo(np.int32).max, out["discharge"])
+    for p in range(n):
+        rows = np.flatnonzero(out["person"] == p)
+        rows = rows[np.argsort(out["referral"][rows])]
+        # the same first referral and last ending; the first part dropped out four weeks or
+        # more after its referral, the second referred after the 21 days that chain a journey
+        assert out["referral"][rows[0]] == start[p]
+        assert out["discharge"][rows[-1]] == ending[p]
+        if len(rows) == 2:
+            assert out["reason"][rows[0]] == CODES.index(DR, "dropped_out")
+            assert end[rows[0]] - start[p] >= 28
+            assert 22 <= out["referral"][rows[1]] - end[rows[0]] <= 56
+            assert out["referral"][rows[1]] <= hi
+    # nothing to do where the people presenting already give the printed sum
+    same = _split_for_referrals(np.random.default_rng(5), eps, CODES, PERIODS, 0.1)
+    assert len(same) == n
+
+
 def test_a_person_presenting_twice_in_a_year_may_go_to_two_agencies() -> None:
     # person 0: two journeys in the first year; person 1: one journey a year; person 2: a
     # journey and, in the same year, a continuation after a transfer (which moves on its own)
@@ -157,6 +206,12 @@ def test_salfords_agencies_meet_the_printed_flows(scale: float) -> None:
         if printed == 0:
             assert value == 0, (agency, measure, period)
     assert close >= 0.8 * len(aimed)
+    # the printed changes in referrals, the community drug team's too (its people newly
+    # presenting fall with the all-agency count, 20 %; its printed referrals by 9 %)
+    for agency in ("salford-cdt", "haysbrook", "aspire"):
+        first, last = (got[agency, "new_presentations", p] for p in PERIODS)
+        printed = targets.SAL_AGENCY_CHANGES[agency, "new_presentations"]
+        assert last / first - 1 == pytest.approx(printed, abs=0.02), agency
     # an episode open at the extract's end is its person's latest: none overlaps another
     ongoing = eps["discharge"] == tl.NO_DATE
     assert (eps["reason"][ongoing] == -1).all()
