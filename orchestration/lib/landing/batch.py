@@ -42,13 +42,19 @@ from orchestration.lib.pseudonym import (
     LinkageKey,
 )
 
+#: DuckDB's write-ahead log size that makes it checkpoint while landing (see ``connect``).
+CHECKPOINT_THRESHOLD = "256MB"
 #: One logger for all of landing (its name is the package's).
 log = logging.getLogger("orchestration.lib.landing")
 
 
 def connect(home: Home) -> duckdb.DuckDBPyConnection:
     """The landing connection: bounded memory; row order need not be kept (rows carry their
-    file and record number), which lets DuckDB stream inserts without buffering."""
+    file and record number), which lets DuckDB stream inserts without buffering. DuckDB
+    checkpoints once its write-ahead log passes ``CHECKPOINT_THRESHOLD`` (its default, 16 MB,
+    checkpointed every few files: at scale 10 the commits took 84 of landing's 220 s, 44 s at
+    256 MB, no less at 2 GB); a commit is durable in the log either way, and the batch ends with
+    a checkpoint."""
     tmp = home.state_dir / "duckdb-tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     os.chmod(tmp, 0o700)
@@ -58,6 +64,7 @@ def connect(home: Home) -> duckdb.DuckDBPyConnection:
             "memory_limit": MEMORY_LIMIT,
             "preserve_insertion_order": False,
             "temp_directory": str(tmp),
+            "checkpoint_threshold": CHECKPOINT_THRESHOLD,
         },
     )
     con.execute("set enable_progress_bar = false")  # long inserts would draw on the terminal
