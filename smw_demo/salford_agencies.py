@@ -522,19 +522,34 @@ def _split_for_transfers(
         return eps, np.zeros(len(eps), bool)
     rows = np.array(first_rows, np.int64)
     day = np.array(split_days, np.int64)
+    split = _split(rng, eps, rows, day, np.array(gaps), out)
+    split["new_presentation"][len(eps) :] = False
+    return split, np.r_[np.zeros(len(eps), bool), for_smart]
+
+
+def _split(
+    rng: np.random.Generator,
+    eps: Table,
+    rows: np.ndarray,
+    day: np.ndarray,
+    gaps: np.ndarray,
+    reason: int,
+) -> Table:
+    """``eps`` with each episode of ``rows`` ended on its ``day`` for ``reason``, and after it
+    (appended, in the order of ``rows``) a second part referred ``gaps`` days later that runs to
+    the episode's end: triage that day, first intervention within a week."""
     second = eps.take(rows)
-    second["referral"] = (day + np.array(gaps)).astype(np.int32)
+    second["referral"] = (day + gaps).astype(np.int32)
     second["triage"] = second["referral"]
     second["first_int"] = (second["referral"] + rng.integers(0, 8, len(rows))).astype(np.int32)
-    second["new_presentation"] = np.zeros(len(rows), bool)
     for col in ("discharge", "reason", "triage", "first_int"):
         eps[col] = eps[col].copy()
     eps["discharge"][rows] = day
-    eps["reason"][rows] = out
+    eps["reason"][rows] = reason
     for col in ("triage", "first_int"):
         late = eps[col][rows] > day
         eps[col][rows[late]] = tl.NO_DATE
-    return Table.concat([eps, second]), np.r_[np.zeros(len(eps), bool), for_smart]
+    return Table.concat([eps, second])
 
 
 def _split_for_referrals(
@@ -590,18 +605,7 @@ def _split_for_referrals(
         return eps
     rows = np.array(first_rows, np.int64)
     day = np.array(split_days, np.int64)
-    second = eps.take(rows)
-    second["referral"] = (day + np.array(gaps)).astype(np.int32)
-    second["triage"] = second["referral"]
-    second["first_int"] = (second["referral"] + rng.integers(0, 8, len(rows))).astype(np.int32)
-    for col in ("discharge", "reason", "triage", "first_int"):
-        eps[col] = eps[col].copy()
-    eps["discharge"][rows] = day
-    eps["reason"][rows] = dropped
-    for col in ("triage", "first_int"):
-        late = eps[col][rows] > day
-        eps[col][rows[late]] = tl.NO_DATE
-    return Table.concat([eps, second])
+    return _split(rng, eps, rows, day, np.array(gaps), dropped)
 
 
 def _unplanned(codes: CodeLists) -> np.ndarray:
