@@ -118,6 +118,11 @@ _PASSES = 8
 _SMART_MAX_AGE = 25
 
 
+def _days(period: str) -> tuple[int, int]:
+    """The first and last day of a financial year written as smw writes it (``2006-07``)."""
+    return tl.fy_bounds(int(period[:4]) - tl.FIRST_FY)
+
+
 def _loss(diff: np.ndarray, tol: np.ndarray) -> np.ndarray:
     x = np.abs(diff) / tol
     return np.where(x <= _HUBER, x * x, 2 * _HUBER * x - _HUBER * _HUBER)
@@ -135,14 +140,12 @@ class _Search:
         dis = eps["discharge"].astype(np.int64)
         closed = dis != tl.NO_DATE
         end = np.where(closed, dis, np.iinfo(np.int64).max)
-        starts = [tl.to_day(f"{p[:4]}-04-01") for p in periods]
-        ends = [tl.to_day(f"{int(p[:4]) + 1}-03-31") for p in periods]
         self.person, self.slot = np.unique(eps["person"], return_inverse=True)
         n = len(ref)
         self.overlap = np.zeros((n, n_years), bool)
         self.referred = np.zeros((n, n_years), bool)
         self.ended = np.zeros((n, n_years), bool)
-        for y, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+        for y, (lo, hi) in enumerate(_days(p) for p in periods):
             self.overlap[:, y] = (ref <= hi) & (end >= lo)
             self.referred[:, y] = (ref >= lo) & (ref <= hi)
             self.ended[:, y] = closed & (dis >= lo) & (dis <= hi)
@@ -328,9 +331,11 @@ def _search(
     proportion to the caseloads, transferred episodes in proportion to the transfers in (never
     to the agency of the episode they continue), then moves while any lowers the cost; again
     from new draws while an aimed figure is outside calibration's tolerance (``_STARTS``)."""
+    home_nbrs = _joined(s.pred, home_rows)
+    cont_nbrs = _joined(s.pred, [continuing[i : i + 1] for i in range(len(continuing))])
     best: tuple[int, float, np.ndarray] | None = None
     for _ in range(_STARTS):
-        _start(rng, s, home_rows, continuing, allowed, goes)
+        _start(rng, s, (home_rows, home_nbrs, allowed), (continuing, cont_nbrs, goes))
         score = (s.misses(), s.cost())
         if best is None or score < best[:2]:
             best = (*score, s.agency.copy())
@@ -345,15 +350,15 @@ def _search(
 def _start(
     rng: np.random.Generator,
     s: _Search,
-    home_rows: list[np.ndarray],
-    continuing: np.ndarray,
-    allowed: np.ndarray,
-    goes: np.ndarray,
+    homes: tuple[list[np.ndarray], list[np.ndarray], np.ndarray],
+    continuations: tuple[np.ndarray, list[np.ndarray], np.ndarray],
 ) -> None:
-    """One start of the local search (see ``_search``)."""
+    """One start of the local search (see ``_search``): ``homes`` are the home groups, the
+    episodes a transfer joins to each and each one's allowed agencies; ``continuations`` the
+    transferred episodes, the same, and the agencies each may go to."""
+    home_rows, home_nbrs, allowed = homes
+    continuing, cont_nbrs, goes = continuations
     s.reset()
-    home_nbrs = _joined(s.pred, home_rows)
-    cont_nbrs = _joined(s.pred, [continuing[i : i + 1] for i in range(len(continuing))])
     share = s.want[_IN].sum(axis=1) + 1e-9
     for p in rng.permutation(len(home_rows)):
         rows = home_rows[p]
@@ -499,8 +504,7 @@ def _split_for_transfers(
     gaps: list[int] = []
     for_smart: list[bool] = []
     for period in periods:
-        lo = tl.to_day(f"{period[:4]}-04-01")
-        hi = tl.to_day(f"{int(period[:4]) + 1}-03-31")
+        lo, hi = _days(period)
         have = int((continues & (ref >= lo) & (ref <= hi)).sum())
         smart = round(targets.SAL_SMART_TRANSFERS.get(period, 0) * scale)
         want = round(targets.SAL_TRANSFERS[period] * scale) + smart - have
@@ -581,8 +585,7 @@ def _split_for_referrals(
     split_days: list[int] = []
     gaps: list[int] = []
     for period in periods:
-        lo = tl.to_day(f"{period[:4]}-04-01")
-        hi = tl.to_day(f"{int(period[:4]) + 1}-03-31")
+        lo, hi = _days(period)
         printed = sum(
             v
             for (_, m, p), v in targets.SAL_AGENCY_FLOWS.items()
