@@ -85,12 +85,12 @@ covered as (
     source, area_code (null where the record names none), event_date. -#}
 {% macro person_records_by_area() -%}
     select 'treatment' as source, client_la_code as area_code, discharge_date as event_date
-    from {{ ref('stg_ndtms__episodes') }}
+    from {{ ref('int_ndtms_episodes_accumulated') }}
     where discharge_date >= referral_date
     union all
     select 'dip' as source, cjit_code as area_code, contact_date as event_date
-    from {{ ref('stg_dip__contacts') }}
+    from {{ ref('int_dip_contacts_accumulated') }}
     union all
     select 'drug_test' as source, custody_la_code as area_code, test_date as event_date
-    from {{ ref('stg_mdt__drug_tests') }}
+    from {{ ref('int_mdt_drug_tests_accumulated') }}
 {%- endmacro %}

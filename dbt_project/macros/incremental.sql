@@ -39,6 +39,9 @@ versions as (
     {%- set accumulated = {
         'stg_ims__nsp_transactions': 'int_nsp_transactions_accumulated',
         'stg_ims__interventions': 'int_ims_interventions_accumulated',
+        'stg_ndtms__episodes': 'int_ndtms_episodes_accumulated',
+        'stg_dip__contacts': 'int_dip_contacts_accumulated',
+        'stg_mdt__drug_tests': 'int_mdt_drug_tests_accumulated',
     } -%}
     {{ return(ref(accumulated.get(staging_model, staging_model))) }}
 {%- endmacro %}

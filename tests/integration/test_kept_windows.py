@@ -118,6 +118,20 @@ def test_an_incremental_build_keeps_what_a_full_refresh_would_compute(
         ).fetchall()
         # the episodes' own changes, as the windows read them
         assert dict(tracked) == changed_from
+        # the accumulated episodes took the re-sent versions in place of the first ones: the
+        # same rows as the staging view, which ranks every version landed
+        for query in (
+            "from intermediate.int_ndtms_episodes_accumulated "
+            "except all from staging.stg_ndtms__episodes",
+            "from staging.stg_ndtms__episodes "
+            "except all from intermediate.int_ndtms_episodes_accumulated",
+        ):
+            assert con.execute(f"select count(*) from ({query})").fetchall() == [(0,)], query
+        resent = con.execute(
+            "select count(*) from intermediate.int_ndtms_episodes_accumulated "
+            "where _load_id = (select max(_load_id) from intermediate.int_person_records_tracked)"
+        ).fetchall()
+        assert resent == [(len(changed_from),)]
         # the treatment windows from the earliest change were computed by this build, the
         # earlier ones kept
         windows = con.execute(

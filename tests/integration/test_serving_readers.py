@@ -99,6 +99,9 @@ def stage(sent: Path, landing: Path, files: list[str]) -> None:
 ACCUMULATED = {
     "intermediate.int_nsp_transactions_accumulated": "staging.stg_ims__nsp_transactions",
     "intermediate.int_ims_interventions_accumulated": "staging.stg_ims__interventions",
+    "intermediate.int_ndtms_episodes_accumulated": "staging.stg_ndtms__episodes",
+    "intermediate.int_dip_contacts_accumulated": "staging.stg_dip__contacts",
+    "intermediate.int_mdt_drug_tests_accumulated": "staging.stg_mdt__drug_tests",
 }
 
 

@@ -214,7 +214,7 @@ unknown_reference: >
             {%- else %}
             and records.{{ field }} not in (
                 select known.{{ ref_config.column }}
-                from {{ ref(ref_config.model) }} as known
+                from {{ smw.staged_records(ref_config.model) }} as known
                 where known.{{ ref_config.column }} is not null
             )
             {%- endif %}
@@ -223,7 +223,7 @@ unknown_reference: >
         {%- endif %}
     from {{ smw.staged_records(model_name) }} as records
     {%- if config.provider_from is defined %}
-    left join {{ ref(config.provider_from.model) }} as providers
+    left join {{ smw.staged_records(config.provider_from.model) }} as providers
         on providers.{{ config.provider_from.key }} = records.{{ config.provider_from.key }}
     {%- endif %}
 {%- endmacro %}

@@ -271,6 +271,9 @@
     {{ return({
         'stg_ims__nsp_transactions': ('ims_nsp_transactions', 'int_nsp_transactions_accumulated'),
         'stg_ims__interventions': ('ims_interventions', 'int_ims_interventions_accumulated'),
+        'stg_ndtms__episodes': ('ndtms_episodes', 'int_ndtms_episodes_accumulated'),
+        'stg_dip__contacts': ('dip_contacts', 'int_dip_contacts_accumulated'),
+        'stg_mdt__drug_tests': ('mdt_results', 'int_mdt_drug_tests_accumulated'),
     }) }}
 {%- endmacro %}
 

@@ -15,7 +15,7 @@ with
 
 episodes as (
 
-    select * from {{ ref('stg_ndtms__episodes') }}
+    select * from {{ ref('int_ndtms_episodes_accumulated') }}
 
 ),
 

@@ -53,7 +53,7 @@ latest as (
         select source, event_date from events
         union all
         select 'treatment' as source, referral_date as event_date
-        from {{ ref('stg_ndtms__episodes') }}
+        from {{ ref('int_ndtms_episodes_accumulated') }}
     ) as all_dates
     where event_date is not null
     group by source

@@ -7,7 +7,7 @@ with
 
 contacts as (
 
-    select * from {{ ref('stg_dip__contacts') }}
+    select * from {{ ref('int_dip_contacts_accumulated') }}
     where birth_month_problem is null  -- rejected: impossible date of birth (issue 22)
 
 ),

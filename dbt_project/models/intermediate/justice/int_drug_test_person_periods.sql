@@ -6,7 +6,7 @@ with
 
 tests as (
 
-    select * from {{ ref('stg_mdt__drug_tests') }}
+    select * from {{ ref('int_mdt_drug_tests_accumulated') }}
     where person_id is not null and test_date is not null
 
 ),

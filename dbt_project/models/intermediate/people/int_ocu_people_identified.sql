@@ -22,7 +22,7 @@ contacts as (
 tests as (
 
     select person_id, test_date as evidence_date
-    from {{ ref('stg_mdt__drug_tests') }}
+    from {{ ref('int_mdt_drug_tests_accumulated') }}
     where opiates = 'positive' and person_id is not null
 
 ),

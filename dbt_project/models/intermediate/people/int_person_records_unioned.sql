@@ -32,7 +32,7 @@ interventions as (
 
 episodes as (
 
-    select * from {{ ref('stg_ndtms__episodes') }}
+    select * from {{ ref('int_ndtms_episodes_accumulated') }}
     where
         birth_month_problem is null
         and {{ smw.people_to_rebuild_filter(since, unlinked=true) }}
@@ -41,7 +41,7 @@ episodes as (
 
 contacts as (
 
-    select * from {{ ref('stg_dip__contacts') }}
+    select * from {{ ref('int_dip_contacts_accumulated') }}
     where
         birth_month_problem is null
         and {{ smw.people_to_rebuild_filter(since, unlinked=true) }}
@@ -50,7 +50,7 @@ contacts as (
 
 tests as (
 
-    select * from {{ ref('stg_mdt__drug_tests') }}
+    select * from {{ ref('int_mdt_drug_tests_accumulated') }}
     where
         birth_month_problem is null
         and {{ smw.people_to_rebuild_filter(since, unlinked=true) }}

@@ -9,7 +9,7 @@ with
 
 episodes as (
 
-    select * from {{ ref('stg_ndtms__episodes') }}
+    select * from {{ ref('int_ndtms_episodes_accumulated') }}
     where birth_month_problem is null  -- rejected: impossible date of birth (issue 22)
 
 ),

@@ -4,7 +4,7 @@ with
 
 contacts as (
 
-    select * from {{ ref('stg_dip__contacts') }}
+    select * from {{ ref('int_dip_contacts_accumulated') }}
 
 ),
 

@@ -60,7 +60,7 @@ episodes as (
 
 tests as (
 
-    select * from {{ ref('stg_mdt__drug_tests') }}
+    select * from {{ ref('int_mdt_drug_tests_accumulated') }}
     where test_date is not null and birth_month_problem is null
 
 ),

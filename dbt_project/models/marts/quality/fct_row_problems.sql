@@ -2,9 +2,10 @@
     file, record number, field, value class and kind, never the value itself. Built from the
     staging models, so it reports the latest version of each record: a record re-sent with a
     correction in a later file no longer shows the earlier version's problems.
-    Incremental (smw.row_problems_kept): the NSP transactions and interventions, read from their
-    accumulated tables, are checked for the records of new loads only; every other source is
-    checked whole on every build. -#}
+    Incremental (smw.row_problems_kept): the person-level sources (NSP transactions,
+    interventions, treatment episodes, DIP contacts, drug tests), read from their accumulated
+    tables, are checked for the records of new loads only; every other source (agencies, TOP
+    reviews, reference data) is checked whole on every build. -#}
 {{ config(
     materialized=('table' if target.type == 'spark' else 'incremental'),
     incremental_strategy='append',
@@ -60,7 +61,7 @@ top_episodes as (
             else 'date, not before the referral_date of its episode'
         end as rule
     from {{ ref('stg_ndtms__top_reviews') }} as tops
-    left join {{ ref('stg_ndtms__episodes') }} as episodes
+    left join {{ ref('int_ndtms_episodes_accumulated') }} as episodes
         on tops.episode_id = episodes.episode_id
     where
         tops.episode_id is not null
