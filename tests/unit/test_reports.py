@@ -3,6 +3,7 @@ small changes, and PDFs skipped gracefully without Chromium."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -302,3 +303,46 @@ def test_dip_contacts_by_year_leave_out_a_year_the_dip_data_do_not_cover(serving
     table = table[: table.index("</table>")]
     assert "2019-20" in table and "2020-21" in table
     assert "2018-19" not in table
+
+
+def test_charts_drawn_before_are_read_back_and_the_unused_removed(serving, tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    from orchestration.lib.reports.charts import cache
+    from orchestration.lib.reports.render import chart_cache_dir
+
+    monkeypatch.setenv("SMW_REPORT_WORKERS", "1")
+    out = tmp_path / "out"
+    generate_reports(serving, out, pdf=False)
+    kept = chart_cache_dir(out)
+    charts_drawn = sorted(p.name for p in kept.glob("*.svg"))
+    assert charts_drawn, "the run kept its charts"
+    pages = {p: p.read_bytes() for p in sorted(out.rglob("*.html"))}
+    # an entry no run uses any more
+    stale = kept / ("0" * 64 + ".svg")
+    stale.write_text("<svg/>")
+    old = 1_000_000_000.0
+    os.utime(stale, (old, old))
+
+    def not_drawn(*args, **kwargs):
+        raise AssertionError("a chart was drawn again")
+
+    monkeypatch.setattr(Figure, "savefig", not_drawn)
+    generate_reports(serving, out, areas=[LA], pdf=False)
+    assert stale.exists(), "a run of some pages removes nothing"
+    generate_reports(serving, out, pdf=False)
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*.html"))} == pages, "read back as drawn"
+    assert not stale.exists(), "a run of every page removes the charts it did not use"
+    assert sorted(p.name for p in kept.glob("*.svg")) == charts_drawn
+    monkeypatch.undo()
+
+    # other data, another chart: drawn and kept beside the first
+    with cache.kept_in(tmp_path / "charts"):
+        first = charts.funnel("f", [("Seen", Point(10.0), "10")], "A funnel")
+        again = charts.funnel("f", [("Seen", Point(10.0), "10")], "A funnel")
+        other = charts.funnel("f", [("Seen", Point(11.0), "11")], "A funnel")
+    assert first == again and first != other
+    assert len(list((tmp_path / "charts").glob("*.svg"))) == 2
+    # outside a run nothing is kept
+    charts.funnel("g", [("Seen", Point(12.0), "12")], "A funnel")
+    assert len(list((tmp_path / "charts").glob("*.svg"))) == 2

@@ -17,6 +17,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from orchestration.lib.reports.charts import cache as chart_cache
 from orchestration.lib.reports.content import REPORTS, build_page
 from orchestration.lib.reports.data import ServingData, load_serving
 from orchestration.lib.reports.model import Page
@@ -88,6 +89,11 @@ def page_path(out_dir: Path, area_code: str, report: str) -> Path:
     return out_dir / area_code / f"{report}.html"
 
 
+def chart_cache_dir(out_dir: Path) -> Path:
+    """Where the charts drawn for ``out_dir``'s pages are kept between runs (charts/cache.py)."""
+    return out_dir / ".chart-cache"
+
+
 def generate_reports(
     serving_db: Path,
     out_dir: Path,
@@ -105,7 +111,10 @@ def generate_reports(
     area a seed report is about, that report's year: ``SUBJECT_PERIODS``). An area whose data
     hold no row of a report's headline indicator in any year (the county has no IMS or DIP data)
     gets no page of that report, and the index says so.
+    Charts drawn by an earlier run into ``out_dir`` with the same data are read back
+    (``chart_cache_dir``); a run of every page removes those it no longer uses.
     Raises ``ValueError`` for an unknown area, report or period."""
+    started = chart_cache.now()
     data = load_serving(Path(serving_db))
     out_dir = Path(out_dir).resolve()
     all_areas = data.report_areas()
@@ -160,8 +169,11 @@ def generate_reports(
         [a.code for a in chosen],
         out_dir,
         frozenset((slug, code) for slug, code, _ in jobs),
+        chart_cache_dir(out_dir),
     )
     pages = _write_all_pages(context, jobs)
+    if areas is None and reports is None and period is None:
+        chart_cache.prune(context.chart_cache, started)
     for page in pages:
         log.info("wrote %s", page.html)
 
@@ -193,6 +205,8 @@ class _PageContext:
     #: (report, area code) of every page this run writes: links go to these only (an area
     #: with no data for a report, or no region to compare with, has no page of it)
     written: frozenset[tuple[str, str]]
+    #: the charts kept between runs (None: draw every chart)
+    chart_cache: Path | None = None
 
 
 def _write_pages(context: _PageContext, jobs: list[tuple[str, str, str]]) -> list[ReportPage]:
@@ -203,18 +217,25 @@ def _write_pages(context: _PageContext, jobs: list[tuple[str, str, str]]) -> lis
     chosen = [areas[code] for code in context.area_codes]
     env, css = _environment(), _css()
     written = []
-    for slug, area_code, period in jobs:
-        page = build_page(data, slug, area_code, period)
-        path = page_path(out_dir, area_code, slug)
-        _write(
-            path,
-            _render_page(env, css, data, page, kinds, chosen, out_dir, path, context.written),
-        )
-        written.append(
-            ReportPage(
-                slug, page.title, area_code, areas[area_code].name, period, path, len(page.figures)
+    with chart_cache.kept_in(context.chart_cache):
+        for slug, area_code, period in jobs:
+            page = build_page(data, slug, area_code, period)
+            path = page_path(out_dir, area_code, slug)
+            _write(
+                path,
+                _render_page(env, css, data, page, kinds, chosen, out_dir, path, context.written),
             )
-        )
+            written.append(
+                ReportPage(
+                    slug,
+                    page.title,
+                    area_code,
+                    areas[area_code].name,
+                    period,
+                    path,
+                    len(page.figures),
+                )
+            )
     return written
 
 

@@ -19,6 +19,8 @@ from markupsafe import Markup, escape  # noqa: E402
 from matplotlib import ticker  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from orchestration.lib.reports.charts import cache  # noqa: E402
+
 RC = {
     "svg.fonttype": "none",
     "text.parse_math": False,
@@ -67,12 +69,16 @@ class Point:
 
 
 def _styled(draw):
-    """Draw inside the house style (rcParams are read as artists are made)."""
+    """Draw inside the house style (rcParams are read as artists are made), or read the chart
+    back from the cache when it was drawn before with the same arguments (``cache``)."""
 
     @functools.wraps(draw)
     def wrapper(chart_id: str, *args, **kwargs) -> Markup:
-        with matplotlib.rc_context({**RC, "svg.hashsalt": chart_id}):
-            return draw(chart_id, *args, **kwargs)
+        def drawn() -> Markup:
+            with matplotlib.rc_context({**RC, "svg.hashsalt": chart_id}):
+                return draw(chart_id, *args, **kwargs)
+
+        return cache.drawn(draw.__qualname__, chart_id, args, kwargs, drawn)
 
     return wrapper
 

@@ -1,0 +1,98 @@
+"""Charts kept between report runs: a chart is a pure function of its arguments (its id, which
+also salts the SVG's ids, and its data, labels and options), so a chart drawn before with the
+same arguments by the same chart code is read back instead of drawn again. Drawing is nearly
+all of a report run's time (~0.07 s a chart, hundreds of charts), and a build that changes
+some figures changes some charts only: the others are read from the cache.
+
+The key is a SHA-256 of the chart function's name and the ``repr`` of its arguments, with the
+source of this package and matplotlib's version: a change to any chart's code or to matplotlib
+draws everything again. An argument whose ``repr`` does not show its state would only make the
+key differ from run to run (a miss), never match another chart. Entries are written
+atomically (a worker process may be writing beside another); a run that drew every page
+removes the entries it did not use (:func:`prune`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import matplotlib
+from markupsafe import Markup
+
+#: The cache folder of this process (None: draw every chart); set by the report pages' writer.
+_folder: Path | None = None
+
+
+@contextlib.contextmanager
+def kept_in(folder: Path | None) -> Iterator[None]:
+    """Within the block, keep this process's charts in ``folder`` (created when needed; None:
+    draw every chart)."""
+    global _folder
+    before, _folder = _folder, folder
+    try:
+        yield
+    finally:
+        _folder = before
+
+
+@functools.cache
+def _code_version() -> str:
+    digest = hashlib.sha256(matplotlib.__version__.encode())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def key(name: str, chart_id: str, args: tuple, kwargs: dict) -> str:
+    text = repr((_code_version(), name, chart_id, args, sorted(kwargs.items())))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def drawn(
+    name: str, chart_id: str, args: tuple, kwargs: dict, draw: Callable[[], Markup]
+) -> Markup:
+    """The chart's SVG from the cache, or ``draw()`` kept in it."""
+    folder = _folder
+    if folder is None:
+        return draw()
+    path = folder / f"{key(name, chart_id, args, kwargs)}.svg"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    else:
+        os.utime(path)  # used by this run: kept by prune
+        return Markup(text)  # our own SVG, escaped when it was drawn
+    svg = draw()
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(str(svg), encoding="utf-8")
+    os.replace(tmp, path)
+    return svg
+
+
+def prune(folder: Path, since: float) -> int:
+    """Remove the charts no run has used or drawn since ``since`` (a time.time()); returns how many."""
+    removed = 0
+    if not folder.is_dir():
+        return removed
+    for path in folder.iterdir():
+        try:
+            if path.stat().st_mtime < since:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+
+
+def now() -> float:
+    """A start time for :func:`prune`, a little early for file systems with coarse times."""
+    return time.time() - 2.0
