@@ -40,6 +40,7 @@ versions as (
         'stg_ims__nsp_transactions': 'int_nsp_transactions_accumulated',
         'stg_ims__interventions': 'int_ims_interventions_accumulated',
         'stg_ndtms__episodes': 'int_ndtms_episodes_accumulated',
+        'stg_ndtms__top_reviews': 'int_ndtms_top_reviews_accumulated',
         'stg_dip__contacts': 'int_dip_contacts_accumulated',
         'stg_mdt__drug_tests': 'int_mdt_drug_tests_accumulated',
     } -%}

@@ -100,6 +100,7 @@ ACCUMULATED = {
     "intermediate.int_nsp_transactions_accumulated": "staging.stg_ims__nsp_transactions",
     "intermediate.int_ims_interventions_accumulated": "staging.stg_ims__interventions",
     "intermediate.int_ndtms_episodes_accumulated": "staging.stg_ndtms__episodes",
+    "intermediate.int_ndtms_top_reviews_accumulated": "staging.stg_ndtms__top_reviews",
     "intermediate.int_dip_contacts_accumulated": "staging.stg_dip__contacts",
     "intermediate.int_mdt_drug_tests_accumulated": "staging.stg_mdt__drug_tests",
 }

@@ -12,7 +12,7 @@ with
 
 tops as (
 
-    select * from {{ ref('stg_ndtms__top_reviews') }}
+    select * from {{ ref('int_ndtms_top_reviews_accumulated') }}
     where review_date is not null and stage in ('start', 'review', 'exit')
 
 ),

@@ -5,7 +5,8 @@
     Incremental (smw.row_problems_kept): the person-level sources (NSP transactions,
     interventions, treatment episodes, DIP contacts, drug tests), read from their accumulated
     tables, are checked for the records of new loads only; every other source (agencies, TOP
-    reviews, reference data) is checked whole on every build. -#}
+    reviews, reference data) is checked whole on every build (the TOP reviews from their
+    accumulated table: their episode check reads every episode and every review). -#}
 {{ config(
     materialized=('table' if target.type == 'spark' else 'incremental'),
     incremental_strategy='append',
@@ -60,7 +61,7 @@ top_episodes as (
                 then 'must be an episode sent in the episodes extract (ndtms_episodes)'
             else 'date, not before the referral_date of its episode'
         end as rule
-    from {{ ref('stg_ndtms__top_reviews') }} as tops
+    from {{ ref('int_ndtms_top_reviews_accumulated') }} as tops
     left join {{ ref('int_ndtms_episodes_accumulated') }} as episodes
         on tops.episode_id = episodes.episode_id
     where
