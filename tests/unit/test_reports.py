@@ -346,3 +346,19 @@ def test_charts_drawn_before_are_read_back_and_the_unused_removed(serving, tmp_p
     # outside a run nothing is kept
     charts.funnel("g", [("Seen", Point(12.0), "12")], "A funnel")
     assert len(list((tmp_path / "charts").glob("*.svg"))) == 2
+    # a damaged entry is drawn again and replaced; a folder that cannot be written costs the
+    # cache, never the chart
+    entry = (
+        tmp_path
+        / "charts"
+        / (cache.key("funnel", "f", ([("Seen", Point(10.0), "10")], "A funnel"), {}) + ".svg")
+    )
+    assert entry.read_text() == str(first)
+    entry.write_text(str(first)[:100])
+    with cache.kept_in(tmp_path / "charts"):
+        assert charts.funnel("f", [("Seen", Point(10.0), "10")], "A funnel") == first
+    assert entry.read_text() == str(first)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be")
+    with cache.kept_in(blocked):
+        assert charts.funnel("f", [("Seen", Point(10.0), "10")], "A funnel") == first

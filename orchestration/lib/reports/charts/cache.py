@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +25,8 @@ from pathlib import Path
 
 import matplotlib
 from markupsafe import Markup
+
+log = logging.getLogger(__name__)
 
 #: The cache folder of this process (None: draw every chart); set by the report pages' writer.
 _folder: Path | None = None
@@ -65,17 +68,27 @@ def drawn(
     path = folder / f"{key(name, chart_id, args, kwargs)}.svg"
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError:
+        if _whole(text):
+            os.utime(path)  # used by this run: kept by prune
+            return Markup(text)  # our own SVG, escaped when it was drawn
+    except (OSError, UnicodeDecodeError):
         pass
-    else:
-        os.utime(path)  # used by this run: kept by prune
-        return Markup(text)  # our own SVG, escaped when it was drawn
     svg = draw()
-    folder.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(str(svg), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(str(svg), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:  # a full disk, a read-only folder: the page still gets its chart
+        log.warning("chart %s not kept in %s: %s", chart_id, folder, exc)
+        with contextlib.suppress(OSError):
+            tmp.unlink()
     return svg
+
+
+def _whole(text: str) -> bool:
+    """An entry as this module writes it (one SVG element), not a damaged or foreign file."""
+    return text.startswith("<svg ") and text.rstrip().endswith("</svg>")
 
 
 def prune(folder: Path, since: float) -> int:
