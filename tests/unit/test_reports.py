@@ -358,6 +358,17 @@ def test_charts_drawn_before_are_read_back_and_the_unused_removed(serving, tmp_p
     with cache.kept_in(tmp_path / "charts"):
         assert charts.funnel("f", [("Seen", Point(10.0), "10")], "A funnel") == first
     assert entry.read_text() == str(first)
+
+    # an argument that does not show its state (the default repr, an address) is never kept
+    class Opaque:
+        pass
+
+    assert cache.key("funnel", "f", (Opaque(),), {}) is None
+    assert cache.key("funnel", "f", (Point(1.0),), {}) is not None
+    # pruning skips what it cannot or must not remove
+    (tmp_path / "charts" / "a-folder").mkdir()
+    assert cache.prune(tmp_path / "charts", since=4_000_000_000.0) == 2
+    assert (tmp_path / "charts" / "a-folder").is_dir()
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder would be")
     with cache.kept_in(blocked):

@@ -7,7 +7,8 @@ some figures changes some charts only: the others are read from the cache.
 The key is a SHA-256 of the chart function's name and the ``repr`` of its arguments, with the
 source of this package and matplotlib's version: a change to any chart's code or to matplotlib
 draws everything again. An argument whose ``repr`` does not show its state would only make the
-key differ from run to run (a miss), never match another chart. Entries are written
+key differ from run to run, or match another chart's (an address reused): an argument whose
+repr is the default object repr is never cached. Entries are written
 atomically (a worker process may be writing beside another); a run that drew every page
 removes the entries it did not use (:func:`prune`).
 """
@@ -15,10 +16,10 @@ removes the entries it did not use (:func:`prune`).
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -44,17 +45,35 @@ def kept_in(folder: Path | None) -> Iterator[None]:
         _folder = before
 
 
-@functools.cache
 def _code_version() -> str:
-    digest = hashlib.sha256(matplotlib.__version__.encode())
+    """What a chart's drawing depends on besides its arguments: this package's source (read
+    once, at import, so that code changed under a running process is not mistaken for the code
+    that draws), the versions of matplotlib, numpy and markupsafe, and matplotlib's settings
+    (a matplotlibrc may set what the house style leaves)."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    for package in ("matplotlib", "numpy", "markupsafe"):
+        digest.update(f"{package} {version(package)};".encode())
+    digest.update(repr(sorted(matplotlib.rcParams.items())).encode())
     for source in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()
 
 
-def key(name: str, chart_id: str, args: tuple, kwargs: dict) -> str:
-    text = repr((_code_version(), name, chart_id, args, sorted(kwargs.items())))
+_CODE_VERSION = _code_version()
+
+#: In a repr, the mark of an object that does not show its state (the default object repr,
+#: with its address): such an argument could match another chart's, so it is never cached.
+_OPAQUE = re.compile(r" at 0x[0-9a-fA-F]+>")
+
+
+def key(name: str, chart_id: str, args: tuple, kwargs: dict) -> str | None:
+    """The cache key of a chart, or None when an argument does not show its state."""
+    text = repr((_CODE_VERSION, name, chart_id, args, sorted(kwargs.items())))
+    if _OPAQUE.search(text):
+        return None
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -63,16 +82,18 @@ def drawn(
 ) -> Markup:
     """The chart's SVG from the cache, or ``draw()`` kept in it."""
     folder = _folder
-    if folder is None:
+    entry = key(name, chart_id, args, kwargs) if folder is not None else None
+    if folder is None or entry is None:
         return draw()
-    path = folder / f"{key(name, chart_id, args, kwargs)}.svg"
+    path = folder / f"{entry}.svg"
     try:
         text = path.read_text(encoding="utf-8")
-        if _whole(text):
-            os.utime(path)  # used by this run: kept by prune
-            return Markup(text)  # our own SVG, escaped when it was drawn
     except (OSError, UnicodeDecodeError):
-        pass
+        text = ""
+    if _whole(text):
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used by this run: kept by prune
+        return Markup(text)  # our own SVG, escaped when it was drawn
     svg = draw()
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -94,15 +115,20 @@ def _whole(text: str) -> bool:
 def prune(folder: Path, since: float) -> int:
     """Remove the charts no run has used or drawn since ``since`` (a time.time()); returns how many."""
     removed = 0
-    if not folder.is_dir():
+    try:
+        entries = list(folder.iterdir()) if folder.is_dir() else []
+    except OSError as exc:
+        log.warning("chart cache %s not pruned: %s", folder, exc)
         return removed
-    for path in folder.iterdir():
+    for path in entries:
         try:
-            if path.stat().st_mtime < since:
+            if path.is_file() and path.stat().st_mtime < since:
                 path.unlink()
                 removed += 1
         except FileNotFoundError:
             continue
+        except OSError as exc:  # another owner's file, a read-only folder: kept, never fatal
+            log.warning("chart cache entry %s not removed: %s", path, exc)
     return removed
 
 
