@@ -52,7 +52,7 @@ def staging_sql() -> dict[str, str]:
         if base:
             (typed,) = STAGING.rglob(f"{base[1]}.sql")
             text = typed.read_text()
-        m = re.search(r"staging_(?:latest_records|versions)\(\s*'\w+',\s*'(\w+)'", text)
+        m = re.search(r"staging_(?:latest_records|versions|keyed)\(\s*'\w+',\s*'(\w+)'", text)
         assert m, f
         call = re.search(r"\{\{ smw\.staging_record_columns\((.*?)\) \}\}", text)
         assert call, f"{f}: no staging_record_columns call"
