@@ -32,19 +32,24 @@ versions as (
 {%- endmacro %}
 
 
-{#- The relation to read a staging model's records from: its accumulated table where it has one
-    (the same rows, typed once; tests/integration/test_serving_readers.py checks they are equal), else
-    the staging model. The quality marts read every record of every source through this. -#}
-{% macro staged_records(staging_model) -%}
-    {%- set accumulated = {
+{#- The accumulated table of each staging model that has one (accumulated_latest_records): the
+    same rows, typed once; tests/integration/test_serving_readers.py checks they are equal. -#}
+{% macro accumulated_tables() -%}
+    {{ return({
         'stg_ims__nsp_transactions': 'int_nsp_transactions_accumulated',
         'stg_ims__interventions': 'int_ims_interventions_accumulated',
         'stg_ndtms__episodes': 'int_ndtms_episodes_accumulated',
         'stg_ndtms__top_reviews': 'int_ndtms_top_reviews_accumulated',
         'stg_dip__contacts': 'int_dip_contacts_accumulated',
         'stg_mdt__drug_tests': 'int_mdt_drug_tests_accumulated',
-    } -%}
-    {{ return(ref(accumulated.get(staging_model, staging_model))) }}
+    }) }}
+{%- endmacro %}
+
+
+{#- The relation to read a staging model's records from: its accumulated table where it has one,
+    else the staging model. The quality marts read every record of every source through this. -#}
+{% macro staged_records(staging_model) -%}
+    {{ return(ref(smw.accumulated_tables().get(staging_model, staging_model))) }}
 {%- endmacro %}
 
 

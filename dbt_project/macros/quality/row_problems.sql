@@ -260,21 +260,22 @@
 {%- endmacro %}
 
 
-{#- fct_row_problems is incremental for the sources with an accumulated table (the staging
-    model -> that table): on a build, only their records whose current version came in a load
-    above the highest `_through_load_id` are checked; their earlier rows are deleted first
-    (pre-hook), as are every other source's rows, which are checked whole. A change of the
+{#- fct_row_problems is incremental for the person-level sources (all accumulated; the staging
+    model -> (source name, its accumulated table)): on a build, only their records whose current
+    version came in a load above the highest `_through_load_id` are checked; their earlier rows
+    are deleted first (pre-hook), as are every other source's rows, which are checked whole (the
+    TOP reviews too: their check against the episodes reads every review). A change of the
     checks (the extract specification) needs `smw build --full-refresh`, as for every
     incremental model; so does a date that was in the future when checked (in_future) and no
     longer is: the monthly full refresh re-checks every record. -#}
 {% macro row_problems_kept() -%}
-    {{ return({
-        'stg_ims__nsp_transactions': ('ims_nsp_transactions', 'int_nsp_transactions_accumulated'),
-        'stg_ims__interventions': ('ims_interventions', 'int_ims_interventions_accumulated'),
-        'stg_ndtms__episodes': ('ndtms_episodes', 'int_ndtms_episodes_accumulated'),
-        'stg_dip__contacts': ('dip_contacts', 'int_dip_contacts_accumulated'),
-        'stg_mdt__drug_tests': ('mdt_results', 'int_mdt_drug_tests_accumulated'),
-    }) }}
+    {%- set kept = {} -%}
+    {%- for model_name, declared in smw.staging_checks().items() if declared.person_level -%}
+        {%- do kept.update({model_name: (
+            declared.source_name, smw.accumulated_tables()[model_name]
+        )}) -%}
+    {%- endfor -%}
+    {{ return(kept) }}
 {%- endmacro %}
 
 

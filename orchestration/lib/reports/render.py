@@ -217,25 +217,19 @@ def _write_pages(context: _PageContext, jobs: list[tuple[str, str, str]]) -> lis
     chosen = [areas[code] for code in context.area_codes]
     env, css = _environment(), _css()
     written = []
-    with chart_cache.kept_in(context.chart_cache):
-        for slug, area_code, period in jobs:
+    for slug, area_code, period in jobs:
+        with chart_cache.kept_in(context.chart_cache):  # the charts are drawn as the page is built
             page = build_page(data, slug, area_code, period)
-            path = page_path(out_dir, area_code, slug)
-            _write(
-                path,
-                _render_page(env, css, data, page, kinds, chosen, out_dir, path, context.written),
+        path = page_path(out_dir, area_code, slug)
+        _write(
+            path,
+            _render_page(env, css, data, page, kinds, chosen, out_dir, path, context.written),
+        )
+        written.append(
+            ReportPage(
+                slug, page.title, area_code, areas[area_code].name, period, path, len(page.figures)
             )
-            written.append(
-                ReportPage(
-                    slug,
-                    page.title,
-                    area_code,
-                    areas[area_code].name,
-                    period,
-                    path,
-                    len(page.figures),
-                )
-            )
+        )
     return written
 
 

@@ -82,8 +82,7 @@ def drawn(
 ) -> Markup:
     """The chart's SVG from the cache, or ``draw()`` kept in it."""
     folder = _folder
-    entry = key(name, chart_id, args, kwargs) if folder is not None else None
-    if folder is None or entry is None:
+    if folder is None or (entry := key(name, chart_id, args, kwargs)) is None:
         return draw()
     path = folder / f"{entry}.svg"
     try:
