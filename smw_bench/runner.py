@@ -28,10 +28,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from orchestration.lib.landing.batch import PROFILE_STEPS
-
 from .floor import extract_files, load_floor
 from .measure import run_measured
+from .profile import dbt_nodes, dbt_profile, landing_profile, why_not_met
 from .serving import measure_serving
 
 #: the targets of issue 9, for scale 10 (shown for every scale, judged the same way)
@@ -166,6 +165,7 @@ def _build_figures(measured: dict[str, Any], summary: dict[str, Any]) -> dict[st
             {"model": k, "seconds": v}
             for k, v in sorted(models.items(), key=lambda kv: -kv[1])[:10]
         ],
+        "dbt_nodes": dbt_nodes(models, summary.get("check_seconds", {})),
         "validation": {
             "gx_seconds": round(sum(gx.values()), 2),
             "gx_steps": gx,
@@ -449,32 +449,6 @@ def _phase(build: dict[str, Any], phase: str) -> float | None:
     return figures.get(phase)
 
 
-def landing_profile(s: dict[str, Any]) -> list[str]:
-    """Where the full build's landing spends its time, step by step (``landing.PROFILE_STEPS``),
-    with each step's share of the landing's wall time. The strict reading runs in a thread
-    beside the inserts: its seconds overlap the rest, and only the wait for it adds."""
-    profile = s["full_build"].get("landing_profile") or {}
-    if not profile:
-        return []
-    total = profile.get("total") or 0.0
-    files = sum(s["full_build"].get("files", {}).values())
-    lines = [
-        "",
-        f"Landing profile, full build, scale {s['scale']:g} ({files} files, "
-        f"{total:.1f} s in the landing step's batch):",
-        "",
-        "| step | seconds | share of landing |",
-        "|---|---|---|",
-    ]
-    for step, label in [*PROFILE_STEPS, ("other", "other (discovery, settling, audit rows)")]:
-        v = float(profile.get(step, 0.0))
-        share = f"{v / total:.0%}" if total else "-"
-        if step == "strict reading":
-            share += " (overlaps)"
-        lines.append(f"| {label} | {v:.2f} | {share} |")
-    return lines
-
-
 def markdown(report: dict[str, Any]) -> str:
     """The benchmark as markdown tables: one column per scale."""
     m = report["machine"]
@@ -563,12 +537,9 @@ def markdown(report: dict[str, Any]) -> str:
             )
         )
     for s in scales:
+        lines += why_not_met(s, PHASE_LABELS)
         lines += landing_profile(s)
-        lines += ["", f"Ten slowest models, full build, scale {s['scale']:g} (DuckDB):", ""]
-        lines += ["| model | seconds |", "|---|---|"]
-        lines += [
-            f"| {x['model']} | {x['seconds']:.2f} |" for x in s["full_build"]["slowest_models"]
-        ]
+        lines += dbt_profile(s)
         if s.get("postgres"):
             lines += ["", f"Ten slowest models on PostgreSQL, scale {s['scale']:g}:", ""]
             lines += ["| model | seconds |", "|---|---|"]

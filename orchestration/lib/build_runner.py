@@ -53,6 +53,8 @@ class BuildSummary:
     validation_seconds: float = 0.0
     # Seconds per dbt model, as dbt timed it (smw bench lists the ten slowest).
     model_seconds: dict[str, float] = field(default_factory=dict)
+    # Seconds per dbt data test (asset check), as dbt timed it: smw bench's dbt profile.
+    check_seconds: dict[str, float] = field(default_factory=dict)
     # Seconds per step of landing (landing.PROFILE_STEPS): smw bench's landing profile.
     landing_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -184,6 +186,9 @@ def _run_build_locked(
             summary.postgres = f"{md['url'].value} schema {md['schema'].value}"
     for ev in result.get_asset_check_evaluations():
         name = f"{ev.asset_key.to_user_string()}:{ev.check_name}"
+        duration = ev.metadata.get("Execution Duration")  # dbt's data tests carry their time
+        if duration is not None:
+            summary.check_seconds[name] = round(float(duration.value), 3)
         if ev.passed:
             summary.checks_passed += 1
         elif ev.severity == dg.AssetCheckSeverity.WARN:

@@ -90,6 +90,10 @@ def test_every_figure_is_measured(bench) -> None:
     assert profile["total"] <= full["steps"]["land_extracts"] + 0.01, profile
     assert len(full["slowest_models"]) == 10
     assert all(_positive(x["seconds"]) for x in full["slowest_models"])
+    nodes = full["dbt_nodes"]  # the dbt step's models and data tests, as dbt timed them
+    assert nodes["models"] >= 60 and nodes["tests"] >= 100, nodes
+    assert _positive(nodes["models_seconds"]) and _positive(nodes["tests_seconds"])
+    assert len(nodes["slowest_tests"]) == 5
     assert _positive(full["peak_rss_mb"]) and full["peak_rss_mb"] >= full["max_process_rss_mb"] > 0
     v = full["validation"]
     assert (
@@ -102,6 +106,7 @@ def test_every_figure_is_measured(bench) -> None:
     assert _positive(inc["seconds"]) and _positive(inc["base_build_seconds"])
     assert inc["files_added"] > 0 and inc["rows_loaded"] > 0  # the held-back month landed
     assert abs(sum(inc["phases"].values()) - inc["seconds"]) < 0.1, inc["phases"]
+    assert inc["dbt_nodes"]["tests"] > 0 and len(inc["slowest_models"]) == 10
 
     pg = s["postgres"]
     assert pg["server_version"].startswith("15")

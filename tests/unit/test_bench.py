@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from smw_bench.measure import run_measured
+from smw_bench.profile import dbt_nodes
 from smw_bench.runner import TARGETS, judge, last_month_files, markdown, phases, ratios
 
 #: The machine block of a bench report, for the markdown tests.
@@ -219,3 +220,56 @@ def test_markdown_shows_the_landing_profile_with_shares() -> None:
     assert "| other (discovery, settling, audit rows) | 0.50 | 5% |" in md
     del r["full_build"]["landing_profile"]  # a report from before the profile: no section
     assert "Landing profile" not in markdown({"machine": MACHINE, "started_at": "t", "scales": [r]})
+
+
+def test_dbt_nodes_count_and_sum_models_and_tests() -> None:
+    nodes = dbt_nodes(
+        {"marts/fct_a": 2.0, "intermediate/int_b": 1.5},
+        {"marts/fct_a:unique_fct_a_id": 0.25, "marts/fct_a:not_null_fct_a_id": 0.5, "x:y": 0.1},
+    )
+    assert nodes["models"] == 2 and nodes["models_seconds"] == 3.5
+    assert nodes["tests"] == 3 and nodes["tests_seconds"] == 0.85
+    assert [t["test"] for t in nodes["slowest_tests"]] == [
+        "marts/fct_a:not_null_fct_a_id",
+        "marts/fct_a:unique_fct_a_id",
+        "x:y",
+    ]
+
+
+def test_markdown_says_why_each_missed_target_is_missed() -> None:
+    r = _scale(
+        incremental_build={
+            "seconds": 20.0,
+            "month_added": "2021-03",
+            "files_added": 6,
+            "steps": {"dbt_models": 15.0, "outputs__area_reports": 4.0},
+            "slowest_models": [{"model": "marts/fct_y", "seconds": 6.0}],
+            "dbt_nodes": dbt_nodes({"marts/fct_y": 6.0, "marts/fct_z": 4.0}, {"t:u": 1.25}),
+        }
+    )
+    r["incremental_build"]["phases"] = phases(20.0, r["incremental_build"]["steps"])
+    r["full_build"]["phases"] = phases(40.0, r["full_build"]["steps"])
+    assert not r["targets"]["incremental_over_full"]["met"]
+    md = markdown({"machine": MACHINE, "started_at": "t", "scales": [r]})
+    why = md.split("Why a target is not met at scale 1:", 1)[1]
+    # the budget each target allows, and what the time was made of, largest part first
+    assert (
+        "- build ≤ 3× floor: the budget is 30.0 s (floor 10.0 s); the full build took 40.0 s: "
+        "dbt build 20.0 s, landing 10.0 s, outside the steps (start-up, Dagster run) 8.0 s, "
+        "publish 2.0 s." in why
+    )
+    assert "Landing alone is 1.0× the floor" in why
+    assert (
+        "- incremental ≤ 10% of full: the budget is 4.0 s; the build adding 2021-03 took 20.0 s: "
+        "dbt build 15.0 s, reports + quality feedback 4.0 s, outside the steps (start-up, "
+        "Dagster run) 1.0 s. Its dbt step ran 2 models (10.0 s summed) and 1 data tests (1.2 s"
+    ) in why
+    assert "- serving p95 < 50 ms: p95 60.0 ms (p50 2.0 ms)." in why
+    # met targets get no line
+    assert "PostgreSQL ≥ 10× slower:" not in why and "peak RSS" not in why
+    # the incremental build's own dbt profile
+    assert "Ten slowest models, incremental build, scale 1 (DuckDB):" in md
+    assert "dbt step 15.0 s wall: 2 models (10.0 s summed), 1 data tests (1.2 s summed)" in md
+    assert "| t:u | 1.25 |" in md
+    r["targets"] = {k: {**v, "met": True} for k, v in r["targets"].items()}
+    assert "Why a target" not in markdown({"machine": MACHINE, "started_at": "t", "scales": [r]})
