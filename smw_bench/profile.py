@@ -16,9 +16,9 @@ BUILDS = (("full_build", "full build"), ("incremental_build", "incremental build
 
 
 def dbt_nodes(model_seconds: dict[str, float], check_seconds: dict[str, float]) -> dict[str, Any]:
-    """How many models and data tests dbt ran in a build and their seconds summed (each as dbt
-    timed it; two threads run them, so the sums exceed the dbt step's wall time), and the five
-    slowest data tests."""
+    """How many models (seeds included) and data tests dbt ran in a build, their seconds summed
+    (each as dbt timed it; two threads run them, so the sums may exceed the dbt step's wall
+    time), and the five slowest data tests."""
     return {
         "models": len(model_seconds),
         "models_seconds": round(sum(model_seconds.values()), 2),
@@ -71,7 +71,7 @@ def dbt_profile(s: dict[str, Any]) -> list[str]:
         lines += ["", f"Ten slowest models, {label}, scale {s['scale']:g} (DuckDB):", ""]
         if nodes:
             lines += [
-                f"dbt step {dbt_wall or 0:.1f} s wall: {nodes['models']} models "
+                f"dbt step {dbt_wall or 0:.1f} s wall: {nodes['models']} models and seeds "
                 f"({nodes['models_seconds']:.1f} s summed), {nodes['tests']} data tests "
                 f"({nodes['tests_seconds']:.1f} s summed), on two threads.",
                 "",
@@ -116,7 +116,7 @@ def why_not_met(s: dict[str, Any], labels: dict[str, str]) -> list[str]:
         dbt = ""
         if nodes:
             dbt = (
-                f" Its dbt step ran {nodes['models']} models ({nodes['models_seconds']:.1f} s "
+                f" Its dbt step ran {nodes['models']} models and seeds ({nodes['models_seconds']:.1f} s "
                 f"summed) and {nodes['tests']} data tests ({nodes['tests_seconds']:.1f} s "
                 "summed) for one month's rows: the models that still read whole tables are "
                 "below, slowest first."

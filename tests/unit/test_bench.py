@@ -263,14 +263,17 @@ def test_markdown_says_why_each_missed_target_is_missed() -> None:
         "- incremental ≤ 10% of full: the budget is 4.0 s; the build adding 2021-03 took 20.0 s: "
         "dbt build 15.0 s, reports + quality feedback 4.0 s, outside the steps (start-up, "
         "Dagster run) 1.0 s. Without its dbt step the build took 5.0 s, already over the "
-        "budget. Its dbt step ran 2 models (10.0 s summed) and 1 data tests (1.2 s"
+        "budget. Its dbt step ran 2 models and seeds (10.0 s summed) and 1 data tests (1.2 s"
     ) in why
     assert "- serving p95 < 50 ms: p95 60.0 ms (p50 2.0 ms)." in why
     # met targets get no line
     assert "PostgreSQL ≥ 10× slower:" not in why and "peak RSS" not in why
     # the incremental build's own dbt profile
     assert "Ten slowest models, incremental build, scale 1 (DuckDB):" in md
-    assert "dbt step 15.0 s wall: 2 models (10.0 s summed), 1 data tests (1.2 s summed)" in md
+    assert (
+        "dbt step 15.0 s wall: 2 models and seeds (10.0 s summed), 1 data tests (1.2 s summed)"
+        in md
+    )
     assert "| t:u | 1.25 |" in md
     # a build whose time is nearly all dbt: the rest is a share of the budget
     inc = r["incremental_build"]
