@@ -198,6 +198,40 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
+def simulation(tmp_path_factory: pytest.TempPathFactory) -> Callable[[float], object]:
+    """``simulation(scale)``: the demo's simulation (``smw_demo.generator.simulate``, seed 2021)
+    at ``scale``, made once in the session (both xdist workers; about 20 s at scale 1) and read
+    back for every other caller, so each has its own copy to change."""
+    from smw_demo.generator import simulate
+
+    def at(scale: float) -> object:
+        return once_per_session(
+            tmp_path_factory, f"simulation-{scale:g}", lambda _folder: simulate(2021, scale)
+        )
+
+    return at
+
+
+@pytest.fixture(scope="session")
+def salford_alone(tmp_path_factory: pytest.TempPathFactory) -> Callable[[float], tuple]:
+    """``salford_alone(scale)``: ``(people, simulation)`` of Salford's treatment simulated on its
+    own (``smw_demo.salford.simulate_salford``, seed 2021, a new person registry), made once
+    in the session like :func:`simulation`; each caller gets its own copy of both."""
+    from smw_demo.codes import load_code_lists
+    from smw_demo.people import PersonRegistry
+    from smw_demo.salford import simulate_salford
+
+    def make(scale: float) -> tuple:
+        people = PersonRegistry()
+        return people, simulate_salford(2021, scale, people, load_code_lists())
+
+    def at(scale: float) -> tuple:
+        return once_per_session(tmp_path_factory, f"salford-{scale:g}", lambda _f: make(scale))
+
+    return at
+
+
+@pytest.fixture(scope="session")
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
     # built once for the session (both xdist workers); each worker works on its own copy
     manifest, summary = once_per_session(tmp_path_factory, "demo", _build_demo)

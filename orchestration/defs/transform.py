@@ -3,6 +3,7 @@
 import logging
 import os
 import shutil
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from dagster_dbt import (
 from orchestration.defs.resources import WarehouseResource
 from orchestration.lib import rekey, spark
 from orchestration.lib.dbt_launcher import BUILD_EXCLUDES
-from orchestration.lib.paths import DBT_PROJECT_DIR, SEEDS_DIR
+from orchestration.lib.paths import DBT_PROJECT_DIR, SEEDS_DIR, Home
 
 log = logging.getLogger(__name__)
 
@@ -81,22 +82,50 @@ class SmwDbtTranslator(DagsterDbtTranslator):
         return None
 
 
-def keep_partial_parse(invocation_target: Path) -> None:
-    """Keep this build's parse cache where the next build's dbt finds it.
+#: dbt's parse cache of a home's last build: ``<home>/state/dbt-parse/partial_parse.msgpack``
+PARSE_CACHE = Path("dbt-parse") / "partial_parse.msgpack"
 
-    dagster-dbt gives every dbt call its own target folder, seeded with
-    ``target/partial_parse.msgpack``. dbt only reuses a cache parsed with the same profile (the
-    warehouse path is part of it), so caching the one from the last build of this warehouse
-    spares the next build a full parse (seconds). Replaced atomically; a cache for another
-    warehouse only means a full parse."""
-    cache = invocation_target / "partial_parse.msgpack"
+
+def invocation_target(context: dg.AssetExecutionContext) -> Path:
+    """A new target folder for this dbt call, named as dagster-dbt names its own
+    (``target/dbt_models-<run>-<random>``; ``DBT_TARGET_PATH`` moves ``target``)."""
+    base = Path(os.environ.get("DBT_TARGET_PATH", "target"))
+    if not base.is_absolute():
+        base = Path(DBT_PROJECT.project_dir) / base
+    return base / f"dbt_models-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+
+
+def seed_partial_parse(home: Home, invocation_target: Path) -> None:
+    """Start this dbt call from the parse cache of the home's last build (dagster-dbt copies
+    the shared ``target/partial_parse.msgpack`` only into a target folder without one).
+
+    dbt reuses a cache only if it was parsed with the same profile, and the warehouse path is
+    part of the profile: a cache shared by every home is a full parse (seconds) whenever the
+    last build was of another home, as when tests or two teams build side by side."""
+    cache = home.state_dir / PARSE_CACHE
+    if cache.is_file():
+        invocation_target.mkdir(parents=True, exist_ok=True)
+        try:
+            shutil.copyfile(cache, invocation_target / PARSE_CACHE.name)
+        except OSError as e:  # only a cache
+            log.warning("could not use dbt's partial parse cache: %s", e)
+
+
+def keep_partial_parse(home: Home, invocation_target: Path) -> None:
+    """Keep this build's parse cache in the home, where its next build starts from it
+    (:func:`seed_partial_parse`). Replaced atomically; a damaged or missing cache only means a
+    full parse (dbt checks every file's hash and the profile's before it reuses one)."""
+    cache = invocation_target / PARSE_CACHE.name
     if not cache.exists():
         return
-    target = Path(DBT_PROJECT.project_dir) / "target"
-    staged = target / f".partial_parse.{os.getpid()}.msgpack"
+    kept = home.state_dir / PARSE_CACHE
+    staged = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
     try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        for stale in kept.parent.glob(f".{kept.name}.*.tmp"):  # a build killed while copying
+            stale.unlink(missing_ok=True)
         shutil.copyfile(cache, staged)
-        os.replace(staged, target / "partial_parse.msgpack")
+        os.replace(staged, kept)
     except OSError as e:  # only a cache
         log.warning("could not keep dbt's partial parse cache: %s", e)
 
@@ -134,10 +163,12 @@ def build_dbt_assets(manifest: Path) -> dg.AssetsDefinition:
         if on_spark:
             local = spark.prepare_local_build(warehouse.home_dir.root)
             context.log.info(f"Spark engine: raw tables exported as Parquet to {local.raw_dir}")
+        target = invocation_target(context)
+        seed_partial_parse(warehouse.home_dir, target)
         with warehouse.dbt_env():
-            invocation = dbt.cli(args, context=context)
+            invocation = dbt.cli(args, context=context, target_path=target)
             yield from invocation.stream()
-        keep_partial_parse(invocation.target_path)
+        keep_partial_parse(warehouse.home_dir, invocation.target_path)
         if on_spark:
             rows = spark.import_layers(local, warehouse.home_dir.warehouse_db)
             context.log.info(f"Spark build read back into DuckDB: {len(rows)} tables")

@@ -25,7 +25,7 @@ import duckdb
 import pytest
 
 from orchestration.lib import exports
-from orchestration.lib.paths import REPO_ROOT, Home
+from orchestration.lib.paths import DBT_PROJECT_DIR, REPO_ROOT, Home
 from tests.conftest import KEPT_BY_MARKER, full_refresh_differences, read_extract
 
 pytestmark = pytest.mark.slow
@@ -315,6 +315,13 @@ def test_eight_readers_through_three_builds(tmp_path):
     ), "an incremental build kept rows a full refresh would change"
     # the exports followed the last version
     assert exports.current_export(home).run_id == published[-1]
+    # dbt parsed the project in full for the home's first build only: the next ones started
+    # from its parse, kept in the home, whatever other homes built meanwhile (the other worker)
+    parses = []
+    for run_id in published:
+        [log] = (DBT_PROJECT_DIR / "target").glob(f"dbt_models-{run_id[:7]}-*/dbt.log")
+        parses.append("Unable to do partial parsing" in log.read_text())
+    assert parses[1:] == [False] * (len(published) - 1), parses
     # the answers checked real data, and the builds changed it
     assert len(set(checksums)) == len(published), "every build published different figures"
     assert all(rows > 0 for rows in nsp_rows), "rpt_nsp_activity has rows to check"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smw_demo import generator as gen
 from smw_demo import targets
 from smw_demo import timeline as tl
 from smw_demo.codes import load_code_lists
@@ -105,10 +104,10 @@ def test_a_printed_drug_moves_to_those_citing_nothing_but_a_filler() -> None:
 
 
 @pytest.fixture(scope="module")
-def county():
+def county(simulation):
     """The county's episodes and everyone's birth dates after its quotas, at scale 1 (seed 2021),
-    from the simulation ``generator.generate`` writes out (about 15 s)."""
-    sim = gen.simulate(2021, 1.0)
+    from the simulation ``generator.generate`` writes out (made once in the session)."""
+    sim = simulation(1.0)
     return sim.county.episodes, sim.people.dob, sim.codes
 
 

@@ -16,7 +16,6 @@ from smw_demo import targets
 from smw_demo import timeline as tl
 from smw_demo.codes import load_code_lists
 from smw_demo.people import SEX_FEMALE, SEX_MALE, PersonRegistry
-from smw_demo.salford import simulate_salford
 from smw_demo.salford_quotas import _cj_referrals, _exits, _re_refer, _Year, salford_ethnicity
 from smw_demo.table import Table
 from smw_demo.treatment_quotas import new_presentations
@@ -190,9 +189,9 @@ def test_criminal_justice_referrals_meet_their_count() -> None:
 
 
 @pytest.mark.parametrize("scale", [0.03, 1.0, 3.0])
-def test_salfords_simulation_meets_the_printed_rings(scale: float) -> None:
-    people = PersonRegistry()
-    eps = simulate_salford(2021, scale, people, CODES).episodes
+def test_salfords_simulation_meets_the_printed_rings(scale: float, salford_alone) -> None:
+    people, simulated = salford_alone(scale)
+    eps = simulated.episodes
     rings = _rings(eps, people)
     for ring, printed in targets.SAL_BULLSEYE.items():
         if ring == "in_treatment_at_end":  # careers give it, within 5 % (a tiny demo: any)

@@ -16,7 +16,7 @@ from smw_demo import targets
 from smw_demo import timeline as tl
 from smw_demo.codes import load_code_lists
 from smw_demo.people import PersonRegistry
-from smw_demo.salford import PERIODS, simulate_salford
+from smw_demo.salford import PERIODS
 from smw_demo.salford_agencies import (
     _NOT_AIMED,
     AGENCIES,
@@ -178,9 +178,9 @@ def test_a_person_presenting_twice_in_a_year_may_go_to_two_agencies() -> None:
 
 
 @pytest.mark.parametrize("scale", [1.0])
-def test_salfords_agencies_meet_the_printed_flows(scale: float) -> None:
-    people = PersonRegistry()
-    eps = simulate_salford(2021, scale, people, CODES).episodes
+def test_salfords_agencies_meet_the_printed_flows(scale: float, salford_alone) -> None:
+    people, simulated = salford_alone(scale)
+    eps = simulated.episodes
     assert set(np.unique(eps["provider"])) == {
         provider_codes().index(targets.SAL_AGENCIES[a]) for a in AGENCIES
     }

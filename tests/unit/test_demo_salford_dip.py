@@ -16,8 +16,8 @@ from smw_demo.people import SEX_MALE
 
 
 @pytest.fixture(scope="module", params=[0.03, 1.0])
-def scaled(request: pytest.FixtureRequest) -> tuple[float, Simulation]:
-    return request.param, simulate(2021, request.param)
+def scaled(request: pytest.FixtureRequest, simulation) -> tuple[float, Simulation]:
+    return request.param, simulation(request.param)
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from smw_demo import areas as geo
 from smw_demo import targets
 from smw_demo import timeline as tl
 from smw_demo.codes import load_code_lists
-from smw_demo.people import SEX_FEMALE, SEX_MALE, PersonRegistry
-from smw_demo.salford import simulate_salford
+from smw_demo.people import SEX_FEMALE, SEX_MALE
 from smw_demo.salford_drug_tests import salford_drug_tests
 from smw_demo.treatment_systems import GROUPS
 
@@ -21,9 +20,9 @@ CODES = load_code_lists()
 
 
 @pytest.mark.parametrize("scale", [0.03, 1.0])
-def test_every_printed_cell_of_sex_and_result_exactly(scale: float) -> None:
-    people = PersonRegistry()
-    eps = simulate_salford(2021, scale, people, CODES).episodes
+def test_every_printed_cell_of_sex_and_result_exactly(scale: float, salford_alone) -> None:
+    people, simulated = salford_alone(scale)
+    eps = simulated.episodes
     before = len(people)
     tests = salford_drug_tests(np.random.default_rng(5), scale, people, eps, CODES, suite=7)
     pos = CODES.index("test_result", "positive")
