@@ -261,28 +261,67 @@ KEPT_BY_MARKER = {
 }
 
 
-def full_refresh_differences(warehouse: Path, tmp_path: Path) -> dict[str, tuple[int, int]]:
-    """Rebuild the models kept by marker from scratch on a copy of the warehouse (dbt run
-    --full-refresh) and count, per model, the rows only in the incremental table and only in
-    the rebuilt one (the marker column _through_load_id aside)."""
+#: Columns that record which build wrote a row, not what it computes: a full refresh writes them
+#: as a first build does (the kept tables' marker; int_person_records_tracked's record of the
+#: version a build replaced and the date from which that changed the periods).
+BUILD_HISTORY_COLUMNS = {
+    "_through_load_id",
+    "_since_load_id",
+    "previous_person_id",
+    "changed_from_date",
+}
+
+
+def full_refresh_differences(
+    warehouse: Path, tmp_path: Path, *, everything: bool = False
+) -> dict[str, tuple[int, int]]:
+    """Rebuild models from scratch on a copy of the warehouse (dbt run --full-refresh) and
+    count, per table, the rows only in the incremental warehouse and only in the rebuilt one
+    (the :data:`BUILD_HISTORY_COLUMNS` aside). The models kept by marker, or with
+    ``everything`` every model, compared table by table over the intermediate, marts and
+    serving schemas."""
     import duckdb
 
-    run, copy, _ = dbt_on_copy(
-        warehouse, tmp_path, "run", "--full-refresh", "--select", *KEPT_BY_MARKER
-    )
+    selection = ("--select", *KEPT_BY_MARKER) if not everything else ()
+    run, copy, _ = dbt_on_copy(warehouse, tmp_path, "run", "--full-refresh", *selection)
     assert run.returncode == 0, run.stdout[-3000:]
     con = duckdb.connect()
     try:
         con.execute(f"attach '{warehouse}' as kept (read_only)")
         con.execute(f"attach '{copy}' as rebuilt (read_only)")
+        tables = [f"{schema}.{model}" for model, schema in KEPT_BY_MARKER.items()]
+        if everything:
+            tables = [
+                f"{schema}.{name}"
+                for schema, name in con.execute(
+                    "select table_schema, table_name from information_schema.tables "
+                    "where table_catalog = 'rebuilt' and table_type = 'BASE TABLE' "
+                    "and table_schema in ('intermediate', 'marts', 'serving') order by all"
+                ).fetchall()
+            ]
         found = {}
-        for model, schema in KEPT_BY_MARKER.items():
-            table = f"{schema}.{model}"
-            both = f"(select * exclude (_through_load_id) from {{}}.{table})"
+        for table in tables:
+            columns = [
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns where table_catalog = "
+                    "'rebuilt' and table_schema || '.' || table_name = ? order by ordinal_position",
+                    [table],
+                ).fetchall()
+                if r[0] not in BUILD_HISTORY_COLUMNS
+            ]
+            both = f"(select {', '.join(map(quote, columns))} from {{}}.{table})"
             kept, rebuilt = both.format("kept"), both.format("rebuilt")
             only_kept = con.sql(f"select count(*) from ({kept} except all {rebuilt})")
             only_rebuilt = con.sql(f"select count(*) from ({rebuilt} except all {kept})")
-            found[model] = (only_kept.fetchall()[0][0], only_rebuilt.fetchall()[0][0])
+            found[table.split(".", 1)[1]] = (
+                only_kept.fetchall()[0][0],
+                only_rebuilt.fetchall()[0][0],
+            )
         return found
     finally:
         con.close()
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
