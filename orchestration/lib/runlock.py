@@ -75,16 +75,22 @@ def _read_holder(path: Path) -> dict[str, Any] | None:
     if not text:
         return None
     try:
-        value = json.loads(text)
+        # the first record: a build killed between the two calls of _write_holder leaves its
+        # new record followed by the tail of the longer one it replaced
+        value, _end = json.JSONDecoder().raw_decode(text)
     except json.JSONDecodeError:
         return None
     return value if isinstance(value, dict) else None
 
 
 def _write_holder(fd: int, holder: dict[str, Any]) -> None:
+    """Replace the lock's record so that a kill at any point leaves a record to read: the new
+    one written over the old, then the file cut to its length (cutting it first left an empty
+    record to a build killed as it started a step, and the next build could not say which
+    build had died)."""
     data = json.dumps(holder).encode()
-    os.ftruncate(fd, 0)
     os.pwrite(fd, data, 0)
+    os.ftruncate(fd, len(data))
     os.fsync(fd)
 
 
