@@ -35,9 +35,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.lib import exports, publish, runlog
+from orchestration.lib import exports, publish
 from orchestration.lib.paths import REPO_ROOT, Home
-from orchestration.lib.runlock import running_build
+from orchestration.lib.runlock import interrupted_build, running_build
 from tests.integration.test_serving_readers import (
     MONTHLY_SOURCES,
     base_files,
@@ -271,7 +271,7 @@ def test_sigkill_at_twenty_points_leaves_serving_good_and_the_next_build_succeed
                 f"kill point {n} ({point.phase}): the build exited by itself ({exit_code})\n"
                 + out.read_text(errors="replace")[-3000:]
             )
-            killed = runlog.read_json(home.state_dir / "build.lock") or {}
+            killed = interrupted_build(home) or {}  # the record the next build reads
             text = out.read_text(errors="replace")
             actual = phase_at_kill(text)
             kills.append((actual, str(killed.get("run_id"))))
