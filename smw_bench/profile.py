@@ -15,6 +15,19 @@ from orchestration.lib.landing.batch import PROFILE_STEPS
 BUILDS = (("full_build", "full build"), ("incremental_build", "incremental build"))
 
 
+def slowest(seconds: dict[str, float], n: int, name: str) -> list[dict[str, Any]]:
+    """The ``n`` largest of ``seconds``, slowest first, as ``{name: key, "seconds": value}``."""
+    ranked = sorted(seconds.items(), key=lambda kv: -kv[1])[:n]
+    return [{name: k, "seconds": v} for k, v in ranked]
+
+
+def seconds_table(rows: list[dict[str, Any]], name: str) -> list[str]:
+    """A markdown table of :func:`slowest` rows."""
+    return [f"| {name} | seconds |", "|---|---|"] + [
+        f"| {x[name]} | {x['seconds']:.2f} |" for x in rows
+    ]
+
+
 def dbt_nodes(model_seconds: dict[str, float], check_seconds: dict[str, float]) -> dict[str, Any]:
     """How many models (seeds included) and data tests dbt ran in a build, their seconds summed
     (each as dbt timed it; two threads run them, so the sums may exceed the dbt step's wall
@@ -24,10 +37,7 @@ def dbt_nodes(model_seconds: dict[str, float], check_seconds: dict[str, float]) 
         "models_seconds": round(sum(model_seconds.values()), 2),
         "tests": len(check_seconds),
         "tests_seconds": round(sum(check_seconds.values()), 2),
-        "slowest_tests": [
-            {"test": k, "seconds": v}
-            for k, v in sorted(check_seconds.items(), key=lambda kv: -kv[1])[:5]
-        ],
+        "slowest_tests": slowest(check_seconds, 5, "test"),
     }
 
 
@@ -76,12 +86,10 @@ def dbt_profile(s: dict[str, Any]) -> list[str]:
                 f"({nodes['tests_seconds']:.1f} s summed), on two threads.",
                 "",
             ]
-        lines += ["| model | seconds |", "|---|---|"]
-        lines += [f"| {x['model']} | {x['seconds']:.2f} |" for x in build["slowest_models"]]
+        lines += seconds_table(build["slowest_models"], "model")
         if nodes and nodes["slowest_tests"]:
             lines += ["", f"Five slowest data tests, {label}, scale {s['scale']:g}:", ""]
-            lines += ["| test | seconds |", "|---|---|"]
-            lines += [f"| {x['test']} | {x['seconds']:.2f} |" for x in nodes["slowest_tests"]]
+            lines += seconds_table(nodes["slowest_tests"], "test")
     return lines
 
 

@@ -30,7 +30,14 @@ from typing import Any
 
 from .floor import extract_files, load_floor
 from .measure import run_measured
-from .profile import dbt_nodes, dbt_profile, landing_profile, why_not_met
+from .profile import (
+    dbt_nodes,
+    dbt_profile,
+    landing_profile,
+    seconds_table,
+    slowest,
+    why_not_met,
+)
 from .serving import measure_serving
 
 #: the targets of issue 9, for scale 10 (shown for every scale, judged the same way)
@@ -161,10 +168,7 @@ def _build_figures(measured: dict[str, Any], summary: dict[str, Any]) -> dict[st
         "steps": steps,
         "phases": phases(measured["seconds"], steps),
         "landing_profile": summary.get("landing_seconds", {}),
-        "slowest_models": [
-            {"model": k, "seconds": v}
-            for k, v in sorted(models.items(), key=lambda kv: -kv[1])[:10]
-        ],
+        "slowest_models": slowest(models, 10, "model"),
         "dbt_nodes": dbt_nodes(models, summary.get("check_seconds", {})),
         "validation": {
             "gx_seconds": round(sum(gx.values()), 2),
@@ -542,8 +546,5 @@ def markdown(report: dict[str, Any]) -> str:
         lines += dbt_profile(s)
         if s.get("postgres"):
             lines += ["", f"Ten slowest models on PostgreSQL, scale {s['scale']:g}:", ""]
-            lines += ["| model | seconds |", "|---|---|"]
-            lines += [
-                f"| {x['model']} | {x['seconds']:.2f} |" for x in s["postgres"]["slowest_models"]
-            ]
+            lines += seconds_table(s["postgres"]["slowest_models"], "model")
     return "\n".join(lines) + "\n"
